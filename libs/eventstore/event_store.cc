@@ -1,0 +1,512 @@
+#include "libs/eventstore/event_store.h"
+
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/util/time_util.h"
+#include "libs/base/sha256.h"
+#include "libs/base/status_macros.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+
+namespace piao::eventstore {
+namespace {
+
+// Key layout (one column family; the first byte names the record kind):
+//   'e' pos64                    -> EventEnvelope (serialized, with prev_hash and hash)
+//   's' type \0 id \0 version64  -> pos64             stream index
+//   'h' type \0 id               -> version64         stream head
+//   'i' idempotency key          -> "fv,lv,fp,lp,streamkey"
+//   'o' pos64                    -> ""                outbox: not yet confirmed delivered
+//   'm' "head"                   -> pos64 hash        head of the chain (detects a removed tail)
+std::string Be64(uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    out[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  return out;
+}
+
+uint64_t FromBe64(std::string_view s) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8 && i < s.size(); ++i) v = (v << 8) | static_cast<unsigned char>(s[i]);
+  return v;
+}
+
+std::string EventKey(uint64_t pos) { return "e" + Be64(pos); }
+std::string OutboxKey(uint64_t pos) { return "o" + Be64(pos); }
+std::string StreamPrefix(const StreamId& s) {
+  return absl::StrCat("s", s.aggregate_type, std::string(1, '\0'), s.aggregate_id, std::string(1, '\0'));
+}
+std::string StreamIndexKey(const StreamId& s, uint64_t version) { return StreamPrefix(s) + Be64(version); }
+std::string StreamHeadKey(const StreamId& s) {
+  return absl::StrCat("h", s.aggregate_type, std::string(1, '\0'), s.aggregate_id);
+}
+std::string IdempotencyRecordKey(const IdempotencyKey& k) { return "i" + k.value(); }
+constexpr char kHeadKey[] = "mhead";
+
+absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  if (s.IsCorruption()) return absl::DataLossError(absl::StrCat(what, ": ", s.ToString()));
+  // I/O errors, busy and timed-out writes are worth retrying.
+  return absl::UnavailableError(absl::StrCat(what, ": ", s.ToString()));
+}
+
+google::protobuf::Timestamp ToProto(absl::Time t) {
+  google::protobuf::Timestamp ts;
+  const int64_t nanos = absl::ToUnixNanos(t);
+  ts.set_seconds(nanos >= 0 ? nanos / 1000000000 : (nanos - 999999999) / 1000000000);
+  ts.set_nanos(static_cast<int32_t>(nanos - ts.seconds() * 1000000000));
+  return ts;
+}
+
+std::string EncodeResult(const AppendResult& r, const StreamId& s) {
+  return absl::StrCat(r.first_version.value(), ",", r.last_version.value(), ",", r.first_position.value(), ",",
+                      r.last_position.value(), ",", s.Key());
+}
+
+absl::StatusOr<std::pair<AppendResult, std::string>> DecodeResult(absl::string_view v) {
+  std::vector<absl::string_view> parts = absl::StrSplit(v, absl::MaxSplits(',', 4));
+  uint64_t n[4];
+  if (parts.size() != 5) return absl::DataLossError("malformed idempotency record");
+  for (int i = 0; i < 4; ++i) {
+    if (!absl::SimpleAtoi(parts[i], &n[i])) return absl::DataLossError("malformed idempotency record");
+  }
+  AppendResult r{StreamVersion(n[0]), StreamVersion(n[1]), GlobalPosition(n[2]), GlobalPosition(n[3]), true};
+  return std::make_pair(r, std::string(parts[4]));
+}
+
+absl::Status ValidateId(absl::string_view field, absl::string_view v) {
+  if (v.empty()) return absl::InvalidArgumentError(absl::StrCat(field, " must not be empty"));
+  if (v.find('\0') != absl::string_view::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(field, " must not contain NUL bytes"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string ExpectedVersion::ToString() const {
+  return kind_ == Kind::kAny ? "any" : absl::StrCat(version_);
+}
+
+std::string ChainHash(const v1::EventEnvelope& envelope) {
+  v1::EventEnvelope copy = envelope;
+  copy.clear_hash();
+  std::string bytes;
+  copy.SerializeToString(&bytes);
+  return Sha256({envelope.prev_hash(), bytes});
+}
+
+std::string EventKeyForTest(GlobalPosition position) { return EventKey(position.value()); }
+
+class EventStore::Impl {
+ public:
+  Impl(Options options, std::unique_ptr<rocksdb::DB> db, std::unique_ptr<IdGenerator> owned_ids)
+      : options_(std::move(options)), db_(std::move(db)), owned_ids_(std::move(owned_ids)) {
+    if (options_.ids == nullptr) options_.ids = owned_ids_.get();
+  }
+
+  ~Impl() {
+    {
+      std::lock_guard<std::mutex> l(queue_mu_);
+      stopping_ = true;
+    }
+    queue_cv_.notify_all();
+    if (writer_.joinable()) writer_.join();
+  }
+
+  absl::Status LoadHead() {
+    std::string v;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), kHeadKey, &v);
+    if (s.IsNotFound()) return absl::OkStatus();
+    PIAO_RETURN_IF_ERROR(FromRocks(s, "reading head"));
+    if (v.size() < 8) return absl::DataLossError("malformed head record");
+    head_.position = GlobalPosition(FromBe64(v));
+    head_.hash = v.substr(8);
+    return absl::OkStatus();
+  }
+
+  void StartWriter() { writer_ = std::thread([this] { WriterLoop(); }); }
+
+  absl::StatusOr<AppendResult> Append(const StreamId& stream, ExpectedVersion expected,
+                                      std::vector<NewEvent> events, const CommandContext& ctx) {
+    PIAO_RETURN_IF_ERROR(ValidateId("stream.aggregate_type", stream.aggregate_type));
+    PIAO_RETURN_IF_ERROR(ValidateId("stream.aggregate_id", stream.aggregate_id));
+    if (events.empty()) return absl::InvalidArgumentError("events: an append needs at least one event");
+    if (ctx.actor.id().empty()) return absl::InvalidArgumentError("actor.id: every event records who did it");
+    for (size_t i = 0; i < events.size(); ++i) {
+      if (events[i].event_type.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat("events[", i, "].event_type must not be empty"));
+      }
+    }
+    if (events.size() > options_.max_group_events) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("events: at most ", options_.max_group_events, " events per append"));
+    }
+    auto pending = std::make_shared<Pending>();
+    pending->stream = stream;
+    pending->expected = expected;
+    pending->events = std::move(events);
+    pending->ctx = ctx;
+    std::future<absl::StatusOr<AppendResult>> done = pending->promise.get_future();
+    {
+      std::lock_guard<std::mutex> l(queue_mu_);
+      if (stopping_) return absl::UnavailableError("event store is closing");
+      queue_.push_back(pending);
+    }
+    queue_cv_.notify_one();
+    return done.get();
+  }
+
+  absl::StatusOr<std::vector<v1::EventEnvelope>> Scan(const std::string& from_key, const std::string& prefix,
+                                                      size_t max, bool index) const {
+    std::vector<v1::EventEnvelope> out;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    for (it->Seek(from_key); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      if (max != 0 && out.size() >= max) break;
+      uint64_t pos = index ? FromBe64(it->value().ToStringView())
+                           : FromBe64(it->key().ToStringView().substr(1));
+      PIAO_ASSIGN_OR_RETURN(v1::EventEnvelope e, ReadEvent(pos));
+      out.push_back(std::move(e));
+    }
+    PIAO_RETURN_IF_ERROR(FromRocks(it->status(), "scanning"));
+    return out;
+  }
+
+  absl::StatusOr<v1::EventEnvelope> ReadEvent(uint64_t pos) const {
+    std::string v;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), EventKey(pos), &v);
+    if (s.IsNotFound()) return absl::DataLossError(absl::StrCat("event at position ", pos, " is missing"));
+    PIAO_RETURN_IF_ERROR(FromRocks(s, "reading event"));
+    v1::EventEnvelope e;
+    if (!e.ParseFromString(v)) return absl::DataLossError(absl::StrCat("event at position ", pos, " is corrupt"));
+    return e;
+  }
+
+  absl::StatusOr<StreamVersion> StoredVersion(const StreamId& stream) const {
+    std::string v;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), StreamHeadKey(stream), &v);
+    if (s.IsNotFound()) return StreamVersion(0);
+    PIAO_RETURN_IF_ERROR(FromRocks(s, "reading stream head"));
+    return StreamVersion(FromBe64(v));
+  }
+
+  Head head() const {
+    std::lock_guard<std::mutex> l(head_mu_);
+    return head_;
+  }
+
+  GlobalPosition WaitForAppend(GlobalPosition after, absl::Duration timeout) const {
+    std::unique_lock<std::mutex> l(head_mu_);
+    head_cv_.wait_for(l, absl::ToChronoNanoseconds(timeout), [&] { return head_.position > after || closed_; });
+    return head_.position;
+  }
+
+  VerifyReport Verify() const;
+
+  Options options_;
+  std::unique_ptr<rocksdb::DB> db_;
+
+ private:
+  struct Pending {
+    StreamId stream;
+    ExpectedVersion expected = ExpectedVersion::Any();
+    std::vector<NewEvent> events;
+    CommandContext ctx;
+    std::promise<absl::StatusOr<AppendResult>> promise;
+  };
+
+  // State the writer thread advances tentatively while it builds a group, and rolls back if the write fails.
+  struct Tentative {
+    uint64_t position;
+    std::string hash;
+    absl::flat_hash_map<std::string, uint64_t> stream_versions;               // by StreamHeadKey
+    absl::flat_hash_map<std::string, std::pair<AppendResult, std::string>> keys;  // idempotency in-group
+  };
+
+  void WriterLoop() {
+    for (;;) {
+      std::vector<std::shared_ptr<Pending>> group;
+      {
+        std::unique_lock<std::mutex> l(queue_mu_);
+        queue_cv_.wait(l, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty() && stopping_) break;
+        size_t events = 0;
+        while (!queue_.empty() && (group.empty() || events + queue_.front()->events.size() <= options_.max_group_events)) {
+          events += queue_.front()->events.size();
+          group.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+      CommitGroup(group);
+    }
+    std::lock_guard<std::mutex> l(head_mu_);
+    closed_ = true;
+    head_cv_.notify_all();
+  }
+
+  void CommitGroup(const std::vector<std::shared_ptr<Pending>>& group) {
+    Tentative t;
+    {
+      std::lock_guard<std::mutex> l(head_mu_);
+      t.position = head_.position.value();
+      t.hash = head_.hash;
+    }
+    rocksdb::WriteBatch batch;
+    std::vector<absl::StatusOr<AppendResult>> results;
+    results.reserve(group.size());
+    const absl::Time now = options_.clock->Now();
+    for (const auto& p : group) results.push_back(Prepare(*p, now, t, batch));
+
+    bool wrote_any = false;
+    for (const auto& r : results) wrote_any |= (r.ok() && !r->duplicate);
+    if (wrote_any) {
+      batch.Put(kHeadKey, Be64(t.position) + t.hash);
+      rocksdb::WriteOptions wo;
+      wo.sync = options_.sync;
+      absl::Status s = FromRocks(db_->Write(wo, &batch), "committing events");
+      if (!s.ok()) {
+        // Nothing of the group is stored: every caller gets the error, cached versions are dropped.
+        stream_versions_.clear();
+        for (size_t i = 0; i < group.size(); ++i) group[i]->promise.set_value(s);
+        return;
+      }
+      for (auto& [k, v] : t.stream_versions) stream_versions_[k] = v;
+      std::lock_guard<std::mutex> l(head_mu_);
+      head_.position = GlobalPosition(t.position);
+      head_.hash = t.hash;
+      head_cv_.notify_all();
+    }
+    for (size_t i = 0; i < group.size(); ++i) group[i]->promise.set_value(std::move(results[i]));
+  }
+
+  absl::StatusOr<uint64_t> VersionFor(const std::string& head_key, const StreamId& stream, Tentative& t) {
+    if (auto it = t.stream_versions.find(head_key); it != t.stream_versions.end()) return it->second;
+    if (auto it = stream_versions_.find(head_key); it != stream_versions_.end()) return it->second;
+    PIAO_ASSIGN_OR_RETURN(StreamVersion v, StoredVersion(stream));
+    stream_versions_[head_key] = v.value();
+    return v.value();
+  }
+
+  // Checks one append against the group's tentative state and adds its records to `batch`.
+  absl::StatusOr<AppendResult> Prepare(const Pending& p, absl::Time now, Tentative& t, rocksdb::WriteBatch& batch) {
+    const std::string stream_key = p.stream.Key();
+    if (!p.ctx.idempotency_key.empty()) {
+      std::pair<AppendResult, std::string> seen;
+      bool found = false;
+      if (auto it = t.keys.find(p.ctx.idempotency_key.value()); it != t.keys.end()) {
+        seen = it->second;
+        found = true;
+      } else {
+        std::string v;
+        rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), IdempotencyRecordKey(p.ctx.idempotency_key), &v);
+        if (!s.IsNotFound()) {
+          PIAO_RETURN_IF_ERROR(FromRocks(s, "reading idempotency record"));
+          PIAO_ASSIGN_OR_RETURN(seen, DecodeResult(v));
+          found = true;
+        }
+      }
+      if (found) {
+        if (seen.second != stream_key) {
+          return absl::InvalidArgumentError(absl::StrCat("idempotency_key '", p.ctx.idempotency_key.value(),
+                                                         "' was already used for stream ", seen.second));
+        }
+        seen.first.duplicate = true;
+        return seen.first;
+      }
+    }
+    const std::string head_key = StreamHeadKey(p.stream);
+    PIAO_ASSIGN_OR_RETURN(uint64_t current, VersionFor(head_key, p.stream, t));
+    if (!p.expected.Matches(StreamVersion(current))) {
+      return absl::AbortedError(absl::StrCat("stream ", stream_key, " is at version ", current, ", expected ",
+                                             p.expected.ToString()));
+    }
+    AppendResult r;
+    r.first_version = StreamVersion(current + 1);
+    r.first_position = GlobalPosition(t.position + 1);
+    for (const NewEvent& ne : p.events) {
+      v1::EventEnvelope e;
+      e.set_event_id(options_.ids->NewId());
+      e.set_source_service(options_.source_service.value());
+      e.mutable_stream()->set_aggregate_type(p.stream.aggregate_type);
+      e.mutable_stream()->set_aggregate_id(p.stream.aggregate_id);
+      e.set_stream_version(++current);
+      e.set_global_position(++t.position);
+      e.set_event_type(ne.event_type);
+      e.set_schema_version(ne.schema_version);
+      *e.mutable_occurred_at() = ToProto(ne.occurred_at == absl::InfinitePast() ? now : ne.occurred_at);
+      *e.mutable_recorded_at() = ToProto(now);
+      *e.mutable_actor() = p.ctx.actor;
+      e.set_causation_id(p.ctx.causation_id);
+      e.set_correlation_id(p.ctx.correlation_id);
+      e.set_idempotency_key(p.ctx.idempotency_key.value());
+      e.set_payload(ne.payload);
+      e.set_prev_hash(t.hash);
+      t.hash = ChainHash(e);
+      e.set_hash(t.hash);
+      std::string bytes;
+      e.SerializeToString(&bytes);
+      batch.Put(EventKey(t.position), bytes);
+      batch.Put(StreamIndexKey(p.stream, current), Be64(t.position));
+      batch.Put(OutboxKey(t.position), "");
+    }
+    r.last_version = StreamVersion(current);
+    r.last_position = GlobalPosition(t.position);
+    batch.Put(head_key, Be64(current));
+    t.stream_versions[head_key] = current;
+    if (!p.ctx.idempotency_key.empty()) {
+      batch.Put(IdempotencyRecordKey(p.ctx.idempotency_key), EncodeResult(r, p.stream));
+      t.keys[p.ctx.idempotency_key.value()] = {r, stream_key};
+    }
+    return r;
+  }
+
+  std::unique_ptr<IdGenerator> owned_ids_;
+  std::thread writer_;
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<std::shared_ptr<Pending>> queue_;
+  bool stopping_ = false;
+
+  // Only the writer thread touches this cache.
+  absl::flat_hash_map<std::string, uint64_t> stream_versions_;
+
+  mutable std::mutex head_mu_;
+  mutable std::condition_variable head_cv_;
+  Head head_;
+  bool closed_ = false;
+};
+
+VerifyReport EventStore::Impl::Verify() const {
+  VerifyReport report;
+  auto fail = [&](std::string problem) {
+    report.intact = false;
+    report.problem = std::move(problem);
+    return report;
+  };
+  std::string expected_prev;
+  uint64_t expected_pos = 1;
+  absl::flat_hash_map<std::string, uint64_t> versions;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek("e"); it->Valid() && it->key().starts_with("e"); it->Next()) {
+    const uint64_t key_pos = FromBe64(it->key().ToStringView().substr(1));
+    if (key_pos != expected_pos) {
+      return fail(absl::StrCat("position ", expected_pos, " is missing (next stored is ", key_pos, ")"));
+    }
+    v1::EventEnvelope e;
+    if (!e.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return fail(absl::StrCat("event at position ", key_pos, " cannot be decoded"));
+    }
+    if (e.global_position() != key_pos) {
+      return fail(absl::StrCat("event stored at position ", key_pos, " says it is position ", e.global_position()));
+    }
+    if (e.prev_hash() != expected_prev) {
+      return fail(absl::StrCat("event at position ", key_pos, " does not chain to its predecessor"));
+    }
+    if (ChainHash(e) != e.hash()) {
+      return fail(absl::StrCat("event at position ", key_pos, " was altered: its hash does not match its content"));
+    }
+    StreamId stream{e.stream().aggregate_type(), e.stream().aggregate_id()};
+    uint64_t& v = versions[stream.Key()];
+    if (e.stream_version() != v + 1) {
+      return fail(absl::StrCat("event at position ", key_pos, " has version ", e.stream_version(), " of stream ",
+                               stream.Key(), ", expected ", v + 1));
+    }
+    v = e.stream_version();
+    std::string idx;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), StreamIndexKey(stream, v), &idx);
+    if (!s.ok() || FromBe64(idx) != key_pos) {
+      return fail(absl::StrCat("stream index of ", stream.Key(), " version ", v, " does not point to position ", key_pos));
+    }
+    expected_prev = e.hash();
+    ++expected_pos;
+    ++report.events_checked;
+  }
+  if (!it->status().ok()) return fail("scan failed: " + it->status().ToString());
+  Head h = head();
+  if (h.position.value() != report.events_checked || h.hash != expected_prev) {
+    return fail(absl::StrCat("head record says ", h.position.value(), " events, the chain has ",
+                             report.events_checked, ": events were removed or added outside the store"));
+  }
+  return report;
+}
+
+EventStore::EventStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+EventStore::~EventStore() = default;
+
+absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const std::string& path, Options options) {
+  if (options.source_service.empty()) return absl::InvalidArgumentError("source_service must not be empty");
+  rocksdb::Options ro;
+  ro.create_if_missing = true;
+  rocksdb::DB* raw = nullptr;
+  PIAO_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(ro, path, &raw), "opening event store at " + path));
+  std::unique_ptr<IdGenerator> ids;
+  if (options.ids == nullptr) ids = RandomIdGenerator::FromEntropy();
+  auto impl = std::make_unique<Impl>(std::move(options), std::unique_ptr<rocksdb::DB>(raw), std::move(ids));
+  PIAO_RETURN_IF_ERROR(impl->LoadHead());
+  impl->StartWriter();
+  return std::unique_ptr<EventStore>(new EventStore(std::move(impl)));
+}
+
+absl::StatusOr<AppendResult> EventStore::Append(const StreamId& stream, ExpectedVersion expected,
+                                                std::vector<NewEvent> events, const CommandContext& ctx) {
+  return impl_->Append(stream, expected, std::move(events), ctx);
+}
+
+absl::StatusOr<std::vector<v1::EventEnvelope>> EventStore::ReadStream(const StreamId& stream, StreamVersion from,
+                                                                      size_t max) const {
+  PIAO_RETURN_IF_ERROR(ValidateId("stream.aggregate_type", stream.aggregate_type));
+  PIAO_RETURN_IF_ERROR(ValidateId("stream.aggregate_id", stream.aggregate_id));
+  return impl_->Scan(StreamIndexKey(stream, std::max<uint64_t>(from.value(), 1)), StreamPrefix(stream), max, true);
+}
+
+absl::StatusOr<std::vector<v1::EventEnvelope>> EventStore::ReadAll(GlobalPosition from, size_t max) const {
+  return impl_->Scan(EventKey(std::max<uint64_t>(from.value(), 1)), "e", max, false);
+}
+
+absl::StatusOr<StreamVersion> EventStore::CurrentVersion(const StreamId& stream) const {
+  return impl_->StoredVersion(stream);
+}
+
+Head EventStore::head() const { return impl_->head(); }
+
+GlobalPosition EventStore::WaitForAppend(GlobalPosition after, absl::Duration timeout) const {
+  return impl_->WaitForAppend(after, timeout);
+}
+
+VerifyReport EventStore::Verify() const { return impl_->Verify(); }
+
+absl::StatusOr<std::vector<v1::EventEnvelope>> EventStore::ReadOutbox(GlobalPosition from, size_t max) const {
+  return impl_->Scan(OutboxKey(from.value()), "o", max, false);
+}
+
+absl::Status EventStore::MarkDelivered(const std::vector<GlobalPosition>& positions) {
+  rocksdb::WriteBatch batch;
+  for (GlobalPosition p : positions) batch.Delete(OutboxKey(p.value()));
+  // Not synced: a delivery mark lost in a crash only means one more publish, which consumers deduplicate.
+  return FromRocks(impl_->db_->Write(rocksdb::WriteOptions(), &batch), "marking outbox entries delivered");
+}
+
+absl::StatusOr<uint64_t> EventStore::OutboxSize() const {
+  uint64_t n = 0;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek("o"); it->Valid() && it->key().starts_with("o"); it->Next()) ++n;
+  PIAO_RETURN_IF_ERROR(FromRocks(it->status(), "counting outbox"));
+  return n;
+}
+
+const ServiceName& EventStore::source_service() const { return impl_->options_.source_service; }
+
+rocksdb::DB* EventStore::raw_db() { return impl_->db_.get(); }
+
+}  // namespace piao::eventstore

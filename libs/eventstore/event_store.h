@@ -1,0 +1,141 @@
+// An append-only event store on RocksDB, one per service.
+//
+// Guarantees (each tested in event_store_test.cc / durability_test.cc):
+// - Append is atomic: all events of a call are stored with gap-free stream versions and gap-free global
+//   positions, or none are. A wrong expected version is ABORTED and writes nothing.
+// - Concurrent appends are serialised by one writer thread that commits every waiting append in one synced
+//   WriteBatch (group commit): an OK return means the events survive kill -9.
+// - A command retried with the same idempotency key gets the original result and appends nothing.
+// - Every event carries SHA-256(prev_hash || event): Verify() detects an altered, removed or reordered event.
+// - Each event is also written to an outbox, in the same WriteBatch, until a relay marks it delivered.
+#ifndef PIAO_LIBS_EVENTSTORE_EVENT_STORE_H_
+#define PIAO_LIBS_EVENTSTORE_EVENT_STORE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "libs/base/clock.h"
+#include "libs/base/strong_types.h"
+#include "piao/v1/event.pb.h"
+
+namespace rocksdb {
+class DB;
+}
+
+namespace piao::eventstore {
+
+// What a command decided, before the store numbers and chains it.
+struct NewEvent {
+  std::string event_type;       // fully-qualified payload message name, e.g. "piao.v1.PlanCreated"
+  uint32_t schema_version = 1;
+  absl::Time occurred_at = absl::InfinitePast();  // valid time; InfinitePast = the record time
+  std::string payload;          // serialized payload message
+};
+
+// Who asked and why: copied onto every event of the append.
+struct CommandContext {
+  v1::Principal actor;          // required: every event records who did it
+  std::string causation_id;
+  std::string correlation_id;
+  IdempotencyKey idempotency_key;  // empty: no deduplication
+};
+
+// The optimistic-concurrency condition of an append.
+class ExpectedVersion {
+ public:
+  static ExpectedVersion Any() { return ExpectedVersion(Kind::kAny, 0); }
+  static ExpectedVersion NoStream() { return ExpectedVersion(Kind::kExact, 0); }
+  static ExpectedVersion Exactly(StreamVersion v) { return ExpectedVersion(Kind::kExact, v.value()); }
+  bool Matches(StreamVersion current) const { return kind_ == Kind::kAny || current.value() == version_; }
+  std::string ToString() const;
+
+ private:
+  enum class Kind { kAny, kExact };
+  ExpectedVersion(Kind k, uint64_t v) : kind_(k), version_(v) {}
+  Kind kind_;
+  uint64_t version_;
+};
+
+struct AppendResult {
+  StreamVersion first_version;
+  StreamVersion last_version;
+  GlobalPosition first_position;
+  GlobalPosition last_position;
+  bool duplicate = false;  // the idempotency key had been seen: nothing was appended
+};
+
+struct Head {
+  GlobalPosition position;
+  std::string hash;  // raw SHA-256 of the event at `position`; empty for an empty store
+};
+
+struct VerifyReport {
+  bool intact = true;
+  uint64_t events_checked = 0;
+  std::string problem;  // the first problem found, with its position
+};
+
+struct Options {
+  ServiceName source_service;
+  Clock* clock = Clock::Real();
+  IdGenerator* ids = nullptr;  // null: a RandomIdGenerator seeded from entropy
+  bool sync = true;            // fsync the WAL before acknowledging (tests of logic may turn it off)
+  size_t max_group_events = 4096;  // upper bound of events committed in one group
+};
+
+class EventStore {
+ public:
+  static absl::StatusOr<std::unique_ptr<EventStore>> Open(const std::string& path, Options options);
+  ~EventStore();
+  EventStore(const EventStore&) = delete;
+  EventStore& operator=(const EventStore&) = delete;
+
+  // Appends `events` to `stream` if its version matches `expected`. INVALID_ARGUMENT for an empty stream id,
+  // empty batch, missing event type or missing actor; ABORTED for a version mismatch; UNAVAILABLE when the
+  // store cannot write (nothing was written).
+  absl::StatusOr<AppendResult> Append(const StreamId& stream, ExpectedVersion expected,
+                                      std::vector<NewEvent> events, const CommandContext& ctx);
+
+  // Events of one stream with version >= from (versions start at 1), at most `max` (0 = all).
+  absl::StatusOr<std::vector<v1::EventEnvelope>> ReadStream(const StreamId& stream, StreamVersion from,
+                                                            size_t max = 0) const;
+  // Events of the whole store with position >= from (positions start at 1), at most `max` (0 = all).
+  absl::StatusOr<std::vector<v1::EventEnvelope>> ReadAll(GlobalPosition from, size_t max = 0) const;
+  absl::StatusOr<StreamVersion> CurrentVersion(const StreamId& stream) const;
+
+  Head head() const;
+  // Blocks until the head is beyond `after` or `timeout` passes; returns the head position then.
+  GlobalPosition WaitForAppend(GlobalPosition after, absl::Duration timeout) const;
+
+  // Re-reads the whole store and checks positions, stream versions, the hash chain and the head record.
+  VerifyReport Verify() const;
+
+  // Outbox: events not yet confirmed delivered to Kafka, oldest first, with position >= from.
+  absl::StatusOr<std::vector<v1::EventEnvelope>> ReadOutbox(GlobalPosition from, size_t max) const;
+  absl::Status MarkDelivered(const std::vector<GlobalPosition>& positions);
+  absl::StatusOr<uint64_t> OutboxSize() const;
+
+  const ServiceName& source_service() const;
+
+  // The underlying database, for tests that tamper with it and for tools.
+  rocksdb::DB* raw_db();
+
+ private:
+  class Impl;
+  explicit EventStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// The hash an event must carry given its predecessor's hash (the envelope's own `hash` is ignored).
+std::string ChainHash(const v1::EventEnvelope& envelope);
+
+// RocksDB key of the event at `position`, for tests that tamper with the store.
+std::string EventKeyForTest(GlobalPosition position);
+
+}  // namespace piao::eventstore
+
+#endif  // PIAO_LIBS_EVENTSTORE_EVENT_STORE_H_
