@@ -478,6 +478,16 @@ absl::StatusOr<StreamVersion> EventStore::CurrentVersion(const StreamId& stream)
   return impl_->StoredVersion(stream);
 }
 
+absl::StatusOr<std::optional<AppendResult>> EventStore::LookupIdempotencyKey(const IdempotencyKey& key) const {
+  if (key.empty()) return std::optional<AppendResult>();
+  std::string v;
+  rocksdb::Status s = impl_->db_->Get(rocksdb::ReadOptions(), IdempotencyRecordKey(key), &v);
+  if (s.IsNotFound()) return std::optional<AppendResult>();
+  PIAO_RETURN_IF_ERROR(FromRocks(s, "reading idempotency record"));
+  PIAO_ASSIGN_OR_RETURN(auto decoded, DecodeResult(v));
+  return std::optional<AppendResult>(decoded.first);
+}
+
 Head EventStore::head() const { return impl_->head(); }
 
 GlobalPosition EventStore::WaitForAppend(GlobalPosition after, absl::Duration timeout) const {

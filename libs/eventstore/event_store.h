@@ -12,6 +12,7 @@
 #define PIAO_LIBS_EVENTSTORE_EVENT_STORE_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -106,6 +107,9 @@ class EventStore {
   // Events of the whole store with position >= from (positions start at 1), at most `max` (0 = all).
   absl::StatusOr<std::vector<v1::EventEnvelope>> ReadAll(GlobalPosition from, size_t max = 0) const;
   absl::StatusOr<StreamVersion> CurrentVersion(const StreamId& stream) const;
+  // The result recorded for an idempotency key, if a command with that key was already appended: lets a
+  // service answer a retried command before deciding it again against the newer state.
+  absl::StatusOr<std::optional<AppendResult>> LookupIdempotencyKey(const IdempotencyKey& key) const;
 
   Head head() const;
   // Blocks until the head is beyond `after` or `timeout` passes; returns the head position then.

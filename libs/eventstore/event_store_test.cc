@@ -322,3 +322,19 @@ TEST_F(EventStoreTest, HeadAndChainSurviveReopen) {
 
 }  // namespace
 }  // namespace piao::eventstore
+
+namespace piao::eventstore {
+namespace {
+
+TEST_F(EventStoreTest, LookupIdempotencyKeyFindsOnlyAppendedKeys) {
+  EXPECT_FALSE(store_->LookupIdempotencyKey(IdempotencyKey("k"))->has_value());
+  ASSERT_TRUE(store_->Append(plan_, ExpectedVersion::Any(), Events(2), Ctx("k")).ok());
+  auto seen = store_->LookupIdempotencyKey(IdempotencyKey("k"));
+  ASSERT_TRUE(seen.ok());
+  ASSERT_TRUE(seen->has_value());
+  EXPECT_EQ((*seen)->last_position, GlobalPosition(2));
+  EXPECT_TRUE((*seen)->duplicate);
+}
+
+}  // namespace
+}  // namespace piao::eventstore

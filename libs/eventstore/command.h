@@ -1,0 +1,37 @@
+// Runs one command against one stream: answer a retried idempotency key with its original result, else
+// fold the stream's events into state, let the pure `decide` produce events, and append them expecting
+// the version that was folded. A concurrent writer (ABORTED) makes it re-read and decide again.
+#ifndef PIAO_LIBS_EVENTSTORE_COMMAND_H_
+#define PIAO_LIBS_EVENTSTORE_COMMAND_H_
+
+#include <functional>
+#include <vector>
+
+#include "libs/base/status_macros.h"
+#include "libs/eventstore/event_store.h"
+
+namespace piao::eventstore {
+
+template <typename State>
+absl::StatusOr<AppendResult> ExecuteCommand(
+    EventStore& store, const StreamId& stream, const CommandContext& ctx,
+    const std::function<absl::StatusOr<State>(const std::vector<v1::EventEnvelope>&)>& fold,
+    const std::function<absl::StatusOr<std::vector<NewEvent>>(const State&)>& decide, int max_attempts = 5) {
+  PIAO_ASSIGN_OR_RETURN(std::optional<AppendResult> seen, store.LookupIdempotencyKey(ctx.idempotency_key));
+  if (seen.has_value()) return *seen;
+  absl::Status last;
+  for (int attempt = 0; attempt < max_attempts; ++attempt) {
+    PIAO_ASSIGN_OR_RETURN(std::vector<v1::EventEnvelope> events, store.ReadStream(stream, StreamVersion(1)));
+    const StreamVersion folded(events.empty() ? 0 : events.back().stream_version());
+    PIAO_ASSIGN_OR_RETURN(State state, fold(events));
+    PIAO_ASSIGN_OR_RETURN(std::vector<NewEvent> decided, decide(state));
+    absl::StatusOr<AppendResult> r = store.Append(stream, ExpectedVersion::Exactly(folded), std::move(decided), ctx);
+    if (r.ok() || r.status().code() != absl::StatusCode::kAborted) return r;
+    last = r.status();
+  }
+  return last;
+}
+
+}  // namespace piao::eventstore
+
+#endif  // PIAO_LIBS_EVENTSTORE_COMMAND_H_
