@@ -1,0 +1,139 @@
+#include "libs/service/client.h"
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/channel_arguments.h>
+
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "libs/base/process.h"
+#include "libs/base/status_macros.h"
+#include "libs/service/grpc_status.h"
+
+namespace piao::service {
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const ChannelOptions& options) {
+  if (options.address.empty()) return absl::InvalidArgumentError("no server address");
+  bool client_cert = !options.tls_client_cert_file.empty() || !options.tls_client_key_file.empty();
+  if (options.tls_client_cert_file.empty() != options.tls_client_key_file.empty()) {
+    return absl::InvalidArgumentError("a client certificate needs both the certificate and the key file");
+  }
+  if (options.tls_ca_file.empty()) {
+    if (client_cert) return absl::InvalidArgumentError("a client certificate needs TLS: set the CA file");
+    return grpc::CreateChannel(options.address, grpc::InsecureChannelCredentials());
+  }
+  grpc::SslCredentialsOptions ssl;
+  PIAO_ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadFile(options.tls_ca_file));
+  if (client_cert) {
+    PIAO_ASSIGN_OR_RETURN(ssl.pem_cert_chain, ReadFile(options.tls_client_cert_file));
+    PIAO_ASSIGN_OR_RETURN(ssl.pem_private_key, ReadFile(options.tls_client_key_file));
+  }
+  grpc::ChannelArguments args;
+  if (!options.tls_server_name.empty()) args.SetSslTargetNameOverride(options.tls_server_name);
+  return grpc::CreateCustomChannel(options.address, grpc::SslCredentials(ssl), args);
+}
+
+void PrepareContext(grpc::ClientContext* ctx, absl::string_view token, absl::Duration timeout) {
+  if (timeout > kMaxCallTimeout) timeout = kMaxCallTimeout;
+  ctx->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  if (!token.empty()) ctx->AddMetadata("authorization", absl::StrCat("Bearer ", token));
+}
+
+absl::StatusOr<std::string> ReadAddressFile(const std::string& path) {
+  absl::StatusOr<std::string> content = ReadFile(path);
+  if (!content.ok()) return absl::NotFoundError(absl::StrCat("no address file ", path));
+  std::string address(absl::StripAsciiWhitespace(*content));
+  if (address.empty()) return absl::NotFoundError(absl::StrCat("address file ", path, " is empty"));
+  return address;
+}
+
+absl::StatusOr<std::string> WaitForAddressFile(const std::string& path, absl::Duration timeout) {
+  return WaitForFile(path, timeout);
+}
+
+namespace {
+
+// grpc.health.v1.HealthCheckRequest {string service = 1;} in protobuf wire format.
+std::string EncodeHealthRequest(absl::string_view service) {
+  std::string out;
+  if (service.empty()) return out;
+  out.push_back(0x0a);  // field 1, length-delimited
+  for (size_t n = service.size();;) {
+    unsigned char b = n & 0x7f;
+    n >>= 7;
+    if (n == 0) {
+      out.push_back(static_cast<char>(b));
+      break;
+    }
+    out.push_back(static_cast<char>(b | 0x80));
+  }
+  out.append(service.data(), service.size());
+  return out;
+}
+
+// grpc.health.v1.HealthCheckResponse {ServingStatus status = 1;}: the status, 0 (UNKNOWN) when absent.
+absl::StatusOr<uint64_t> DecodeHealthStatus(const std::string& bytes) {
+  uint64_t status = 0;
+  size_t i = 0;
+  auto varint = [&](uint64_t* v) -> bool {
+    *v = 0;
+    for (int shift = 0; i < bytes.size() && shift < 64; shift += 7) {
+      unsigned char b = static_cast<unsigned char>(bytes[i++]);
+      *v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if ((b & 0x80) == 0) return true;
+    }
+    return false;
+  };
+  while (i < bytes.size()) {
+    uint64_t tag = 0, v = 0;
+    if (!varint(&tag)) return absl::DataLossError("malformed health response");
+    switch (tag & 7) {
+      case 0:
+        if (!varint(&v)) return absl::DataLossError("malformed health response");
+        if ((tag >> 3) == 1) status = v;
+        break;
+      case 2:
+        if (!varint(&v) || v > bytes.size() - i) return absl::DataLossError("malformed health response");
+        i += v;
+        break;
+      default:
+        return absl::DataLossError("unexpected field in health response");
+    }
+  }
+  return status;
+}
+
+}  // namespace
+
+absl::StatusOr<bool> CheckHealth(const std::shared_ptr<grpc::Channel>& channel, absl::Duration timeout,
+                                 absl::string_view service) {
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext ctx;
+  PrepareContext(&ctx, "", timeout);
+  std::string request_bytes = EncodeHealthRequest(service);
+  grpc::Slice slice(request_bytes);
+  grpc::ByteBuffer request(&slice, 1);
+  grpc::ByteBuffer response;
+  grpc::Status status;
+  absl::Notification done;
+  stub.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
+                 [&](grpc::Status s) {
+                   status = std::move(s);
+                   done.Notify();
+                 });
+  done.WaitForNotification();
+  if (!status.ok()) return FromGrpcStatus(status);
+  std::vector<grpc::Slice> slices;
+  if (!response.Dump(&slices).ok()) return absl::DataLossError("unreadable health response");
+  std::string bytes;
+  for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  PIAO_ASSIGN_OR_RETURN(uint64_t serving_status, DecodeHealthStatus(bytes));
+  return serving_status == 1;  // SERVING
+}
+
+}  // namespace piao::service

@@ -1,0 +1,65 @@
+// Client side of the services: channels (plaintext, TLS, mTLS), per-call bearer token and deadline, the
+// address file a server writes, and the standard health check.
+//
+//   auto channel = MakeChannel(ChannelOptions::Plaintext(*ReadAddressFile(path)));
+//   auto stub = v1::EventLog::NewStub(*channel);
+//   grpc::ClientContext ctx;
+//   PrepareContext(&ctx, token, absl::Seconds(5));   // every call in this project sets a deadline
+//   grpc::Status s = stub->GetHead(&ctx, req, &resp);
+#ifndef PIAO_LIBS_SERVICE_CLIENT_H_
+#define PIAO_LIBS_SERVICE_CLIENT_H_
+
+#include <grpcpp/channel.h>
+#include <grpcpp/client_context.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace piao::service {
+
+struct ChannelOptions {
+  std::string address;               // host:port
+  std::string tls_ca_file;           // PEM CA bundle that signed the server certificate; empty: plaintext
+  std::string tls_client_cert_file;  // with tls_client_key_file: present a client certificate (mTLS)
+  std::string tls_client_key_file;
+  std::string tls_server_name;       // name to check in the server certificate instead of the address host
+
+  static ChannelOptions Plaintext(std::string address) {
+    ChannelOptions o;
+    o.address = std::move(address);
+    return o;
+  }
+};
+
+// A channel to `options.address`. NOT_FOUND if a PEM file cannot be read; INVALID_ARGUMENT for an empty
+// address, a client certificate without TLS, or only one of client cert / key. Connection happens lazily.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const ChannelOptions& options);
+
+// The longest deadline PrepareContext sets (an infinite timeout is clamped to it).
+inline constexpr absl::Duration kMaxCallTimeout = absl::Hours(24);
+
+// Prepares a call: ALWAYS sets the deadline now + `timeout` (clamped to kMaxCallTimeout; a non-positive
+// timeout gives an already expired deadline), and, unless `token` is empty, the metadata
+// `authorization: Bearer <token>`. Works on plaintext and TLS channels alike.
+void PrepareContext(grpc::ClientContext* ctx, absl::string_view token, absl::Duration timeout);
+
+// The address a server wrote to its --address-file (trailing whitespace removed). NOT_FOUND if the file is
+// missing or empty.
+absl::StatusOr<std::string> ReadAddressFile(const std::string& path);
+// Polls for the address file until it is non-empty or `timeout` passes (DEADLINE_EXCEEDED).
+absl::StatusOr<std::string> WaitForAddressFile(const std::string& path, absl::Duration timeout);
+
+// Calls grpc.health.v1.Health/Check for `service` ("" = the whole server). True when SERVING, false for any
+// other status; the call's error otherwise (e.g. UNAVAILABLE when nothing listens, NOT_FOUND for an unknown
+// service). No token needed.
+absl::StatusOr<bool> CheckHealth(const std::shared_ptr<grpc::Channel>& channel, absl::Duration timeout,
+                                 absl::string_view service = "");
+
+}  // namespace piao::service
+
+#endif  // PIAO_LIBS_SERVICE_CLIENT_H_

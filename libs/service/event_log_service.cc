@@ -1,0 +1,74 @@
+#include "libs/service/event_log_service.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "libs/service/grpc_status.h"
+#include "libs/service/roles.h"
+
+namespace piao::service {
+
+void AllowEventLog(RolePolicy& policy) {
+  for (const char* m : {kReadEventsMethod, kGetHeadMethod, kVerifyChainMethod}) {
+    policy.Allow(m, {roles::kService, roles::kOiv, roles::kAdmin});
+  }
+}
+
+EventLogService::EventLogService(eventstore::EventStore* store, const Authorizer* authorizer,
+                                 EventLogOptions options)
+    : store_(store), authorizer_(authorizer), options_(options) {
+  if (options_.page_size == 0) options_.page_size = 1;
+}
+
+grpc::Status EventLogService::ReadEvents(grpc::ServerContext* ctx, const v1::ReadEventsRequest* request,
+                                         grpc::ServerWriter<v1::EventEnvelope>* writer) {
+  PIAO_GRPC_RETURN_IF_ERROR(authorizer_->Authorize(ctx, kReadEventsMethod).status());
+  // Positions start at 1; 0 means "from the beginning".
+  GlobalPosition next(std::max<uint64_t>(request->from_global_position(), 1));
+  const uint64_t limit = request->max_events();  // 0 = no limit
+  uint64_t sent = 0;
+  while (limit == 0 || sent < limit) {
+    if (ctx->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled or past the deadline");
+    if (request->follow() && stopping_.load()) {
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          absl::StrCat("server is shutting down; resume from position ", next.value()));
+    }
+    size_t page = options_.page_size;
+    if (limit != 0) page = static_cast<size_t>(std::min<uint64_t>(page, limit - sent));
+    PIAO_GRPC_ASSIGN_OR_RETURN(std::vector<v1::EventEnvelope> events, store_->ReadAll(next, page));
+    for (const v1::EventEnvelope& e : events) {
+      if (!writer->Write(e)) return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
+      ++sent;
+      next = GlobalPosition(e.global_position()).next();
+    }
+    if (events.size() == page) continue;  // a full page: there may be more already
+    // Caught up with the head.
+    if (!request->follow()) break;
+    store_->WaitForAppend(GlobalPosition(next.value() - 1), options_.follow_poll);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status EventLogService::GetHead(grpc::ServerContext* ctx, const v1::GetHeadRequest* request,
+                                      v1::GetHeadResponse* response) {
+  PIAO_GRPC_RETURN_IF_ERROR(authorizer_->Authorize(ctx, kGetHeadMethod).status());
+  eventstore::Head head = store_->head();
+  response->set_source_service(store_->source_service().value());
+  response->set_global_position(head.position.value());
+  response->set_hash(head.hash);
+  return grpc::Status::OK;
+}
+
+grpc::Status EventLogService::VerifyChain(grpc::ServerContext* ctx, const v1::VerifyChainRequest* request,
+                                          v1::VerifyChainResponse* response) {
+  PIAO_GRPC_RETURN_IF_ERROR(authorizer_->Authorize(ctx, kVerifyChainMethod).status());
+  eventstore::VerifyReport report = store_->Verify();
+  response->set_source_service(store_->source_service().value());
+  response->set_intact(report.intact);
+  response->set_events_checked(report.events_checked);
+  response->set_problem(report.problem);
+  return grpc::Status::OK;
+}
+
+}  // namespace piao::service

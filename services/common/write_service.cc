@@ -1,0 +1,103 @@
+#include "services/common/write_service.h"
+
+#include <cstdio>
+#include <filesystem>
+
+#include "absl/strings/str_split.h"
+#include "libs/base/config.h"
+#include "libs/base/log.h"
+#include "libs/kafka/kafka_conf.h"
+#include "libs/kafka/outbox_relay.h"
+#include "libs/service/event_log_service.h"
+#include "libs/service/host.h"
+#include "google/protobuf/descriptor.h"
+#include "piao/v1/event_log.grpc.pb.h"
+
+namespace piao::services {
+
+int RunWriteService(int argc, char** argv, const WriteServiceSpec& spec) {
+  log::SetComponent(spec.name);
+  Config config;
+  service::DeclareCommonFlags(config);
+  config.Declare("relay", "true", "publish the outbox to Kafka (false: store only, e.g. for tools)")
+      .Declare("kafka-properties", "", "extra librdkafka producer properties, k=v separated by ';'")
+      .Declare("flush-seconds", "10", "how long shutdown waits for the outbox to reach Kafka");
+  if (absl::Status s = config.ParseFromProcess(argc, argv); !s.ok()) {
+    std::fprintf(stderr, "%s: %s\nsettings:\n%s", spec.name.c_str(), std::string(s.message()).c_str(),
+                 config.Usage().c_str());
+    return 2;
+  }
+  auto fail = [&](absl::string_view what, const absl::Status& s) {
+    log::Error(std::string(what), {{"error", s.ToString()}});
+    return 1;
+  };
+  absl::StatusOr<service::HostOptions> host_options = service::HostOptions::FromConfig(config, spec.name);
+  if (!host_options.ok()) return fail("bad settings", host_options.status());
+  if (config.Get("data-dir").empty()) return fail("bad settings", absl::InvalidArgumentError("--data-dir is required"));
+  if (config.Get("tokens-file").empty()) {
+    return fail("bad settings", absl::InvalidArgumentError("--tokens-file is required: every call is authenticated"));
+  }
+  auto tokens = service::TokenAuthenticator::Load(config.Get("tokens-file"));
+  if (!tokens.ok()) return fail("cannot load tokens", tokens.status());
+
+  service::RolePolicy policy;
+  service::AllowEventLog(policy);
+  spec.policy(policy);
+  std::vector<const google::protobuf::ServiceDescriptor*> descriptors = spec.descriptors;
+  descriptors.push_back(google::protobuf::DescriptorPool::generated_pool()->FindServiceByName("piao.v1.EventLog"));
+  if (absl::Status s = policy.CheckCovers(descriptors); !s.ok()) return fail("role policy incomplete", s);
+  service::Authorizer authorizer(std::make_shared<const service::TokenAuthenticator>(std::move(*tokens)),
+                                 std::move(policy));
+
+  std::error_code ec;
+  const std::filesystem::path data_dir = config.Get("data-dir");
+  std::filesystem::create_directories(data_dir, ec);
+  eventstore::Options store_options;
+  store_options.source_service = ServiceName(spec.name);
+  auto store = eventstore::EventStore::Open((data_dir / "events").string(), store_options);
+  if (!store.ok()) return fail("cannot open event store", store.status());
+
+  std::unique_ptr<kafka::OutboxRelay> relay;
+  if (config.GetBool("relay")) {
+    kafka::RelayOptions relay_options;
+    relay_options.kafka["bootstrap.servers"] = config.Get("bootstrap-servers");
+    relay_options.kafka["client.id"] = "piao-" + spec.name + "-relay";
+    for (absl::string_view kv : absl::StrSplit(config.Get("kafka-properties"), ';', absl::SkipEmpty())) {
+      std::pair<std::string, std::string> p = absl::StrSplit(kv, absl::MaxSplits('=', 1));
+      relay_options.kafka[p.first] = p.second;
+    }
+    if (config.Get("bootstrap-servers").empty()) {
+      return fail("bad settings", absl::InvalidArgumentError("--bootstrap-servers is required unless --relay=false"));
+    }
+    auto r = kafka::OutboxRelay::Create(store->get(), relay_options);
+    if (!r.ok()) return fail("cannot create outbox relay", r.status());
+    relay = std::move(*r);
+    if (absl::Status s = relay->Start(); !s.ok()) return fail("cannot start outbox relay", s);
+  }
+  auto flush_seconds = config.GetInt("flush-seconds");
+  if (!flush_seconds.ok()) return fail("bad settings", flush_seconds.status());
+
+  WriteServiceContext ctx{store->get(), &authorizer, Clock::Real()};
+  std::vector<std::unique_ptr<grpc::Service>> services = spec.make_services(ctx);
+  service::EventLogService event_log(store->get(), &authorizer);
+
+  service::ServiceHost host(*host_options);
+  host.AddService(&event_log);
+  for (auto& s : services) host.AddService(s.get());
+  host.AddDrainHook("stop event followers", [&] { event_log.StopFollowing(); });
+  host.AddShutdownHook("flush outbox", [&] {
+    if (relay == nullptr) return;
+    if (absl::Status s = relay->Flush(absl::Seconds(*flush_seconds)); !s.ok()) {
+      // Nothing is lost: undelivered entries stay in the outbox for the next start.
+      log::Warn("outbox not fully flushed", {{"error", s.ToString()}});
+    }
+    relay->Stop();
+    relay.reset();
+  });
+  host.AddShutdownHook("close event store", [&] { store->reset(); });
+  absl::Status s = host.Run();
+  if (!s.ok()) return fail("service stopped with an error", s);
+  return 0;
+}
+
+}  // namespace piao::services

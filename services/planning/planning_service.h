@@ -1,0 +1,29 @@
+// piao.v1.Planning over the planning event store: authorise, decide (pure, plan_aggregate.h), append.
+#ifndef PIAO_SERVICES_PLANNING_PLANNING_SERVICE_H_
+#define PIAO_SERVICES_PLANNING_PLANNING_SERVICE_H_
+
+#include "libs/eventstore/event_store.h"
+#include "libs/service/auth.h"
+#include "piao/v1/planning.grpc.pb.h"
+
+namespace piao::planning {
+
+// The roles of every Planning method.
+void AllowPlanning(service::RolePolicy& policy);
+
+class PlanningService final : public v1::Planning::Service {
+ public:
+  PlanningService(eventstore::EventStore* store, const service::Authorizer* authorizer)
+      : store_(store), authorizer_(authorizer) {}
+
+  grpc::Status CreatePlan(grpc::ServerContext* ctx, const v1::CreatePlanRequest* request,
+                          v1::CommandAck* response) override;
+
+ private:
+  eventstore::EventStore* store_;
+  const service::Authorizer* authorizer_;
+};
+
+}  // namespace piao::planning
+
+#endif  // PIAO_SERVICES_PLANNING_PLANNING_SERVICE_H_
