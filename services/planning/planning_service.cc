@@ -8,6 +8,9 @@
 namespace piao::planning {
 namespace {
 constexpr char kCreatePlan[] = "/piao.v1.Planning/CreatePlan";
+constexpr char kAdoptObjectives[] = "/piao.v1.Planning/AdoptObjectives";
+constexpr char kApplyRevisionAct[] = "/piao.v1.Planning/ApplyRevisionAct";
+constexpr char kGetPlan[] = "/piao.v1.Planning/GetPlan";
 
 eventstore::CommandContext ContextOf(const v1::Principal& who, const v1::CommandMeta& meta) {
   eventstore::CommandContext c;
@@ -27,7 +30,11 @@ void FillAck(const StreamId& stream, const eventstore::AppendResult& r, v1::Comm
 }  // namespace
 
 void AllowPlanning(service::RolePolicy& policy) {
-  policy.Allow(kCreatePlan, {service::roles::kPlanner, service::roles::kAdmin});
+  using namespace service::roles;
+  policy.Allow(kCreatePlan, {kPlanner, kAdmin});
+  policy.Allow(kAdoptObjectives, {kPlanner, kAdmin});
+  policy.Allow(kApplyRevisionAct, {kPlanner, kAdmin});
+  policy.Allow(kGetPlan, {kPlanner, kAdmin, kOiv, kMeasurer, kFeed, kService});
 }
 
 grpc::Status PlanningService::CreatePlan(grpc::ServerContext* ctx, const v1::CreatePlanRequest* request,

@@ -1,0 +1,156 @@
+// piao: the command-line client of PIAO Ledger.
+//
+//   piao stack up|down|status [--data DIR] [--json]
+//   piao smoke [--data DIR] [--plans N] [--json]
+//   piao verify [--data DIR] [--json]
+//
+// Every command finds the stack through --data DIR or $PIAO_DATA (default ~/.local/share/piao).
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "libs/base/config.h"
+#include "libs/base/log.h"
+#include "libs/service/event_log_client.h"
+#include "tools/piao/smoke.h"
+#include "tools/piao/stack.h"
+
+namespace {
+
+using piao::Config;
+using json = nlohmann::json;
+
+int Usage() {
+  std::fprintf(stderr,
+               "usage:\n"
+               "  piao stack up|down|status [--data DIR] [--json]\n"
+               "  piao smoke [--data DIR] [--plans N] [--json]\n"
+               "  piao verify [--data DIR] [--json]\n");
+  return 2;
+}
+
+int Fail(const absl::Status& s) {
+  std::fprintf(stderr, "piao: %s\n", s.ToString().c_str());
+  return 1;
+}
+
+// Parses the flags after the command words; on error prints them and returns false.
+bool ParseFlags(Config& config, int argc, char** argv, int skip) {
+  config.Declare("data", "", "the stack's data directory (default $PIAO_DATA, else ~/.local/share/piao)")
+      .Declare("json", "false", "print one JSON object");
+  std::vector<const char*> args = {argv[0]};
+  for (int i = 1 + skip; i < argc; ++i) args.push_back(argv[i]);
+  // PIAO_DATA is resolved by ResolveDataDir; keep the environment out of the other flags.
+  absl::Status s = config.Parse(static_cast<int>(args.size()), args.data(), [](const char*) { return nullptr; });
+  if (!s.ok()) {
+    std::fprintf(stderr, "piao: %s\nflags:\n%s", std::string(s.message()).c_str(), config.Usage().c_str());
+    return false;
+  }
+  return true;
+}
+
+void PrintStatus(const std::vector<piao::cli::ComponentStatus>& status, bool as_json) {
+  if (as_json) {
+    json j = json::array();
+    for (const auto& c : status) {
+      j.push_back({{"name", c.name}, {"pid", c.pid}, {"alive", c.alive}, {"healthy", c.healthy},
+                   {"address", c.address}, {"log", c.log}});
+    }
+    std::printf("%s\n", json{{"components", j}}.dump().c_str());
+    return;
+  }
+  std::printf("%-12s %-8s %-10s %-28s %s\n", "component", "pid", "state", "address", "log");
+  for (const auto& c : status) {
+    const char* state = !c.alive ? "DOWN" : c.healthy ? "healthy" : "unhealthy";
+    std::printf("%-12s %-8d %-10s %-28s %s\n", c.name.c_str(), c.pid, state, c.address.c_str(), c.log.c_str());
+  }
+}
+
+int Stack(int argc, char** argv) {
+  if (argc < 3) return Usage();
+  const std::string verb = argv[2];
+  Config config;
+  if (!ParseFlags(config, argc, argv, 2)) return 2;
+  const std::string dir = piao::cli::ResolveDataDir(config.Get("data"));
+  if (verb == "up") {
+    auto status = piao::cli::StackUp(dir, piao::cli::SelfDir(), absl::Seconds(60));
+    if (!status.ok()) return Fail(status.status());
+    if (!config.GetBool("json")) std::printf("stack up, data in %s\n", dir.c_str());
+    PrintStatus(*status, config.GetBool("json"));
+    return 0;
+  }
+  if (verb == "down") {
+    absl::Status s = piao::cli::StackDown(dir);
+    if (!s.ok()) return Fail(s);
+    if (!config.GetBool("json")) std::printf("stack down (data kept in %s)\n", dir.c_str());
+    return 0;
+  }
+  if (verb == "status") {
+    auto status = piao::cli::StackStatus(dir);
+    if (!status.ok()) return Fail(status.status());
+    PrintStatus(*status, config.GetBool("json"));
+    bool all_up = true;
+    for (const auto& c : *status) all_up &= c.healthy;
+    return all_up ? 0 : 3;
+  }
+  return Usage();
+}
+
+int Smoke(int argc, char** argv) {
+  Config config;
+  config.Declare("plans", "200", "number of CreatePlan commands");
+  if (!ParseFlags(config, argc, argv, 1)) return 2;
+  piao::cli::SmokeOptions o;
+  o.data_dir = piao::cli::ResolveDataDir(config.Get("data"));
+  auto plans = config.GetInt("plans");
+  if (!plans.ok() || *plans < 1) return Fail(absl::InvalidArgumentError("--plans must be a positive integer"));
+  o.plans = static_cast<int>(*plans);
+  o.json = config.GetBool("json");
+  absl::Status s = piao::cli::RunSmoke(o);
+  return s.ok() ? 0 : Fail(s);
+}
+
+int Verify(int argc, char** argv) {
+  Config config;
+  if (!ParseFlags(config, argc, argv, 1)) return 2;
+  const std::string dir = piao::cli::ResolveDataDir(config.Get("data"));
+  json out = json::array();
+  bool all_intact = true;
+  for (const std::string& name : piao::cli::StackServices()) {
+    auto conn = piao::cli::Connect(dir, name);
+    if (!conn.ok()) return Fail(conn.status());
+    auto r = piao::service::VerifyChain({conn->channel, conn->token, absl::Minutes(10)});
+    if (!r.ok()) return Fail(r.status());
+    all_intact &= r->intact();
+    out.push_back({{"service", name}, {"intact", r->intact()}, {"events_checked", r->events_checked()},
+                   {"problem", r->problem()}});
+    if (!config.GetBool("json")) {
+      std::printf("%-12s %s (%llu events checked)%s%s\n", name.c_str(), r->intact() ? "intact" : "BROKEN",
+                  static_cast<unsigned long long>(r->events_checked()), r->intact() ? "" : ": ",
+                  r->problem().c_str());
+    }
+  }
+  if (config.GetBool("json")) std::printf("%s\n", json{{"services", out}, {"intact", all_intact}}.dump().c_str());
+  return all_intact ? 0 : 4;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  piao::log::SetComponent("piao");
+  piao::log::SetMinLevelWarning(true);
+  if (argc < 2) return Usage();
+  const std::string cmd = argv[1];
+  if (cmd == "stack") return Stack(argc, argv);
+  if (cmd == "smoke") return Smoke(argc, argv);
+  if (cmd == "verify") return Verify(argc, argv);
+  if (cmd == "--help" || cmd == "help") {
+    Usage();
+    return 0;
+  }
+  std::fprintf(stderr, "piao: unknown command '%s'\n", cmd.c_str());
+  return Usage();
+}

@@ -1,0 +1,60 @@
+// The local stack: the embedded broker and every service as background processes on loopback, with all
+// their data under one directory:
+//   DIR/stack.json        what runs where (pids, addresses, bootstrap servers)
+//   DIR/tokens            the tokens file the services read (hashes only)
+//   DIR/operator.token    the local operator's bearer token (mode 0600), used by the CLI
+//   DIR/<service>/        each service's data (event store, views)
+//   DIR/logs/<name>.log   each process's JSON log lines
+#ifndef PIAO_TOOLS_PIAO_STACK_H_
+#define PIAO_TOOLS_PIAO_STACK_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace piao::cli {
+
+// The services the stack runs, in start order (the broker comes first, separately).
+const std::vector<std::string>& StackServices();
+
+// The data directory: --data, else $PIAO_DATA, else ~/.local/share/piao.
+std::string ResolveDataDir(const std::string& flag_value);
+
+struct ComponentStatus {
+  std::string name;
+  int pid = 0;
+  bool alive = false;
+  bool healthy = false;
+  std::string address;  // host:port, or the bootstrap servers for the broker
+  std::string log;
+};
+
+// Starts whatever is not running (a crashed component is restarted on its existing data) and waits until
+// every service answers its health check. When the broker had to be (re)started, the services are
+// restarted too so they use its new address.
+absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& data_dir, const std::string& bin_dir,
+                                                     absl::Duration timeout);
+// SIGTERM to the services (they flush their outboxes), then to the broker.
+absl::Status StackDown(const std::string& data_dir);
+absl::StatusOr<std::vector<ComponentStatus>> StackStatus(const std::string& data_dir);
+
+// A connection to one running service of the stack, with the operator's token.
+struct ServiceConnection {
+  std::shared_ptr<grpc::Channel> channel;
+  std::string token;
+  std::string address;
+};
+absl::StatusOr<ServiceConnection> Connect(const std::string& data_dir, const std::string& service);
+absl::StatusOr<std::string> BootstrapServers(const std::string& data_dir);
+
+// The directory of the running executable (sibling binaries live there).
+std::string SelfDir();
+
+}  // namespace piao::cli
+
+#endif  // PIAO_TOOLS_PIAO_STACK_H_
