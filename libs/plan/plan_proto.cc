@@ -1,0 +1,318 @@
+#include "libs/plan/plan_proto.h"
+
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "libs/base/status_macros.h"
+#include "libs/plan/plan_json.h"
+
+namespace piao::plan {
+namespace {
+
+absl::Status Bad(const std::string& path, absl::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat(path, ": ", what));
+}
+
+absl::StatusOr<Date> DateOf(const std::string& text, const std::string& path) {
+  auto d = ParseIsoDate(text);
+  if (!d.ok()) return Bad(path, absl::StrCat("'", text, "' is not a real date (YYYY-MM-DD)"));
+  return *d;
+}
+
+absl::StatusOr<double> Finite(double v, const std::string& path) {
+  if (!std::isfinite(v)) return Bad(path, "must be a finite number");
+  return v;
+}
+
+v1::Quantity ToProtoQuantity(const Quantity& q) {
+  v1::Quantity p;
+  p.set_value(q.value);
+  p.set_unit(q.unit);
+  return p;
+}
+
+}  // namespace
+
+v1::Target ToProto(const Target& target) {
+  v1::Target p;
+  if (const auto* c = std::get_if<ComparisonTarget>(&target)) {
+    p.mutable_comparison()->set_op(std::string(CompareOpSymbol(c->op)));
+    p.mutable_comparison()->set_value(c->quantity.value);
+    p.mutable_comparison()->set_unit(c->quantity.unit);
+  } else if (const auto* d = std::get_if<DeadlineTarget>(&target)) {
+    p.set_by_date(FormatIsoDate(d->date));
+  } else {
+    p.set_text(std::get<Text>(target).text);
+  }
+  return p;
+}
+
+v1::Threshold ToProto(const Threshold& threshold) {
+  v1::Threshold p;
+  if (const auto* q = std::get_if<Quantity>(&threshold.bound)) {
+    *p.mutable_quantity() = ToProtoQuantity(*q);
+  } else {
+    p.set_date(FormatIsoDate(std::get<Date>(threshold.bound)));
+  }
+  p.set_implied(threshold.implied);
+  return p;
+}
+
+v1::MeasuredValue ToProto(const Value& value) {
+  v1::MeasuredValue p;
+  if (const auto* q = std::get_if<Quantity>(&value)) {
+    *p.mutable_quantity() = ToProtoQuantity(*q);
+  } else if (const auto* d = std::get_if<Date>(&value)) {
+    p.set_date(FormatIsoDate(*d));
+  } else {
+    p.set_text(std::get<Text>(value).text);
+  }
+  return p;
+}
+
+v1::IndicatorDefinition ToProto(const Indicator& i) {
+  v1::IndicatorDefinition p;
+  p.set_code(i.code);
+  p.set_name(i.name);
+  if (i.flags.common) p.add_flags("C");
+  if (i.flags.simplification) p.add_flags("S");
+  if (i.flags.anti_corruption) p.add_flags("A");
+  if (i.weight_pct.has_value()) p.set_weight_pct(*i.weight_pct);
+  p.set_type(i.type);
+  p.set_algorithm(i.algorithm);
+  p.set_source(i.source);
+  if (i.baseline.has_value()) *p.mutable_baseline() = ToProto(*i.baseline);
+  *p.mutable_target() = ToProto(i.target);
+  for (const auto& [year, t] : i.targets_by_year) {
+    // A year printed without a target is kept as an empty Target.
+    (*p.mutable_targets_by_year())[year] = t.has_value() ? ToProto(*t) : v1::Target();
+  }
+  if (i.threshold.has_value()) *p.mutable_threshold() = ToProto(*i.threshold);
+  p.set_formula(i.formula);
+  p.set_note(i.note);
+  p.set_neutralised(i.neutralised);
+  p.set_neutralised_reason(i.neutralised_reason);
+  p.set_suppressed(i.suppressed);
+  p.set_suppressed_reason(i.suppressed_reason);
+  return p;
+}
+
+v1::ObjectiveDefinition ToProto(const Objective& o) {
+  v1::ObjectiveDefinition p;
+  p.set_code(o.code);
+  p.set_level(std::string(LevelName(o.level)));
+  p.set_title(o.title);
+  p.set_description(o.description);
+  p.set_strategic_area(o.strategic_area);
+  p.set_parent(o.parent);
+  for (const std::string& u : o.units) p.add_units(u);
+  p.set_owner(o.owner);
+  if (o.objective_weight_pct.has_value()) p.set_objective_weight_pct(*o.objective_weight_pct);
+  p.set_note(o.note);
+  for (const Indicator& i : o.indicators) *p.add_indicators() = ToProto(i);
+  return p;
+}
+
+v1::ObjectiveKey ToProto(const ObjectiveKey& key) {
+  v1::ObjectiveKey p;
+  p.set_level(std::string(LevelName(key.level)));
+  p.set_code(key.code);
+  p.set_scope(key.scope);
+  return p;
+}
+
+v1::Act ToProto(const ApprovalAct& act) {
+  v1::Act p;
+  p.set_text(act.act);
+  if (act.number.has_value()) p.set_number(std::to_string(*act.number));
+  if (act.date.has_value()) p.set_date(FormatIsoDate(*act.date));
+  p.set_body(act.body);
+  return p;
+}
+
+absl::StatusOr<Target> FromProto(const v1::Target& p, const std::string& path) {
+  switch (p.kind_case()) {
+    case v1::Target::kComparison: {
+      auto op = ParseCompareOp(p.comparison().op());
+      if (!op.ok()) return Bad(path + ".op", op.status().message());
+      PIAO_ASSIGN_OR_RETURN(double v, Finite(p.comparison().value(), path + ".value"));
+      return Target(ComparisonTarget{*op, Quantity{v, p.comparison().unit()}});
+    }
+    case v1::Target::kByDate: {
+      PIAO_ASSIGN_OR_RETURN(Date d, DateOf(p.by_date(), path + ".date"));
+      return Target(DeadlineTarget{d});
+    }
+    case v1::Target::kText:
+      return Target(Text{p.text()});
+    default:
+      return Bad(path, "a target needs a comparison, a deadline or a text");
+  }
+}
+
+absl::StatusOr<Threshold> FromProto(const v1::Threshold& p, const std::string& path) {
+  Threshold t;
+  t.implied = p.implied();
+  if (p.has_quantity()) {
+    PIAO_ASSIGN_OR_RETURN(double v, Finite(p.quantity().value(), path + ".value"));
+    t.bound = Quantity{v, p.quantity().unit()};
+  } else if (!p.date().empty()) {
+    PIAO_ASSIGN_OR_RETURN(Date d, DateOf(p.date(), path + ".date"));
+    t.bound = d;
+  } else {
+    return Bad(path, "a threshold needs a value or a date");
+  }
+  return t;
+}
+
+absl::StatusOr<Value> FromProto(const v1::MeasuredValue& p, const std::string& path) {
+  switch (p.kind_case()) {
+    case v1::MeasuredValue::kQuantity: {
+      PIAO_ASSIGN_OR_RETURN(double v, Finite(p.quantity().value(), path + ".value"));
+      return Value(Quantity{v, p.quantity().unit()});
+    }
+    case v1::MeasuredValue::kDate: {
+      PIAO_ASSIGN_OR_RETURN(Date d, DateOf(p.date(), path + ".date"));
+      return Value(d);
+    }
+    case v1::MeasuredValue::kText:
+      return Value(Text{p.text()});
+    default:
+      return Bad(path, "a value needs a number, a date or a text");
+  }
+}
+
+absl::StatusOr<Indicator> FromProto(const v1::IndicatorDefinition& p, const std::string& path) {
+  Indicator i;
+  i.code = p.code();
+  i.name = p.name();
+  for (const std::string& f : p.flags()) {
+    if (f == "C") {
+      i.flags.common = true;
+    } else if (f == "S") {
+      i.flags.simplification = true;
+    } else if (f == "A") {
+      i.flags.anti_corruption = true;
+    } else {
+      return Bad(path + ".flags", absl::StrCat("unknown flag '", f, "' (C, S or A)"));
+    }
+  }
+  if (p.has_weight_pct()) {
+    PIAO_ASSIGN_OR_RETURN(double w, Finite(p.weight_pct(), path + ".weight_pct"));
+    i.weight_pct = w;
+  }
+  i.type = p.type();
+  i.algorithm = p.algorithm();
+  i.source = p.source();
+  if (p.has_baseline()) {
+    PIAO_ASSIGN_OR_RETURN(i.baseline, FromProto(p.baseline(), path + ".baseline"));
+  }
+  PIAO_ASSIGN_OR_RETURN(i.target, FromProto(p.target(), path + ".target"));
+  for (const auto& [year, t] : p.targets_by_year()) {
+    if (t.kind_case() == v1::Target::KIND_NOT_SET) {
+      i.targets_by_year[year] = std::nullopt;
+    } else {
+      PIAO_ASSIGN_OR_RETURN(i.targets_by_year[year], FromProto(t, absl::StrCat(path, ".targets_by_year.", year)));
+    }
+  }
+  if (p.has_threshold()) {
+    PIAO_ASSIGN_OR_RETURN(i.threshold, FromProto(p.threshold(), path + ".threshold"));
+  }
+  i.formula = p.formula();
+  i.note = p.note();
+  i.neutralised = p.neutralised();
+  i.neutralised_reason = p.neutralised_reason();
+  i.suppressed = p.suppressed();
+  i.suppressed_reason = p.suppressed_reason();
+  return i;
+}
+
+absl::StatusOr<Objective> FromProto(const v1::ObjectiveDefinition& p, const std::string& path) {
+  Objective o;
+  o.code = p.code();
+  auto level = ParseLevel(p.level());
+  if (!level.ok()) return Bad(path + ".level", level.status().message());
+  o.level = *level;
+  o.title = p.title();
+  o.description = p.description();
+  o.strategic_area = p.strategic_area();
+  o.parent = p.parent();
+  o.units.assign(p.units().begin(), p.units().end());
+  o.owner = p.owner();
+  if (p.has_objective_weight_pct()) {
+    PIAO_ASSIGN_OR_RETURN(double w, Finite(p.objective_weight_pct(), path + ".objective_weight_pct"));
+    o.objective_weight_pct = w;
+  }
+  o.note = p.note();
+  for (int k = 0; k < p.indicators_size(); ++k) {
+    PIAO_ASSIGN_OR_RETURN(Indicator i, FromProto(p.indicators(k), absl::StrCat(path, ".indicators[", k, "]")));
+    o.indicators.push_back(std::move(i));
+  }
+  return o;
+}
+
+absl::StatusOr<ObjectiveKey> FromProto(const v1::ObjectiveKey& p, const std::string& path) {
+  auto level = ParseLevel(p.level());
+  if (!level.ok()) return Bad(path + ".level", level.status().message());
+  if (p.code().empty()) return Bad(path + ".code", "must not be empty");
+  return ObjectiveKey{*level, p.code(), p.scope()};
+}
+
+absl::StatusOr<ApprovalAct> FromProto(const v1::Act& p, const std::string& path) {
+  if (p.text().empty()) return Bad(path + ".text", "must name the act");
+  std::optional<Date> date;
+  if (!p.date().empty()) {
+    PIAO_ASSIGN_OR_RETURN(date, DateOf(p.date(), path + ".date"));
+  }
+  ApprovalAct act = DescribeAct(p.text(), date);
+  if (!p.body().empty()) act.body = p.body();
+  return act;
+}
+
+v1::RevisionChange ToProto(const Revision& r) {
+  nlohmann::json j = RevisionToJson(r);
+  v1::RevisionChange p;
+  p.mutable_objective()->set_code(r.objective);
+  if (r.level.has_value()) p.mutable_objective()->set_level(std::string(LevelName(*r.level)));
+  if (r.scope.has_value()) p.mutable_objective()->set_scope(*r.scope);
+  p.set_indicator(r.indicator);
+  p.set_kind(std::string(ChangeKindName(r.change)));
+  p.set_from_json(j["from"].dump());
+  p.set_to_json(j["to"].dump());
+  p.set_reason(r.reason);
+  p.set_evidence(r.evidence);
+  p.set_note(r.note);
+  return p;
+}
+
+absl::StatusOr<Revision> FromProto(const v1::RevisionChange& p, const std::string& act, Date effective_date,
+                                   const std::string& path) {
+  auto parse = [&](const std::string& text, const char* field) -> absl::StatusOr<nlohmann::json> {
+    if (text.empty()) return nlohmann::json(nullptr);
+    nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) return Bad(absl::StrCat(path, ".", field), "is not valid JSON");
+    return j;
+  };
+  PIAO_ASSIGN_OR_RETURN(nlohmann::json from, parse(p.from_json(), "from_json"));
+  PIAO_ASSIGN_OR_RETURN(nlohmann::json to, parse(p.to_json(), "to_json"));
+  nlohmann::json j = {{"objective", p.objective().code()},
+                      {"indicator", p.indicator()},
+                      {"change", p.kind()},
+                      {"from", from},
+                      {"to", to},
+                      {"effective_date", FormatIsoDate(effective_date)},
+                      {"act", act},
+                      {"reason", p.reason()},
+                      {"evidence", p.evidence()},
+                      {"note", p.note()}};
+  if (!p.objective().level().empty()) j["level"] = p.objective().level();
+  if (!p.objective().scope().empty()) j["scope"] = p.objective().scope();
+  auto parsed = ParseRevisionsJson(nlohmann::json{{"revisions", nlohmann::json::array({j})}}.dump());
+  if (!parsed.ok()) {
+    return absl::Status(parsed.status().code(), absl::StrCat(path, ": ", parsed.status().message()));
+  }
+  return parsed->front();
+}
+
+}  // namespace piao::plan

@@ -1,0 +1,40 @@
+// Runs the piao CLI as a child process for end-to-end tests.
+#ifndef PIAO_TESTS_E2E_CLI_RUNNER_H_
+#define PIAO_TESTS_E2E_CLI_RUNNER_H_
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+namespace piao::e2e {
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+};
+
+// The directory of the project's binaries (ctest sets PIAO_BIN_DIR).
+inline std::string BinDir() {
+  const char* d = std::getenv("PIAO_BIN_DIR");
+  return d != nullptr ? d : "bin";
+}
+
+// Runs `piao <args>` through the shell (args are trusted test strings); stderr goes to the test log.
+inline CliResult RunPiao(const std::string& args) {
+  CliResult r;
+  const std::string cmd = BinDir() + "/piao " + args;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int status = ::pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+}  // namespace piao::e2e
+
+#endif  // PIAO_TESTS_E2E_CLI_RUNNER_H_
