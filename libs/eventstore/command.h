@@ -25,6 +25,11 @@ absl::StatusOr<AppendResult> ExecuteCommand(
     const StreamVersion folded(events.empty() ? 0 : events.back().stream_version());
     PIAO_ASSIGN_OR_RETURN(State state, fold(events));
     PIAO_ASSIGN_OR_RETURN(std::vector<NewEvent> decided, decide(state));
+    if (decided.empty()) {
+      AppendResult unchanged;
+      unchanged.first_version = unchanged.last_version = folded;
+      return unchanged;
+    }
     absl::StatusOr<AppendResult> r = store.Append(stream, ExpectedVersion::Exactly(folded), std::move(decided), ctx);
     if (r.ok() || r.status().code() != absl::StatusCode::kAborted) return r;
     last = r.status();

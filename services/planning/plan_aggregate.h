@@ -1,4 +1,12 @@
 // The plan aggregate, pure: events in → state out; command in → events out. No I/O here.
+//
+// One stream per administration and plan year ("plan" / "<administration>/<year>"). Its events:
+//   PlanCreated          the plan exists
+//   ObjectivesAdopted    objectives and indicators adopted under an act (approval or extension), valid from
+//                        the act's effective date
+//   DescriptionsUpdated  descriptive fields (name, algorithm text, type, source, flags) changed by an import
+//   RevisionActApplied   every change of one act, applied together, with each changed indicator's whole
+//                        definition after the act
 #ifndef PIAO_SERVICES_PLANNING_PLAN_AGGREGATE_H_
 #define PIAO_SERVICES_PLANNING_PLAN_AGGREGATE_H_
 
@@ -8,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "libs/base/strong_types.h"
 #include "libs/eventstore/event_store.h"
+#include "libs/plan/model.h"
 #include "piao/v1/event.pb.h"
 #include "piao/v1/planning.pb.h"
 
@@ -15,9 +24,8 @@ namespace piao::planning {
 
 struct PlanState {
   bool exists = false;
-  std::string administration;
-  int year = 0;
   std::string title;
+  plan::Plan plan;  // the definitions in force after every event folded (administration and year set)
   StreamVersion version;
 };
 
@@ -27,10 +35,32 @@ StreamId PlanStream(const std::string& administration, int year);
 // Folds a plan's events, oldest first. Unknown event types are an error: a newer writer than this reader.
 absl::StatusOr<PlanState> FoldPlan(const std::vector<v1::EventEnvelope>& events);
 
-// Validates a CreatePlan command against the current state and decides its events.
 // INVALID_ARGUMENT names the field; FAILED_PRECONDITION when the plan already exists.
 absl::StatusOr<std::vector<eventstore::NewEvent>> DecideCreatePlan(const PlanState& state,
                                                                    const v1::CreatePlanRequest& cmd);
+
+struct AdoptionSummary {
+  uint32_t objectives_added = 0;
+  uint32_t indicators_added = 0;
+  uint32_t descriptions_updated = 0;
+  uint32_t unchanged = 0;
+};
+
+// Adopts the request's objectives: new objectives and indicators are adopted under the act; an indicator
+// already in the plan must keep its scoring definition (comparison, target, threshold, weight), else
+// FAILED_PRECONDITION pointing to `piao revise`; differing descriptive fields become a description update.
+// Creates the plan when it does not exist. The whole plan must validate afterwards. No events when nothing
+// changes.
+absl::StatusOr<std::vector<eventstore::NewEvent>> DecideAdoptObjectives(const PlanState& state,
+                                                                        const v1::AdoptObjectivesRequest& cmd,
+                                                                        AdoptionSummary* summary);
+
+// Applies every change of one act together (libs/plan ApplyRevisionAct): all or nothing.
+absl::StatusOr<std::vector<eventstore::NewEvent>> DecideApplyRevisionAct(const PlanState& state,
+                                                                         const v1::ApplyRevisionActRequest& cmd);
+
+// The plan's definitions as GetPlan answers them.
+v1::GetPlanResponse DescribePlan(const PlanState& state);
 
 }  // namespace piao::planning
 

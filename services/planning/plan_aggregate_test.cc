@@ -2,45 +2,184 @@
 
 #include <gtest/gtest.h>
 
+#include "libs/plan/fixture_files.h"
+#include "libs/plan/plan_json.h"
+#include "libs/plan/plan_proto.h"
+#include "libs/plan/revision.h"
+
 namespace piao::planning {
 namespace {
 
-v1::CreatePlanRequest Create(std::string admin, int year) {
-  v1::CreatePlanRequest r;
-  r.set_administration(std::move(admin));
-  r.set_year(year);
+using plan::testing::ReadFixture;
+
+// An in-memory stream: decided events are numbered and folded as the store would.
+class PlanStreamSim {
+ public:
+  absl::StatusOr<PlanState> Append(const std::vector<eventstore::NewEvent>& decided) {
+    for (const auto& ne : decided) {
+      v1::EventEnvelope e;
+      e.set_event_type(ne.event_type);
+      e.set_payload(ne.payload);
+      e.set_stream_version(events_.size() + 1);
+      e.set_global_position(events_.size() + 1);
+      events_.push_back(e);
+    }
+    return FoldPlan(events_);
+  }
+  const std::vector<v1::EventEnvelope>& events() const { return events_; }
+
+ private:
+  std::vector<v1::EventEnvelope> events_;
+};
+
+v1::AdoptObjectivesRequest AdoptFile(const std::string& fixture, bool with_act) {
+  auto parsed = plan::ParsePlanJson(ReadFixture(fixture));
+  EXPECT_TRUE(parsed.ok()) << parsed.status();
+  v1::AdoptObjectivesRequest r;
+  r.set_administration("CCIAA-TO");
+  r.set_year(parsed->plan.year);
+  if (with_act && parsed->plan.approval.has_value()) *r.mutable_act() = plan::ToProto(*parsed->plan.approval);
+  for (const auto& o : parsed->plan.objectives) *r.add_objectives() = plan::ToProto(o);
   return r;
 }
 
-v1::EventEnvelope AsEnvelope(const eventstore::NewEvent& ne, uint64_t version) {
-  v1::EventEnvelope e;
-  e.set_event_type(ne.event_type);
-  e.set_payload(ne.payload);
-  e.set_stream_version(version);
-  return e;
+v1::ApplyRevisionActRequest ReviseFile(const std::string& fixture) {
+  auto revisions = plan::ParseRevisionsJson(ReadFixture(fixture));
+  EXPECT_TRUE(revisions.ok()) << revisions.status();
+  auto acts = plan::GroupByAct(*revisions);
+  EXPECT_EQ(acts.size(), 1u);
+  v1::ApplyRevisionActRequest r;
+  r.set_administration("CCIAA-TO");
+  r.set_year(2022);
+  r.mutable_act()->set_text(acts[0][0].act);
+  r.mutable_act()->set_date("2022-09-13");
+  r.set_effective_date(plan::FormatIsoDate(acts[0][0].effective_date));
+  for (const auto& rev : acts[0]) *r.add_changes() = plan::ToProto(rev);
+  return r;
 }
 
-TEST(PlanAggregate, CreateThenFoldThenRejectSecondCreate) {
-  auto events = DecideCreatePlan(PlanState{}, Create("CCIAA-TO", 2022));
-  ASSERT_TRUE(events.ok()) << events.status();
-  ASSERT_EQ(events->size(), 1u);
-  auto state = FoldPlan({AsEnvelope((*events)[0], 1)});
+const plan::Indicator* Find(const PlanState& s, const std::string& objective, const std::string& code) {
+  for (const auto& o : s.plan.objectives) {
+    if (o.code == objective && o.level == plan::Level::kStrategic) return plan::FindIndicator(o, code);
+  }
+  return nullptr;
+}
+
+TEST(PlanAggregate, CreateThenRejectSecondCreateAndNameBadFields) {
+  v1::CreatePlanRequest c;
+  c.set_administration("CCIAA-TO");
+  c.set_year(2022);
+  PlanStreamSim sim;
+  auto state = sim.Append(*DecideCreatePlan(PlanState{}, c));
   ASSERT_TRUE(state.ok());
   EXPECT_TRUE(state->exists);
-  EXPECT_EQ(state->year, 2022);
   EXPECT_EQ(state->title, "PIAO 2022-2024");
-  EXPECT_EQ(state->version, StreamVersion(1));
-  EXPECT_EQ(DecideCreatePlan(*state, Create("CCIAA-TO", 2022)).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(DecideCreatePlan(*state, c).status().code(), absl::StatusCode::kFailedPrecondition);
+  c.set_year(22);
+  EXPECT_NE(DecideCreatePlan(PlanState{}, c).status().message().find("year"), std::string::npos);
+  c.set_administration("A/B");
+  EXPECT_NE(DecideCreatePlan(PlanState{}, c).status().message().find("administration"), std::string::npos);
+  EXPECT_EQ(PlanStream("CCIAA-TO", 2022).Key(), "plan/CCIAA-TO/2022");
 }
 
-TEST(PlanAggregate, BadFieldsAreNamed) {
-  auto r = DecideCreatePlan(PlanState{}, Create("", 2022));
-  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(r.status().message().find("administration"), std::string::npos);
-  r = DecideCreatePlan(PlanState{}, Create("CCIAA-TO", 22));
-  EXPECT_NE(r.status().message().find("year"), std::string::npos);
-  EXPECT_EQ(PlanStream("CCIAA-TO", 2022).Key(), "plan/CCIAA-TO/2022");
+TEST(PlanAggregate, AdoptsTheTorinoPlanReviseItThenImportTheResults) {
+  PlanStreamSim sim;
+  AdoptionSummary summary;
+  auto events = DecideAdoptObjectives(PlanState{}, AdoptFile("torino-2022/plan-2022.json", true), &summary);
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 2u) << "PlanCreated + ObjectivesAdopted";
+  EXPECT_EQ(summary.objectives_added, 14u + 53u + 18u);
+  auto state = sim.Append(*events);
+  ASSERT_TRUE(state.ok()) << state.status();
+  ASSERT_TRUE(state->plan.approval.has_value());
+  EXPECT_EQ(state->plan.approval->number, 103);
+  auto expected = plan::ParsePlanJson(ReadFixture("torino-2022/plan-2022.json"));
+  EXPECT_EQ(state->plan.objectives, expected->plan.objectives);
+  const plan::Indicator* k = Find(*state, "OS03.1.1", "kpi3.1.1_01");
+  ASSERT_NE(k, nullptr);
+  EXPECT_EQ(plan::DescribeTarget(k->target), ">= 20 %");
+
+  // The same file again changes nothing.
+  auto again = DecideAdoptObjectives(*state, AdoptFile("torino-2022/plan-2022.json", true), &summary);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->empty());
+  EXPECT_EQ(summary.objectives_added, 0u);
+  EXPECT_GT(summary.unchanged, 150u);
+
+  // Delibera 142: all 26 changes together.
+  auto revised_events = DecideApplyRevisionAct(*state, ReviseFile("torino-2022/revisions-2022.json"));
+  ASSERT_TRUE(revised_events.ok()) << revised_events.status();
+  ASSERT_EQ(revised_events->size(), 1u);
+  EXPECT_EQ(absl::ToCivilDay((*revised_events)[0].occurred_at, absl::UTCTimeZone()), absl::CivilDay(2022, 9, 13));
+  state = sim.Append(*revised_events);
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_EQ(plan::DescribeTarget(Find(*state, "OS03.1.1", "kpi3.1.1_01")->target), ">= 85 %");
+  ASSERT_NE(Find(*state, "OS07.1.2", "kpi7.1.2_08"), nullptr);
+  EXPECT_TRUE(Find(*state, "OS13.4", "kpi13.4_05")->suppressed);
+  v1::RevisionActApplied applied;
+  ASSERT_TRUE(applied.ParseFromString(sim.events().back().payload()));
+  EXPECT_EQ(applied.changes_size(), 26);
+  EXPECT_EQ(applied.act().number(), "142");
+  EXPECT_EQ(applied.changes(0).objective().level(), "strategic") << "changes carry the full objective key";
+
+  // The results file defines the same scoring as the revised plan: no act needed, only descriptions.
+  auto results = DecideAdoptObjectives(*state, AdoptFile("torino-2022/results-2022-strategic.json", false), &summary);
+  ASSERT_TRUE(results.ok()) << results.status();
+  EXPECT_EQ(summary.objectives_added, 0u);
+  EXPECT_EQ(summary.indicators_added, 0u);
+  EXPECT_EQ(summary.unchanged + summary.descriptions_updated, 76u);
+  state = sim.Append(*results);
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_EQ(plan::DescribeTarget(Find(*state, "OS03.1.1", "kpi3.1.1_01")->target), ">= 85 %");
+}
+
+TEST(PlanAggregate, ImportCannotChangeAScoringDefinition) {
+  PlanStreamSim sim;
+  AdoptionSummary summary;
+  auto state = sim.Append(*DecideAdoptObjectives(PlanState{}, AdoptFile("torino-2022/plan-2022.json", true), &summary));
+  ASSERT_TRUE(state.ok());
+  // The results file carries the revised targets: against the plan as approved it must point to `piao revise`.
+  auto r = DecideAdoptObjectives(*state, AdoptFile("torino-2022/results-2022-strategic.json", false), &summary);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(r.status().message().find("piao revise"), std::string::npos);
+  EXPECT_NE(r.status().message().find("kpi3.1.1_01"), std::string::npos);
+}
+
+TEST(PlanAggregate, NewObjectivesNeedAnAct) {
+  AdoptionSummary summary;
+  auto r = DecideAdoptObjectives(PlanState{}, AdoptFile("torino-2022/plan-2022.json", false), &summary);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(r.status().message().find("act"), std::string::npos);
+}
+
+TEST(PlanAggregate, RevisionsNeedAnApprovedPlanAReasonAndMatchingFrom) {
+  EXPECT_EQ(DecideApplyRevisionAct(PlanState{}, ReviseFile("torino-2022/revisions-2022.json")).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  PlanStreamSim sim;
+  AdoptionSummary summary;
+  auto state = sim.Append(*DecideAdoptObjectives(PlanState{}, AdoptFile("torino-2022/plan-2022.json", true), &summary));
+  ASSERT_TRUE(state.ok());
+  auto req = ReviseFile("torino-2022/revisions-2022.json");
+  req.mutable_changes(1)->set_reason("");
+  EXPECT_NE(DecideApplyRevisionAct(*state, req).status().message().find("changes[1].reason"), std::string::npos);
+  // Applying the act twice: the second time the `from` values no longer match, and nothing is decided.
+  auto first = DecideApplyRevisionAct(*state, ReviseFile("torino-2022/revisions-2022.json"));
+  ASSERT_TRUE(first.ok());
+  state = sim.Append(*first);
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(DecideApplyRevisionAct(*state, ReviseFile("torino-2022/revisions-2022.json")).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  // Half an act is refused as a whole: the nine OS07.1.2 weights alone do not sum to 100.
+  auto partial = ReviseFile("torino-2022/revisions-2022.json");
+  PlanStreamSim fresh;
+  auto s2 = fresh.Append(*DecideAdoptObjectives(PlanState{}, AdoptFile("torino-2022/plan-2022.json", true), &summary));
+  ASSERT_TRUE(s2.ok());
+  auto* changes = partial.mutable_changes();
+  changes->erase(std::remove_if(changes->begin(), changes->end(),
+                                [](const v1::RevisionChange& c) { return c.kind() != "weight"; }),
+                 changes->end());
+  ASSERT_EQ(partial.changes_size(), 9);
+  EXPECT_EQ(DecideApplyRevisionAct(*s2, partial).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
 TEST(PlanAggregate, UnknownEventTypeIsNotSilentlySkipped) {

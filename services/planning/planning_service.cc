@@ -1,5 +1,6 @@
 #include "services/planning/planning_service.h"
 
+#include "absl/strings/str_cat.h"
 #include "libs/eventstore/command.h"
 #include "libs/service/grpc_status.h"
 #include "libs/service/roles.h"
@@ -47,6 +48,58 @@ grpc::Status PlanningService::CreatePlan(grpc::ServerContext* ctx, const v1::Cre
           *store_, stream, ContextOf(who, request->meta()), FoldPlan,
           [&](const PlanState& s) { return DecideCreatePlan(s, *request); }));
   FillAck(stream, r, response);
+  return grpc::Status::OK;
+}
+
+}  // namespace piao::planning
+
+namespace piao::planning {
+
+grpc::Status PlanningService::AdoptObjectives(grpc::ServerContext* ctx, const v1::AdoptObjectivesRequest* request,
+                                              v1::AdoptObjectivesResponse* response) {
+  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, kAdoptObjectives));
+  const StreamId stream = PlanStream(request->administration(), request->year());
+  AdoptionSummary summary;
+  PIAO_GRPC_ASSIGN_OR_RETURN(
+      eventstore::AppendResult r,
+      eventstore::ExecuteCommand<PlanState>(
+          *store_, stream, ContextOf(who, request->meta()), FoldPlan,
+          [&](const PlanState& s) { return DecideAdoptObjectives(s, *request, &summary); }));
+  FillAck(stream, r, response->mutable_ack());
+  // A retried command reports what the original adopted only through its ack.
+  if (!r.duplicate) {
+    response->set_objectives_added(summary.objectives_added);
+    response->set_indicators_added(summary.indicators_added);
+    response->set_descriptions_updated(summary.descriptions_updated);
+    response->set_unchanged(summary.unchanged);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status PlanningService::ApplyRevisionAct(grpc::ServerContext* ctx, const v1::ApplyRevisionActRequest* request,
+                                               v1::CommandAck* response) {
+  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, kApplyRevisionAct));
+  const StreamId stream = PlanStream(request->administration(), request->year());
+  PIAO_GRPC_ASSIGN_OR_RETURN(
+      eventstore::AppendResult r,
+      eventstore::ExecuteCommand<PlanState>(
+          *store_, stream, ContextOf(who, request->meta()), FoldPlan,
+          [&](const PlanState& s) { return DecideApplyRevisionAct(s, *request); }));
+  FillAck(stream, r, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status PlanningService::GetPlan(grpc::ServerContext* ctx, const v1::GetPlanRequest* request,
+                                      v1::GetPlanResponse* response) {
+  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, kGetPlan));
+  const StreamId stream = PlanStream(request->administration(), request->year());
+  PIAO_GRPC_ASSIGN_OR_RETURN(std::vector<v1::EventEnvelope> events, store_->ReadStream(stream, StreamVersion(1)));
+  PIAO_GRPC_ASSIGN_OR_RETURN(PlanState state, FoldPlan(events));
+  if (!state.exists) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        absl::StrCat("no plan ", request->administration(), "/", request->year()));
+  }
+  *response = DescribePlan(state);
   return grpc::Status::OK;
 }
 

@@ -18,6 +18,12 @@ class PlanningService final : public v1::Planning::Service {
 
   grpc::Status CreatePlan(grpc::ServerContext* ctx, const v1::CreatePlanRequest* request,
                           v1::CommandAck* response) override;
+  grpc::Status AdoptObjectives(grpc::ServerContext* ctx, const v1::AdoptObjectivesRequest* request,
+                               v1::AdoptObjectivesResponse* response) override;
+  grpc::Status ApplyRevisionAct(grpc::ServerContext* ctx, const v1::ApplyRevisionActRequest* request,
+                                v1::CommandAck* response) override;
+  grpc::Status GetPlan(grpc::ServerContext* ctx, const v1::GetPlanRequest* request,
+                       v1::GetPlanResponse* response) override;
 
  private:
   eventstore::EventStore* store_;
