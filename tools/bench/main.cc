@@ -117,6 +117,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const fs::path dir = config.Get("dir");
+  fs::create_directories(dir);
   const double seconds = static_cast<double>(config.GetInt("seconds").value_or(3));
   std::printf("| events per append | appenders | store appends/s | store events/s | raw RocksDB batches/s | raw events/s |\n");
   std::printf("|---:|---:|---:|---:|---:|---:|\n");
