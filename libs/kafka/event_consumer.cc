@@ -1,0 +1,221 @@
+#include "libs/kafka/event_consumer.h"
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "libs/base/log.h"
+#include "libs/base/status_macros.h"
+
+namespace piao::kafka {
+namespace {
+
+int ToMs(absl::Duration d) {
+  return static_cast<int>(std::clamp<int64_t>(absl::ToInt64Milliseconds(d), 0, 60'000));
+}
+
+// Offsets live in the consumer's RocksDB, never in Kafka.
+const KafkaProperties& RequiredConsumerProperties() {
+  static const auto* props = new KafkaProperties{{"enable.auto.commit", "false"}};
+  return *props;
+}
+
+constexpr size_t kMaxMessagesPerPoll = 1000;
+
+}  // namespace
+
+// Starts each assigned partition at the offset stored with the consumer's state. Runs inside consume()
+// or close(), i.e. with EventConsumer::mu_ held.
+class EventConsumer::Rebalance : public RdKafka::RebalanceCb {
+ public:
+  explicit Rebalance(EventConsumer* owner) : owner_(owner) {}
+
+  void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
+                    std::vector<RdKafka::TopicPartition*>& partitions) override {
+    const bool cooperative = consumer->rebalance_protocol() == "COOPERATIVE";
+    if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+      for (RdKafka::TopicPartition* tp : partitions) {
+        absl::StatusOr<std::optional<int64_t>> stored = owner_->applier_->StoredOffset(tp->topic(), tp->partition());
+        if (!stored.ok()) {
+          // Re-reading from the start is safe: already applied events are ignored by position.
+          log::Warn("consumer: stored offset unreadable, starting partition from the beginning",
+                    {{"topic", tp->topic()}, {"error", stored.status().ToString()}});
+        }
+        tp->set_offset(stored.ok() && stored->has_value() ? **stored : RdKafka::Topic::OFFSET_BEGINNING);
+      }
+      if (cooperative) {
+        std::unique_ptr<RdKafka::Error> e(consumer->incremental_assign(partitions));
+        if (e != nullptr) log::Error("consumer: incremental assign failed", {{"error", e->str()}});
+        owner_->assigned_ += static_cast<int>(partitions.size());
+      } else {
+        RdKafka::ErrorCode e = consumer->assign(partitions);
+        if (e != RdKafka::ERR_NO_ERROR) log::Error("consumer: assign failed", {{"error", RdKafka::err2str(e)}});
+        owner_->assigned_ = static_cast<int>(partitions.size());
+      }
+      return;
+    }
+    // Revoked or lost: the new owner starts from the stored offsets; drop a retry we no longer own.
+    if (owner_->pending_.has_value()) {
+      for (RdKafka::TopicPartition* tp : partitions) {
+        if (tp->topic() == owner_->pending_->input.topic && tp->partition() == owner_->pending_->input.partition) {
+          owner_->pending_.reset();
+          break;
+        }
+      }
+    }
+    if (cooperative) {
+      std::unique_ptr<RdKafka::Error> e(consumer->incremental_unassign(partitions));
+      if (e != nullptr) log::Error("consumer: incremental unassign failed", {{"error", e->str()}});
+      owner_->assigned_ -= static_cast<int>(partitions.size());
+    } else {
+      consumer->unassign();
+      owner_->assigned_ = 0;
+    }
+  }
+
+ private:
+  EventConsumer* owner_;
+};
+
+absl::StatusOr<std::unique_ptr<EventConsumer>> EventConsumer::Create(rocksdb::DB* db, ConsumerOptions options,
+                                                                     EventHandler handler, GapFiller filler) {
+  if (!options.kafka.contains("bootstrap.servers") || !options.kafka.contains("group.id")) {
+    return absl::InvalidArgumentError("consumer: kafka properties bootstrap.servers and group.id are required");
+  }
+  if (options.topics.empty()) return absl::InvalidArgumentError("consumer: no topics");
+  PIAO_ASSIGN_OR_RETURN(KafkaProperties props, WithRequired(options.kafka, RequiredConsumerProperties()));
+  // A partition without a stored offset starts at the beginning; the same when a stored offset has been
+  // deleted by retention (the gap is then filled from the source's store).
+  props.emplace("auto.offset.reset", "earliest");
+  PIAO_ASSIGN_OR_RETURN(std::unique_ptr<EventApplier> applier,
+                        EventApplier::Open(db, std::move(handler), std::move(filler), options.applier));
+
+  std::unique_ptr<EventConsumer> c(new EventConsumer(std::move(applier)));
+  c->event_cb_ = NewLogEventCb("consumer:" + props["group.id"]);
+  PIAO_ASSIGN_OR_RETURN(std::unique_ptr<RdKafka::Conf> conf, MakeConf(props));
+  std::string err;
+  if (conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(c->rebalance_cb_.get()), err) !=
+          RdKafka::Conf::CONF_OK ||
+      conf->set("event_cb", c->event_cb_.get(), err) != RdKafka::Conf::CONF_OK) {
+    return absl::InternalError("consumer callbacks: " + err);
+  }
+  c->consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
+  if (c->consumer_ == nullptr) return absl::InvalidArgumentError("kafka consumer: " + err);
+  RdKafka::ErrorCode e = c->consumer_->subscribe(options.topics);
+  if (e != RdKafka::ERR_NO_ERROR) {
+    return absl::InvalidArgumentError(absl::StrCat("subscribe: ", RdKafka::err2str(e)));
+  }
+  return c;
+}
+
+EventConsumer::EventConsumer(std::unique_ptr<EventApplier> applier)
+    : applier_(std::move(applier)), rebalance_cb_(std::make_unique<Rebalance>(this)) {}
+
+EventConsumer::~EventConsumer() {
+  Stop();
+  absl::Status s = Close();
+  if (!s.ok()) log::Warn("consumer: close failed", {{"error", s.ToString()}});
+}
+
+absl::Status EventConsumer::Close() {
+  std::lock_guard<std::mutex> l(mu_);
+  if (closed_ || consumer_ == nullptr) return absl::OkStatus();
+  closed_ = true;
+  RdKafka::ErrorCode e = consumer_->close();
+  consumer_.reset();
+  if (e != RdKafka::ERR_NO_ERROR) return absl::UnavailableError("consumer close: " + RdKafka::err2str(e));
+  return absl::OkStatus();
+}
+
+absl::Status EventConsumer::HandleLocked(const Pending& message) {
+  return applier_->Apply(message.event, message.input);
+}
+
+absl::StatusOr<size_t> EventConsumer::Poll(absl::Duration timeout) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (closed_) return absl::FailedPreconditionError("consumer closed");
+  size_t handled = 0;
+  if (pending_.has_value()) {
+    PIAO_RETURN_IF_ERROR(HandleLocked(*pending_));
+    pending_.reset();
+    ++handled;
+  }
+  const absl::Time deadline = absl::Now() + timeout;
+  while (handled < kMaxMessagesPerPoll) {
+    // Wait for the first message only; then take what is already fetched.
+    const int wait_ms = handled == 0 ? ToMs(deadline - absl::Now()) : 0;
+    std::unique_ptr<RdKafka::Message> msg(consumer_->consume(wait_ms));
+    if (msg->err() == RdKafka::ERR__TIMED_OUT) {
+      if (handled > 0 || absl::Now() >= deadline) break;
+      continue;
+    }
+    if (msg->err() == RdKafka::ERR__PARTITION_EOF) continue;
+    if (msg->err() != RdKafka::ERR_NO_ERROR) {
+      // Broker trouble is retried by librdkafka itself; report it and keep polling.
+      log::Warn("consumer: kafka error", {{"error", msg->errstr()}});
+      if (absl::Now() >= deadline) break;
+      continue;
+    }
+    messages_.fetch_add(1);
+    Pending m;
+    m.input = InputPosition{msg->topic_name(), msg->partition(), msg->offset()};
+    if (!m.event.ParseFromArray(msg->payload(), static_cast<int>(msg->len())) ||
+        m.event.source_service().empty() || m.event.global_position() == 0) {
+      // Not an event: nothing to apply, and retrying cannot help. The stores still hold every real event.
+      malformed_.fetch_add(1);
+      log::Error("consumer: skipping a message that is not an event envelope",
+                 {{"topic", m.input.topic},
+                  {"partition", absl::StrCat(m.input.partition)},
+                  {"offset", absl::StrCat(m.input.offset)}});
+      PIAO_RETURN_IF_ERROR(applier_->SkipInput(m.input));
+      ++handled;
+      continue;
+    }
+    absl::Status s = HandleLocked(m);
+    if (!s.ok()) {
+      pending_ = std::move(m);
+      return s;
+    }
+    ++handled;
+  }
+  return handled;
+}
+
+absl::StatusOr<uint64_t> EventConsumer::CatchUp(const std::string& source, const GapFiller* filler) {
+  std::lock_guard<std::mutex> l(mu_);
+  return applier_->CatchUp(source, filler);
+}
+
+absl::Status EventConsumer::Start() {
+  if (thread_.joinable()) return absl::FailedPreconditionError("consumer already started");
+  stop_ = false;
+  thread_ = std::thread([this] {
+    while (!stop_.load()) {
+      absl::StatusOr<size_t> r = Poll(absl::Milliseconds(100));
+      if (!r.ok()) {
+        if (absl::IsFailedPrecondition(r.status())) return;  // closed
+        log::Warn("consumer: apply failed, retrying", {{"error", r.status().ToString()}});
+        absl::SleepFor(absl::Milliseconds(200));
+      }
+    }
+  });
+  return absl::OkStatus();
+}
+
+void EventConsumer::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+ConsumerStats EventConsumer::stats() const {
+  ConsumerStats s;
+  s.messages = messages_.load();
+  s.malformed = malformed_.load();
+  s.applier = applier_->stats();
+  s.assigned_partitions = assigned_.load();
+  return s;
+}
+
+}  // namespace piao::kafka

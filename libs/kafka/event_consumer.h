@@ -1,0 +1,108 @@
+// A Kafka consumer of event topics that applies each event exactly once, in global-position order, to
+// the consumer's own RocksDB (see EventApplier for the guarantees).
+//
+// - enable.auto.commit=false: Kafka's committed offsets are never used. Each partition's next offset is
+//   stored in the consumer's RocksDB, in the same WriteBatch as the view writes, and on assignment the
+//   consumer starts every partition there (unknown partitions: from the beginning).
+// - Kafka is transport; the event stores are the source of truth: gaps are filled from the GapFiller, and
+//   CatchUp applies a source's events up to its head without Kafka. No Kafka transactions are used.
+// - Poll drives everything on the calling thread; Start/Stop run Poll in a background thread instead.
+#ifndef PIAO_LIBS_KAFKA_EVENT_CONSUMER_H_
+#define PIAO_LIBS_KAFKA_EVENT_CONSUMER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "libs/kafka/event_applier.h"
+#include "libs/kafka/kafka_conf.h"
+
+namespace RdKafka {
+class KafkaConsumer;
+class RebalanceCb;
+class EventCb;
+}  // namespace RdKafka
+
+namespace piao::kafka {
+
+struct ConsumerOptions {
+  KafkaProperties kafka;            // bootstrap.servers and group.id are required
+  std::vector<std::string> topics;  // e.g. {EventsTopic("planning"), EventsTopic("hr")}
+  ApplierOptions applier;
+};
+
+struct ConsumerStats {
+  uint64_t messages = 0;   // Kafka messages received
+  uint64_t malformed = 0;  // messages that were not an event envelope (skipped, offset stored)
+  ApplierStats applier;
+  int assigned_partitions = 0;
+};
+
+class EventConsumer {
+ public:
+  // `db` must outlive the consumer. Subscribes to the topics; partitions are assigned during Poll.
+  static absl::StatusOr<std::unique_ptr<EventConsumer>> Create(rocksdb::DB* db, ConsumerOptions options,
+                                                               EventHandler handler, GapFiller filler);
+  // Stops and closes (leaving the group).
+  ~EventConsumer();
+  EventConsumer(const EventConsumer&) = delete;
+  EventConsumer& operator=(const EventConsumer&) = delete;
+
+  // Waits up to `timeout` for messages and applies what arrived. Returns the number of messages handled.
+  // A handler, filler or DB error is returned and the same message is retried by the next Poll.
+  absl::StatusOr<size_t> Poll(absl::Duration timeout);
+
+  // Applies `source`'s events after LastApplied(source) up to its head through `filler` (or the
+  // consumer's own). Call before following Kafka to start from the store. Returns the number applied.
+  absl::StatusOr<uint64_t> CatchUp(const std::string& source, const GapFiller* filler = nullptr);
+
+  // Runs Poll in a thread until Stop (errors are logged and retried after a pause).
+  absl::Status Start();
+  void Stop();
+  // Leaves the group; later Polls are FAILED_PRECONDITION. Called by the destructor.
+  absl::Status Close();
+
+  GlobalPosition LastApplied(const std::string& source) const { return applier_->LastApplied(source); }
+  absl::StatusOr<std::optional<int64_t>> StoredOffset(const std::string& topic, int32_t partition) const {
+    return applier_->StoredOffset(topic, partition);
+  }
+  ConsumerStats stats() const;
+
+ private:
+  class Rebalance;
+  struct Pending {
+    v1::EventEnvelope event;
+    InputPosition input;
+  };
+  explicit EventConsumer(std::unique_ptr<EventApplier> applier);
+  absl::Status HandleLocked(const Pending& message);
+
+  std::unique_ptr<EventApplier> applier_;
+  std::unique_ptr<Rebalance> rebalance_cb_;
+  std::unique_ptr<RdKafka::EventCb> event_cb_;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;  // after its callbacks: destroyed before them
+
+  // Serialises Poll, CatchUp and Close; the rebalance callback runs inside consume() under it.
+  std::mutex mu_;
+  std::optional<Pending> pending_;  // a message whose application failed: retried first
+  bool closed_ = false;
+
+  std::atomic<uint64_t> messages_{0};
+  std::atomic<uint64_t> malformed_{0};
+  std::atomic<int> assigned_{0};
+
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace piao::kafka
+
+#endif  // PIAO_LIBS_KAFKA_EVENT_CONSUMER_H_

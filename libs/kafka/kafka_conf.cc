@@ -1,0 +1,68 @@
+#include "libs/kafka/kafka_conf.h"
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include "absl/strings/str_cat.h"
+#include "libs/base/log.h"
+
+namespace piao::kafka {
+
+std::string EventsTopic(const std::string& service) { return absl::StrCat("piao.", service, ".events.v1"); }
+
+absl::StatusOr<std::unique_ptr<RdKafka::Conf>> MakeConf(const KafkaProperties& properties) {
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  for (const auto& [name, value] : properties) {
+    std::string err;
+    if (conf->set(name, value, err) != RdKafka::Conf::CONF_OK) {
+      return absl::InvalidArgumentError(absl::StrCat("kafka property ", name, "=", value, ": ", err));
+    }
+  }
+  return conf;
+}
+
+absl::StatusOr<KafkaProperties> WithRequired(KafkaProperties properties, const KafkaProperties& required) {
+  for (const auto& [name, value] : required) {
+    auto it = properties.find(name);
+    if (it != properties.end() && it->second != value) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("kafka property ", name, " must be ", value, ", got ", it->second));
+    }
+    properties[name] = value;
+  }
+  return properties;
+}
+
+namespace {
+
+class LogEventCb : public RdKafka::EventCb {
+ public:
+  explicit LogEventCb(std::string client) : client_(std::move(client)) {}
+  void event_cb(RdKafka::Event& event) override {
+    switch (event.type()) {
+      case RdKafka::Event::EVENT_ERROR:
+        log::Warn("kafka error", {{"client", client_},
+                                  {"error", RdKafka::err2str(event.err())},
+                                  {"detail", event.str()},
+                                  {"fatal", event.fatal() ? "true" : "false"}});
+        break;
+      case RdKafka::Event::EVENT_LOG:
+        if (event.severity() <= RdKafka::Event::EVENT_SEVERITY_ERROR) {
+          log::Warn("kafka log", {{"client", client_}, {"facility", event.fac()}, {"detail", event.str()}});
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+ private:
+  std::string client_;
+};
+
+}  // namespace
+
+std::unique_ptr<RdKafka::EventCb> NewLogEventCb(std::string client) {
+  return std::make_unique<LogEventCb>(std::move(client));
+}
+
+}  // namespace piao::kafka

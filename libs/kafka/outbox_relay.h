@@ -1,0 +1,115 @@
+// The outbox relay: moves one service's outbox (events committed in the store but not yet confirmed by
+// Kafka) to the topic piao.<service>.events.v1.
+//
+// - Key = the stream key ("type/id"), so one stream's events stay ordered in one partition; value = the
+//   serialized EventEnvelope.
+// - The producer is idempotent with acks=all (enforced: a conflicting caller setting is INVALID_ARGUMENT).
+// - An outbox entry is marked delivered ONLY from its successful delivery report. An entry in flight is not
+//   produced again; a failed report (broker down past message.timeout.ms, purge, fatal producer error)
+//   puts it back to be produced again. Delivery is therefore at-least-once: consumers dedupe by global
+//   position (see EventApplier).
+// - Everything about the cluster (bootstrap.servers, security, timeouts) comes from the caller's
+//   properties: the embedded mock broker and a real cluster differ only in configuration.
+// Start, Stop and Flush are called from one controlling thread; stats() from any thread.
+#ifndef PIAO_LIBS_KAFKA_OUTBOX_RELAY_H_
+#define PIAO_LIBS_KAFKA_OUTBOX_RELAY_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "libs/eventstore/event_store.h"
+#include "libs/kafka/kafka_conf.h"
+
+namespace RdKafka {
+class Producer;
+class DeliveryReportCb;
+class EventCb;
+class Message;
+}  // namespace RdKafka
+
+namespace piao::kafka {
+
+struct RelayOptions {
+  KafkaProperties kafka;      // librdkafka producer properties; bootstrap.servers is required
+  size_t batch = 1000;        // outbox entries read per pass
+  absl::Duration idle_wait = absl::Milliseconds(100);    // longest sleep waiting for an append
+  absl::Duration retry_backoff = absl::Milliseconds(200);  // after a failed report or a store error
+};
+
+struct RelayStats {
+  uint64_t published = 0;  // produce() calls accepted (re-produced entries count again)
+  uint64_t delivered = 0;  // successful delivery reports
+  uint64_t failed = 0;     // failed delivery reports and rejected produce() calls
+};
+
+class OutboxRelay {
+ public:
+  // `store` must outlive the relay. The topic is EventsTopic(store->source_service()).
+  static absl::StatusOr<std::unique_ptr<OutboxRelay>> Create(eventstore::EventStore* store,
+                                                             RelayOptions options);
+  // Stops, then abandons what is still in flight: those entries stay in the outbox for the next relay.
+  ~OutboxRelay();
+  OutboxRelay(const OutboxRelay&) = delete;
+  OutboxRelay& operator=(const OutboxRelay&) = delete;
+
+  // Starts the relay thread. FAILED_PRECONDITION if already started.
+  absl::Status Start();
+  // Stops and joins the thread (without draining: call Flush first for a graceful shutdown).
+  void Stop();
+  // Waits until the outbox is empty and nothing is in flight (driving the relay itself when not started).
+  // DEADLINE_EXCEEDED if `timeout` passes first, e.g. while the brokers are unreachable.
+  absl::Status Flush(absl::Duration timeout);
+
+  RelayStats stats() const;
+  const std::string& topic() const { return topic_; }
+
+ private:
+  class DeliveryCb;
+  OutboxRelay(eventstore::EventStore* store, RelayOptions options, std::string topic);
+  absl::Status NewProducer();
+  void Run();
+  // One pass: produce pending entries, serve delivery reports, mark delivered, wait for work.
+  void Step(absl::Duration max_wait);
+  void ProducePending();
+  void OnDelivery(RdKafka::Message& message);
+  void MarkDeliveredBatch();
+  void ReplaceProducerIfFatal();
+  bool Drained();
+
+  eventstore::EventStore* const store_;
+  const RelayOptions options_;
+  const std::string topic_;
+  KafkaProperties producer_properties_;
+
+  std::unique_ptr<DeliveryCb> delivery_cb_;
+  std::unique_ptr<RdKafka::EventCb> event_cb_;
+  std::unique_ptr<RdKafka::Producer> producer_;  // declared after its callbacks: destroyed before them
+
+  mutable absl::Mutex mu_;
+  absl::flat_hash_set<uint64_t> in_flight_ ABSL_GUARDED_BY(mu_);  // produced, no report handled yet
+  std::vector<uint64_t> delivered_ ABSL_GUARDED_BY(mu_);          // reported delivered, not yet marked
+  // Every undelivered outbox entry below next_from_ is in flight; a failure moves it back.
+  uint64_t next_from_ ABSL_GUARDED_BY(mu_) = 1;
+  absl::Time retry_after_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  bool more_pending_ ABSL_GUARDED_BY(mu_) = true;  // the last read filled a whole batch
+
+  std::atomic<uint64_t> published_{0};
+  std::atomic<uint64_t> delivered_count_{0};
+  std::atomic<uint64_t> failed_{0};
+
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace piao::kafka
+
+#endif  // PIAO_LIBS_KAFKA_OUTBOX_RELAY_H_

@@ -1,0 +1,170 @@
+#include "libs/kafka/outbox_relay.h"
+
+#include <map>
+#include <set>
+
+#include "gtest/gtest.h"
+#include "libs/base/log.h"
+#include "libs/kafka/mock_cluster.h"
+#include "libs/kafka/test_util.h"
+
+namespace piao::kafka {
+namespace {
+
+using testing::Append;
+using testing::BaseProps;
+using testing::OpenStore;
+using testing::ReadTopic;
+using testing::TempDir;
+using testing::WaitFor;
+
+using testing::Received;
+
+constexpr int kPartitions = 3;
+
+class RelayTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    log::SetMinLevelWarning(true);
+    auto c = MockKafkaCluster::Create(1);
+    ASSERT_TRUE(c.ok()) << c.status();
+    cluster_ = std::move(*c);
+    ASSERT_TRUE(cluster_->CreateTopic(EventsTopic("planning"), kPartitions).ok());
+    store_ = OpenStore(dir_.Sub("store"), "planning");
+    ASSERT_NE(store_, nullptr);
+  }
+
+  std::unique_ptr<OutboxRelay> NewRelay(KafkaProperties extra = {}) {
+    RelayOptions o;
+    o.kafka = BaseProps(cluster_->bootstrap_servers());
+    for (auto& [k, v] : extra) o.kafka[k] = v;
+    auto r = OutboxRelay::Create(store_.get(), o);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? std::move(*r) : nullptr;
+  }
+
+  uint64_t Outbox() { return store_->OutboxSize().value(); }
+
+  // Every event of the store is in the topic under its stream key, each position exactly once after
+  // deduplication; returns how many copies were read in all.
+  size_t ExpectTopicHoldsStore(uint64_t n) {
+    auto got = ReadTopic(cluster_->bootstrap_servers(), EventsTopic("planning"), kPartitions, n, absl::Seconds(10));
+    auto all = store_->ReadAll(GlobalPosition(1));
+    EXPECT_TRUE(all.ok());
+    EXPECT_EQ(all->size(), n);
+    std::map<uint64_t, Received> by_pos;
+    for (const Received& r : got) by_pos.emplace(r.envelope.global_position(), r);
+    EXPECT_EQ(by_pos.size(), n);
+    std::map<std::string, int32_t> partition_of_key;
+    for (const v1::EventEnvelope& e : *all) {
+      auto it = by_pos.find(e.global_position());
+      if (it == by_pos.end()) {
+        ADD_FAILURE() << "position " << e.global_position() << " never reached Kafka";
+        continue;
+      }
+      EXPECT_EQ(it->second.key, e.stream().aggregate_type() + "/" + e.stream().aggregate_id());
+      EXPECT_EQ(it->second.envelope.SerializeAsString(), e.SerializeAsString());
+      // One stream, one partition: its order survives.
+      auto [p, inserted] = partition_of_key.emplace(it->second.key, it->second.partition);
+      EXPECT_EQ(p->second, it->second.partition) << it->second.key;
+    }
+    return got.size();
+  }
+
+  TempDir dir_;
+  std::unique_ptr<MockKafkaCluster> cluster_;
+  std::unique_ptr<eventstore::EventStore> store_;
+};
+
+TEST_F(RelayTest, RejectsConfigurationThatWeakensDelivery) {
+  RelayOptions o;
+  EXPECT_TRUE(absl::IsInvalidArgument(OutboxRelay::Create(store_.get(), o).status()));  // no bootstrap.servers
+  o.kafka = BaseProps(cluster_->bootstrap_servers());
+  o.kafka["acks"] = "1";
+  EXPECT_TRUE(absl::IsInvalidArgument(OutboxRelay::Create(store_.get(), o).status()));
+  o.kafka.erase("acks");
+  o.kafka["enable.idempotence"] = "false";
+  EXPECT_TRUE(absl::IsInvalidArgument(OutboxRelay::Create(store_.get(), o).status()));
+}
+
+TEST_F(RelayTest, PublishesEveryOutboxEventOnceUnderItsStreamKey) {
+  Append(store_.get(), {"plan", "A"}, 5);
+  Append(store_.get(), {"plan", "B"}, 5);
+  auto relay = NewRelay();
+  ASSERT_NE(relay, nullptr);
+  EXPECT_EQ(relay->topic(), "piao.planning.events.v1");
+  ASSERT_TRUE(relay->Start().ok());
+  // Appends while running are picked up too (woken by the store).
+  Append(store_.get(), {"indicator", "I-1"}, 6);
+  Append(store_.get(), {"plan", "A"}, 4);
+  ASSERT_TRUE(WaitFor([&] { return Outbox() == 0; }, absl::Seconds(15))) << Outbox();
+  ASSERT_TRUE(relay->Flush(absl::Seconds(5)).ok());
+  relay->Stop();
+  EXPECT_EQ(relay->stats().published, 20u);
+  EXPECT_EQ(relay->stats().delivered, 20u);
+  EXPECT_EQ(relay->stats().failed, 0u);
+  EXPECT_EQ(ExpectTopicHoldsStore(20), 20u);  // no copy beyond the one per event
+}
+
+TEST_F(RelayTest, FlushWithoutStartDrivesTheRelayAndTimesOutWhileBrokerIsDown) {
+  Append(store_.get(), {"plan", "A"}, 3);
+  auto relay = NewRelay();
+  ASSERT_NE(relay, nullptr);
+  ASSERT_TRUE(cluster_->SetBrokerDown(1).ok());
+  absl::Status s = relay->Flush(absl::Seconds(1));
+  EXPECT_TRUE(absl::IsDeadlineExceeded(s)) << s;
+  EXPECT_EQ(Outbox(), 3u);  // nothing marked without a delivery report
+  ASSERT_TRUE(cluster_->SetBrokerUp(1).ok());
+  s = relay->Flush(absl::Seconds(15));
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(Outbox(), 0u);
+  ExpectTopicHoldsStore(3);
+}
+
+TEST_F(RelayTest, DeliversEverythingAfterABrokerOutage) {
+  // Short message timeout: messages fail while the broker is down and the relay must produce them again.
+  auto relay = NewRelay({{"message.timeout.ms", "1500"}});
+  ASSERT_NE(relay, nullptr);
+  ASSERT_TRUE(relay->Start().ok());
+  Append(store_.get(), {"plan", "A"}, 5);
+  ASSERT_TRUE(WaitFor([&] { return Outbox() == 0; }, absl::Seconds(10)));
+
+  ASSERT_TRUE(cluster_->SetBrokerDown(1).ok());
+  Append(store_.get(), {"plan", "B"}, 10);
+  Append(store_.get(), {"indicator", "I-9"}, 10);
+  ASSERT_TRUE(WaitFor([&] { return relay->stats().failed > 0; }, absl::Seconds(10)));
+  Append(store_.get(), {"plan", "A"}, 5);
+  EXPECT_GT(Outbox(), 0u);
+  ASSERT_TRUE(cluster_->SetBrokerUp(1).ok());
+
+  ASSERT_TRUE(WaitFor([&] { return Outbox() == 0; }, absl::Seconds(15))) << Outbox();
+  absl::Status s = relay->Flush(absl::Seconds(5));
+  ASSERT_TRUE(s.ok()) << s;
+  relay->Stop();
+  const RelayStats st = relay->stats();
+  EXPECT_GE(st.delivered, 30u);
+  EXPECT_EQ(st.published, st.delivered + st.failed);  // every produce got exactly one report
+  ExpectTopicHoldsStore(30);
+}
+
+TEST_F(RelayTest, ANewRelayPublishesWhatTheOldOneLeftInTheOutbox) {
+  Append(store_.get(), {"plan", "A"}, 4);
+  {
+    auto relay = NewRelay();
+    ASSERT_NE(relay, nullptr);
+    ASSERT_TRUE(cluster_->SetBrokerDown(1).ok());
+    ASSERT_TRUE(relay->Start().ok());
+    ASSERT_TRUE(WaitFor([&] { return relay->stats().published == 4; }, absl::Seconds(5)));
+  }  // destroyed with everything in flight
+  EXPECT_EQ(Outbox(), 4u);
+  ASSERT_TRUE(cluster_->SetBrokerUp(1).ok());
+  auto relay = NewRelay();
+  ASSERT_NE(relay, nullptr);
+  ASSERT_TRUE(relay->Start().ok());
+  ASSERT_TRUE(relay->Flush(absl::Seconds(15)).ok());
+  EXPECT_EQ(Outbox(), 0u);
+  ExpectTopicHoldsStore(4);
+}
+
+}  // namespace
+}  // namespace piao::kafka

@@ -1,0 +1,182 @@
+// Shared helpers for the Kafka tests: temp dirs, stores, a view DB and raw Kafka reads/writes.
+#ifndef PIAO_LIBS_KAFKA_TEST_UTIL_H_
+#define PIAO_LIBS_KAFKA_TEST_UTIL_H_
+
+#include <librdkafka/rdkafkacpp.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+#include "libs/eventstore/event_store.h"
+#include "libs/kafka/kafka_conf.h"
+#include "piao/v1/event.pb.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+
+namespace piao::kafka::testing {
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "piao-kafka-XXXXXX").string();
+    path_ = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::string Sub(const std::string& name) const { return (std::filesystem::path(path_) / name).string(); }
+
+ private:
+  std::string path_;
+};
+
+inline std::unique_ptr<eventstore::EventStore> OpenStore(const std::string& path, const std::string& service) {
+  eventstore::Options o;
+  o.source_service = ServiceName(service);
+  o.sync = false;
+  auto store = eventstore::EventStore::Open(path, o);
+  EXPECT_TRUE(store.ok()) << store.status();
+  return store.ok() ? std::move(*store) : nullptr;
+}
+
+// Appends `n` events, one call each, to `stream`.
+inline void Append(eventstore::EventStore* store, const StreamId& stream, int n) {
+  eventstore::CommandContext ctx;
+  ctx.actor.set_id("user:test");
+  for (int i = 0; i < n; ++i) {
+    eventstore::NewEvent e;
+    e.event_type = "piao.v1.TestHappened";
+    e.payload = absl::StrCat(stream.Key(), "#", i);
+    auto r = store->Append(stream, eventstore::ExpectedVersion::Any(), {e}, ctx);
+    ASSERT_TRUE(r.ok()) << r.status();
+  }
+}
+
+inline std::unique_ptr<rocksdb::DB> OpenDb(const std::string& path) {
+  rocksdb::Options o;
+  o.create_if_missing = true;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(o, path, &db);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return std::unique_ptr<rocksdb::DB>(db);
+}
+
+inline std::string Get(rocksdb::DB* db, const std::string& key) {
+  std::string v;
+  return db->Get(rocksdb::ReadOptions(), key, &v).ok() ? v : "";
+}
+
+// Polls `cond` (calling `step` between checks) until it holds or `timeout` passes.
+inline bool WaitFor(const std::function<bool()>& cond, absl::Duration timeout,
+                    const std::function<void()>& step = [] { absl::SleepFor(absl::Milliseconds(20)); }) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (!cond()) {
+    if (absl::Now() >= deadline) return false;
+    step();
+  }
+  return true;
+}
+
+// Properties every test client uses: quick reconnects after a broker comes back.
+inline KafkaProperties BaseProps(const std::string& bootstrap) {
+  return {{"bootstrap.servers", bootstrap}, {"reconnect.backoff.max.ms", "200"}};
+}
+
+// A consumer in `group`, within the mock broker's group timeout limits.
+inline KafkaProperties ConsumerProps(const std::string& bootstrap, const std::string& group) {
+  KafkaProperties p = BaseProps(bootstrap);
+  p["group.id"] = group;
+  p["session.timeout.ms"] = "6000";
+  p["heartbeat.interval.ms"] = "1000";
+  return p;
+}
+
+struct Received {
+  int32_t partition = 0;
+  int64_t offset = 0;
+  std::string key;
+  v1::EventEnvelope envelope;
+};
+
+// Everything in `topic` (partitions 0..partitions-1) from the beginning: reads until every partition is at
+// its end after at least `at_least` messages arrived, or `timeout` passes.
+inline std::vector<Received> ReadTopic(const std::string& bootstrap, const std::string& topic, int partitions,
+                                       size_t at_least, absl::Duration timeout) {
+  KafkaProperties props = ConsumerProps(bootstrap, "reader-" + topic);
+  props["enable.auto.commit"] = "false";
+  props["enable.partition.eof"] = "true";
+  auto conf = MakeConf(props);
+  EXPECT_TRUE(conf.ok()) << conf.status();
+  std::string err;
+  std::unique_ptr<RdKafka::KafkaConsumer> c(RdKafka::KafkaConsumer::create(conf->get(), err));
+  EXPECT_NE(c, nullptr) << err;
+  std::vector<RdKafka::TopicPartition*> tps;
+  for (int p = 0; p < partitions; ++p) {
+    tps.push_back(RdKafka::TopicPartition::create(topic, p, RdKafka::Topic::OFFSET_BEGINNING));
+  }
+  EXPECT_EQ(c->assign(tps), RdKafka::ERR_NO_ERROR);
+  RdKafka::TopicPartition::destroy(tps);
+  std::vector<Received> out;
+  std::map<int32_t, bool> at_eof;
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    std::unique_ptr<RdKafka::Message> m(c->consume(100));
+    if (m->err() == RdKafka::ERR__PARTITION_EOF) {
+      at_eof[m->partition()] = true;
+      if (out.size() >= at_least && static_cast<int>(at_eof.size()) == partitions) {
+        bool all = true;
+        for (auto& [p, eof] : at_eof) all = all && eof;
+        if (all) break;
+      }
+      continue;
+    }
+    if (m->err() != RdKafka::ERR_NO_ERROR) continue;
+    at_eof[m->partition()] = false;
+    Received r;
+    r.partition = m->partition();
+    r.offset = m->offset();
+    if (m->key() != nullptr) r.key = *m->key();
+    EXPECT_TRUE(r.envelope.ParseFromArray(m->payload(), static_cast<int>(m->len())));
+    out.push_back(std::move(r));
+  }
+  c->close();
+  return out;
+}
+
+// Counts failed delivery reports.
+class CountFailures : public RdKafka::DeliveryReportCb {
+ public:
+  void dr_cb(RdKafka::Message& m) override { failures += m.err() != RdKafka::ERR_NO_ERROR; }
+  int failures = 0;
+};
+
+// Produces raw messages (explicit partition) and waits for their successful delivery.
+inline void Produce(const std::string& bootstrap, const std::string& topic,
+                    const std::vector<std::pair<int32_t, std::string>>& partition_and_value) {
+  auto conf = MakeConf(BaseProps(bootstrap));
+  ASSERT_TRUE(conf.ok()) << conf.status();
+  CountFailures reports;
+  std::string err;
+  ASSERT_EQ((*conf)->set("dr_cb", &reports, err), RdKafka::Conf::CONF_OK) << err;
+  std::unique_ptr<RdKafka::Producer> p(RdKafka::Producer::create(conf->get(), err));
+  ASSERT_NE(p, nullptr) << err;
+  for (const auto& [partition, value] : partition_and_value) {
+    ASSERT_EQ(p->produce(topic, partition, RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(value.data()),
+                         value.size(), nullptr, 0, 0, nullptr),
+              RdKafka::ERR_NO_ERROR);
+  }
+  ASSERT_EQ(p->flush(10000), RdKafka::ERR_NO_ERROR);
+  ASSERT_EQ(reports.failures, 0);
+}
+
+}  // namespace piao::kafka::testing
+
+#endif  // PIAO_LIBS_KAFKA_TEST_UTIL_H_
