@@ -51,6 +51,20 @@ TEST_F(CommandTest, RetriedKeyAnswersOriginalResultEvenWhenDecisionWouldNowFail)
   EXPECT_EQ(store_->head().position, GlobalPosition(1));
 }
 
+TEST_F(CommandTest, EmptyDecisionAppendsNothing) {
+  ASSERT_TRUE(Increment("a", 5).ok());
+  CommandContext ctx;
+  ctx.actor.set_id("user:test");
+  auto r = ExecuteCommand<size_t>(
+      *store_, stream_, ctx,
+      [](const std::vector<v1::EventEnvelope>& ev) -> absl::StatusOr<size_t> { return ev.size(); },
+      [](const size_t&) -> absl::StatusOr<std::vector<NewEvent>> { return std::vector<NewEvent>{}; });
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->last_version, StreamVersion(1));
+  EXPECT_EQ(r->last_position, GlobalPosition(0));
+  EXPECT_EQ(store_->head().position, GlobalPosition(1));
+}
+
 TEST_F(CommandTest, ConcurrentCommandsRetryOnConflictAndRespectTheRule) {
   std::vector<std::thread> ts;
   std::atomic<int> ok{0}, refused{0};

@@ -3,6 +3,10 @@
 //   piao stack up|down|status [--data DIR] [--json]
 //   piao smoke [--data DIR] [--plans N] [--json]
 //   piao verify [--data DIR] [--json]
+//   piao import FILE... [--administration A] [--act TEXT --act-date YYYY-MM-DD] [--data DIR] [--json]
+//   piao revise FILE [--administration A] [--year Y] [--data DIR] [--json]
+//   piao scores --year Y [--as-of DATE] [--basis approved|revised] [--administration A] [--data DIR] [--json]
+//   piao history --year Y --objective CODE --indicator CODE [--level L] [--scope S] [--administration A] ...
 //
 // Every command finds the stack through --data DIR or $PIAO_DATA (default ~/.local/share/piao).
 #include <cstdio>
@@ -15,6 +19,8 @@
 #include "libs/base/config.h"
 #include "libs/base/log.h"
 #include "libs/service/event_log_client.h"
+#include "tools/piao/import.h"
+#include "tools/piao/queries.h"
 #include "tools/piao/smoke.h"
 #include "tools/piao/stack.h"
 
@@ -28,7 +34,16 @@ int Usage() {
                "usage:\n"
                "  piao stack up|down|status [--data DIR] [--json]\n"
                "  piao smoke [--data DIR] [--plans N] [--json]\n"
-               "  piao verify [--data DIR] [--json]\n");
+               "  piao verify [--data DIR] [--json]\n"
+               "  piao import FILE... [--administration A] [--act TEXT --act-date YYYY-MM-DD] [--data DIR] [--json]\n"
+               "      SCHEMA.md plan/results files: adopts their objectives under the file's \"approved\" act (or\n"
+               "      --act/--act-date) and records their actuals as year-end actuals. The administration is the\n"
+               "      file's, else --administration, else \"default\". Re-importing the same file is a no-op.\n"
+               "  piao revise FILE [--administration A] [--year Y] [--data DIR] [--json]\n"
+               "      a revisions file: one revision act per act named in it, all or nothing per act.\n"
+               "  piao scores --year Y [--as-of DATE] [--basis approved|revised] [--administration A] [--data DIR] [--json]\n"
+               "  piao history --year Y --objective CODE --indicator CODE [--level L] [--scope S] [--administration A]\n"
+               "               [--data DIR] [--json]\n");
   return 2;
 }
 
@@ -120,6 +135,7 @@ int Verify(int argc, char** argv) {
   json out = json::array();
   bool all_intact = true;
   for (const std::string& name : piao::cli::StackServices()) {
+    if (name == "projection") continue;  // derived views, no event store of its own
     auto conn = piao::cli::Connect(dir, name);
     if (!conn.ok()) return Fail(conn.status());
     auto r = piao::service::VerifyChain({conn->channel, conn->token, absl::Minutes(10)});
@@ -137,6 +153,99 @@ int Verify(int argc, char** argv) {
   return all_intact ? 0 : 4;
 }
 
+int Import(int argc, char** argv) {
+  Config config;
+  config.Declare("administration", "", "administration, when the file names none (else \"default\")")
+      .Declare("act", "", "approval act text, when the file has no \"approved\"")
+      .Declare("act-date", "", "approval act date YYYY-MM-DD, with --act");
+  if (!ParseFlags(config, argc, argv, 1)) return 2;
+  piao::cli::ImportOptions o;
+  o.files = config.positional();
+  o.flags.administration = config.Get("administration");
+  o.flags.act = config.Get("act");
+  o.flags.act_date = config.Get("act-date");
+  o.data_dir = piao::cli::ResolveDataDir(config.Get("data"));
+  o.json = config.GetBool("json");
+  if (o.files.empty()) return Usage();
+  absl::Status s = piao::cli::RunImport(o);
+  return s.ok() ? 0 : Fail(s);
+}
+
+int Revise(int argc, char** argv) {
+  Config config;
+  config.Declare("administration", "", "administration, when the file names none (else \"default\")")
+      .Declare("year", "0", "plan year, when the file has none");
+  if (!ParseFlags(config, argc, argv, 1)) return 2;
+  if (config.positional().size() != 1) return Usage();
+  piao::cli::ReviseOptions o;
+  o.file = config.positional()[0];
+  o.flags.administration = config.Get("administration");
+  auto year = config.GetInt("year");
+  if (!year.ok()) return Fail(year.status());
+  o.flags.year = static_cast<int>(*year);
+  o.data_dir = piao::cli::ResolveDataDir(config.Get("data"));
+  o.json = config.GetBool("json");
+  absl::Status s = piao::cli::RunRevise(o);
+  return s.ok() ? 0 : Fail(s);
+}
+
+// --year as an int; 0 (refused later with the rule) when missing.
+bool YearFlag(const Config& config, int* year) {
+  if (config.Get("year").empty()) {
+    *year = 0;
+    return true;
+  }
+  auto y = config.GetInt("year");
+  if (!y.ok()) {
+    Fail(y.status());
+    return false;
+  }
+  *year = static_cast<int>(*y);
+  return true;
+}
+
+int Scores(int argc, char** argv) {
+  Config config;
+  config.Declare("year", "", "plan year")
+      .Declare("as-of", "", "valid date YYYY-MM-DD: the definitions in force that day (default: latest)")
+      .Declare("basis", "", "revised (default) or approved")
+      .Declare("administration", "", "administration (default: the year's only plan)");
+  if (!ParseFlags(config, argc, argv, 1)) return 2;
+  if (!config.positional().empty()) return Usage();
+  piao::cli::ScoresOptions o;
+  if (!YearFlag(config, &o.year)) return 1;
+  o.as_of = config.Get("as-of");
+  o.basis = config.Get("basis");
+  o.administration = config.Get("administration");
+  o.data_dir = piao::cli::ResolveDataDir(config.Get("data"));
+  o.json = config.GetBool("json");
+  absl::Status s = piao::cli::RunScores(o);
+  return s.ok() ? 0 : Fail(s);
+}
+
+int History(int argc, char** argv) {
+  Config config;
+  config.Declare("year", "", "plan year")
+      .Declare("objective", "", "objective code")
+      .Declare("indicator", "", "indicator code (case-sensitive)")
+      .Declare("level", "", "strategic | operational | individual, when the code is at several levels")
+      .Declare("scope", "", "the unit or owner, when the code is in several")
+      .Declare("administration", "", "administration (default: the year's only plan)");
+  if (!ParseFlags(config, argc, argv, 1)) return 2;
+  if (!config.positional().empty()) return Usage();
+  piao::cli::HistoryOptions o;
+  if (!YearFlag(config, &o.year)) return 1;
+  o.objective = config.Get("objective");
+  o.indicator = config.Get("indicator");
+  o.level = config.Get("level");
+  o.scope = config.Get("scope");
+  o.administration = config.Get("administration");
+  o.data_dir = piao::cli::ResolveDataDir(config.Get("data"));
+  o.json = config.GetBool("json");
+  absl::Status s = piao::cli::RunHistory(o);
+  return s.ok() ? 0 : Fail(s);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -147,6 +256,10 @@ int main(int argc, char** argv) {
   if (cmd == "stack") return Stack(argc, argv);
   if (cmd == "smoke") return Smoke(argc, argv);
   if (cmd == "verify") return Verify(argc, argv);
+  if (cmd == "import") return Import(argc, argv);
+  if (cmd == "revise") return Revise(argc, argv);
+  if (cmd == "scores") return Scores(argc, argv);
+  if (cmd == "history") return History(argc, argv);
   if (cmd == "--help" || cmd == "help") {
     Usage();
     return 0;

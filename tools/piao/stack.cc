@@ -23,7 +23,7 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 const std::vector<std::string>& StackServices() {
-  static const auto* services = new std::vector<std::string>{"planning"};
+  static const auto* services = new std::vector<std::string>{"planning", "measurement", "projection"};
   return *services;
 }
 
@@ -110,9 +110,11 @@ absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, con
   }
   const std::string bootstrap = stack["broker"].value("bootstrap", "");
 
+  bool source_restarted = false;
   for (const std::string& name : StackServices()) {
     json& entry = stack["services"][name];
-    if (Alive(entry) && broker_restarted) {
+    const bool stale = broker_restarted || (name == "projection" && source_restarted);
+    if (Alive(entry) && stale) {
       // Its producer points at the old broker: restart it on the new one (the outbox keeps what is unsent).
       PIAO_RETURN_IF_ERROR(Terminate(entry.value("pid", 0), absl::Seconds(15)));
     } else if (Alive(entry)) {
@@ -121,12 +123,18 @@ absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, con
     const fs::path address_file = fs::path(dir) / (name + ".addr");
     fs::remove(address_file);
     const fs::path log = fs::path(dir) / "logs" / (name + ".log");
-    PIAO_ASSIGN_OR_RETURN(pid_t pid,
-                          StartComponent(bin_dir + "/piao-" + name,
-                                         {"--data-dir", (fs::path(dir) / name).string(), "--tokens-file",
-                                          (fs::path(dir) / "tokens").string(), "--bootstrap-servers", bootstrap,
-                                          "--address-file", address_file.string()},
-                                         log));
+    std::vector<std::string> args = {"--data-dir", (fs::path(dir) / name).string(), "--tokens-file",
+                                     (fs::path(dir) / "tokens").string(), "--bootstrap-servers", bootstrap,
+                                     "--address-file", address_file.string()};
+    if (name == "projection") {
+      // The projection catches up from the write services' event logs: they start before it.
+      args.push_back("--sources");
+      args.push_back(absl::StrCat("planning=", stack["services"]["planning"].value("address", ""),
+                                  ",measurement=", stack["services"]["measurement"].value("address", "")));
+      args.push_back("--service-token-file");
+      args.push_back((fs::path(dir) / "service.token").string());
+    }
+    PIAO_ASSIGN_OR_RETURN(pid_t pid, StartComponent(bin_dir + "/piao-" + name, args, log));
     absl::StatusOr<std::string> address;
     do {
       address = WaitForFile(address_file.string(), absl::Milliseconds(200));
@@ -139,6 +147,7 @@ absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, con
                                                  "; see ", log.string()));
     }
     entry = {{"pid", pid}, {"address", *address}, {"log", log.string()}};
+    if (name != "projection") source_restarted = true;
     PIAO_RETURN_IF_ERROR(SaveStack(dir, stack));
   }
   // Healthy means the health service answers SERVING.

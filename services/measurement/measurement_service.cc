@@ -1,0 +1,68 @@
+#include "services/measurement/measurement_service.h"
+
+#include "libs/eventstore/command.h"
+#include "libs/service/grpc_status.h"
+#include "libs/service/roles.h"
+#include "services/measurement/actual_aggregate.h"
+
+namespace piao::measurement {
+namespace {
+constexpr char kRecordActual[] = "/piao.v1.Measurement/RecordActual";
+constexpr char kCorrectActual[] = "/piao.v1.Measurement/CorrectActual";
+
+eventstore::CommandContext ContextOf(const v1::Principal& who, const v1::CommandMeta& meta) {
+  eventstore::CommandContext c;
+  c.actor = who;
+  c.idempotency_key = IdempotencyKey(meta.idempotency_key());
+  c.correlation_id = meta.correlation_id();
+  c.causation_id = meta.causation_id();
+  return c;
+}
+
+// Runs one command; the answer's actual id is the decided one, or for a retried idempotency key the id of the
+// event the original command stored (every command stores exactly one event, so its version names it).
+template <typename Request>
+grpc::Status Execute(eventstore::EventStore& store, const v1::Principal& who, const Request& request,
+                     absl::StatusOr<ActualDecision> (*decide)(const ActualsState&, const Request&),
+                     v1::RecordActualResponse* response) {
+  const StreamId stream = ActualsStream(request.administration(), request.year());
+  std::string decided_id;
+  PIAO_GRPC_ASSIGN_OR_RETURN(
+      eventstore::AppendResult r,
+      eventstore::ExecuteCommand<ActualsState>(
+          store, stream, ContextOf(who, request.meta()), FoldActuals,
+          [&](const ActualsState& s) -> absl::StatusOr<std::vector<eventstore::NewEvent>> {
+            PIAO_ASSIGN_OR_RETURN(ActualDecision d, decide(s, request));
+            decided_id = d.actual_id;
+            return std::move(d.events);
+          }));
+  v1::CommandAck* ack = response->mutable_ack();
+  ack->set_stream(stream.Key());
+  ack->set_stream_version(r.last_version.value());
+  ack->set_global_position(r.last_position.value());
+  ack->set_duplicate(r.duplicate);
+  response->set_actual_id(r.duplicate ? ActualIdAt(request.administration(), request.year(), r.last_version)
+                                      : decided_id);
+  return grpc::Status::OK;
+}
+}  // namespace
+
+void AllowMeasurement(service::RolePolicy& policy) {
+  using namespace service::roles;
+  policy.Allow(kRecordActual, {kMeasurer, kFeed, kAdmin});
+  policy.Allow(kCorrectActual, {kMeasurer, kAdmin});
+}
+
+grpc::Status MeasurementService::RecordActual(grpc::ServerContext* ctx, const v1::RecordActualRequest* request,
+                                              v1::RecordActualResponse* response) {
+  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, kRecordActual));
+  return Execute(*store_, who, *request, DecideRecordActual, response);
+}
+
+grpc::Status MeasurementService::CorrectActual(grpc::ServerContext* ctx, const v1::CorrectActualRequest* request,
+                                               v1::RecordActualResponse* response) {
+  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, kCorrectActual));
+  return Execute(*store_, who, *request, DecideCorrectActual, response);
+}
+
+}  // namespace piao::measurement

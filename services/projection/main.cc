@@ -1,0 +1,265 @@
+// piao-projection: consumes the planning and measurement events (catch-up from each source's EventLog, then
+// Kafka), keeps the scoring views and indicator histories in its own RocksDB, and serves piao.v1.Projection.
+//
+//   piao-projection --listen=127.0.0.1:0 --data-dir=DIR --tokens-file=FILE --bootstrap-servers=HOST:PORT
+//                   --sources=planning=HOST:PORT,measurement=HOST:PORT --service-token-file=FILE
+//                   [--address-file=FILE] [--kafka-properties=k=v;k=v] [--max-wait-seconds=30]
+// Without --bootstrap-servers it follows the sources' EventLogs by polling (every --poll-ms).
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/descriptor.h"
+#include "libs/base/config.h"
+#include "libs/base/log.h"
+#include "libs/kafka/event_applier.h"
+#include "libs/kafka/event_consumer.h"
+#include "libs/kafka/kafka_conf.h"
+#include "libs/service/client.h"
+#include "libs/service/event_log_client.h"
+#include "libs/service/host.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+#include "services/projection/projection_service.h"
+#include "services/projection/view.h"
+
+namespace piao::projection {
+namespace {
+
+int Fail(absl::string_view what, const absl::Status& s) {
+  log::Error(std::string(what), {{"error", s.ToString()}});
+  return 1;
+}
+
+// "planning=127.0.0.1:4001,measurement=127.0.0.1:4002" -> {planning: ..., measurement: ...}.
+absl::StatusOr<std::map<std::string, std::string>> ParseSources(const std::string& text) {
+  std::map<std::string, std::string> out;
+  for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
+    std::pair<std::string, std::string> kv = absl::StrSplit(item, absl::MaxSplits('=', 1));
+    absl::StripAsciiWhitespace(&kv.first);
+    absl::StripAsciiWhitespace(&kv.second);
+    if (kv.first.empty() || kv.second.empty()) {
+      return absl::InvalidArgumentError("--sources: '" + std::string(item) + "' is not name=host:port");
+    }
+    out[kv.first] = kv.second;
+  }
+  if (out.empty()) {
+    return absl::InvalidArgumentError("--sources is required, e.g. planning=127.0.0.1:4001,measurement=127.0.0.1:4002");
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> ReadToken(const std::string& path) {
+  if (path.empty()) return absl::InvalidArgumentError("--service-token-file is required (the token to read the sources' EventLogs)");
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError("--service-token-file: cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string token(absl::StripAsciiWhitespace(ss.str()));
+  if (token.empty()) return absl::InvalidArgumentError("--service-token-file: " + path + " is empty");
+  return token;
+}
+
+// Keeps the sources caught up: catch-up rounds with backoff until each source answered once, then Kafka
+// (or, without Kafka, catch-up polling forever).
+class Follower {
+ public:
+  Follower(std::vector<std::string> sources, kafka::EventConsumer* consumer, kafka::EventApplier* applier,
+           absl::Duration poll)
+      : sources_(std::move(sources)), consumer_(consumer), applier_(applier), poll_(poll) {}
+  ~Follower() { Stop(); }
+
+  void Start() { thread_ = std::thread([this] { Run(); }); }
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  absl::StatusOr<uint64_t> CatchUp(const std::string& source) {
+    return consumer_ != nullptr ? consumer_->CatchUp(source) : applier_->CatchUp(source);
+  }
+  // Sleeps `d` unless stopped; false once stopped.
+  bool Sleep(absl::Duration d) {
+    std::unique_lock<std::mutex> l(mu_);
+    return !cv_.wait_for(l, absl::ToChronoMilliseconds(d), [this] { return stop_; });
+  }
+  void Run() {
+    std::set<std::string> pending(sources_.begin(), sources_.end());
+    absl::Duration backoff = absl::Milliseconds(200);
+    bool following = false;
+    while (true) {
+      for (auto it = pending.begin(); it != pending.end();) {
+        absl::StatusOr<uint64_t> n = CatchUp(*it);
+        if (n.ok()) {
+          log::Info("caught up", {{"source", *it}, {"applied", std::to_string(*n)}});
+          it = pending.erase(it);
+        } else {
+          log::Warn("catch-up failed; retrying", {{"source", *it}, {"error", n.status().ToString()}});
+          ++it;
+        }
+      }
+      if (!following && consumer_ != nullptr) {
+        // Kafka fills its own gaps from the sources, so follow it even while a source is still down.
+        if (absl::Status s = consumer_->Start(); !s.ok()) {
+          log::Error("cannot follow Kafka", {{"error", s.ToString()}});
+        } else {
+          following = true;
+          log::Info("following Kafka");
+        }
+      }
+      if (pending.empty()) {
+        if (consumer_ != nullptr && following) return;
+        // No Kafka: poll the sources' EventLogs.
+        if (!Sleep(poll_)) return;
+        pending.insert(sources_.begin(), sources_.end());
+        continue;
+      }
+      if (!Sleep(backoff)) return;
+      backoff = std::min(backoff * 2, absl::Seconds(10));
+    }
+  }
+
+  const std::vector<std::string> sources_;
+  kafka::EventConsumer* consumer_;
+  kafka::EventApplier* applier_;
+  const absl::Duration poll_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+int Run(int argc, char** argv) {
+  log::SetComponent("projection");
+  Config config;
+  service::DeclareCommonFlags(config);
+  config.Declare("sources", "", "source services' EventLog addresses: planning=HOST:PORT,measurement=HOST:PORT")
+      .Declare("service-token-file", "", "file holding the bearer token (role service) for the sources' EventLogs")
+      .Declare("kafka-properties", "", "extra librdkafka consumer properties, k=v separated by ';'")
+      .Declare("max-wait-seconds", "30", "longest read-your-writes wait of a query without a shorter deadline")
+      .Declare("poll-ms", "500", "without --bootstrap-servers: how often the sources' EventLogs are polled");
+  if (absl::Status s = config.ParseFromProcess(argc, argv); !s.ok()) {
+    std::fprintf(stderr, "projection: %s\nsettings:\n%s", std::string(s.message()).c_str(), config.Usage().c_str());
+    return 2;
+  }
+  absl::StatusOr<service::HostOptions> host_options = service::HostOptions::FromConfig(config, "projection");
+  if (!host_options.ok()) return Fail("bad settings", host_options.status());
+  if (config.Get("data-dir").empty()) return Fail("bad settings", absl::InvalidArgumentError("--data-dir is required"));
+  if (config.Get("tokens-file").empty()) {
+    return Fail("bad settings", absl::InvalidArgumentError("--tokens-file is required: every call is authenticated"));
+  }
+  auto sources = ParseSources(config.Get("sources"));
+  if (!sources.ok()) return Fail("bad settings", sources.status());
+  auto token = ReadToken(config.Get("service-token-file"));
+  if (!token.ok()) return Fail("bad settings", token.status());
+  auto max_wait = config.GetInt("max-wait-seconds");
+  if (!max_wait.ok()) return Fail("bad settings", max_wait.status());
+  auto poll_ms = config.GetInt("poll-ms");
+  if (!poll_ms.ok()) return Fail("bad settings", poll_ms.status());
+  auto tokens = service::TokenAuthenticator::Load(config.Get("tokens-file"));
+  if (!tokens.ok()) return Fail("cannot load tokens", tokens.status());
+
+  service::RolePolicy policy;
+  AllowProjection(policy);
+  if (absl::Status s = policy.CheckCovers(
+          {google::protobuf::DescriptorPool::generated_pool()->FindServiceByName("piao.v1.Projection")});
+      !s.ok()) {
+    return Fail("role policy incomplete", s);
+  }
+  service::Authorizer authorizer(std::make_shared<const service::TokenAuthenticator>(std::move(*tokens)),
+                                 std::move(policy));
+
+  std::map<std::string, service::EventLogEndpoint> endpoints;
+  std::vector<std::string> source_names;
+  for (const auto& [name, address] : *sources) {
+    auto channel = service::MakeChannel(service::ChannelOptions::Plaintext(address));
+    if (!channel.ok()) return Fail("bad settings", channel.status());
+    endpoints[name] = service::EventLogEndpoint{*channel, *token, absl::Seconds(30)};
+    source_names.push_back(name);
+  }
+  kafka::GapFiller filler = service::RemoteGapFiller(endpoints);
+
+  std::error_code ec;
+  const std::filesystem::path data_dir = config.Get("data-dir");
+  std::filesystem::create_directories(data_dir, ec);
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  rocksdb::DB* raw_db = nullptr;
+  rocksdb::Status opened = rocksdb::DB::Open(db_options, (data_dir / "views").string(), &raw_db);
+  if (!opened.ok()) return Fail("cannot open views", absl::UnavailableError(opened.ToString()));
+  std::unique_ptr<rocksdb::DB> db(raw_db);
+
+  std::mutex unknown_mu;
+  std::set<std::string> unknown_logged;
+  kafka::EventHandler handler = MakeViewHandler(db.get(), [&](const v1::EventEnvelope& e) {
+    std::lock_guard<std::mutex> l(unknown_mu);
+    if (unknown_logged.insert(e.event_type()).second) {
+      log::Info("skipping events of an unknown type", {{"type", e.event_type()}, {"source", e.source_service()}});
+    }
+  });
+
+  std::unique_ptr<kafka::EventConsumer> consumer;
+  std::unique_ptr<kafka::EventApplier> applier;
+  if (!config.Get("bootstrap-servers").empty()) {
+    kafka::ConsumerOptions options;
+    options.kafka["bootstrap.servers"] = config.Get("bootstrap-servers");
+    options.kafka["group.id"] = "piao-projection";
+    options.kafka["client.id"] = "piao-projection";
+    options.kafka["session.timeout.ms"] = "6000";
+    options.kafka["heartbeat.interval.ms"] = "1000";
+    for (absl::string_view kv : absl::StrSplit(config.Get("kafka-properties"), ';', absl::SkipEmpty())) {
+      std::pair<std::string, std::string> p = absl::StrSplit(kv, absl::MaxSplits('=', 1));
+      options.kafka[p.first] = p.second;
+    }
+    for (const std::string& s : source_names) options.topics.push_back(kafka::EventsTopic(s));
+    auto c = kafka::EventConsumer::Create(db.get(), options, handler, filler);
+    if (!c.ok()) return Fail("cannot create Kafka consumer", c.status());
+    consumer = std::move(*c);
+  } else {
+    log::Warn("no --bootstrap-servers: following the sources' EventLogs by polling");
+    auto a = kafka::EventApplier::Open(db.get(), handler, filler);
+    if (!a.ok()) return Fail("cannot open the applier", a.status());
+    applier = std::move(*a);
+  }
+  AppliedFn applied = [&](const std::string& source) -> uint64_t {
+    return (consumer != nullptr ? consumer->LastApplied(source) : applier->LastApplied(source)).value();
+  };
+
+  Follower follower(source_names, consumer.get(), applier.get(), absl::Milliseconds(*poll_ms));
+  ProjectionService projection(db.get(), &authorizer, source_names, applied, absl::Seconds(*max_wait));
+  service::ServiceHost host(*host_options);
+  host.AddService(&projection);
+  host.AddShutdownHook("stop following", [&] {
+    follower.Stop();
+    if (consumer != nullptr) consumer->Stop();
+  });
+  host.AddShutdownHook("close views", [&] {
+    consumer.reset();
+    applier.reset();
+    db.reset();
+  });
+  follower.Start();
+  absl::Status s = host.Run();
+  if (!s.ok()) return Fail("service stopped with an error", s);
+  return 0;
+}
+
+}  // namespace
+}  // namespace piao::projection
+
+int main(int argc, char** argv) { return piao::projection::Run(argc, argv); }

@@ -1,0 +1,136 @@
+#include "services/projection/projection_service.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "libs/service/grpc_status.h"
+#include "libs/service/roles.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+#include "services/projection/query.h"
+#include "services/projection/view.h"
+
+namespace piao::projection {
+namespace {
+
+constexpr absl::string_view kService = "piao.v1.Projection";
+
+std::string Method(absl::string_view name) { return service::FullMethodName(kService, name); }
+
+// Reads at one RocksDB snapshot for the whole query.
+class SnapshotReader {
+ public:
+  explicit SnapshotReader(rocksdb::DB* db) : db_(db), snapshot_(db->GetSnapshot()), reader_(db, snapshot_) {}
+  ~SnapshotReader() { db_->ReleaseSnapshot(snapshot_); }
+  const ViewReader& reader() const { return reader_; }
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snapshot_;
+  RocksDbReader reader_;
+};
+
+}  // namespace
+
+kafka::EventHandler MakeViewHandler(rocksdb::DB* db, std::function<void(const v1::EventEnvelope&)> on_unknown) {
+  return [db, on_unknown](const v1::EventEnvelope& e, rocksdb::WriteBatch* batch) -> absl::Status {
+    RocksDbReader reader(db);
+    absl::StatusOr<ViewUpdate> update = ProjectEvent(e, reader);
+    if (!update.ok()) return update.status();
+    if (update->unknown_type) {
+      if (on_unknown) on_unknown(e);
+      return absl::OkStatus();
+    }
+    for (const auto& [k, v] : update->puts) {
+      rocksdb::Status s = batch->Put(k, v);
+      if (!s.ok()) return absl::InternalError("view batch: " + s.ToString());
+    }
+    return absl::OkStatus();
+  };
+}
+
+void AllowProjection(service::RolePolicy& policy) {
+  namespace r = service::roles;
+  for (absl::string_view m : {"GetScores", "GetIndicatorHistory", "GetProgress"}) {
+    policy.Allow(Method(m), {r::kAdmin, r::kPlanner, r::kMeasurer, r::kFeed, r::kOiv, r::kRpct, r::kHr, r::kService});
+  }
+}
+
+absl::Status WaitForPositions(const v1::Consistency& consistency, const std::vector<std::string>& sources,
+                              const AppliedFn& applied, absl::Time deadline, bool deadline_is_callers,
+                              const std::function<bool()>& cancelled) {
+  // Sorted, so messages are stable.
+  std::map<std::string, uint64_t> wanted(consistency.min_positions().begin(), consistency.min_positions().end());
+  for (const auto& [source, position] : wanted) {
+    if (position > 0 && std::find(sources.begin(), sources.end(), source) == sources.end()) {
+      return absl::InvalidArgumentError(absl::StrCat("consistency.min_positions: unknown source '", source,
+                                                     "'; this projection follows ", absl::StrJoin(sources, ", ")));
+    }
+  }
+  absl::Duration pause = absl::Milliseconds(2);
+  while (true) {
+    std::vector<std::string> missing;
+    for (const auto& [source, position] : wanted) {
+      const uint64_t have = position > 0 ? applied(source) : 0;
+      if (have < position) absl::StrAppend(&missing.emplace_back(), source, " at ", have, ", asked ", position);
+    }
+    if (missing.empty()) return absl::OkStatus();
+    if (cancelled && cancelled()) return absl::CancelledError("the call was cancelled while waiting for positions");
+    const absl::Time now = absl::Now();
+    if (now >= deadline) {
+      const std::string what = absl::StrCat("the projection has not yet applied the positions asked: ",
+                                            absl::StrJoin(missing, "; "));
+      return deadline_is_callers ? absl::DeadlineExceededError(what)
+                                 : absl::UnavailableError(what + " (retry later)");
+    }
+    absl::SleepFor(std::min(pause, deadline - now));
+    pause = std::min(pause * 2, absl::Milliseconds(50));
+  }
+}
+
+ProjectionService::ProjectionService(rocksdb::DB* db, const service::Authorizer* authorizer,
+                                     std::vector<std::string> sources, AppliedFn applied, absl::Duration max_wait)
+    : db_(db), authorizer_(authorizer), sources_(std::move(sources)), applied_(std::move(applied)),
+      max_wait_(max_wait) {}
+
+absl::Status ProjectionService::Wait(grpc::ServerContext* ctx, const v1::Consistency& consistency) const {
+  const absl::Time cap = absl::Now() + max_wait_;
+  const absl::Time callers = absl::FromChrono(ctx->deadline());
+  const bool callers_first = callers <= cap;
+  return WaitForPositions(consistency, sources_, applied_, callers_first ? callers : cap, callers_first,
+                          [ctx] { return ctx->IsCancelled(); });
+}
+
+grpc::Status ProjectionService::GetScores(grpc::ServerContext* ctx, const v1::GetScoresRequest* request,
+                                          v1::ScoresView* response) {
+  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, Method("GetScores")));
+  static_cast<void>(who);
+  PIAO_GRPC_RETURN_IF_ERROR(Wait(ctx, request->consistency()));
+  SnapshotReader snap(db_);
+  PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryScores(snap.reader(), *request));
+  return grpc::Status::OK;
+}
+
+grpc::Status ProjectionService::GetIndicatorHistory(grpc::ServerContext* ctx,
+                                                    const v1::GetIndicatorHistoryRequest* request,
+                                                    v1::IndicatorHistory* response) {
+  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, Method("GetIndicatorHistory")));
+  static_cast<void>(who);
+  PIAO_GRPC_RETURN_IF_ERROR(Wait(ctx, request->consistency()));
+  SnapshotReader snap(db_);
+  PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryIndicatorHistory(snap.reader(), *request));
+  return grpc::Status::OK;
+}
+
+grpc::Status ProjectionService::GetProgress(grpc::ServerContext* ctx, const v1::GetProgressRequest*,
+                                            v1::Progress* response) {
+  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, Method("GetProgress")));
+  static_cast<void>(who);
+  for (const std::string& s : sources_) (*response->mutable_applied())[s] = applied_(s);
+  return grpc::Status::OK;
+}
+
+}  // namespace piao::projection

@@ -1,0 +1,68 @@
+// piao.v1.Projection over the projection's RocksDB views: authorises, waits for the positions the caller
+// asked for (read-your-writes), then answers from one RocksDB snapshot through the pure query layer.
+#ifndef PIAO_SERVICES_PROJECTION_PROJECTION_SERVICE_H_
+#define PIAO_SERVICES_PROJECTION_PROJECTION_SERVICE_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "libs/kafka/event_applier.h"
+#include "libs/service/auth.h"
+#include "piao/v1/projection.grpc.pb.h"
+
+namespace rocksdb {
+class DB;
+}
+
+namespace piao::projection {
+
+// The EventConsumer/EventApplier handler: ProjectEvent on the DB as it is, its puts into the batch (so the
+// view and the input positions commit together). Unknown event types write nothing; `on_unknown` (optional)
+// hears each of them.
+kafka::EventHandler MakeViewHandler(rocksdb::DB* db, std::function<void(const v1::EventEnvelope&)> on_unknown = {});
+
+// Every authenticated role may query (admin, planner, measurer, feed, oiv, rpct, hr, service).
+void AllowProjection(service::RolePolicy& policy);
+
+// The last applied global position of a source service.
+using AppliedFn = std::function<uint64_t(const std::string& source)>;
+
+// Waits until applied(source) >= position for every entry of `consistency`, polling until `deadline`.
+// INVALID_ARGUMENT for a source the projection does not follow (when a position above 0 is asked);
+// DEADLINE_EXCEEDED when `deadline` is the call's own deadline, UNAVAILABLE when it is the service's cap;
+// both name the sources and positions still missing. CANCELLED if `cancelled` turns true.
+absl::Status WaitForPositions(const v1::Consistency& consistency, const std::vector<std::string>& sources,
+                              const AppliedFn& applied, absl::Time deadline, bool deadline_is_callers,
+                              const std::function<bool()>& cancelled);
+
+class ProjectionService final : public v1::Projection::Service {
+ public:
+  // `sources` are the followed source services (GetProgress lists them). `max_wait` caps the consistency
+  // wait of calls without a (shorter) deadline. Pointers must outlive the service.
+  ProjectionService(rocksdb::DB* db, const service::Authorizer* authorizer, std::vector<std::string> sources,
+                    AppliedFn applied, absl::Duration max_wait = absl::Seconds(30));
+
+  grpc::Status GetScores(grpc::ServerContext* ctx, const v1::GetScoresRequest* request,
+                         v1::ScoresView* response) override;
+  grpc::Status GetIndicatorHistory(grpc::ServerContext* ctx, const v1::GetIndicatorHistoryRequest* request,
+                                   v1::IndicatorHistory* response) override;
+  grpc::Status GetProgress(grpc::ServerContext* ctx, const v1::GetProgressRequest* request,
+                           v1::Progress* response) override;
+
+ private:
+  absl::Status Wait(grpc::ServerContext* ctx, const v1::Consistency& consistency) const;
+
+  rocksdb::DB* const db_;
+  const service::Authorizer* const authorizer_;
+  const std::vector<std::string> sources_;
+  const AppliedFn applied_;
+  const absl::Duration max_wait_;
+};
+
+}  // namespace piao::projection
+
+#endif  // PIAO_SERVICES_PROJECTION_PROJECTION_SERVICE_H_

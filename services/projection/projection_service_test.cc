@@ -1,0 +1,160 @@
+// The gRPC service in-process on a loopback port: roles, read-your-writes waits, progress.
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <thread>
+
+#include "gmock/gmock.h"
+#include "google/protobuf/descriptor.h"
+#include "gtest/gtest.h"
+#include "libs/service/auth.h"
+#include "libs/service/client.h"
+#include "libs/service/host.h"
+#include "piao/v1/projection.grpc.pb.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+#include "services/projection/projection_service.h"
+#include "services/projection/torino_events_test_util.h"
+#include "services/projection/view.h"
+
+namespace piao::projection {
+namespace {
+
+using ::testing::HasSubstr;
+
+class ProjectionServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "piao-projection-svc-XXXXXX").string();
+    dir_ = ::mkdtemp(tmpl.data());
+    rocksdb::Options o;
+    o.create_if_missing = true;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(o, dir_ + "/views", &db).ok());
+    db_.reset(db);
+
+    auto tokens = service::TokenAuthenticator::Parse(
+        service::HashToken("oiv-token") + " user:oiv oiv\n" + service::HashToken("svc-token") + " svc:x service\n",
+        "test tokens");
+    ASSERT_TRUE(tokens.ok()) << tokens.status();
+    service::RolePolicy policy;
+    AllowProjection(policy);
+    ASSERT_TRUE(policy.CheckCovers({google::protobuf::DescriptorPool::generated_pool()->FindServiceByName("piao.v1.Projection")}).ok());
+    authorizer_ = std::make_unique<service::Authorizer>(
+        std::make_shared<const service::TokenAuthenticator>(std::move(*tokens)), std::move(policy));
+    service_ = std::make_unique<ProjectionService>(
+        db_.get(), authorizer_.get(), std::vector<std::string>{"measurement", "planning"},
+        [this](const std::string& s) -> uint64_t { return s == "planning" ? planning_.load() : 0; },
+        absl::Milliseconds(300));
+    host_ = std::make_unique<service::ServiceHost>(service::HostOptions());
+    host_->AddService(service_.get());
+    ASSERT_TRUE(host_->Start().ok());
+    auto channel = service::MakeChannel(service::ChannelOptions::Plaintext(host_->address()));
+    ASSERT_TRUE(channel.ok());
+    stub_ = v1::Projection::NewStub(*channel);
+  }
+  void TearDown() override {
+    host_->Shutdown();
+    host_.reset();
+    service_.reset();
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // Applies the first planning events of a small plan straight into the DB, then bumps the position.
+  void ApplyPlan() {
+    testing::SourceLog log("planning", "plan");
+    v1::PlanCreated created;
+    created.set_administration("CCIAA-XX");
+    created.set_year(2022);
+    created.set_title("PIAO");
+    const v1::EventEnvelope& e = log.Add("CCIAA-XX", 2022, created, testing::At("2022-01-10T09:00:00"));
+    auto handler = MakeViewHandler(db_.get());
+    rocksdb::WriteBatch batch;
+    ASSERT_TRUE(handler(e, &batch).ok());
+    ASSERT_TRUE(db_->Write(rocksdb::WriteOptions(), &batch).ok());
+    planning_ = 1;
+  }
+
+  std::string dir_;
+  std::atomic<uint64_t> planning_{0};
+  std::unique_ptr<rocksdb::DB> db_;
+  std::unique_ptr<service::Authorizer> authorizer_;
+  std::unique_ptr<ProjectionService> service_;
+  std::unique_ptr<service::ServiceHost> host_;
+  std::unique_ptr<v1::Projection::Stub> stub_;
+};
+
+TEST_F(ProjectionServiceTest, EveryCallIsAuthenticated) {
+  grpc::ClientContext ctx;
+  service::PrepareContext(&ctx, "", absl::Seconds(5));
+  v1::Progress p;
+  EXPECT_EQ(stub_->GetProgress(&ctx, v1::GetProgressRequest(), &p).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(ProjectionServiceTest, ProgressListsEverySource) {
+  planning_ = 7;
+  grpc::ClientContext ctx;
+  service::PrepareContext(&ctx, "oiv-token", absl::Seconds(5));
+  v1::Progress p;
+  ASSERT_TRUE(stub_->GetProgress(&ctx, v1::GetProgressRequest(), &p).ok());
+  EXPECT_EQ(p.applied().at("planning"), 7u);
+  EXPECT_EQ(p.applied().at("measurement"), 0u);
+}
+
+TEST_F(ProjectionServiceTest, ReadYourWritesWaitsForThePositionAsked) {
+  v1::GetScoresRequest req;
+  req.set_year(2022);
+  (*req.mutable_consistency()->mutable_min_positions())["planning"] = 1;
+  {
+    // Never reached within the call's deadline: DEADLINE_EXCEEDED naming the source and positions.
+    grpc::ClientContext ctx;
+    service::PrepareContext(&ctx, "oiv-token", absl::Milliseconds(150));
+    v1::ScoresView v;
+    grpc::Status s = stub_->GetScores(&ctx, req, &v);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  }
+  {
+    // Within the service's cap (300 ms here) but the call allows longer: UNAVAILABLE naming them.
+    grpc::ClientContext ctx;
+    service::PrepareContext(&ctx, "svc-token", absl::Seconds(10));
+    v1::ScoresView v;
+    grpc::Status s = stub_->GetScores(&ctx, req, &v);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
+    EXPECT_THAT(s.error_message(), HasSubstr("planning at 0, asked 1"));
+  }
+  {
+    // The position arrives while the call waits: it answers with the event applied.
+    std::thread later([this] {
+      absl::SleepFor(absl::Milliseconds(100));
+      ApplyPlan();
+    });
+    grpc::ClientContext ctx;
+    service::PrepareContext(&ctx, "oiv-token", absl::Seconds(5));
+    v1::ScoresView v;
+    grpc::Status s = stub_->GetScores(&ctx, req, &v);
+    later.join();
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(v.administration(), "CCIAA-XX");
+  }
+  {
+    grpc::ClientContext ctx;
+    service::PrepareContext(&ctx, "oiv-token", absl::Seconds(5));
+    (*req.mutable_consistency()->mutable_min_positions())["risk"] = 1;
+    v1::ScoresView v;
+    EXPECT_EQ(stub_->GetScores(&ctx, req, &v).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  }
+}
+
+TEST_F(ProjectionServiceTest, UnknownYearIsNotFound) {
+  grpc::ClientContext ctx;
+  service::PrepareContext(&ctx, "oiv-token", absl::Seconds(5));
+  v1::GetScoresRequest req;
+  req.set_year(2040);
+  v1::ScoresView v;
+  EXPECT_EQ(stub_->GetScores(&ctx, req, &v).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+}  // namespace
+}  // namespace piao::projection

@@ -1,0 +1,327 @@
+#include "services/projection/query.h"
+
+#include <map>
+#include <set>
+#include <tuple>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "libs/base/status_macros.h"
+#include "libs/plan/plan_json.h"
+#include "libs/plan/plan_proto.h"
+#include "libs/scoring/grade.h"
+
+namespace piao::projection {
+namespace {
+
+using KeyTuple = std::tuple<std::string, std::string, std::string>;  // level, scope, code
+
+KeyTuple TupleOf(const v1::ObjectiveKey& k) { return {k.level(), k.scope(), k.code()}; }
+
+bool Recorded(const google::protobuf::Timestamp& recorded_at, const AsOf& as_of) {
+  return !as_of.record_time.has_value() || ToTime(recorded_at) <= *as_of.record_time;
+}
+
+bool Valid(const std::string& effective_date, const AsOf& as_of) {
+  // ISO dates compare as strings.
+  return as_of.date.empty() || effective_date <= as_of.date;
+}
+
+bool SetsWholeDefinition(const std::string& change) {
+  return change != "target" && change != "threshold" && change != "weight" && change != "neutralised" &&
+         change != "suppressed" && change != "description";
+}
+
+// Applies one version to the definition in force before it (see query.h).
+void Fold(const VersionRecord& v, std::optional<v1::IndicatorDefinition>& def) {
+  const std::string& change = v.version().change();
+  const v1::IndicatorDefinition& after = v.definition();
+  if (!def.has_value() || SetsWholeDefinition(change)) {
+    def = after;
+    return;
+  }
+  if (change == "target") {
+    *def->mutable_target() = after.target();
+    *def->mutable_targets_by_year() = after.targets_by_year();
+  } else if (change == "threshold") {
+    if (after.has_threshold()) {
+      *def->mutable_threshold() = after.threshold();
+    } else {
+      def->clear_threshold();
+    }
+  } else if (change == "weight" || change == "neutralised") {
+    if (after.has_weight_pct()) {
+      def->set_weight_pct(after.weight_pct());
+    } else {
+      def->clear_weight_pct();
+    }
+    if (change == "neutralised") {
+      def->set_neutralised(after.neutralised());
+      def->set_neutralised_reason(after.neutralised_reason());
+    }
+  } else if (change == "suppressed") {
+    def->set_suppressed(after.suppressed());
+    def->set_suppressed_reason(after.suppressed_reason());
+  } else if (change == "description") {
+    def->set_name(after.name());
+    def->set_algorithm(after.algorithm());
+    def->set_type(after.type());
+    def->set_source(after.source());
+    *def->mutable_flags() = after.flags();
+  }
+}
+
+absl::StatusOr<std::string> ResolveAdministration(const ViewReader& view, const std::string& administration,
+                                                  int year) {
+  if (year == 0) return absl::InvalidArgumentError("year: required");
+  if (!administration.empty()) {
+    PIAO_ASSIGN_OR_RETURN(std::optional<std::string> h, view.Get(HeaderKey(administration, year)));
+    if (!h.has_value()) {
+      return absl::NotFoundError(absl::StrCat("plan ", administration, "/", year, " is not known to the projection"));
+    }
+    return administration;
+  }
+  std::vector<std::string> admins;
+  const std::string prefix = YearPrefix(year);
+  PIAO_RETURN_IF_ERROR(view.Scan(prefix, [&](const std::string& k, const std::string&) {
+    admins.push_back(k.substr(prefix.size()));
+  }));
+  if (admins.empty()) return absl::NotFoundError(absl::StrCat("no plan for year ", year, " is known to the projection"));
+  if (admins.size() > 1) {
+    return absl::InvalidArgumentError(absl::StrCat("administration: year ", year, " has plans of several administrations (",
+                                                   absl::StrJoin(admins, ", "), "): name one"));
+  }
+  return admins.front();
+}
+
+std::string DescribeKey(const v1::ObjectiveKey& k) {
+  return k.scope().empty() ? absl::StrCat(k.code(), " (", k.level(), ")")
+                           : absl::StrCat(k.code(), " (", k.level(), ", ", k.scope(), ")");
+}
+
+}  // namespace
+
+absl::StatusOr<Reconstructed> Reconstruct(const PlanRecords& records, const AsOf& as_of) {
+  Reconstructed out;
+  plan::Plan& p = out.plan;
+  p.administration = records.administration;
+  p.year = records.year;
+  if (records.header.has_value() && records.header->has_approval() &&
+      Recorded(records.header->approval_origin().recorded_at(), as_of)) {
+    PIAO_ASSIGN_OR_RETURN(p.approval, plan::FromProto(records.header->approval(), "approval"));
+  }
+  std::map<KeyTuple, size_t> index;
+  for (const ObjectiveRecord& o : records.objectives) {
+    if (!Recorded(o.origin().recorded_at(), as_of) || !Valid(o.effective_date(), as_of)) continue;
+    PIAO_ASSIGN_OR_RETURN(plan::Objective obj, plan::FromProto(o.definition(), "objective " + o.definition().code()));
+    const plan::ObjectiveKey key = plan::KeyOf(obj);
+    index[{std::string(plan::LevelName(key.level)), key.scope, key.code}] = p.objectives.size();
+    p.objectives.push_back(std::move(obj));
+  }
+  for (const IndicatorRecords& ir : records.indicators) {
+    auto at = index.find(TupleOf(ir.objective));
+    if (at == index.end()) continue;  // objective not (yet) in force
+    std::optional<v1::IndicatorDefinition> def;
+    if (as_of.approved) {
+      const VersionRecord& first = ir.versions.front();
+      if (first.version().change() == "adopted" && first.has_definition() &&
+          Recorded(first.version().recorded_at(), as_of) && Valid(first.version().effective_date(), as_of)) {
+        def = first.definition();
+      }
+    } else {
+      for (const VersionRecord& v : ir.versions) {
+        if (!v.has_definition()) continue;
+        if (!Recorded(v.version().recorded_at(), as_of) || !Valid(v.version().effective_date(), as_of)) continue;
+        Fold(v, def);
+      }
+    }
+    if (!def.has_value()) continue;
+    PIAO_ASSIGN_OR_RETURN(plan::Indicator ind, plan::FromProto(*def, "indicator " + ir.code));
+    p.objectives[at->second].indicators.push_back(std::move(ind));
+  }
+
+  // Actuals: corrections supersede what they correct; the latest remaining year-end actual counts.
+  std::set<std::string> superseded;
+  std::map<std::string, const ActualRecord*> by_id;
+  for (const ActualRecord& a : records.actuals) {
+    if (!Recorded(a.actual().recorded_at(), as_of)) continue;
+    if (!a.actual().corrects().empty()) superseded.insert(a.actual().corrects());
+    by_id[a.actual().actual_id()] = &a;
+  }
+  for (const ActualRecord& a : records.actuals) {
+    if (!Recorded(a.actual().recorded_at(), as_of)) continue;
+    if (superseded.contains(a.actual().actual_id())) continue;
+    std::string period = a.actual().period();
+    if (period.empty()) {  // a correction keeps the period of what it corrects
+      auto c = by_id.find(a.actual().corrects());
+      if (c != by_id.end()) period = c->second->actual().period();
+    }
+    if (period != "year-end") continue;
+    // The objective: exact key, or its code alone when the actual names no level.
+    const plan::Objective* objective = nullptr;
+    for (const plan::Objective& o : p.objectives) {
+      if (o.code != a.objective().code()) continue;
+      const plan::ObjectiveKey k = plan::KeyOf(o);
+      if (!a.objective().level().empty() &&
+          (plan::LevelName(k.level) != a.objective().level() || k.scope != a.objective().scope())) {
+        continue;
+      }
+      if (plan::FindIndicator(o, a.indicator()) == nullptr) continue;
+      objective = &o;
+      break;
+    }
+    if (objective == nullptr) continue;  // an indicator not in force as of the query
+    if (a.value().kind_case() == v1::MeasuredValue::KIND_NOT_SET) continue;
+    PIAO_ASSIGN_OR_RETURN(plan::Value value, plan::FromProto(a.value(), "actual " + a.actual().actual_id()));
+    out.measurements[plan::IndicatorRef{plan::KeyOf(*objective), a.indicator()}].actual = std::move(value);
+  }
+  return out;
+}
+
+absl::StatusOr<v1::ScoresView> ScoreRecords(const PlanRecords& records, const AsOf& as_of) {
+  PIAO_ASSIGN_OR_RETURN(Reconstructed r, Reconstruct(records, as_of));
+  PIAO_ASSIGN_OR_RETURN(scoring::ScoredPlan scored, scoring::ScorePlan(r.plan, r.measurements));
+  v1::ScoresView view;
+  view.set_administration(records.administration);
+  view.set_year(records.year);
+  view.set_as_of_date(as_of.date);
+  view.set_basis(as_of.approved ? "approved" : "revised");
+  if (scored.enterprise_score_pct.has_value()) view.set_enterprise_score_pct(*scored.enterprise_score_pct);
+  if (scored.enterprise_label.has_value()) view.set_enterprise_label(std::string(scoring::LabelText(*scored.enterprise_label)));
+  for (const scoring::ObjectiveScore& os : scored.objectives) {
+    const plan::Objective* o = plan::FindObjective(r.plan, os.key);
+    if (o == nullptr) continue;
+    v1::ObjectiveScore* out = view.add_objectives();
+    out->set_level(std::string(plan::LevelName(o->level)));
+    out->set_code(o->code);
+    if (o->level == plan::Level::kOperational) out->set_unit(absl::StrJoin(o->units, " + "));
+    out->set_owner(o->owner);
+    out->set_title(o->title);
+    if (os.score_pct.has_value()) out->set_score_pct(*os.score_pct);
+    if (os.label.has_value()) out->set_label(std::string(scoring::LabelText(*os.label)));
+    if (o->objective_weight_pct.has_value()) out->set_objective_weight_pct(*o->objective_weight_pct);
+    out->set_parent(o->parent);
+    for (const scoring::IndicatorScore& is : os.indicators) {
+      const plan::Indicator* ind = plan::FindIndicator(*o, is.code);
+      if (ind == nullptr) continue;
+      v1::IndicatorScore* x = out->add_indicators();
+      x->set_code(ind->code);
+      x->set_name(ind->name);
+      x->set_weight_pct(is.weight_pct);
+      x->set_target_json(plan::TargetToJson(ind->target).dump());
+      x->set_threshold_json(plan::ThresholdToJson(ind->threshold).dump());
+      auto m = r.measurements.find(plan::IndicatorRef{os.key, ind->code});
+      x->set_actual_json(plan::ValueToJson(m == r.measurements.end() ? std::nullopt : m->second.actual).dump());
+      if (is.grade_pct.has_value()) x->set_grade_pct(*is.grade_pct);
+      x->set_how(std::string(scoring::GradeBasisName(is.basis)));
+      x->set_neutralised(ind->neutralised);
+      x->set_suppressed(ind->suppressed);
+      x->set_algorithm(ind->algorithm);
+    }
+  }
+  for (const scoring::GroupScore& g : scored.units) {
+    v1::GroupScore* out = view.add_units();
+    out->set_name(g.name);
+    if (g.score_pct.has_value()) out->set_score_pct(*g.score_pct);
+  }
+  for (const scoring::GroupScore& g : scored.managers) {
+    v1::GroupScore* out = view.add_owners();
+    out->set_name(g.name);
+    if (g.score_pct.has_value()) out->set_score_pct(*g.score_pct);
+  }
+  return view;
+}
+
+absl::StatusOr<v1::ScoresView> QueryScores(const ViewReader& view, const v1::GetScoresRequest& request) {
+  PIAO_ASSIGN_OR_RETURN(std::string admin, ResolveAdministration(view, request.administration(), request.year()));
+  AsOf as_of;
+  if (request.basis() == "approved") {
+    as_of.approved = true;
+  } else if (!request.basis().empty() && request.basis() != "revised") {
+    return absl::InvalidArgumentError("basis: must be \"revised\" (default) or \"approved\", got \"" + request.basis() +
+                                      "\"");
+  }
+  if (!request.as_of_date().empty()) {
+    if (!plan::ParseIsoDate(request.as_of_date()).ok()) {
+      return absl::InvalidArgumentError("as_of_date: '" + request.as_of_date() + "' is not a date YYYY-MM-DD");
+    }
+    as_of.date = request.as_of_date();
+  }
+  if (request.has_as_of_record_time()) as_of.record_time = ToTime(request.as_of_record_time());
+
+  if (as_of.date.empty() && !as_of.record_time.has_value() && !as_of.approved) {
+    // The materialised current tree.
+    PIAO_ASSIGN_OR_RETURN(std::optional<std::string> raw, view.Get(ScoresKey(admin, request.year())));
+    if (raw.has_value()) {
+      ScoresRecord rec;
+      if (!rec.ParseFromString(*raw)) return absl::DataLossError("undecodable scores record of " + admin);
+      if (!rec.error().empty()) {
+        return absl::FailedPreconditionError(absl::StrCat("plan ", admin, "/", request.year(),
+                                                          " cannot be scored: ", rec.error()));
+      }
+      return rec.view();
+    }
+  }
+  PIAO_ASSIGN_OR_RETURN(PlanRecords records, LoadPlan(view, admin, request.year()));
+  absl::StatusOr<v1::ScoresView> scored = ScoreRecords(records, as_of);
+  if (!scored.ok() && absl::IsInvalidArgument(scored.status())) {
+    // Recorded data the scoring rules reject is a state problem, not a bad request.
+    return absl::FailedPreconditionError(absl::StrCat("plan ", admin, "/", request.year(),
+                                                      " cannot be scored: ", scored.status().message()));
+  }
+  return scored;
+}
+
+absl::StatusOr<v1::IndicatorHistory> QueryIndicatorHistory(const ViewReader& view,
+                                                           const v1::GetIndicatorHistoryRequest& request) {
+  if (request.objective().empty()) return absl::InvalidArgumentError("objective: required (objective code)");
+  if (request.indicator().empty()) return absl::InvalidArgumentError("indicator: required (indicator code)");
+  PIAO_ASSIGN_OR_RETURN(std::string admin, ResolveAdministration(view, request.administration(), request.year()));
+  PIAO_ASSIGN_OR_RETURN(PlanRecords records, LoadPlan(view, admin, request.year()));
+  auto matches = [&](const v1::ObjectiveKey& k) {
+    return k.code() == request.objective() && (request.level().empty() || k.level() == request.level()) &&
+           (request.scope().empty() || k.scope() == request.scope());
+  };
+  std::vector<const IndicatorRecords*> found;
+  for (const IndicatorRecords& ir : records.indicators) {
+    if (ir.code == request.indicator() && matches(ir.objective)) found.push_back(&ir);
+  }
+  const std::string plan_name = absl::StrCat(admin, "/", request.year());
+  if (found.empty()) {
+    bool objective_known = false;
+    for (const ObjectiveRecord& o : records.objectives) {
+      if (o.definition().code() == request.objective()) objective_known = true;
+    }
+    if (!objective_known) {
+      return absl::NotFoundError(absl::StrCat("objective ", request.objective(), " is not in plan ", plan_name));
+    }
+    return absl::NotFoundError(absl::StrCat("indicator ", request.indicator(), " is not in objective ",
+                                            request.objective(),
+                                            request.level().empty() ? "" : " (" + request.level() + ")", " of plan ",
+                                            plan_name));
+  }
+  if (found.size() > 1) {
+    std::vector<std::string> names;
+    for (const IndicatorRecords* ir : found) names.push_back(DescribeKey(ir->objective));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "objective code ", request.objective(), " with indicator ", request.indicator(),
+        " is in several objectives of plan ", plan_name, ": ", absl::StrJoin(names, "; "), "; give level and scope"));
+  }
+  const IndicatorRecords& ir = *found.front();
+  v1::IndicatorHistory out;
+  *out.mutable_objective() = ir.objective;
+  out.set_indicator(ir.code);
+  for (const VersionRecord& v : ir.versions) *out.add_versions() = v.version();
+  for (const ActualRecord& a : records.actuals) {
+    if (a.indicator() != ir.code || a.objective().code() != ir.objective.code()) continue;
+    if (!a.objective().level().empty() &&
+        (a.objective().level() != ir.objective.level() || a.objective().scope() != ir.objective.scope())) {
+      continue;
+    }
+    *out.add_actuals() = a.actual();
+  }
+  return out;
+}
+
+}  // namespace piao::projection

@@ -1,0 +1,55 @@
+// Queries over the projection's records, pure: records in -> answers out.
+//
+// As-of reconstruction (ScoreRecords): a definition version counts when it was recorded at or before the
+// record time (unset: everything) and is valid from on or before the date ("" : no limit). Per indicator the
+// counting versions are folded oldest first: "adopted"/"added" set the whole definition, each revision kind
+// sets only what it changes (target: target and targets by year; threshold; weight; neutralised: weight and
+// neutralisation; suppressed), "description" only the descriptive fields — so a retroactive act or a later
+// description update never drags in changes not yet valid on the date. Basis "approved" takes each indicator's
+// first version only, and only when it is an adoption. Objectives count from their adoption (same two axes).
+// Actuals: year-end actuals recorded by the record time; a correction supersedes the actual it corrects; per
+// indicator the latest remaining one counts.
+#ifndef PIAO_SERVICES_PROJECTION_QUERY_H_
+#define PIAO_SERVICES_PROJECTION_QUERY_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "libs/plan/model.h"
+#include "libs/scoring/score.h"
+#include "piao/v1/projection.pb.h"
+#include "services/projection/view.h"
+
+namespace piao::projection {
+
+struct AsOf {
+  std::string date;                        // "YYYY-MM-DD"; "" = latest
+  std::optional<absl::Time> record_time;   // unset = everything recorded
+  bool approved = false;                   // basis "approved"
+};
+
+// The plan and its year-end measurements as of `as_of`.
+struct Reconstructed {
+  plan::Plan plan;
+  scoring::Measurements measurements;
+};
+absl::StatusOr<Reconstructed> Reconstruct(const PlanRecords& records, const AsOf& as_of);
+
+// Reconstructs, scores (scoring::ScorePlan) and describes the scored tree. INVALID_ARGUMENT from scoring
+// names the objective and indicator.
+absl::StatusOr<v1::ScoresView> ScoreRecords(const PlanRecords& records, const AsOf& as_of);
+
+// GetScores without its consistency wait: NOT_FOUND for an unknown plan, INVALID_ARGUMENT for a bad date or
+// basis, or an empty administration when the year has several plans.
+absl::StatusOr<v1::ScoresView> QueryScores(const ViewReader& view, const v1::GetScoresRequest& request);
+
+// GetIndicatorHistory without its consistency wait: NOT_FOUND naming what is unknown, FAILED_PRECONDITION
+// listing the objectives when the code is ambiguous without level/scope.
+absl::StatusOr<v1::IndicatorHistory> QueryIndicatorHistory(const ViewReader& view,
+                                                           const v1::GetIndicatorHistoryRequest& request);
+
+}  // namespace piao::projection
+
+#endif  // PIAO_SERVICES_PROJECTION_QUERY_H_

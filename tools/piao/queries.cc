@@ -1,0 +1,314 @@
+#include "tools/piao/queries.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "libs/base/status_macros.h"
+#include "libs/plan/model.h"
+#include "libs/plan/plan_json.h"
+#include "libs/service/client.h"
+#include "libs/service/event_log_client.h"
+#include "libs/service/grpc_status.h"
+#include "piao/v1/projection.grpc.pb.h"
+#include "tools/piao/stack.h"
+
+namespace piao::cli {
+namespace {
+
+using json = nlohmann::json;
+
+// The services whose heads a query waits for (their EventLog source names).
+constexpr const char* kSources[] = {"planning", "measurement"};
+
+// A SCHEMA.md JSON text as a JSON value: null when empty or "null"; the raw text if it does not parse.
+json ParsedOrNull(const std::string& text) {
+  if (text.empty()) return nullptr;
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return text;
+  return j;
+}
+
+json OrNull(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+
+template <typename T>
+json NumberOrNull(bool has, T value) {
+  return has ? json(value) : json(nullptr);
+}
+
+json Timestamp(const google::protobuf::Timestamp& t) {
+  if (t.seconds() == 0 && t.nanos() == 0) return nullptr;
+  const absl::Time at = absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", at, absl::UTCTimeZone());
+}
+
+std::string DescribeTargetJson(const std::string& text) {
+  const json j = ParsedOrNull(text);
+  if (j.is_null()) return "none";
+  auto t = plan::ParseTargetJson(j, "target");
+  return t.ok() ? plan::DescribeTarget(*t) : j.dump();
+}
+
+std::string DescribeThresholdJson(const std::string& text) {
+  const json j = ParsedOrNull(text);
+  if (j.is_null()) return "none";
+  auto t = plan::ParseThresholdJson(j, "threshold");
+  return t.ok() ? plan::DescribeThreshold(*t) : j.dump();
+}
+
+std::string DescribeValueJson(const std::string& text) {
+  const json j = ParsedOrNull(text);
+  if (j.is_null()) return "none";
+  auto v = plan::ParseValueJson(j, "value");
+  return v.ok() ? plan::DescribeValue(*v) : j.dump();
+}
+
+std::string Pct(double v) { return absl::StrFormat("%.2f %%", v); }
+
+// A percentage, coloured by the label rule (green >= 95, yellow > 0, red 0) when `color`.
+std::string ScoreText(bool has, double v, bool color) {
+  if (!has) return "no score";
+  if (!color) return Pct(v);
+  const char* code = v >= 95 ? "32" : v > 0 ? "33" : "31";
+  return absl::StrCat("\033[", code, "m", Pct(v), "\033[0m");
+}
+
+std::string Weight(bool has, double v) { return has ? absl::StrFormat("%g %%", v) : "-"; }
+
+absl::Status CheckYear(int year) {
+  if (year < 2000 || year > 2999) {
+    return absl::InvalidArgumentError(absl::StrCat("--year: a four-digit plan year is required, got ", year));
+  }
+  return absl::OkStatus();
+}
+
+// Read-your-writes: each source's current head, for consistency.min_positions.
+absl::StatusOr<v1::Consistency> CurrentHeads(const std::string& data_dir) {
+  v1::Consistency c;
+  for (const char* source : kSources) {
+    PIAO_ASSIGN_OR_RETURN(ServiceConnection conn, Connect(data_dir, source));
+    PIAO_ASSIGN_OR_RETURN(v1::GetHeadResponse head,
+                          service::GetHead({conn.channel, conn.token, absl::Seconds(10)}));
+    (*c.mutable_min_positions())[source] = head.global_position();
+  }
+  return c;
+}
+
+bool StdoutIsColorTerminal() {
+  const char* no_color = std::getenv("NO_COLOR");
+  return ::isatty(::fileno(stdout)) == 1 && (no_color == nullptr || *no_color == '\0');
+}
+
+}  // namespace
+
+json ScoresToJson(const v1::ScoresView& view) {
+  json objectives = json::array();
+  for (const v1::ObjectiveScore& o : view.objectives()) {
+    json indicators = json::array();
+    for (const v1::IndicatorScore& i : o.indicators()) {
+      indicators.push_back({{"code", i.code()},
+                            {"weight_pct", NumberOrNull(i.has_weight_pct(), i.weight_pct())},
+                            {"target", ParsedOrNull(i.target_json())},
+                            {"threshold", ParsedOrNull(i.threshold_json())},
+                            {"actual", ParsedOrNull(i.actual_json())},
+                            {"grade_pct", NumberOrNull(i.has_grade_pct(), i.grade_pct())}});
+    }
+    objectives.push_back({{"level", o.level()},
+                          {"code", o.code()},
+                          {"unit", OrNull(o.unit())},
+                          {"owner", OrNull(o.owner())},
+                          {"score_pct", NumberOrNull(o.has_score_pct(), o.score_pct())},
+                          {"label", o.label()},
+                          {"indicators", std::move(indicators)}});
+  }
+  json units = json::array();
+  for (const v1::GroupScore& g : view.units()) {
+    units.push_back({{"unit", g.name()}, {"score_pct", NumberOrNull(g.has_score_pct(), g.score_pct())}});
+  }
+  json owners = json::array();
+  for (const v1::GroupScore& g : view.owners()) {
+    owners.push_back({{"owner", g.name()}, {"score_pct", NumberOrNull(g.has_score_pct(), g.score_pct())}});
+  }
+  return {{"year", view.year()},
+          {"enterprise_score_pct", NumberOrNull(view.has_enterprise_score_pct(), view.enterprise_score_pct())},
+          {"objectives", std::move(objectives)},
+          {"units", std::move(units)},
+          {"owners", std::move(owners)}};
+}
+
+std::string RenderScores(const v1::ScoresView& view, bool color) {
+  std::string out = absl::StrCat("PIAO ", view.administration().empty() ? "" : view.administration() + " ",
+                                 view.year(), ": enterprise score ",
+                                 ScoreText(view.has_enterprise_score_pct(), view.enterprise_score_pct(), color));
+  if (!view.enterprise_label().empty()) absl::StrAppend(&out, " ", view.enterprise_label());
+  absl::StrAppend(&out, "  (", view.basis().empty() ? "revised" : view.basis(), " definitions, as of ",
+                  view.as_of_date().empty() ? "latest" : view.as_of_date(), ")\n");
+  for (const v1::ObjectiveScore& o : view.objectives()) {
+    std::string who = !o.unit().empty() ? o.unit() : o.owner();
+    absl::StrAppend(&out, "\n", o.code(), "  ", o.level(), who.empty() ? "" : absl::StrCat(", ", who), "  ",
+                    o.title(), "\n    score ", ScoreText(o.has_score_pct(), o.score_pct(), color),
+                    o.label().empty() ? "" : absl::StrCat("  ", o.label()), "\n");
+    for (const v1::IndicatorScore& i : o.indicators()) {
+      absl::StrAppend(&out, "    ", absl::StrFormat("%-16s", i.code()), " weight ",
+                      Weight(i.has_weight_pct(), i.weight_pct()), "  target ", DescribeTargetJson(i.target_json()),
+                      "  threshold ", DescribeThresholdJson(i.threshold_json()), "  actual ",
+                      DescribeValueJson(i.actual_json()), "  grade ",
+                      ScoreText(i.has_grade_pct(), i.grade_pct(), color));
+      if (i.neutralised()) absl::StrAppend(&out, "  (neutralised)");
+      if (i.suppressed()) absl::StrAppend(&out, "  (suppressed)");
+      absl::StrAppend(&out, "\n");
+    }
+  }
+  if (view.units_size() > 0) {
+    absl::StrAppend(&out, "\nUnits\n");
+    for (const v1::GroupScore& g : view.units()) {
+      absl::StrAppend(&out, "  ", g.name(), "  ", ScoreText(g.has_score_pct(), g.score_pct(), color), "\n");
+    }
+  }
+  if (view.owners_size() > 0) {
+    absl::StrAppend(&out, "\nOwners\n");
+    for (const v1::GroupScore& g : view.owners()) {
+      absl::StrAppend(&out, "  ", g.name(), "  ", ScoreText(g.has_score_pct(), g.score_pct(), color), "\n");
+    }
+  }
+  return out;
+}
+
+json HistoryToJson(const v1::IndicatorHistory& history) {
+  json versions = json::array();
+  for (const v1::IndicatorVersion& v : history.versions()) {
+    versions.push_back({{"change", v.change()},
+                        {"target", ParsedOrNull(v.target_json())},
+                        {"threshold", ParsedOrNull(v.threshold_json())},
+                        {"weight_pct", NumberOrNull(v.has_weight_pct(), v.weight_pct())},
+                        {"from", ParsedOrNull(v.from_json())},
+                        {"to", ParsedOrNull(v.to_json())},
+                        {"act", OrNull(v.act().text())},
+                        {"act_date", OrNull(v.act().date())},
+                        {"effective_date", OrNull(v.effective_date())},
+                        {"actor", OrNull(v.actor())},
+                        {"recorded_at", Timestamp(v.recorded_at())},
+                        {"reason", OrNull(v.reason())}});
+  }
+  json actuals = json::array();
+  for (const v1::ActualVersion& a : history.actuals()) {
+    actuals.push_back({{"actual_id", a.actual_id()},
+                       {"corrects", OrNull(a.corrects())},
+                       {"period", a.period()},
+                       {"value", ParsedOrNull(a.value_json())},
+                       {"source", OrNull(a.source())},
+                       {"evidence_ref", OrNull(a.evidence_ref())},
+                       {"note", OrNull(a.note())},
+                       {"reason", OrNull(a.reason())},
+                       {"actor", OrNull(a.actor())},
+                       {"recorded_at", Timestamp(a.recorded_at())}});
+  }
+  return {{"objective",
+           {{"level", history.objective().level()},
+            {"code", history.objective().code()},
+            {"scope", OrNull(history.objective().scope())}}},
+          {"indicator", history.indicator()},
+          {"versions", std::move(versions)},
+          {"actuals", std::move(actuals)}};
+}
+
+std::string RenderHistory(const v1::IndicatorHistory& h) {
+  auto at = [](const google::protobuf::Timestamp& t) {
+    json j = Timestamp(t);
+    return j.is_null() ? std::string("-") : j.get<std::string>();
+  };
+  std::string out = absl::StrCat(h.indicator(), " of ", h.objective().level(), " objective ", h.objective().code(),
+                                 h.objective().scope().empty() ? "" : absl::StrCat(" (", h.objective().scope(), ")"),
+                                 "\n\nDefinitions\n");
+  for (const v1::IndicatorVersion& v : h.versions()) {
+    absl::StrAppend(&out, "  ", absl::StrFormat("%-12s", v.change()), " valid from ",
+                    v.effective_date().empty() ? "-" : v.effective_date(), "  target ",
+                    DescribeTargetJson(v.target_json()), "  threshold ", DescribeThresholdJson(v.threshold_json()),
+                    "  weight ", Weight(v.has_weight_pct(), v.weight_pct()), "\n");
+    if (!v.from_json().empty() || !v.to_json().empty()) {
+      absl::StrAppend(&out, "      changed ", v.from_json().empty() ? "null" : v.from_json(), " -> ",
+                      v.to_json().empty() ? "null" : v.to_json(), "\n");
+    }
+    if (!v.act().text().empty()) {
+      absl::StrAppend(&out, "      act ", v.act().text(), v.act().date().empty() ? "" : " (" + v.act().date() + ")",
+                      "\n");
+    }
+    if (!v.reason().empty()) absl::StrAppend(&out, "      reason ", v.reason(), "\n");
+    absl::StrAppend(&out, "      by ", v.actor().empty() ? "-" : v.actor(), ", recorded ", at(v.recorded_at()), "\n");
+  }
+  absl::StrAppend(&out, "\nActuals\n");
+  if (h.actuals_size() == 0) absl::StrAppend(&out, "  none recorded\n");
+  for (const v1::ActualVersion& a : h.actuals()) {
+    absl::StrAppend(&out, "  ", a.actual_id(), "  ", a.period(), "  ", DescribeValueJson(a.value_json()),
+                    a.corrects().empty() ? "" : absl::StrCat("  corrects ", a.corrects()), "\n");
+    if (!a.source().empty()) absl::StrAppend(&out, "      source ", a.source(), "\n");
+    if (!a.reason().empty()) absl::StrAppend(&out, "      reason ", a.reason(), "\n");
+    absl::StrAppend(&out, "      by ", a.actor().empty() ? "-" : a.actor(), ", recorded ", at(a.recorded_at()), "\n");
+  }
+  return out;
+}
+
+absl::Status RunScores(const ScoresOptions& o) {
+  PIAO_RETURN_IF_ERROR(CheckYear(o.year));
+  if (!o.as_of.empty() && !plan::ParseIsoDate(o.as_of).ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--as-of: must be a real date YYYY-MM-DD, got '", o.as_of, "'"));
+  }
+  if (!o.basis.empty() && o.basis != "approved" && o.basis != "revised") {
+    return absl::InvalidArgumentError(absl::StrCat("--basis: must be approved or revised, got '", o.basis, "'"));
+  }
+  v1::GetScoresRequest req;
+  req.set_administration(o.administration);
+  req.set_year(o.year);
+  req.set_as_of_date(o.as_of);
+  req.set_basis(o.basis);
+  PIAO_ASSIGN_OR_RETURN(*req.mutable_consistency(), CurrentHeads(o.data_dir));
+  PIAO_ASSIGN_OR_RETURN(ServiceConnection projection, Connect(o.data_dir, "projection"));
+  auto stub = v1::Projection::NewStub(projection.channel);
+  grpc::ClientContext ctx;
+  service::PrepareContext(&ctx, projection.token, absl::Seconds(60));
+  v1::ScoresView view;
+  PIAO_RETURN_IF_ERROR(service::FromGrpcStatus(stub->GetScores(&ctx, req, &view)));
+  if (o.json) {
+    std::printf("%s\n", ScoresToJson(view).dump().c_str());
+  } else {
+    std::fputs(RenderScores(view, StdoutIsColorTerminal()).c_str(), stdout);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RunHistory(const HistoryOptions& o) {
+  PIAO_RETURN_IF_ERROR(CheckYear(o.year));
+  if (o.objective.empty()) return absl::InvalidArgumentError("--objective: the objective code is required");
+  if (o.indicator.empty()) return absl::InvalidArgumentError("--indicator: the indicator code is required");
+  if (!o.level.empty() && !plan::ParseLevel(o.level).ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--level: must be strategic, operational or individual, got '", o.level, "'"));
+  }
+  v1::GetIndicatorHistoryRequest req;
+  req.set_administration(o.administration);
+  req.set_year(o.year);
+  req.set_objective(o.objective);
+  req.set_indicator(o.indicator);
+  req.set_level(o.level);
+  req.set_scope(o.scope);
+  PIAO_ASSIGN_OR_RETURN(*req.mutable_consistency(), CurrentHeads(o.data_dir));
+  PIAO_ASSIGN_OR_RETURN(ServiceConnection projection, Connect(o.data_dir, "projection"));
+  auto stub = v1::Projection::NewStub(projection.channel);
+  grpc::ClientContext ctx;
+  service::PrepareContext(&ctx, projection.token, absl::Seconds(60));
+  v1::IndicatorHistory history;
+  PIAO_RETURN_IF_ERROR(service::FromGrpcStatus(stub->GetIndicatorHistory(&ctx, req, &history)));
+  if (o.json) {
+    std::printf("%s\n", HistoryToJson(history).dump().c_str());
+  } else {
+    std::fputs(RenderHistory(history).c_str(), stdout);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace piao::cli
