@@ -27,7 +27,7 @@
 #include "absl/time/time.h"
 #include "google/protobuf/message_lite.h"
 #include "piao/v1/event.pb.h"
-#include "view_records.pb.h"
+#include "piao/projection/view_records.pb.h"
 
 namespace rocksdb {
 class DB;
