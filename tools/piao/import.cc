@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <regex>
+#include <cctype>
 #include <sstream>
 
 #include "absl/strings/ascii.h"
@@ -256,12 +256,24 @@ absl::Status RunImport(const ImportOptions& options) {
 }
 
 std::string ActDateFromText(const std::string& text) {
-  // The last real "D/M/YYYY" of the text, as in "... n. 142 del 13/09/2022".
-  static const std::regex kDate(R"((^|[^0-9])([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})($|[^0-9]))");
+  // The last real "D/M/YYYY" of the text, as in "... n. 142 del 13/09/2022". A scanner rather than
+  // std::regex: GCC 12 warns (maybe-uninitialized) inside <regex> at -O1.
+  auto digits_at = [&](size_t i) {
+    size_t n = 0;
+    while (i + n < text.size() && std::isdigit(static_cast<unsigned char>(text[i + n]))) ++n;
+    return n;
+  };
   std::string found;
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), kDate); it != std::sregex_iterator(); ++it) {
-    const std::string iso = absl::StrFormat("%s-%02d-%02d", (*it)[4].str(), std::stoi((*it)[3].str()),
-                                            std::stoi((*it)[2].str()));
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (i > 0 && std::isdigit(static_cast<unsigned char>(text[i - 1]))) continue;
+    const size_t d = digits_at(i);
+    if (d < 1 || d > 2 || i + d >= text.size() || text[i + d] != '/') continue;
+    const size_t m_at = i + d + 1, m = digits_at(m_at);
+    if (m < 1 || m > 2 || m_at + m >= text.size() || text[m_at + m] != '/') continue;
+    const size_t y_at = m_at + m + 1;
+    if (digits_at(y_at) != 4) continue;
+    const std::string iso = absl::StrFormat("%s-%02d-%02d", text.substr(y_at, 4), std::stoi(text.substr(m_at, m)),
+                                            std::stoi(text.substr(i, d)));
     if (plan::ParseIsoDate(iso).ok()) found = iso;
   }
   return found;
