@@ -1,5 +1,8 @@
 # One helper registers each library, binary and test, with the project's warning policy.
-set(PIAO_WARNINGS -Wall -Wextra -Werror -Wno-unused-parameter)
+# GCC 12 reports false positives from inlined libstdc++ code at -O2/-O3 and under ASan (GCC bugs 105329,
+# 105651, 107138): those three stay warnings, every other warning is an error.
+set(PIAO_WARNINGS -Wall -Wextra -Werror -Wno-unused-parameter
+    -Wno-error=restrict -Wno-error=maybe-uninitialized -Wno-error=stringop-overflow)
 
 # piao_library(NAME SRCS a.cc ... DEPS x y ...)
 function(piao_library name)

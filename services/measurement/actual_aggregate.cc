@@ -6,38 +6,10 @@
 #include "libs/base/status_macros.h"
 #include "libs/plan/model.h"
 #include "libs/plan/plan_proto.h"
+#include "services/common/aggregate_util.h"
 
 namespace piao::measurement {
 namespace {
-
-template <typename M>
-eventstore::NewEvent MakeEvent(const M& message, plan::Date valid_from) {
-  eventstore::NewEvent e;
-  e.event_type = M::descriptor()->full_name();
-  e.payload = message.SerializeAsString();
-  e.occurred_at = absl::FromCivil(absl::CivilSecond(valid_from), absl::UTCTimeZone());
-  return e;
-}
-
-template <typename M>
-absl::StatusOr<M> Decode(const v1::EventEnvelope& e) {
-  M m;
-  if (!m.ParseFromString(e.payload())) {
-    return absl::DataLossError(absl::StrCat("undecodable ", e.event_type(), " at position ", e.global_position()));
-  }
-  return m;
-}
-
-absl::Status ValidateStreamId(const std::string& administration, int year) {
-  if (administration.empty()) return absl::InvalidArgumentError("administration: must not be empty");
-  if (administration.find('/') != std::string::npos) {
-    return absl::InvalidArgumentError("administration: must not contain '/'");
-  }
-  if (year < 2000 || year > 2999) {
-    return absl::InvalidArgumentError(absl::StrCat("year: must be a four-digit year 2000-2999, got ", year));
-  }
-  return absl::OkStatus();
-}
 
 // A value the model can hold (finite number, real date) and that says something (non-empty text).
 absl::StatusOr<plan::Value> ValidateValue(const v1::MeasuredValue& value, const std::string& path) {
@@ -104,7 +76,7 @@ absl::StatusOr<ActualsState> FoldActuals(const std::vector<v1::EventEnvelope>& e
   ActualsState s;
   for (const v1::EventEnvelope& e : events) {
     if (e.event_type() == v1::ActualRecorded::descriptor()->full_name()) {
-      PIAO_ASSIGN_OR_RETURN(v1::ActualRecorded r, Decode<v1::ActualRecorded>(e));
+      PIAO_ASSIGN_OR_RETURN(v1::ActualRecorded r, services::DecodePayload<v1::ActualRecorded>(e));
       ActualRecord a;
       a.id = r.actual_id();
       a.key = KeyOf(r.objective(), r.indicator(), r.period());
@@ -112,7 +84,7 @@ absl::StatusOr<ActualsState> FoldActuals(const std::vector<v1::EventEnvelope>& e
       s.current[a.key] = a.id;
       s.actuals[a.id] = std::move(a);
     } else if (e.event_type() == v1::ActualCorrected::descriptor()->full_name()) {
-      PIAO_ASSIGN_OR_RETURN(v1::ActualCorrected c, Decode<v1::ActualCorrected>(e));
+      PIAO_ASSIGN_OR_RETURN(v1::ActualCorrected c, services::DecodePayload<v1::ActualCorrected>(e));
       auto old = s.actuals.find(c.corrects());
       if (old == s.actuals.end()) {
         return absl::DataLossError(absl::StrCat("event at position ", e.global_position(), " corrects unknown actual ",
@@ -136,7 +108,7 @@ absl::StatusOr<ActualsState> FoldActuals(const std::vector<v1::EventEnvelope>& e
 }
 
 absl::StatusOr<ActualDecision> DecideRecordActual(const ActualsState& state, const v1::RecordActualRequest& cmd) {
-  PIAO_RETURN_IF_ERROR(ValidateStreamId(cmd.administration(), cmd.year()));
+  PIAO_RETURN_IF_ERROR(services::ValidateAdministrationYear(cmd.administration(), cmd.year()));
   if (!cmd.has_objective()) return absl::InvalidArgumentError("objective: required (level, code, scope)");
   if (!plan::ParseLevel(cmd.objective().level()).ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -168,12 +140,12 @@ absl::StatusOr<ActualDecision> DecideRecordActual(const ActualsState& state, con
   ev.set_source(cmd.source());
   ev.set_evidence_ref(cmd.evidence_ref());
   ev.set_note(cmd.note());
-  d.events.push_back(MakeEvent(ev, valid_from));
+  d.events.push_back(services::MakeEvent(ev, valid_from));
   return d;
 }
 
 absl::StatusOr<ActualDecision> DecideCorrectActual(const ActualsState& state, const v1::CorrectActualRequest& cmd) {
-  PIAO_RETURN_IF_ERROR(ValidateStreamId(cmd.administration(), cmd.year()));
+  PIAO_RETURN_IF_ERROR(services::ValidateAdministrationYear(cmd.administration(), cmd.year()));
   if (cmd.actual_id().empty()) return absl::InvalidArgumentError("actual_id: must name the actual to correct");
   PIAO_RETURN_IF_ERROR(ValidateValue(cmd.value(), "value").status());
   if (absl::StripAsciiWhitespace(cmd.reason()).empty()) {
@@ -203,7 +175,7 @@ absl::StatusOr<ActualDecision> DecideCorrectActual(const ActualsState& state, co
   *ev.mutable_value() = cmd.value();
   ev.set_reason(cmd.reason());
   ev.set_evidence_ref(cmd.evidence_ref());
-  d.events.push_back(MakeEvent(ev, valid_from));
+  d.events.push_back(services::MakeEvent(ev, valid_from));
   return d;
 }
 

@@ -3,21 +3,13 @@
 #include "libs/eventstore/command.h"
 #include "libs/service/grpc_status.h"
 #include "libs/service/roles.h"
+#include "services/common/aggregate_util.h"
 #include "services/measurement/actual_aggregate.h"
 
 namespace piao::measurement {
 namespace {
 constexpr char kRecordActual[] = "/piao.v1.Measurement/RecordActual";
 constexpr char kCorrectActual[] = "/piao.v1.Measurement/CorrectActual";
-
-eventstore::CommandContext ContextOf(const v1::Principal& who, const v1::CommandMeta& meta) {
-  eventstore::CommandContext c;
-  c.actor = who;
-  c.idempotency_key = IdempotencyKey(meta.idempotency_key());
-  c.correlation_id = meta.correlation_id();
-  c.causation_id = meta.causation_id();
-  return c;
-}
 
 // Runs one command; the answer's actual id is the decided one, or for a retried idempotency key the id of the
 // event the original command stored (every command stores exactly one event, so its version names it).
@@ -30,7 +22,7 @@ grpc::Status Execute(eventstore::EventStore& store, const v1::Principal& who, co
   PIAO_GRPC_ASSIGN_OR_RETURN(
       eventstore::AppendResult r,
       eventstore::ExecuteCommand<ActualsState>(
-          store, stream, ContextOf(who, request.meta()), FoldActuals,
+          store, stream, services::ContextOf(who, request.meta()), FoldActuals,
           [&](const ActualsState& s) -> absl::StatusOr<std::vector<eventstore::NewEvent>> {
             PIAO_ASSIGN_OR_RETURN(ActualDecision d, decide(s, request));
             decided_id = d.actual_id;

@@ -9,38 +9,10 @@
 #include "libs/plan/plan_proto.h"
 #include "libs/plan/revision.h"
 #include "libs/plan/validate.h"
+#include "services/common/aggregate_util.h"
 
 namespace piao::planning {
 namespace {
-
-template <typename M>
-eventstore::NewEvent MakeEvent(const M& message, std::optional<plan::Date> valid_from) {
-  eventstore::NewEvent e;
-  e.event_type = M::descriptor()->full_name();
-  e.payload = message.SerializeAsString();
-  if (valid_from.has_value()) e.occurred_at = absl::FromCivil(absl::CivilSecond(*valid_from), absl::UTCTimeZone());
-  return e;
-}
-
-template <typename M>
-absl::StatusOr<M> Decode(const v1::EventEnvelope& e) {
-  M m;
-  if (!m.ParseFromString(e.payload())) {
-    return absl::DataLossError(absl::StrCat("undecodable ", e.event_type(), " at position ", e.global_position()));
-  }
-  return m;
-}
-
-absl::Status ValidatePlanId(const std::string& administration, int year) {
-  if (administration.empty()) return absl::InvalidArgumentError("administration: must not be empty");
-  if (administration.find('/') != std::string::npos) {
-    return absl::InvalidArgumentError("administration: must not contain '/'");
-  }
-  if (year < 2000 || year > 2999) {
-    return absl::InvalidArgumentError(absl::StrCat("year: must be a four-digit year, got ", year));
-  }
-  return absl::OkStatus();
-}
 
 plan::Objective* FindObjective(plan::Plan& p, const plan::ObjectiveKey& key) {
   for (plan::Objective& o : p.objectives) {
@@ -103,13 +75,13 @@ absl::StatusOr<PlanState> FoldPlan(const std::vector<v1::EventEnvelope>& events)
   for (const v1::EventEnvelope& e : events) {
     const std::string where = absl::StrCat("event at position ", e.global_position());
     if (e.event_type() == v1::PlanCreated::descriptor()->full_name()) {
-      PIAO_ASSIGN_OR_RETURN(v1::PlanCreated p, Decode<v1::PlanCreated>(e));
+      PIAO_ASSIGN_OR_RETURN(v1::PlanCreated p, services::DecodePayload<v1::PlanCreated>(e));
       s.exists = true;
       s.title = p.title();
       s.plan.administration = p.administration();
       s.plan.year = p.year();
     } else if (e.event_type() == v1::ObjectivesAdopted::descriptor()->full_name()) {
-      PIAO_ASSIGN_OR_RETURN(v1::ObjectivesAdopted a, Decode<v1::ObjectivesAdopted>(e));
+      PIAO_ASSIGN_OR_RETURN(v1::ObjectivesAdopted a, services::DecodePayload<v1::ObjectivesAdopted>(e));
       if (!s.plan.approval.has_value()) {
         PIAO_ASSIGN_OR_RETURN(s.plan.approval, plan::FromProto(a.act(), where + ".act"));
       }
@@ -121,12 +93,12 @@ absl::StatusOr<PlanState> FoldPlan(const std::vector<v1::EventEnvelope>& events)
         PIAO_RETURN_IF_ERROR(PutIndicator(s.plan, i.objective(), i.indicator(), where));
       }
     } else if (e.event_type() == v1::DescriptionsUpdated::descriptor()->full_name()) {
-      PIAO_ASSIGN_OR_RETURN(v1::DescriptionsUpdated d, Decode<v1::DescriptionsUpdated>(e));
+      PIAO_ASSIGN_OR_RETURN(v1::DescriptionsUpdated d, services::DecodePayload<v1::DescriptionsUpdated>(e));
       for (const v1::DescriptionUpdate& u : d.updates()) {
         PIAO_RETURN_IF_ERROR(PutIndicator(s.plan, u.objective(), u.after(), where));
       }
     } else if (e.event_type() == v1::RevisionActApplied::descriptor()->full_name()) {
-      PIAO_ASSIGN_OR_RETURN(v1::RevisionActApplied r, Decode<v1::RevisionActApplied>(e));
+      PIAO_ASSIGN_OR_RETURN(v1::RevisionActApplied r, services::DecodePayload<v1::RevisionActApplied>(e));
       for (const v1::IndicatorAdoption& i : r.after()) {
         PIAO_RETURN_IF_ERROR(PutIndicator(s.plan, i.objective(), i.indicator(), where));
       }
@@ -141,7 +113,7 @@ absl::StatusOr<PlanState> FoldPlan(const std::vector<v1::EventEnvelope>& events)
 
 absl::StatusOr<std::vector<eventstore::NewEvent>> DecideCreatePlan(const PlanState& state,
                                                                    const v1::CreatePlanRequest& cmd) {
-  PIAO_RETURN_IF_ERROR(ValidatePlanId(cmd.administration(), cmd.year()));
+  PIAO_RETURN_IF_ERROR(services::ValidateAdministrationYear(cmd.administration(), cmd.year()));
   if (state.exists) {
     return absl::FailedPreconditionError(
         absl::StrCat("plan ", cmd.administration(), "/", cmd.year(), " already exists"));
@@ -150,13 +122,13 @@ absl::StatusOr<std::vector<eventstore::NewEvent>> DecideCreatePlan(const PlanSta
   ev.set_administration(cmd.administration());
   ev.set_year(cmd.year());
   ev.set_title(cmd.title().empty() ? absl::StrCat("PIAO ", cmd.year(), "-", cmd.year() + 2) : cmd.title());
-  return std::vector<eventstore::NewEvent>{MakeEvent(ev, std::nullopt)};
+  return std::vector<eventstore::NewEvent>{services::MakeEvent(ev, std::nullopt)};
 }
 
 absl::StatusOr<std::vector<eventstore::NewEvent>> DecideAdoptObjectives(const PlanState& state,
                                                                         const v1::AdoptObjectivesRequest& cmd,
                                                                         AdoptionSummary* summary) {
-  PIAO_RETURN_IF_ERROR(ValidatePlanId(cmd.administration(), cmd.year()));
+  PIAO_RETURN_IF_ERROR(services::ValidateAdministrationYear(cmd.administration(), cmd.year()));
   *summary = AdoptionSummary();
   std::vector<eventstore::NewEvent> events;
   plan::Plan next = state.plan;
@@ -250,14 +222,14 @@ absl::StatusOr<std::vector<eventstore::NewEvent>> DecideAdoptObjectives(const Pl
   if (absl::Status valid = plan::ValidatePlan(next); !valid.ok()) {
     return absl::FailedPreconditionError(absl::StrCat("the plan would not be valid: ", valid.message()));
   }
-  if (adopts) events.push_back(MakeEvent(adopted, effective));
-  if (described.updates_size() > 0) events.push_back(MakeEvent(described, std::nullopt));
+  if (adopts) events.push_back(services::MakeEvent(adopted, effective));
+  if (described.updates_size() > 0) events.push_back(services::MakeEvent(described, std::nullopt));
   return events;
 }
 
 absl::StatusOr<std::vector<eventstore::NewEvent>> DecideApplyRevisionAct(const PlanState& state,
                                                                          const v1::ApplyRevisionActRequest& cmd) {
-  PIAO_RETURN_IF_ERROR(ValidatePlanId(cmd.administration(), cmd.year()));
+  PIAO_RETURN_IF_ERROR(services::ValidateAdministrationYear(cmd.administration(), cmd.year()));
   if (!state.exists || !state.plan.approval.has_value()) {
     return absl::FailedPreconditionError(absl::StrCat("plan ", cmd.administration(), "/", cmd.year(),
                                                       " has no approved objectives to revise: import it first"));
@@ -308,7 +280,7 @@ absl::StatusOr<std::vector<eventstore::NewEvent>> DecideApplyRevisionAct(const P
       *after->mutable_indicator() = plan::ToProto(*indicator);
     }
   }
-  return std::vector<eventstore::NewEvent>{MakeEvent(ev, effective)};
+  return std::vector<eventstore::NewEvent>{services::MakeEvent(ev, effective)};
 }
 
 v1::GetPlanResponse DescribePlan(const PlanState& state) {

@@ -4,6 +4,7 @@
 #include "libs/eventstore/command.h"
 #include "libs/service/grpc_status.h"
 #include "libs/service/roles.h"
+#include "services/common/aggregate_util.h"
 #include "services/planning/plan_aggregate.h"
 
 namespace piao::planning {
@@ -12,15 +13,6 @@ constexpr char kCreatePlan[] = "/piao.v1.Planning/CreatePlan";
 constexpr char kAdoptObjectives[] = "/piao.v1.Planning/AdoptObjectives";
 constexpr char kApplyRevisionAct[] = "/piao.v1.Planning/ApplyRevisionAct";
 constexpr char kGetPlan[] = "/piao.v1.Planning/GetPlan";
-
-eventstore::CommandContext ContextOf(const v1::Principal& who, const v1::CommandMeta& meta) {
-  eventstore::CommandContext c;
-  c.actor = who;
-  c.idempotency_key = IdempotencyKey(meta.idempotency_key());
-  c.correlation_id = meta.correlation_id();
-  c.causation_id = meta.causation_id();
-  return c;
-}
 
 void FillAck(const StreamId& stream, const eventstore::AppendResult& r, v1::CommandAck* ack) {
   ack->set_stream(stream.Key());
@@ -45,7 +37,7 @@ grpc::Status PlanningService::CreatePlan(grpc::ServerContext* ctx, const v1::Cre
   PIAO_GRPC_ASSIGN_OR_RETURN(
       eventstore::AppendResult r,
       eventstore::ExecuteCommand<PlanState>(
-          *store_, stream, ContextOf(who, request->meta()), FoldPlan,
+          *store_, stream, services::ContextOf(who, request->meta()), FoldPlan,
           [&](const PlanState& s) { return DecideCreatePlan(s, *request); }));
   FillAck(stream, r, response);
   return grpc::Status::OK;
@@ -63,7 +55,7 @@ grpc::Status PlanningService::AdoptObjectives(grpc::ServerContext* ctx, const v1
   PIAO_GRPC_ASSIGN_OR_RETURN(
       eventstore::AppendResult r,
       eventstore::ExecuteCommand<PlanState>(
-          *store_, stream, ContextOf(who, request->meta()), FoldPlan,
+          *store_, stream, services::ContextOf(who, request->meta()), FoldPlan,
           [&](const PlanState& s) { return DecideAdoptObjectives(s, *request, &summary); }));
   FillAck(stream, r, response->mutable_ack());
   // A retried command reports what the original adopted only through its ack.
@@ -83,7 +75,7 @@ grpc::Status PlanningService::ApplyRevisionAct(grpc::ServerContext* ctx, const v
   PIAO_GRPC_ASSIGN_OR_RETURN(
       eventstore::AppendResult r,
       eventstore::ExecuteCommand<PlanState>(
-          *store_, stream, ContextOf(who, request->meta()), FoldPlan,
+          *store_, stream, services::ContextOf(who, request->meta()), FoldPlan,
           [&](const PlanState& s) { return DecideApplyRevisionAct(s, *request); }));
   FillAck(stream, r, response);
   return grpc::Status::OK;
