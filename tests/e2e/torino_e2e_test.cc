@@ -137,6 +137,18 @@ TEST_F(TorinoE2eTest, AsOfBeforeDelibera142ShowsTheApprovedTargets) {
   EXPECT_EQ((*added)["weight_pct"], 10.0);
 }
 
+TEST_F(TorinoE2eTest, AsOfARecordTimeBeforeTheImportsShowsNothingYetAndAfterShowsEverything) {
+  // Record time is the other axis: before anything was recorded the year has no plan to show.
+  CliResult before = RunPiao("scores --year 2022 --json --as-of-record 2000-01-01T00:00:00Z" + *data_);
+  ASSERT_EQ(before.exit_code, 0) << before.out;
+  const json j = json::parse(before.out);
+  EXPECT_TRUE(j["objectives"].empty()) << before.out;
+  EXPECT_TRUE(j["enterprise_score_pct"].is_null()) << before.out;
+  const json now = Scores(" --as-of-record 2999-01-01T00:00:00Z");
+  EXPECT_NEAR(now["enterprise_score_pct"].get<double>(), 90.91, 0.1);
+  EXPECT_NE(RunPiao("scores --year 2022 --as-of-record yesterday" + *data_).exit_code, 0);
+}
+
 TEST_F(TorinoE2eTest, HistoryShowsTheRevisionWithItsActAndDate) {
   CliResult r = RunPiao("history --year 2022 --objective OS03.1.1 --indicator kpi3.1.1_01 --json" + *data_);
   ASSERT_EQ(r.exit_code, 0) << r.out;

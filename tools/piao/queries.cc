@@ -266,6 +266,17 @@ absl::Status RunScores(const ScoresOptions& o) {
   req.set_year(o.year);
   req.set_as_of_date(o.as_of);
   req.set_basis(o.basis);
+  if (!o.as_of_record.empty()) {
+    absl::Time t;
+    std::string err;
+    if (!absl::ParseTime(absl::RFC3339_full, o.as_of_record, &t, &err)) {
+      return absl::InvalidArgumentError(absl::StrCat("--as-of-record: '", o.as_of_record,
+                                                     "' is not an RFC 3339 time (e.g. 2022-10-01T00:00:00Z): ", err));
+    }
+    req.mutable_as_of_record_time()->set_seconds(absl::ToUnixSeconds(t));
+    req.mutable_as_of_record_time()->set_nanos(
+        static_cast<int32_t>(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(absl::ToUnixSeconds(t)))));
+  }
   PIAO_ASSIGN_OR_RETURN(*req.mutable_consistency(), CurrentHeads(o.data_dir));
   PIAO_ASSIGN_OR_RETURN(ServiceConnection projection, Connect(o.data_dir, "projection"));
   auto stub = v1::Projection::NewStub(projection.channel);

@@ -38,6 +38,7 @@ struct ScoresOptions {
   std::string administration;
   int year = 0;
   std::string as_of;
+  std::string as_of_record;  // RFC 3339 record time: what the system showed then ("" = now)
   std::string basis;
   bool json = false;
 };
