@@ -1,6 +1,7 @@
 #include "libs/plan/plan_proto.h"
 
 #include <cmath>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -313,6 +314,39 @@ absl::StatusOr<Revision> FromProto(const v1::RevisionChange& p, const std::strin
     return absl::Status(parsed.status().code(), absl::StrCat(path, ": ", parsed.status().message()));
   }
   return parsed->front();
+}
+
+absl::StatusOr<v1::RevisionActApplied> RevisionActEvent(const Plan& revised, const ApprovalAct& act,
+                                                        Date effective_date, const std::vector<Revision>& changes) {
+  v1::RevisionActApplied ev;
+  *ev.mutable_act() = ToProto(act);
+  ev.set_effective_date(FormatIsoDate(effective_date));
+  std::set<IndicatorRef> done;
+  for (const Revision& r : changes) {
+    v1::RevisionChange* c = ev.add_changes();
+    *c = ToProto(r);
+    // ApplyRevisionAct has already rejected ambiguous objective codes: the first match is the one.
+    const Objective* target = nullptr;
+    for (const Objective& o : revised.objectives) {
+      if (o.code != r.objective) continue;
+      if (r.level.has_value() && o.level != *r.level) continue;
+      if (r.scope.has_value() && KeyOf(o).scope != *r.scope) continue;
+      target = &o;
+      break;
+    }
+    const Indicator* indicator = target != nullptr ? FindIndicator(*target, r.indicator) : nullptr;
+    if (indicator == nullptr) {
+      return absl::InternalError(absl::StrCat("revised plan lacks ", r.indicator, " of ", r.objective));
+    }
+    const ObjectiveKey key = KeyOf(*target);
+    *c->mutable_objective() = ToProto(key);
+    if (done.insert(IndicatorRef{key, indicator->code}).second) {
+      v1::IndicatorAdoption* after = ev.add_after();
+      *after->mutable_objective() = ToProto(key);
+      *after->mutable_indicator() = ToProto(*indicator);
+    }
+  }
+  return ev;
 }
 
 }  // namespace piao::plan

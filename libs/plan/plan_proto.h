@@ -34,6 +34,12 @@ v1::RevisionChange ToProto(const Revision& revision);
 absl::StatusOr<Revision> FromProto(const v1::RevisionChange& change, const std::string& act, Date effective_date,
                                    const std::string& path);
 
+// The RevisionActApplied event of one act: every change with the full key of the objective it touched, and
+// `after` = each changed indicator once, as defined in `revised` (the plan after the whole act, from
+// ApplyRevisionAct). INTERNAL if `revised` lacks a changed indicator.
+absl::StatusOr<v1::RevisionActApplied> RevisionActEvent(const Plan& revised, const ApprovalAct& act,
+                                                        Date effective_date, const std::vector<Revision>& changes);
+
 }  // namespace piao::plan
 
 #endif  // PIAO_LIBS_PLAN_PLAN_PROTO_H_

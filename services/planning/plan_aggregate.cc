@@ -252,34 +252,7 @@ absl::StatusOr<std::vector<eventstore::NewEvent>> DecideApplyRevisionAct(const P
   }
   PIAO_ASSIGN_OR_RETURN(plan::Plan revised, plan::ApplyRevisionAct(state.plan, revisions));
 
-  v1::RevisionActApplied ev;
-  *ev.mutable_act() = plan::ToProto(act);
-  ev.set_effective_date(plan::FormatIsoDate(*effective));
-  std::set<plan::IndicatorRef> done;
-  for (const plan::Revision& r : revisions) {
-    v1::RevisionChange* c = ev.add_changes();
-    *c = plan::ToProto(r);
-    // The objective the change touched: ApplyRevisionAct has already rejected ambiguous codes.
-    const plan::Objective* target = nullptr;
-    for (const plan::Objective& o : revised.objectives) {
-      if (o.code != r.objective) continue;
-      if (r.level.has_value() && o.level != *r.level) continue;
-      if (r.scope.has_value() && plan::KeyOf(o).scope != *r.scope) continue;
-      target = &o;
-      break;
-    }
-    const plan::Indicator* indicator = target != nullptr ? plan::FindIndicator(*target, r.indicator) : nullptr;
-    if (indicator == nullptr) {
-      return absl::InternalError(absl::StrCat("revised plan lost ", r.indicator, " of ", r.objective));
-    }
-    const plan::ObjectiveKey key = plan::KeyOf(*target);
-    *c->mutable_objective() = plan::ToProto(key);
-    if (done.insert(plan::IndicatorRef{key, indicator->code}).second) {
-      v1::IndicatorAdoption* after = ev.add_after();
-      *after->mutable_objective() = plan::ToProto(key);
-      *after->mutable_indicator() = plan::ToProto(*indicator);
-    }
-  }
+  PIAO_ASSIGN_OR_RETURN(v1::RevisionActApplied ev, plan::RevisionActEvent(revised, act, *effective, revisions));
   return std::vector<eventstore::NewEvent>{services::MakeEvent(ev, effective)};
 }
 

@@ -84,33 +84,9 @@ inline absl::StatusOr<v1::RevisionActApplied> RevisionEvent(const plan::Plan& be
                                                             const std::vector<plan::Revision>& changes,
                                                             plan::Plan* revised_out) {
   PIAO_ASSIGN_OR_RETURN(plan::Plan revised, plan::ApplyRevisionAct(before, changes));
-  v1::RevisionActApplied ev;
-  plan::ApprovalAct act = plan::DescribeAct(changes.front().act, changes.front().effective_date);
-  *ev.mutable_act() = plan::ToProto(act);
-  ev.set_effective_date(plan::FormatIsoDate(changes.front().effective_date));
-  std::set<plan::IndicatorRef> done;
-  for (const plan::Revision& r : changes) {
-    v1::RevisionChange* c = ev.add_changes();
-    *c = plan::ToProto(r);
-    const plan::Objective* target = nullptr;
-    for (const plan::Objective& o : revised.objectives) {
-      if (o.code != r.objective) continue;
-      if (r.level.has_value() && o.level != *r.level) continue;
-      if (r.scope.has_value() && plan::KeyOf(o).scope != *r.scope) continue;
-      target = &o;
-      break;
-    }
-    if (target == nullptr) return absl::NotFoundError("objective " + r.objective);
-    const plan::Indicator* ind = plan::FindIndicator(*target, r.indicator);
-    if (ind == nullptr) return absl::NotFoundError("indicator " + r.indicator);
-    const plan::ObjectiveKey key = plan::KeyOf(*target);
-    *c->mutable_objective() = plan::ToProto(key);
-    if (done.insert(plan::IndicatorRef{key, ind->code}).second) {
-      v1::IndicatorAdoption* a = ev.add_after();
-      *a->mutable_objective() = plan::ToProto(key);
-      *a->mutable_indicator() = plan::ToProto(*ind);
-    }
-  }
+  PIAO_ASSIGN_OR_RETURN(v1::RevisionActApplied ev,
+                        plan::RevisionActEvent(revised, plan::DescribeAct(changes.front().act, changes.front().effective_date),
+                                               changes.front().effective_date, changes));
   if (revised_out != nullptr) *revised_out = std::move(revised);
   return ev;
 }
