@@ -10,6 +10,7 @@
 #include "libs/service/roles.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
+#include "services/projection/audit.h"
 #include "services/projection/query.h"
 #include "services/projection/view.h"
 
@@ -54,7 +55,7 @@ kafka::EventHandler MakeViewHandler(rocksdb::DB* db, std::function<void(const v1
 
 void AllowProjection(service::RolePolicy& policy) {
   namespace r = service::roles;
-  for (absl::string_view m : {"GetScores", "GetIndicatorHistory", "GetProgress"}) {
+  for (absl::string_view m : {"GetScores", "GetIndicatorHistory", "GetProgress", "GetAuditTrail"}) {
     policy.Allow(Method(m), {r::kAdmin, r::kPlanner, r::kMeasurer, r::kFeed, r::kOiv, r::kRpct, r::kHr, r::kService});
   }
 }
@@ -122,6 +123,16 @@ grpc::Status ProjectionService::GetIndicatorHistory(grpc::ServerContext* ctx,
   PIAO_GRPC_RETURN_IF_ERROR(Wait(ctx, request->consistency()));
   SnapshotReader snap(db_);
   PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryIndicatorHistory(snap.reader(), *request));
+  return grpc::Status::OK;
+}
+
+grpc::Status ProjectionService::GetAuditTrail(grpc::ServerContext* ctx, const v1::GetAuditTrailRequest* request,
+                                              v1::AuditTrail* response) {
+  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, Method("GetAuditTrail")));
+  static_cast<void>(who);
+  PIAO_GRPC_RETURN_IF_ERROR(Wait(ctx, request->consistency()));
+  SnapshotReader snap(db_);
+  PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryAuditTrail(snap.reader(), *request));
   return grpc::Status::OK;
 }
 

@@ -50,6 +50,8 @@ class ProjectionService final : public v1::Projection::Service {
                          v1::ScoresView* response) override;
   grpc::Status GetIndicatorHistory(grpc::ServerContext* ctx, const v1::GetIndicatorHistoryRequest* request,
                                    v1::IndicatorHistory* response) override;
+  grpc::Status GetAuditTrail(grpc::ServerContext* ctx, const v1::GetAuditTrailRequest* request,
+                             v1::AuditTrail* response) override;
   grpc::Status GetProgress(grpc::ServerContext* ctx, const v1::GetProgressRequest* request,
                            v1::Progress* response) override;
 

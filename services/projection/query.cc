@@ -72,6 +72,13 @@ void Fold(const VersionRecord& v, std::optional<v1::IndicatorDefinition>& def) {
   }
 }
 
+std::string DescribeKey(const v1::ObjectiveKey& k) {
+  return k.scope().empty() ? absl::StrCat(k.code(), " (", k.level(), ")")
+                           : absl::StrCat(k.code(), " (", k.level(), ", ", k.scope(), ")");
+}
+
+}  // namespace
+
 absl::StatusOr<std::string> ResolveAdministration(const ViewReader& view, const std::string& administration,
                                                   int year) {
   if (year == 0) return absl::InvalidArgumentError("year: required");
@@ -94,13 +101,6 @@ absl::StatusOr<std::string> ResolveAdministration(const ViewReader& view, const 
   }
   return admins.front();
 }
-
-std::string DescribeKey(const v1::ObjectiveKey& k) {
-  return k.scope().empty() ? absl::StrCat(k.code(), " (", k.level(), ")")
-                           : absl::StrCat(k.code(), " (", k.level(), ", ", k.scope(), ")");
-}
-
-}  // namespace
 
 absl::StatusOr<Reconstructed> Reconstruct(const PlanRecords& records, const AsOf& as_of) {
   Reconstructed out;
@@ -202,6 +202,7 @@ absl::StatusOr<v1::ScoresView> ScoreRecords(const PlanRecords& records, const As
     if (os.label.has_value()) out->set_label(std::string(scoring::LabelText(*os.label)));
     if (o->objective_weight_pct.has_value()) out->set_objective_weight_pct(*o->objective_weight_pct);
     out->set_parent(o->parent);
+    out->set_strategic_area(o->strategic_area);
     for (const scoring::IndicatorScore& is : os.indicators) {
       const plan::Indicator* ind = plan::FindIndicator(*o, is.code);
       if (ind == nullptr) continue;

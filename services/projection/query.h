@@ -41,6 +41,11 @@ absl::StatusOr<Reconstructed> Reconstruct(const PlanRecords& records, const AsOf
 // names the objective and indicator.
 absl::StatusOr<v1::ScoresView> ScoreRecords(const PlanRecords& records, const AsOf& as_of);
 
+// The administration a query names, or the year's only one: INVALID_ARGUMENT without a year or when the year
+// has several plans and none is named, NOT_FOUND for an unknown plan.
+absl::StatusOr<std::string> ResolveAdministration(const ViewReader& view, const std::string& administration,
+                                                  int year);
+
 // GetScores without its consistency wait: NOT_FOUND for an unknown plan, INVALID_ARGUMENT for a bad date or
 // basis, or an empty administration when the year has several plans.
 absl::StatusOr<v1::ScoresView> QueryScores(const ViewReader& view, const v1::GetScoresRequest& request);

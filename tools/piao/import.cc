@@ -21,6 +21,7 @@
 #include "libs/service/grpc_status.h"
 #include "piao/v1/measurement.grpc.pb.h"
 #include "piao/v1/planning.grpc.pb.h"
+#include "tools/piao/cli_util.h"
 #include "tools/piao/stack.h"
 
 namespace piao::cli {
@@ -233,7 +234,9 @@ absl::Status RunImport(const ImportOptions& options) {
       r.descriptions_updated = resp.descriptions_updated();
       r.unchanged = resp.unchanged();
     }
+    ProgressBar progress(absl::StrCat("actuals of ", p.file), p.actuals.size(), ProgressWanted(options.json));
     for (const v1::RecordActualRequest& a : p.actuals) {
+      progress.Update(r.actuals_recorded + r.actuals_unchanged);
       v1::RecordActualResponse resp;
       absl::Status s = Call(&v1::Measurement::Stub::RecordActual, *measurement_stub, measurement.token,
                             absl::Seconds(30), a, &resp);
@@ -248,6 +251,8 @@ absl::Status RunImport(const ImportOptions& options) {
         r.actuals_unchanged++;
       }
     }
+    progress.Update(p.actuals.size());
+    progress.Finish();
     if (!options.json) std::printf("%s\n", RenderImportResult(r).c_str());
     results.push_back(std::move(r));
   }

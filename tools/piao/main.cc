@@ -7,6 +7,9 @@
 //   piao revise FILE [--administration A] [--year Y] [--data DIR] [--json]
 //   piao scores --year Y [--as-of DATE] [--as-of-record TIME] [--basis approved|revised] [--administration A] [--data DIR] [--json]
 //   piao history --year Y --objective CODE --indicator CODE [--level L] [--scope S] [--administration A] ...
+//   piao audit --year Y [--actor P] [--from T --to T] [--objective CODE] [--administration A] [--json]
+//   piao rebuild [--data DIR] [--json]
+//   piao report relazione|tree --year Y --format F [--as-of DATE] [--out FILE]
 //
 // Every command finds the stack through --data DIR or $PIAO_DATA (default ~/.local/share/piao).
 #include <cstdio>
@@ -19,8 +22,11 @@
 #include "libs/base/config.h"
 #include "libs/base/log.h"
 #include "libs/service/event_log_client.h"
+#include "tools/piao/audit_cmd.h"
 #include "tools/piao/import.h"
 #include "tools/piao/queries.h"
+#include "tools/piao/rebuild_cmd.h"
+#include "tools/piao/report.h"
 #include "tools/piao/smoke.h"
 #include "tools/piao/stack.h"
 
@@ -43,7 +49,14 @@ int Usage() {
                "      a revisions file: one revision act per act named in it, all or nothing per act.\n"
                "  piao scores --year Y [--as-of DATE] [--as-of-record TIME] [--basis approved|revised] [--administration A] [--data DIR] [--json]\n"
                "  piao history --year Y --objective CODE --indicator CODE [--level L] [--scope S] [--administration A]\n"
-               "               [--data DIR] [--json]\n");
+               "               [--data DIR] [--json]\n"
+               "  piao audit --year Y [--actor P] [--from T --to T] [--objective CODE] [--administration A] [--data DIR] [--json]\n"
+               "      every change of the year (adoptions, revisions, actuals, corrections) with actor, act, valid and\n"
+               "      record time; --from/--to take an RFC 3339 time or a date (that whole day, UTC).\n"
+               "  piao rebuild [--data DIR] [--json]\n"
+               "      rebuilds the projection's views from zero (progress bar on a terminal)\n"
+               "  piao report relazione --year Y --format html|md|csv [--as-of DATE] [--out FILE] [--data DIR]\n"
+               "  piao report tree --year Y --format svg|png [--as-of DATE] [--out FILE] [--data DIR]\n");
   return 2;
 }
 
@@ -248,6 +261,62 @@ int History(int argc, char** argv) {
   return s.ok() ? 0 : Fail(s);
 }
 
+int Audit(int argc, char** argv) {
+  Config config;
+  config.Declare("year", "", "plan year")
+      .Declare("actor", "", "only changes by this principal (e.g. user:planner)")
+      .Declare("from", "", "recorded at or after: RFC 3339 time or YYYY-MM-DD")
+      .Declare("to", "", "recorded at or before: RFC 3339 time or YYYY-MM-DD (that whole day)")
+      .Declare("objective", "", "only changes of this objective code")
+      .Declare("administration", "", "administration (default: the year's only plan)");
+  if (!ParseFlags(config, argc, argv, 1)) return 2;
+  if (!config.positional().empty()) return Usage();
+  piao::cli::AuditOptions o;
+  if (!YearFlag(config, &o.year)) return 1;
+  o.actor = config.Get("actor");
+  o.from = config.Get("from");
+  o.to = config.Get("to");
+  o.objective = config.Get("objective");
+  o.administration = config.Get("administration");
+  o.data_dir = piao::cli::ResolveDataDir(config.Get("data"));
+  o.json = config.GetBool("json");
+  absl::Status s = piao::cli::RunAudit(o);
+  return s.ok() ? 0 : Fail(s);
+}
+
+int Rebuild(int argc, char** argv) {
+  Config config;
+  if (!ParseFlags(config, argc, argv, 1)) return 2;
+  if (!config.positional().empty()) return Usage();
+  piao::cli::RebuildOptions o;
+  o.data_dir = piao::cli::ResolveDataDir(config.Get("data"));
+  o.json = config.GetBool("json");
+  absl::Status s = piao::cli::RunRebuild(o);
+  return s.ok() ? 0 : Fail(s);
+}
+
+int Report(int argc, char** argv) {
+  if (argc < 3) return Usage();
+  Config config;
+  config.Declare("year", "", "plan year")
+      .Declare("format", "", "relazione: html | md | csv; tree: svg | png")
+      .Declare("as-of", "", "valid date YYYY-MM-DD (default: latest)")
+      .Declare("out", "", "write to FILE instead of standard output")
+      .Declare("administration", "", "administration (default: the year's only plan)");
+  if (!ParseFlags(config, argc, argv, 2)) return 2;
+  if (!config.positional().empty()) return Usage();
+  piao::cli::ReportOptions o;
+  o.kind = argv[2];
+  if (!YearFlag(config, &o.year)) return 1;
+  o.format = config.Get("format");
+  o.as_of = config.Get("as-of");
+  o.out = config.Get("out");
+  o.administration = config.Get("administration");
+  o.data_dir = piao::cli::ResolveDataDir(config.Get("data"));
+  absl::Status s = piao::cli::RunReport(o);
+  return s.ok() ? 0 : Fail(s);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -262,6 +331,9 @@ int main(int argc, char** argv) {
   if (cmd == "revise") return Revise(argc, argv);
   if (cmd == "scores") return Scores(argc, argv);
   if (cmd == "history") return History(argc, argv);
+  if (cmd == "audit") return Audit(argc, argv);
+  if (cmd == "report") return Report(argc, argv);
+  if (cmd == "rebuild") return Rebuild(argc, argv);
   if (cmd == "--help" || cmd == "help") {
     Usage();
     return 0;

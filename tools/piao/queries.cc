@@ -16,57 +16,13 @@
 #include "libs/service/event_log_client.h"
 #include "libs/service/grpc_status.h"
 #include "piao/v1/projection.grpc.pb.h"
+#include "tools/piao/cli_util.h"
 #include "tools/piao/stack.h"
 
 namespace piao::cli {
 namespace {
 
 using json = nlohmann::json;
-
-// The services whose heads a query waits for (their EventLog source names).
-constexpr const char* kSources[] = {"planning", "measurement"};
-
-// A SCHEMA.md JSON text as a JSON value: null when empty or "null"; the raw text if it does not parse.
-json ParsedOrNull(const std::string& text) {
-  if (text.empty()) return nullptr;
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return text;
-  return j;
-}
-
-json OrNull(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
-
-template <typename T>
-json NumberOrNull(bool has, T value) {
-  return has ? json(value) : json(nullptr);
-}
-
-json Timestamp(const google::protobuf::Timestamp& t) {
-  if (t.seconds() == 0 && t.nanos() == 0) return nullptr;
-  const absl::Time at = absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", at, absl::UTCTimeZone());
-}
-
-std::string DescribeTargetJson(const std::string& text) {
-  const json j = ParsedOrNull(text);
-  if (j.is_null()) return "none";
-  auto t = plan::ParseTargetJson(j, "target");
-  return t.ok() ? plan::DescribeTarget(*t) : j.dump();
-}
-
-std::string DescribeThresholdJson(const std::string& text) {
-  const json j = ParsedOrNull(text);
-  if (j.is_null()) return "none";
-  auto t = plan::ParseThresholdJson(j, "threshold");
-  return t.ok() ? plan::DescribeThreshold(*t) : j.dump();
-}
-
-std::string DescribeValueJson(const std::string& text) {
-  const json j = ParsedOrNull(text);
-  if (j.is_null()) return "none";
-  auto v = plan::ParseValueJson(j, "value");
-  return v.ok() ? plan::DescribeValue(*v) : j.dump();
-}
 
 std::string Pct(double v) { return absl::StrFormat("%.2f %%", v); }
 
@@ -79,30 +35,6 @@ std::string ScoreText(bool has, double v, bool color) {
 }
 
 std::string Weight(bool has, double v) { return has ? absl::StrFormat("%g %%", v) : "-"; }
-
-absl::Status CheckYear(int year) {
-  if (year < 2000 || year > 2999) {
-    return absl::InvalidArgumentError(absl::StrCat("--year: a four-digit plan year is required, got ", year));
-  }
-  return absl::OkStatus();
-}
-
-// Read-your-writes: each source's current head, for consistency.min_positions.
-absl::StatusOr<v1::Consistency> CurrentHeads(const std::string& data_dir) {
-  v1::Consistency c;
-  for (const char* source : kSources) {
-    PIAO_ASSIGN_OR_RETURN(ServiceConnection conn, Connect(data_dir, source));
-    PIAO_ASSIGN_OR_RETURN(v1::GetHeadResponse head,
-                          service::GetHead({conn.channel, conn.token, absl::Seconds(10)}));
-    (*c.mutable_min_positions())[source] = head.global_position();
-  }
-  return c;
-}
-
-bool StdoutIsColorTerminal() {
-  const char* no_color = std::getenv("NO_COLOR");
-  return ::isatty(::fileno(stdout)) == 1 && (no_color == nullptr || *no_color == '\0');
-}
 
 }  // namespace
 
@@ -192,7 +124,7 @@ json HistoryToJson(const v1::IndicatorHistory& history) {
                         {"act_date", OrNull(v.act().date())},
                         {"effective_date", OrNull(v.effective_date())},
                         {"actor", OrNull(v.actor())},
-                        {"recorded_at", Timestamp(v.recorded_at())},
+                        {"recorded_at", TimestampJson(v.recorded_at())},
                         {"reason", OrNull(v.reason())}});
   }
   json actuals = json::array();
@@ -206,7 +138,7 @@ json HistoryToJson(const v1::IndicatorHistory& history) {
                        {"note", OrNull(a.note())},
                        {"reason", OrNull(a.reason())},
                        {"actor", OrNull(a.actor())},
-                       {"recorded_at", Timestamp(a.recorded_at())}});
+                       {"recorded_at", TimestampJson(a.recorded_at())}});
   }
   return {{"objective",
            {{"level", history.objective().level()},
@@ -218,10 +150,7 @@ json HistoryToJson(const v1::IndicatorHistory& history) {
 }
 
 std::string RenderHistory(const v1::IndicatorHistory& h) {
-  auto at = [](const google::protobuf::Timestamp& t) {
-    json j = Timestamp(t);
-    return j.is_null() ? std::string("-") : j.get<std::string>();
-  };
+  auto at = TimestampText;
   std::string out = absl::StrCat(h.indicator(), " of ", h.objective().level(), " objective ", h.objective().code(),
                                  h.objective().scope().empty() ? "" : absl::StrCat(" (", h.objective().scope(), ")"),
                                  "\n\nDefinitions\n");
@@ -267,15 +196,7 @@ absl::Status RunScores(const ScoresOptions& o) {
   req.set_as_of_date(o.as_of);
   req.set_basis(o.basis);
   if (!o.as_of_record.empty()) {
-    absl::Time t;
-    std::string err;
-    if (!absl::ParseTime(absl::RFC3339_full, o.as_of_record, &t, &err)) {
-      return absl::InvalidArgumentError(absl::StrCat("--as-of-record: '", o.as_of_record,
-                                                     "' is not an RFC 3339 time (e.g. 2022-10-01T00:00:00Z): ", err));
-    }
-    req.mutable_as_of_record_time()->set_seconds(absl::ToUnixSeconds(t));
-    req.mutable_as_of_record_time()->set_nanos(
-        static_cast<int32_t>(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(absl::ToUnixSeconds(t)))));
+    PIAO_ASSIGN_OR_RETURN(*req.mutable_as_of_record_time(), ParseRfc3339Flag("as-of-record", o.as_of_record));
   }
   PIAO_ASSIGN_OR_RETURN(*req.mutable_consistency(), CurrentHeads(o.data_dir));
   PIAO_ASSIGN_OR_RETURN(ServiceConnection projection, Connect(o.data_dir, "projection"));

@@ -175,6 +175,13 @@ absl::Status StackDown(const std::string& dir) {
   return result;
 }
 
+absl::Status StopComponent(const std::string& dir, const std::string& name) {
+  json stack = LoadStack(dir);
+  const json& entry = name == "broker" ? stack["broker"] : stack["services"][name];
+  if (!Alive(entry)) return absl::OkStatus();
+  return Terminate(entry.value("pid", 0), absl::Seconds(20));
+}
+
 absl::StatusOr<std::vector<ComponentStatus>> StackStatus(const std::string& dir) {
   json stack = LoadStack(dir);
   std::vector<ComponentStatus> out;

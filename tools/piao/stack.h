@@ -42,6 +42,8 @@ absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& data_dir
 // SIGTERM to the services (they flush their outboxes), then to the broker.
 absl::Status StackDown(const std::string& data_dir);
 absl::StatusOr<std::vector<ComponentStatus>> StackStatus(const std::string& data_dir);
+// SIGTERM to one component (a service name or "broker"); OK when it is not running.
+absl::Status StopComponent(const std::string& data_dir, const std::string& name);
 
 // A connection to one running service of the stack, with the operator's token.
 struct ServiceConnection {

@@ -1,0 +1,167 @@
+// The audit trail over the Torino 2022 cycle (as the services publish it) plus a correction after year end.
+#include "services/projection/audit.h"
+
+#include <map>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/projection/torino_events_test_util.h"
+#include "services/projection/view.h"
+
+namespace piao::projection {
+namespace {
+
+using testing::At;
+using testing::Ts;
+
+class AuditTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto events = testing::BuildTorinoEvents();
+    ASSERT_TRUE(events.ok()) << events.status();
+    for (const v1::EventEnvelope& e : events->All()) Apply(e);
+    // After year end, an OIV-requested correction of EC07's actual (recorded as "act-..." by the builder).
+    measurement_positions_ = static_cast<uint64_t>(events->measurement.size());
+    for (const v1::EventEnvelope& e : events->measurement) {
+      v1::ActualRecorded a;
+      ASSERT_TRUE(a.ParseFromString(e.payload()));
+      if (a.indicator() == "EC07") ec07_ = a;
+    }
+    ASSERT_FALSE(ec07_.actual_id().empty());
+    v1::ActualCorrected c;
+    c.set_actual_id("act-correction");
+    c.set_corrects(ec07_.actual_id());
+    *c.mutable_objective() = ec07_.objective();
+    c.set_indicator("EC07");
+    c.set_period("year-end");
+    c.mutable_value()->mutable_quantity()->set_value(7.80);
+    c.mutable_value()->mutable_quantity()->set_unit("%");
+    c.set_reason("final accounts approved");
+    v1::EventEnvelope e;
+    e.set_event_id("measurement-correction");
+    e.set_source_service("measurement");
+    e.mutable_stream()->set_aggregate_type("actuals");
+    e.mutable_stream()->set_aggregate_id(std::string(testing::kTorinoAdmin) + "/2022");
+    e.set_stream_version(measurement_positions_ + 1);
+    e.set_global_position(measurement_positions_ + 1);
+    e.set_event_type(v1::ActualCorrected::descriptor()->full_name());
+    *e.mutable_occurred_at() = Ts(At("2023-04-02T10:00:00"));
+    *e.mutable_recorded_at() = Ts(At("2023-04-02T10:00:00"));
+    e.mutable_actor()->set_id("user:controller");
+    e.set_payload(c.SerializeAsString());
+    Apply(e);
+  }
+
+  void Apply(const v1::EventEnvelope& e) {
+    MapReader reader(&kv_);
+    absl::StatusOr<ViewUpdate> u = ProjectEvent(e, reader);
+    ASSERT_TRUE(u.ok()) << u.status();
+    for (const auto& [k, v] : u->puts) kv_[k] = v;
+  }
+
+  v1::AuditTrail Query(v1::GetAuditTrailRequest r) {
+    r.set_year(2022);
+    MapReader reader(&kv_);
+    absl::StatusOr<v1::AuditTrail> t = QueryAuditTrail(reader, r);
+    EXPECT_TRUE(t.ok()) << t.status();
+    return t.ok() ? *t : v1::AuditTrail();
+  }
+
+  std::map<std::string, std::string> kv_;
+  v1::ActualRecorded ec07_;
+  uint64_t measurement_positions_ = 0;
+};
+
+std::map<std::string, int> CountByKind(const v1::AuditTrail& t) {
+  std::map<std::string, int> n;
+  for (const v1::AuditEntry& e : t.entries()) ++n[e.kind()];
+  return n;
+}
+
+TEST_F(AuditTest, EveryChangeOfTheYearIsListedWithActorActValidAndRecordTime) {
+  v1::AuditTrail t = Query({});
+  EXPECT_EQ(t.administration(), testing::kTorinoAdmin);
+  std::map<std::string, int> n = CountByKind(t);
+  EXPECT_EQ(n["objective-adopted"], 14 + 53 + 18);  // the plan's objectives at the three levels
+  // The 26 revisions of delibera 142 (README table): 8 targets, 5 thresholds, 1 added, 1 suppressed,
+  // 2 neutralised, 9 weights.
+  EXPECT_EQ(n["target"], 8);
+  EXPECT_EQ(n["threshold"], 5);
+  EXPECT_EQ(n["added"], 1);
+  EXPECT_EQ(n["suppressed"], 1);
+  EXPECT_EQ(n["neutralised"], 2);
+  EXPECT_EQ(n["weight"], 9);
+  EXPECT_EQ(n["actual"], static_cast<int>(measurement_positions_));
+  EXPECT_EQ(n["actual-corrected"], 1);
+  // Record-time order.
+  for (int i = 1; i < t.entries_size(); ++i) {
+    EXPECT_LE(t.entries(i - 1).recorded_at().seconds(), t.entries(i).recorded_at().seconds()) << i;
+  }
+  for (const v1::AuditEntry& e : t.entries()) {
+    EXPECT_FALSE(e.actor().empty()) << e.kind() << " " << e.indicator();
+    EXPECT_FALSE(e.valid_from().empty()) << e.kind() << " " << e.indicator();
+  }
+}
+
+TEST_F(AuditTest, TheTargetRevisionOfKpi311_01CarriesDelibera142) {
+  v1::GetAuditTrailRequest r;
+  r.set_objective("OS03.1.1");
+  v1::AuditTrail t = Query(r);
+  const v1::AuditEntry* found = nullptr;
+  for (const v1::AuditEntry& e : t.entries()) {
+    EXPECT_EQ(e.objective().code(), "OS03.1.1");
+    if (e.indicator() == "kpi3.1.1_01" && e.kind() == "target") found = &e;
+  }
+  ASSERT_NE(found, nullptr);
+  EXPECT_THAT(found->from_json(), ::testing::HasSubstr("20"));
+  EXPECT_THAT(found->to_json(), ::testing::HasSubstr("85"));
+  EXPECT_THAT(found->act().text(), ::testing::HasSubstr("142"));
+  EXPECT_EQ(found->valid_from(), "2022-09-13");
+  EXPECT_EQ(found->actor(), "user:planner");
+  EXPECT_EQ(found->source(), "planning");
+}
+
+TEST_F(AuditTest, FiltersByActorAndRecordTimeWindow) {
+  v1::GetAuditTrailRequest by_actor;
+  by_actor.set_actor("user:controller");
+  v1::AuditTrail c = Query(by_actor);
+  ASSERT_EQ(c.entries_size(), 1);
+  const v1::AuditEntry& e = c.entries(0);
+  EXPECT_EQ(e.kind(), "actual-corrected");
+  EXPECT_EQ(e.indicator(), "EC07");
+  EXPECT_THAT(e.from_json(), ::testing::HasSubstr("7.75"));
+  EXPECT_THAT(e.to_json(), ::testing::HasSubstr("7.8"));
+  EXPECT_EQ(e.reason(), "final accounts approved");
+  EXPECT_EQ(e.valid_from(), "2022-12-31");
+
+  // The revision act was recorded on 2022-09-14: a window around that day holds exactly its 26 changes.
+  v1::GetAuditTrailRequest window;
+  *window.mutable_from_record_time() = Ts(At("2022-09-14T00:00:00"));
+  *window.mutable_to_record_time() = Ts(At("2022-09-14T23:59:59"));
+  v1::AuditTrail w = Query(window);
+  EXPECT_EQ(w.entries_size(), 26);
+  for (const v1::AuditEntry& x : w.entries()) EXPECT_THAT(x.act().text(), ::testing::HasSubstr("142"));
+}
+
+TEST_F(AuditTest, AWindowEndingBeforeItStartsIsRejected) {
+  v1::GetAuditTrailRequest r;
+  r.set_year(2022);
+  *r.mutable_from_record_time() = Ts(At("2023-01-02T00:00:00"));
+  *r.mutable_to_record_time() = Ts(At("2023-01-01T00:00:00"));
+  MapReader reader(&kv_);
+  absl::StatusOr<v1::AuditTrail> t = QueryAuditTrail(reader, r);
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(t.status().message(), ::testing::HasSubstr("to_record_time"));
+}
+
+TEST_F(AuditTest, AnUnknownYearIsNotFound) {
+  v1::GetAuditTrailRequest r;
+  r.set_year(2031);
+  MapReader reader(&kv_);
+  EXPECT_EQ(QueryAuditTrail(reader, r).status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace piao::projection

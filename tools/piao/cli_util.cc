@@ -1,0 +1,121 @@
+#include "tools/piao/cli_util.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+#include "libs/base/status_macros.h"
+#include "libs/plan/model.h"
+#include "libs/plan/plan_json.h"
+#include "libs/service/event_log_client.h"
+#include "tools/piao/stack.h"
+
+namespace piao::cli {
+
+using json = nlohmann::json;
+
+json ParsedOrNull(const std::string& text) {
+  if (text.empty()) return nullptr;
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return text;
+  return j;
+}
+
+json OrNull(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+
+json TimestampJson(const google::protobuf::Timestamp& t) {
+  if (t.seconds() == 0 && t.nanos() == 0) return nullptr;
+  const absl::Time at = absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", at, absl::UTCTimeZone());
+}
+
+std::string TimestampText(const google::protobuf::Timestamp& t) {
+  json j = TimestampJson(t);
+  return j.is_null() ? std::string("-") : j.get<std::string>();
+}
+
+std::string DescribeTargetJson(const std::string& text) {
+  const json j = ParsedOrNull(text);
+  if (j.is_null()) return "none";
+  auto t = plan::ParseTargetJson(j, "target");
+  return t.ok() ? plan::DescribeTarget(*t) : j.dump();
+}
+
+std::string DescribeThresholdJson(const std::string& text) {
+  const json j = ParsedOrNull(text);
+  if (j.is_null()) return "none";
+  auto t = plan::ParseThresholdJson(j, "threshold");
+  return t.ok() ? plan::DescribeThreshold(*t) : j.dump();
+}
+
+std::string DescribeValueJson(const std::string& text) {
+  const json j = ParsedOrNull(text);
+  if (j.is_null()) return "none";
+  auto v = plan::ParseValueJson(j, "value");
+  return v.ok() ? plan::DescribeValue(*v) : j.dump();
+}
+
+absl::Status CheckYear(int year) {
+  if (year < 2000 || year > 2999) {
+    return absl::InvalidArgumentError(absl::StrCat("--year: a four-digit plan year is required, got ", year));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<google::protobuf::Timestamp> ParseRfc3339Flag(const std::string& flag, const std::string& text) {
+  absl::Time t;
+  std::string err;
+  if (!absl::ParseTime(absl::RFC3339_full, text, &t, &err)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", flag, ": '", text, "' is not an RFC 3339 time (e.g. 2022-10-01T00:00:00Z): ", err));
+  }
+  google::protobuf::Timestamp ts;
+  ts.set_seconds(absl::ToUnixSeconds(t));
+  ts.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(absl::ToUnixSeconds(t)))));
+  return ts;
+}
+
+absl::StatusOr<v1::Consistency> CurrentHeads(const std::string& data_dir) {
+  v1::Consistency c;
+  for (const std::string& source : StackServices()) {
+    if (source == "projection") continue;  // no event store: the one being waited on
+    PIAO_ASSIGN_OR_RETURN(ServiceConnection conn, Connect(data_dir, source));
+    PIAO_ASSIGN_OR_RETURN(v1::GetHeadResponse head,
+                          service::GetHead({conn.channel, conn.token, absl::Seconds(10)}));
+    (*c.mutable_min_positions())[source] = head.global_position();
+  }
+  return c;
+}
+
+bool StdoutIsColorTerminal() {
+  const char* no_color = std::getenv("NO_COLOR");
+  return ::isatty(::fileno(stdout)) == 1 && (no_color == nullptr || *no_color == '\0');
+}
+
+bool ProgressWanted(bool json) { return !json && ::isatty(::fileno(stderr)) == 1; }
+
+ProgressBar::ProgressBar(std::string label, size_t total, bool enabled)
+    : label_(std::move(label)), total_(total), enabled_(enabled && total > 0) {}
+
+ProgressBar::~ProgressBar() { Finish(); }
+
+void ProgressBar::Update(size_t done) {
+  if (!enabled_ || finished_) return;
+  const int percent = static_cast<int>(done * 100 / total_);
+  if (percent == last_percent_) return;
+  last_percent_ = percent;
+  constexpr int kWidth = 30;
+  const int filled = percent * kWidth / 100;
+  std::fprintf(stderr, "\r%s [%s%s] %3d%% %zu/%zu", label_.c_str(), std::string(filled, '#').c_str(),
+               std::string(kWidth - filled, '.').c_str(), percent, done, total_);
+  std::fflush(stderr);
+}
+
+void ProgressBar::Finish() {
+  if (!enabled_ || finished_) return;
+  finished_ = true;
+  if (last_percent_ >= 0) std::fputs("\n", stderr);
+}
+
+}  // namespace piao::cli

@@ -1,0 +1,66 @@
+// Small pieces every `piao` command shares: JSON helpers for the SCHEMA.md texts the projection answers
+// with, read-your-writes heads, flag checks, terminal detection and a progress bar.
+#ifndef PIAO_TOOLS_PIAO_CLI_UTIL_H_
+#define PIAO_TOOLS_PIAO_CLI_UTIL_H_
+
+#include <cstdio>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "piao/v1/projection.pb.h"
+
+namespace piao::cli {
+
+// A SCHEMA.md JSON text as a JSON value: null when empty or "null"; the raw text if it does not parse.
+nlohmann::json ParsedOrNull(const std::string& text);
+// The string, or null when empty.
+nlohmann::json OrNull(const std::string& s);
+template <typename T>
+nlohmann::json NumberOrNull(bool has, T value) {
+  return has ? nlohmann::json(value) : nlohmann::json(nullptr);
+}
+// RFC 3339 UTC ("2022-09-14T10:00:00Z"), null when unset.
+nlohmann::json TimestampJson(const google::protobuf::Timestamp& t);
+std::string TimestampText(const google::protobuf::Timestamp& t);  // "-" when unset
+
+// Short readable forms of SCHEMA.md target / threshold / value texts (">= 85 %", "none").
+std::string DescribeTargetJson(const std::string& text);
+std::string DescribeThresholdJson(const std::string& text);
+std::string DescribeValueJson(const std::string& text);
+
+// INVALID_ARGUMENT naming --year unless 2000-2999.
+absl::Status CheckYear(int year);
+// An RFC 3339 time for flag `flag`; INVALID_ARGUMENT naming the flag otherwise.
+absl::StatusOr<google::protobuf::Timestamp> ParseRfc3339Flag(const std::string& flag, const std::string& text);
+
+// Read-your-writes: each write service's current EventLog head, for consistency.min_positions.
+absl::StatusOr<v1::Consistency> CurrentHeads(const std::string& data_dir);
+
+// True when stdout is a terminal and NO_COLOR is unset.
+bool StdoutIsColorTerminal();
+
+// A one-line progress bar on stderr, drawn only when stderr is a terminal (and never with --json).
+class ProgressBar {
+ public:
+  ProgressBar(std::string label, size_t total, bool enabled);
+  ~ProgressBar();
+  void Update(size_t done);
+  void Finish();
+
+ private:
+  std::string label_;
+  size_t total_;
+  bool enabled_;
+  bool finished_ = false;
+  int last_percent_ = -1;
+};
+// Whether a progress bar should be drawn: stderr is a terminal and the output is not --json.
+bool ProgressWanted(bool json);
+
+}  // namespace piao::cli
+
+#endif  // PIAO_TOOLS_PIAO_CLI_UTIL_H_

@@ -1,0 +1,516 @@
+#include "tools/piao/report.h"
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <tuple>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "libs/base/process.h"
+#include "libs/base/status_macros.h"
+#include "libs/plan/model.h"
+#include "libs/service/client.h"
+#include "libs/service/grpc_status.h"
+#include "piao/v1/projection.grpc.pb.h"
+#include "tools/piao/cli_util.h"
+#include "tools/piao/stack.h"
+
+extern char** environ;
+
+namespace piao::cli {
+namespace {
+
+using json = nlohmann::json;
+
+std::string Html(const std::string& s) {
+  return absl::StrReplaceAll(s, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}});
+}
+
+std::string Md(const std::string& s) { return absl::StrReplaceAll(s, {{"|", "\\|"}, {"\n", " "}}); }
+
+std::string Csv(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  return absl::StrCat("\"", absl::StrReplaceAll(s, {{"\"", "\"\""}}), "\"");
+}
+
+std::string Pct(bool has, double v) { return has ? absl::StrFormat("%.2f %%", v) : "—"; }
+std::string PctCsv(bool has, double v) { return has ? absl::StrFormat("%.2f", v) : ""; }
+
+// The label colour class: the same rule as the labels (>= 95 reached, > 0 partly, 0 not), none unscored.
+const char* Band(bool has, double v) {
+  if (!has) return "none";
+  return v >= 95 ? "met" : v > 0 ? "partly" : "missed";
+}
+
+std::string ObjectiveScope(const v1::ObjectiveScore& o) { return !o.unit().empty() ? o.unit() : o.owner(); }
+
+std::tuple<std::string, std::string, std::string> KeyOf(const v1::ObjectiveScore& o) {
+  return {o.level(), o.code(), ObjectiveScope(o)};
+}
+
+bool IsVariation(const std::string& kind) {
+  return kind != "adopted" && kind != "objective-adopted" && kind != "actual" && kind != "actual-corrected";
+}
+
+std::string Weight(const v1::IndicatorScore& i) {
+  return i.has_weight_pct() ? absl::StrFormat("%g %%", i.weight_pct()) : "—";
+}
+
+std::string Grade(const v1::IndicatorScore& i) {
+  if (i.neutralised()) return "neutralised";
+  if (i.suppressed()) return "suppressed";
+  return Pct(i.has_grade_pct(), i.grade_pct());
+}
+
+struct ScoreRow {
+  std::string level, code, scope, title;
+  bool has_approved = false, has_revised = false;
+  double approved = 0, revised = 0;
+};
+
+std::vector<ScoreRow> CompareScores(const RelazioneInput& in) {
+  std::vector<ScoreRow> rows;
+  std::map<std::tuple<std::string, std::string, std::string>, size_t> index;
+  for (const v1::ObjectiveScore& o : in.revised.objectives()) {
+    index[KeyOf(o)] = rows.size();
+    rows.push_back({o.level(), o.code(), ObjectiveScope(o), o.title(), false, o.has_score_pct(), 0, o.score_pct()});
+  }
+  for (const v1::ObjectiveScore& o : in.approved.objectives()) {
+    auto it = index.find(KeyOf(o));
+    if (it == index.end()) {
+      index[KeyOf(o)] = rows.size();
+      rows.push_back({o.level(), o.code(), ObjectiveScope(o), o.title(), o.has_score_pct(), false, o.score_pct(), 0});
+      continue;
+    }
+    rows[it->second].has_approved = o.has_score_pct();
+    rows[it->second].approved = o.score_pct();
+  }
+  rows.erase(std::remove_if(rows.begin(), rows.end(), [](const ScoreRow& r) { return !r.has_approved && !r.has_revised; }),
+             rows.end());
+  return rows;
+}
+
+std::string Delta(const ScoreRow& r) {
+  if (!r.has_approved || !r.has_revised) return "";
+  return absl::StrFormat("%+.2f", r.revised - r.approved);
+}
+
+std::string ChangeText(const std::string& json_text) { return json_text.empty() ? "null" : json_text; }
+
+std::string RenderHtml(const RelazioneInput& in) {
+  const v1::ScoresView& v = in.revised;
+  std::string out = absl::StrCat(
+      "<!DOCTYPE html>\n<html lang=\"it\"><head><meta charset=\"utf-8\"><title>Relazione sulla performance ",
+      v.year(), " — ", Html(v.administration()), "</title>\n<style>\n"
+      "body{font-family:DejaVu Sans,Arial,sans-serif;margin:2em;color:#222}h1{font-size:1.5em}"
+      "h2{font-size:1.2em;margin-top:2em;border-bottom:2px solid #345}h3{font-size:1em;margin:1.5em 0 .3em}"
+      "table{border-collapse:collapse;width:100%;font-size:.85em;margin:.3em 0 1em}"
+      "th,td{border:1px solid #bbb;padding:3px 6px;text-align:left;vertical-align:top}th{background:#e8edf3}"
+      "td.n{text-align:right;white-space:nowrap}.met{background:#c8e6c9}.partly{background:#ffe0a3}"
+      ".missed{background:#f4b6b6}.none{background:#e0e0e0}.score{display:inline-block;padding:2px 8px;"
+      "border-radius:3px;font-weight:bold}.meta{color:#555;font-size:.85em}\n</style></head><body>\n"
+      "<h1>Relazione sulla performance ", v.year(), " — ", Html(v.administration()), "</h1>\n<p class=\"meta\">"
+      "Definitions ", v.basis().empty() ? "revised" : Html(v.basis()), ", as of ",
+      v.as_of_date().empty() ? "latest" : Html(v.as_of_date()),
+      ". Generated by PIAO Ledger from the event-sourced record.</p>\n<p>Enterprise score (mean of the strategic "
+      "objectives): <span class=\"score ",
+      Band(v.has_enterprise_score_pct(), v.enterprise_score_pct()), "\">",
+      Pct(v.has_enterprise_score_pct(), v.enterprise_score_pct()), "</span> ", Html(v.enterprise_label()), "</p>\n");
+  absl::StrAppend(&out, "<h2>Allegato — obiettivi e indicatori</h2>\n");
+  for (const v1::ObjectiveScore& o : v.objectives()) {
+    const std::string scope = ObjectiveScope(o);
+    absl::StrAppend(&out, "<h3>", Html(o.code()), " — ", Html(o.title()), "</h3>\n<p class=\"meta\">", Html(o.level()),
+                    scope.empty() ? "" : absl::StrCat(", ", Html(scope)),
+                    o.parent().empty() ? "" : absl::StrCat(", under ", Html(o.parent())),
+                    "</p>\n<p>Score <span class=\"score ", Band(o.has_score_pct(), o.score_pct()), "\">",
+                    Pct(o.has_score_pct(), o.score_pct()), "</span> ", Html(o.label()), "</p>\n",
+                    "<table><tr><th>Indicator</th><th>Algorithm</th><th>Target</th><th>Soglia</th><th>Actual</th>"
+                    "<th>Deviation</th><th>Grade</th><th>Weight</th></tr>\n");
+    for (const v1::IndicatorScore& i : o.indicators()) {
+      absl::StrAppend(&out, "<tr><td>", Html(i.code()), "<br><span class=\"meta\">", Html(i.name()), "</span></td><td>",
+                      Html(i.algorithm()), "</td><td>", Html(DescribeTargetJson(i.target_json())), "</td><td>",
+                      Html(DescribeThresholdJson(i.threshold_json())), "</td><td>",
+                      Html(DescribeValueJson(i.actual_json())), "</td><td class=\"n\">",
+                      Html(Deviation(i.target_json(), i.actual_json())), "</td><td class=\"n ",
+                      Band(i.has_grade_pct(), i.grade_pct()), "\">", Html(Grade(i)), "</td><td class=\"n\">",
+                      Html(Weight(i)), "</td></tr>\n");
+    }
+    absl::StrAppend(&out, "</table>\n");
+  }
+  absl::StrAppend(&out, "<h2>Variazioni intervenute nel corso dell'anno</h2>\n<table><tr><th>Valid from</th>"
+                        "<th>Act</th><th>Objective</th><th>Indicator</th><th>Change</th><th>From</th><th>To</th>"
+                        "<th>Reason</th><th>By, recorded</th></tr>\n");
+  int variations = 0;
+  for (const v1::AuditEntry& e : in.trail.entries()) {
+    if (!IsVariation(e.kind())) continue;
+    ++variations;
+    absl::StrAppend(&out, "<tr><td>", Html(e.valid_from()), "</td><td>", Html(e.act().text()), "</td><td>",
+                    Html(e.objective().code()), "</td><td>", Html(e.indicator()), "</td><td>", Html(e.kind()),
+                    "</td><td>", Html(ChangeText(e.from_json())), "</td><td>", Html(ChangeText(e.to_json())),
+                    "</td><td>", Html(e.reason()), "</td><td>", Html(e.actor()), "<br>",
+                    Html(TimestampText(e.recorded_at())), "</td></tr>\n");
+  }
+  if (variations == 0) absl::StrAppend(&out, "<tr><td colspan=\"9\">No variation in the year.</td></tr>\n");
+  absl::StrAppend(&out, "</table>\n<h2>Scores as approved and as revised</h2>\n<p>Enterprise: ",
+                  Pct(in.approved.has_enterprise_score_pct(), in.approved.enterprise_score_pct()), " as approved, ",
+                  Pct(v.has_enterprise_score_pct(), v.enterprise_score_pct()),
+                  " as revised.</p>\n<table><tr><th>Objective</th><th>Title</th><th>As approved</th><th>As revised"
+                  "</th><th>Difference</th></tr>\n");
+  for (const ScoreRow& r : CompareScores(in)) {
+    absl::StrAppend(&out, "<tr><td>", Html(r.code), r.scope.empty() ? "" : absl::StrCat(" (", Html(r.scope), ")"),
+                    "</td><td>", Html(r.title), "</td><td class=\"n\">", Pct(r.has_approved, r.approved),
+                    "</td><td class=\"n\">", Pct(r.has_revised, r.revised), "</td><td class=\"n\">", Delta(r),
+                    "</td></tr>\n");
+  }
+  absl::StrAppend(&out, "</table>\n</body></html>\n");
+  return out;
+}
+
+std::string RenderMarkdown(const RelazioneInput& in) {
+  const v1::ScoresView& v = in.revised;
+  std::string out = absl::StrCat("# Relazione sulla performance ", v.year(), " — ", v.administration(), "\n\n",
+                                 "Definitions ", v.basis().empty() ? "revised" : v.basis(), ", as of ",
+                                 v.as_of_date().empty() ? "latest" : v.as_of_date(), ". Enterprise score: **",
+                                 Pct(v.has_enterprise_score_pct(), v.enterprise_score_pct()), "** ",
+                                 v.enterprise_label(), "\n\n## Allegato — obiettivi e indicatori\n");
+  for (const v1::ObjectiveScore& o : v.objectives()) {
+    const std::string scope = ObjectiveScope(o);
+    absl::StrAppend(&out, "\n### ", Md(o.code()), " — ", Md(o.title()), "\n\n", o.level(),
+                    scope.empty() ? "" : absl::StrCat(", ", Md(scope)), ". Score **", Pct(o.has_score_pct(), o.score_pct()),
+                    "** ", o.label(), "\n\n| Indicator | Algorithm | Target | Soglia | Actual | Deviation | Grade | Weight |\n"
+                    "|---|---|---|---|---|---|---|---|\n");
+    for (const v1::IndicatorScore& i : o.indicators()) {
+      absl::StrAppend(&out, "| ", Md(i.code()), " | ", Md(i.algorithm()), " | ", Md(DescribeTargetJson(i.target_json())),
+                      " | ", Md(DescribeThresholdJson(i.threshold_json())), " | ", Md(DescribeValueJson(i.actual_json())),
+                      " | ", Md(Deviation(i.target_json(), i.actual_json())), " | ", Grade(i), " | ", Weight(i), " |\n");
+    }
+  }
+  absl::StrAppend(&out, "\n## Variazioni intervenute nel corso dell'anno\n\n"
+                        "| Valid from | Act | Objective | Indicator | Change | From | To | Reason | By |\n"
+                        "|---|---|---|---|---|---|---|---|---|\n");
+  for (const v1::AuditEntry& e : in.trail.entries()) {
+    if (!IsVariation(e.kind())) continue;
+    absl::StrAppend(&out, "| ", e.valid_from(), " | ", Md(e.act().text()), " | ", Md(e.objective().code()), " | ",
+                    Md(e.indicator()), " | ", e.kind(), " | ", Md(ChangeText(e.from_json())), " | ",
+                    Md(ChangeText(e.to_json())), " | ", Md(e.reason()), " | ", Md(e.actor()), " |\n");
+  }
+  absl::StrAppend(&out, "\n## Scores as approved and as revised\n\nEnterprise: ",
+                  Pct(in.approved.has_enterprise_score_pct(), in.approved.enterprise_score_pct()), " as approved, ",
+                  Pct(v.has_enterprise_score_pct(), v.enterprise_score_pct()), " as revised.\n\n"
+                  "| Objective | As approved | As revised | Difference |\n|---|---|---|---|\n");
+  for (const ScoreRow& r : CompareScores(in)) {
+    absl::StrAppend(&out, "| ", Md(r.code), r.scope.empty() ? "" : absl::StrCat(" (", Md(r.scope), ")"), " | ",
+                    Pct(r.has_approved, r.approved), " | ", Pct(r.has_revised, r.revised), " | ", Delta(r), " |\n");
+  }
+  return out;
+}
+
+std::string RenderCsv(const RelazioneInput& in) {
+  std::vector<std::string> header = {"section", "level", "objective", "scope", "indicator", "name", "algorithm",
+                                     "target", "threshold", "actual", "deviation", "grade_pct", "weight_pct",
+                                     "score_pct", "label", "change", "from", "to", "act", "valid_from", "reason",
+                                     "actor", "recorded_at", "approved_score_pct", "revised_score_pct"};
+  std::string out = absl::StrCat(absl::StrJoin(header, ","), "\n");
+  auto row = [&](std::map<std::string, std::string> cells) {
+    std::vector<std::string> line;
+    for (const std::string& h : header) line.push_back(Csv(cells[h]));
+    absl::StrAppend(&out, absl::StrJoin(line, ","), "\n");
+  };
+  for (const v1::ObjectiveScore& o : in.revised.objectives()) {
+    row({{"section", "objective"}, {"level", o.level()}, {"objective", o.code()}, {"scope", ObjectiveScope(o)},
+         {"name", o.title()}, {"score_pct", PctCsv(o.has_score_pct(), o.score_pct())}, {"label", o.label()}});
+    for (const v1::IndicatorScore& i : o.indicators()) {
+      row({{"section", "indicator"}, {"level", o.level()}, {"objective", o.code()}, {"scope", ObjectiveScope(o)},
+           {"indicator", i.code()}, {"name", i.name()}, {"algorithm", i.algorithm()},
+           {"target", DescribeTargetJson(i.target_json())}, {"threshold", DescribeThresholdJson(i.threshold_json())},
+           {"actual", DescribeValueJson(i.actual_json())}, {"deviation", Deviation(i.target_json(), i.actual_json())},
+           {"grade_pct", i.neutralised() || i.suppressed() ? "" : PctCsv(i.has_grade_pct(), i.grade_pct())},
+           {"weight_pct", i.has_weight_pct() ? absl::StrFormat("%g", i.weight_pct()) : ""},
+           {"label", i.neutralised() ? "neutralised" : i.suppressed() ? "suppressed" : ""}});
+    }
+  }
+  for (const v1::AuditEntry& e : in.trail.entries()) {
+    if (!IsVariation(e.kind())) continue;
+    row({{"section", "variation"}, {"level", e.objective().level()}, {"objective", e.objective().code()},
+         {"scope", e.objective().scope()}, {"indicator", e.indicator()}, {"change", e.kind()},
+         {"from", e.from_json()}, {"to", e.to_json()}, {"act", e.act().text()}, {"valid_from", e.valid_from()},
+         {"reason", e.reason()}, {"actor", e.actor()}, {"recorded_at", TimestampText(e.recorded_at())}});
+  }
+  row({{"section", "enterprise"},
+       {"approved_score_pct", PctCsv(in.approved.has_enterprise_score_pct(), in.approved.enterprise_score_pct())},
+       {"revised_score_pct", PctCsv(in.revised.has_enterprise_score_pct(), in.revised.enterprise_score_pct())},
+       {"label", in.revised.enterprise_label()}});
+  for (const ScoreRow& r : CompareScores(in)) {
+    row({{"section", "comparison"}, {"level", r.level}, {"objective", r.code}, {"scope", r.scope}, {"name", r.title},
+         {"approved_score_pct", PctCsv(r.has_approved, r.approved)},
+         {"revised_score_pct", PctCsv(r.has_revised, r.revised)}});
+  }
+  return out;
+}
+
+// ---- the tree picture ----
+
+const char* Fill(bool has, double v) {
+  if (!has) return "#d9d9d9";
+  return v >= 95 ? "#81c784" : v > 0 ? "#ffcc66" : "#e57373";
+}
+
+std::string Shorten(const std::string& s, size_t max_chars) {
+  // Counts UTF-8 code points so accented Italian titles are cut on a character boundary.
+  size_t chars = 0, i = 0;
+  for (; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) {
+      if (chars == max_chars) break;
+      ++chars;
+    }
+  }
+  return i < s.size() ? s.substr(0, i) + "…" : s;
+}
+
+struct Node {
+  std::string label, sub;
+  bool has = false;
+  double score = 0;
+  std::vector<size_t> children;
+  double y = 0;
+  int column = 0;
+};
+
+}  // namespace
+
+absl::StatusOr<ReportFormat> ParseReportFormat(const std::string& text, const std::vector<std::string>& allowed) {
+  if (std::find(allowed.begin(), allowed.end(), text) == allowed.end()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--format: must be one of ", absl::StrJoin(allowed, ", "), ", got '", text, "'"));
+  }
+  if (text == "html") return ReportFormat::kHtml;
+  if (text == "md") return ReportFormat::kMarkdown;
+  if (text == "csv") return ReportFormat::kCsv;
+  if (text == "svg") return ReportFormat::kSvg;
+  return ReportFormat::kPng;
+}
+
+std::string Deviation(const std::string& target_json, const std::string& actual_json) {
+  const json t = ParsedOrNull(target_json);
+  const json a = ParsedOrNull(actual_json);
+  if (!t.is_object() || !a.is_object()) return "";
+  const std::string op = t.value("op", "");
+  if (op == "by_date" && a.contains("date") && t.contains("date")) {
+    auto deadline = plan::ParseIsoDate(t["date"].get<std::string>());
+    auto delivered = plan::ParseIsoDate(a["date"].get<std::string>());
+    if (!deadline.ok() || !delivered.ok()) return "";
+    const int64_t days = *delivered - *deadline;
+    if (days == 0) return "on the date";
+    return days < 0 ? absl::StrCat(-days, " days early") : absl::StrCat(days, " days late");
+  }
+  if (t.contains("value") && a.contains("value") && t["value"].is_number() && a["value"].is_number()) {
+    const double d = a["value"].get<double>() - t["value"].get<double>();
+    const std::string unit = t.value("unit", "");
+    return absl::StrCat(absl::StrFormat("%+.2f", std::abs(d) < 0.005 ? 0.0 : d), unit.empty() ? "" : " " + unit);
+  }
+  return "";
+}
+
+std::string RenderRelazione(const RelazioneInput& input, ReportFormat format) {
+  switch (format) {
+    case ReportFormat::kMarkdown:
+      return RenderMarkdown(input);
+    case ReportFormat::kCsv:
+      return RenderCsv(input);
+    default:
+      return RenderHtml(input);
+  }
+}
+
+std::string RenderTreeSvg(const v1::ScoresView& view) {
+  // Columns: enterprise | strategic areas | strategic objectives | operational objectives (by parent).
+  std::vector<Node> nodes;
+  nodes.push_back({absl::StrCat("PIAO ", view.year()), view.administration(), view.has_enterprise_score_pct(),
+                   view.enterprise_score_pct(), {}, 0, 0});
+  std::map<std::string, size_t> areas, strategic;
+  for (const v1::ObjectiveScore& o : view.objectives()) {
+    if (o.level() != "strategic") continue;
+    const std::string area = o.strategic_area().empty() ? "(no strategic area)" : o.strategic_area();
+    auto [it, fresh] = areas.try_emplace(area, nodes.size());
+    if (fresh) {
+      nodes.push_back({Shorten(area, 34), "", false, 0, {}, 0, 1});
+      nodes[0].children.push_back(it->second);
+    }
+    const size_t id = nodes.size();
+    nodes.push_back({o.code(), Shorten(o.title(), 34), o.has_score_pct(), o.score_pct(), {}, 0, 2});
+    nodes[it->second].children.push_back(id);
+    strategic[o.code()] = id;
+  }
+  for (const v1::ObjectiveScore& o : view.objectives()) {
+    if (o.level() != "operational") continue;
+    auto parent = strategic.find(o.parent());
+    if (parent == strategic.end()) continue;  // a parent outside the plan: not drawn
+    const size_t id = nodes.size();
+    nodes.push_back({o.code(), Shorten(o.unit().empty() ? o.title() : o.unit(), 34), o.has_score_pct(), o.score_pct(),
+                     {}, 0, 3});
+    nodes[parent->second].children.push_back(id);
+  }
+  // Leaves take consecutive rows; a parent sits at the middle of its children.
+  constexpr double kRow = 44, kTop = 70, kBoxW = 250, kBoxH = 36, kColW = 300, kLeft = 20;
+  double next_row = 0;
+  std::function<void(size_t)> place = [&](size_t n) {
+    if (nodes[n].children.empty()) {
+      nodes[n].y = kTop + next_row++ * kRow;
+      return;
+    }
+    for (size_t c : nodes[n].children) place(c);
+    nodes[n].y = (nodes[nodes[n].children.front()].y + nodes[nodes[n].children.back()].y) / 2;
+  };
+  place(0);
+  int columns = 1;
+  for (const Node& n : nodes) columns = std::max(columns, n.column + 1);
+  const double width = kLeft * 2 + (columns - 1) * kColW + kBoxW;
+  const double height = kTop + std::max(1.0, next_row) * kRow + 40;
+  std::string out = absl::StrFormat(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
+      "font-family=\"DejaVu Sans, Arial, sans-serif\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n",
+      width, height, width, height);
+  absl::StrAppend(&out, "<text x=\"", kLeft, "\" y=\"30\" font-size=\"18\" font-weight=\"bold\">Albero della performance ",
+                  view.year(), " — ", Html(view.administration()), "</text>\n",
+                  "<text x=\"", kLeft, "\" y=\"50\" font-size=\"11\" fill=\"#444\">coloured by achievement: green ≥ 95%,"
+                  " amber &gt; 0, red 0, grey no score; definitions ",
+                  Html(view.basis().empty() ? "revised" : view.basis()), ", as of ",
+                  Html(view.as_of_date().empty() ? "latest" : view.as_of_date()), "</text>\n");
+  auto x_of = [&](const Node& n) { return kLeft + n.column * kColW; };
+  for (const Node& n : nodes) {
+    for (size_t c : n.children) {
+      const Node& ch = nodes[c];
+      const double x1 = x_of(n) + kBoxW, y1 = n.y + kBoxH / 2, x2 = x_of(ch), y2 = ch.y + kBoxH / 2;
+      const double mx = (x1 + x2) / 2;
+      absl::StrAppend(&out, absl::StrFormat("<path d=\"M%.1f %.1f C%.1f %.1f %.1f %.1f %.1f %.1f\" stroke=\"#8a99a8\" "
+                                            "fill=\"none\" stroke-width=\"1.2\"/>\n",
+                                            x1, y1, mx, y1, mx, y2, x2, y2));
+    }
+  }
+  for (const Node& n : nodes) {
+    const bool area = n.column == 1;
+    const std::string score = area ? "" : (n.has ? absl::StrFormat("%.2f%%", n.score) : "n/a");
+    absl::StrAppend(&out, absl::StrFormat("<rect x=\"%.1f\" y=\"%.1f\" width=\"%.0f\" height=\"%.0f\" rx=\"5\" "
+                                          "fill=\"%s\" stroke=\"#55606b\"/>\n",
+                                          x_of(n), n.y, kBoxW, kBoxH, area ? "#e8edf3" : Fill(n.has, n.score)));
+    absl::StrAppend(&out, absl::StrFormat("<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" font-weight=\"bold\">%s</text>\n",
+                                          x_of(n) + 6, n.y + 15, Html(n.label)));
+    if (!score.empty()) {
+      absl::StrAppend(&out, absl::StrFormat("<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" font-weight=\"bold\" "
+                                            "text-anchor=\"end\">%s</text>\n",
+                                            x_of(n) + kBoxW - 6, n.y + 15, score));
+    }
+    if (!n.sub.empty()) {
+      absl::StrAppend(&out, absl::StrFormat("<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#333\">%s</text>\n",
+                                            x_of(n) + 6, n.y + 29, Html(n.sub)));
+    }
+  }
+  absl::StrAppend(&out, "</svg>\n");
+  return out;
+}
+
+absl::StatusOr<std::string> SvgToPng(const std::string& svg) {
+  std::error_code ec;
+  const std::filesystem::path dir = std::filesystem::temp_directory_path(ec) / absl::StrCat("piao-tree-", ::getpid());
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", dir.string(), ": ", ec.message()));
+  const std::string in = (dir / "tree.svg").string(), out = (dir / "tree.png").string();
+  PIAO_RETURN_IF_ERROR(WriteFileAtomically(in, svg));
+  std::vector<std::string> args = {"rsvg-convert", "--format=png", "--output=" + out, in};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (::posix_spawnp(&pid, "rsvg-convert", nullptr, nullptr, argv.data(), environ) != 0) {
+    std::filesystem::remove_all(dir, ec);
+    return absl::FailedPreconditionError(
+        "--format png: rsvg-convert is not installed (Debian package librsvg2-bin; tools/dev deps installs it)");
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  absl::StatusOr<std::string> png = ReadFile(out);
+  std::filesystem::remove_all(dir, ec);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !png.ok()) {
+    return absl::InternalError(absl::StrCat("rsvg-convert failed to render the tree (exit status ", status, ")"));
+  }
+  return png;
+}
+
+absl::Status RunReport(const ReportOptions& o) {
+  PIAO_RETURN_IF_ERROR(CheckYear(o.year));
+  if (o.kind != "relazione" && o.kind != "tree") {
+    return absl::InvalidArgumentError(absl::StrCat("report: must be relazione or tree, got '", o.kind, "'"));
+  }
+  PIAO_ASSIGN_OR_RETURN(ReportFormat format,
+                        ParseReportFormat(o.format, o.kind == "tree" ? std::vector<std::string>{"svg", "png"}
+                                                                     : std::vector<std::string>{"html", "md", "csv"}));
+  if (!o.as_of.empty() && !plan::ParseIsoDate(o.as_of).ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--as-of: must be a real date YYYY-MM-DD, got '", o.as_of, "'"));
+  }
+  PIAO_ASSIGN_OR_RETURN(v1::Consistency heads, CurrentHeads(o.data_dir));
+  PIAO_ASSIGN_OR_RETURN(ServiceConnection projection, Connect(o.data_dir, "projection"));
+  auto stub = v1::Projection::NewStub(projection.channel);
+  auto scores = [&](const std::string& basis) -> absl::StatusOr<v1::ScoresView> {
+    v1::GetScoresRequest req;
+    req.set_administration(o.administration);
+    req.set_year(o.year);
+    req.set_as_of_date(o.as_of);
+    req.set_basis(basis);
+    *req.mutable_consistency() = heads;
+    grpc::ClientContext ctx;
+    service::PrepareContext(&ctx, projection.token, absl::Seconds(60));
+    v1::ScoresView view;
+    PIAO_RETURN_IF_ERROR(service::FromGrpcStatus(stub->GetScores(&ctx, req, &view)));
+    return view;
+  };
+  std::string body;
+  if (o.kind == "tree") {
+    PIAO_ASSIGN_OR_RETURN(v1::ScoresView view, scores("revised"));
+    body = RenderTreeSvg(view);
+    if (format == ReportFormat::kPng) {
+      PIAO_ASSIGN_OR_RETURN(body, SvgToPng(body));
+    }
+  } else {
+    RelazioneInput in;
+    PIAO_ASSIGN_OR_RETURN(in.revised, scores("revised"));
+    PIAO_ASSIGN_OR_RETURN(in.approved, scores("approved"));
+    v1::GetAuditTrailRequest req;
+    req.set_administration(o.administration);
+    req.set_year(o.year);
+    *req.mutable_consistency() = heads;
+    grpc::ClientContext ctx;
+    service::PrepareContext(&ctx, projection.token, absl::Seconds(60));
+    PIAO_RETURN_IF_ERROR(service::FromGrpcStatus(stub->GetAuditTrail(&ctx, req, &in.trail)));
+    if (!o.as_of.empty()) {
+      // Variations valid after the as-of date were not yet in force: leave them out.
+      v1::AuditTrail kept;
+      kept.set_administration(in.trail.administration());
+      kept.set_year(in.trail.year());
+      for (const v1::AuditEntry& e : in.trail.entries()) {
+        if (e.valid_from() <= o.as_of) *kept.add_entries() = e;
+      }
+      in.trail = std::move(kept);
+    }
+    body = RenderRelazione(in, format);
+  }
+  if (o.out.empty()) {
+    std::fwrite(body.data(), 1, body.size(), stdout);
+    return absl::OkStatus();
+  }
+  return WriteFileAtomically(o.out, body);
+}
+
+}  // namespace piao::cli

@@ -1,0 +1,59 @@
+// `piao report ...`: documents a PA publishes, rendered from the projection's answers (pure here; the
+// command fetches them, read-your-writes, as of any date).
+//
+//   piao report relazione --year Y --format html|md|csv [--as-of DATE] [--out FILE]
+//       the annexes of a Relazione sulla performance: per objective its indicators (algorithm, target,
+//       threshold, actual, deviation, grade, weight), score and label; every variation of the year with its
+//       act and date; the scores as approved vs as revised.
+//   piao report tree --year Y --format svg|png [--as-of DATE] [--out FILE]
+//       the performance tree coloured by achievement (png through rsvg-convert, librsvg2-bin).
+// Output goes to standard output unless --out is given.
+#ifndef PIAO_TOOLS_PIAO_REPORT_H_
+#define PIAO_TOOLS_PIAO_REPORT_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "piao/v1/projection.pb.h"
+
+namespace piao::cli {
+
+enum class ReportFormat { kHtml, kMarkdown, kCsv, kSvg, kPng };
+
+// `text` as one of `allowed` ("html", "md", "csv", "svg", "png"); INVALID_ARGUMENT naming --format otherwise.
+absl::StatusOr<ReportFormat> ParseReportFormat(const std::string& text, const std::vector<std::string>& allowed);
+
+// The deviation of an actual from its target, as the Relazione prints it: "+5.58 %" for 110.58 against >= 105,
+// "3 days early" / "12 days late" for a deadline; "" when it cannot be said (no actual, a text target).
+std::string Deviation(const std::string& target_json, const std::string& actual_json);
+
+struct RelazioneInput {
+  v1::ScoresView revised;   // the definitions in force (basis revised)
+  v1::ScoresView approved;  // the definitions as approved (basis approved)
+  v1::AuditTrail trail;     // every change of the year
+};
+// kHtml (one self-contained page), kMarkdown or kCsv (one table, first column `section`).
+std::string RenderRelazione(const RelazioneInput& input, ReportFormat format);
+
+// The performance tree as SVG: enterprise -> strategic areas -> strategic objectives -> operational objectives
+// (by parent), each box coloured by its score (green >= 95, amber > 0, red 0, grey no score).
+std::string RenderTreeSvg(const v1::ScoresView& view);
+
+// PNG bytes of `svg`, rendered by rsvg-convert; FAILED_PRECONDITION naming the package when it is missing.
+absl::StatusOr<std::string> SvgToPng(const std::string& svg);
+
+struct ReportOptions {
+  std::string data_dir;
+  std::string kind;  // relazione | tree
+  std::string administration;
+  int year = 0;
+  std::string format;
+  std::string as_of;
+  std::string out;  // "" = stdout
+};
+absl::Status RunReport(const ReportOptions& options);
+
+}  // namespace piao::cli
+
+#endif  // PIAO_TOOLS_PIAO_REPORT_H_

@@ -1,0 +1,155 @@
+#include "tools/piao/report.h"
+
+#include <string>
+
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace piao::cli {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// Deviations as the Relazione 2022 prints them (All. 1, OS01.1.1).
+TEST(DeviationTest, ReproducesThePrintedDeviations) {
+  EXPECT_EQ(Deviation(R"({"op":">=","value":105.0,"unit":"%"})", R"({"value":110.58,"unit":"%"})"), "+5.58 %");
+  EXPECT_EQ(Deviation(R"({"op":">=","value":13.0,"unit":"%"})", R"({"value":7.75,"unit":"%"})"), "-5.25 %");
+  EXPECT_EQ(Deviation(R"({"op":"<=","value":8.0,"unit":"%"})", R"({"value":6.17,"unit":"%"})"), "-1.83 %");
+  EXPECT_EQ(Deviation(R"({"op":">=","value":-7.0,"unit":"%"})", R"({"value":-7.6,"unit":"%"})"), "-0.60 %");
+}
+
+TEST(DeviationTest, DeadlinesInDaysAndNothingWhenItCannotBeSaid) {
+  EXPECT_EQ(Deviation(R"({"op":"by_date","date":"2022-12-31"})", R"({"date":"2022-02-21"})"), "313 days early");
+  EXPECT_EQ(Deviation(R"({"op":"by_date","date":"2022-07-15"})", R"({"date":"2022-07-27"})"), "12 days late");
+  EXPECT_EQ(Deviation(R"({"op":"by_date","date":"2022-07-15"})", R"({"date":"2022-07-15"})"), "on the date");
+  EXPECT_EQ(Deviation(R"({"op":"text","text":"Nei termini di legge"})", R"({"text":"fatto"})"), "");
+  EXPECT_EQ(Deviation(R"({"op":">=","value":1.0,"unit":"N."})", "null"), "");
+}
+
+TEST(ParseReportFormatTest, OnlyTheAllowedOnes) {
+  EXPECT_EQ(*ParseReportFormat("md", {"html", "md", "csv"}), ReportFormat::kMarkdown);
+  absl::StatusOr<ReportFormat> bad = ParseReportFormat("png", {"html", "md", "csv"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad.status().message(), HasSubstr("--format"));
+}
+
+v1::ScoresView View(const std::string& basis, double os1_score, double k2_target) {
+  v1::ScoresView v;
+  v.set_administration("CCIAA-XX");
+  v.set_year(2022);
+  v.set_basis(basis);
+  v.set_enterprise_score_pct(os1_score / 2 + 50);
+  v.set_enterprise_label("Parzialmente raggiunto");
+  v1::ObjectiveScore* o = v.add_objectives();
+  o->set_level("strategic");
+  o->set_code("OS1");
+  o->set_title("Salute <organizzativa> & \"economica\"");
+  o->set_strategic_area("1 - Area uno");
+  o->set_score_pct(os1_score);
+  o->set_label("Parzialmente raggiunto");
+  v1::IndicatorScore* i = o->add_indicators();
+  i->set_code("K1");
+  i->set_name("Indice di struttura primario");
+  i->set_algorithm("Patrimonio netto / Immobilizzazioni");
+  i->set_weight_pct(50);
+  i->set_target_json(R"({"op":">=","value":105.0,"unit":"%"})");
+  i->set_threshold_json("null");
+  i->set_actual_json(R"({"value":110.58,"unit":"%"})");
+  i->set_grade_pct(100);
+  v1::IndicatorScore* k2 = o->add_indicators();
+  k2->set_code("K2");
+  k2->set_weight_pct(50);
+  k2->set_target_json(absl::StrCat(R"({"op":">=","value":)", k2_target, R"(,"unit":"N."})"));
+  k2->set_threshold_json("null");
+  k2->set_actual_json("null");
+  k2->set_grade_pct(0);
+  v1::ObjectiveScore* op = v.add_objectives();
+  op->set_level("operational");
+  op->set_code("OP1-01");
+  op->set_unit("Area Anagrafe economica");
+  op->set_parent("OS1");
+  op->set_title("Operativo");
+  v1::ObjectiveScore* s2 = v.add_objectives();
+  s2->set_level("strategic");
+  s2->set_code("OS2");
+  s2->set_title("Secondo");
+  s2->set_strategic_area("2 - Area due");
+  s2->set_score_pct(100);
+  s2->set_label("Raggiunto");
+  return v;
+}
+
+RelazioneInput Input() {
+  RelazioneInput in;
+  in.revised = View("revised", 50, 2);
+  in.approved = View("approved", 40, 10000);
+  v1::AuditEntry* adopted = in.trail.add_entries();
+  adopted->set_kind("adopted");
+  adopted->set_indicator("K1");
+  v1::AuditEntry* e = in.trail.add_entries();
+  e->set_kind("target");
+  e->mutable_objective()->set_code("OS1");
+  e->set_indicator("K2");
+  e->set_from_json(R"({"op":">=","value":10000.0,"unit":"N."})");
+  e->set_to_json(R"({"op":">=","value":2.0,"unit":"N."})");
+  e->mutable_act()->set_text("Deliberazione di Giunta n. 142 del 13/09/2022");
+  e->set_valid_from("2022-09-13");
+  e->set_reason("new algorithm, counted differently");
+  e->set_actor("user:planner");
+  return in;
+}
+
+TEST(RenderRelazioneTest, HtmlHasTheAnnexTheVariationsAndBothBases) {
+  const std::string html = RenderRelazione(Input(), ReportFormat::kHtml);
+  EXPECT_THAT(html, HasSubstr("<!DOCTYPE html>"));
+  EXPECT_THAT(html, HasSubstr("Salute &lt;organizzativa&gt; &amp; &quot;economica&quot;"));  // escaped
+  EXPECT_THAT(html, Not(HasSubstr("<organizzativa>")));
+  EXPECT_THAT(html, HasSubstr("Patrimonio netto / Immobilizzazioni"));
+  EXPECT_THAT(html, HasSubstr("+5.58 %"));
+  EXPECT_THAT(html, HasSubstr("n. 142 del 13/09/2022"));
+  EXPECT_THAT(html, HasSubstr("new algorithm, counted differently"));
+  EXPECT_THAT(html, HasSubstr("40.00 %"));   // OS1 as approved
+  EXPECT_THAT(html, HasSubstr("50.00 %"));   // OS1 as revised
+  EXPECT_THAT(html, HasSubstr("+10.00"));    // the difference
+  // The adoption is not a variation.
+  EXPECT_EQ(html.find(">adopted<"), std::string::npos);
+}
+
+TEST(RenderRelazioneTest, CsvIsOneTableWithQuotedCells) {
+  const std::string csv = RenderRelazione(Input(), ReportFormat::kCsv);
+  std::vector<std::string> lines = absl::StrSplit(csv, '\n', absl::SkipEmpty());
+  // header, 3 objectives + 2 indicators, 1 variation, enterprise, 3 comparisons (every objective scored in
+  // one basis at least... OP1-01 has no score in either and is left out): 1 + 5 + 1 + 1 + 2.
+  ASSERT_EQ(lines.size(), 10u) << csv;
+  EXPECT_EQ(lines[0].substr(0, 24), "section,level,objective,");
+  EXPECT_THAT(csv, HasSubstr("\"Salute <organizzativa> & \"\"economica\"\"\""));
+  EXPECT_THAT(csv, HasSubstr("variation,,OS1,,K2,"));
+  EXPECT_THAT(csv, HasSubstr("comparison,strategic,OS1,,"));
+}
+
+TEST(RenderRelazioneTest, MarkdownHasTables) {
+  const std::string md = RenderRelazione(Input(), ReportFormat::kMarkdown);
+  EXPECT_THAT(md, HasSubstr("# Relazione sulla performance 2022"));
+  EXPECT_THAT(md, HasSubstr("| K1 | Patrimonio netto / Immobilizzazioni | >= 105 % |"));
+  EXPECT_THAT(md, HasSubstr("## Variazioni"));
+}
+
+TEST(RenderTreeSvgTest, OneBoxPerNodeColouredByScore) {
+  const std::string svg = RenderTreeSvg(View("revised", 50, 2));
+  // enterprise, two areas, two strategic objectives, one operational objective under OS1.
+  size_t rects = 0;
+  for (size_t at = svg.find("<rect x="); at != std::string::npos; at = svg.find("<rect x=", at + 1)) ++rects;
+  EXPECT_EQ(rects, 6u);
+  EXPECT_THAT(svg, HasSubstr("#ffcc66"));  // OS1 at 50: amber
+  EXPECT_THAT(svg, HasSubstr("#81c784"));  // OS2 at 100: green
+  EXPECT_THAT(svg, HasSubstr("#d9d9d9"));  // OP1-01 unscored: grey
+  EXPECT_THAT(svg, HasSubstr("50.00%"));
+  EXPECT_THAT(svg, HasSubstr("Salute &lt;organizzativa&gt;"));
+  EXPECT_EQ(svg.rfind("</svg>\n"), svg.size() - 7);
+}
+
+}  // namespace
+}  // namespace piao::cli
