@@ -4,6 +4,8 @@
 #include <map>
 #include <tuple>
 
+#include <nlohmann/json.hpp>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "libs/base/status_macros.h"
@@ -64,7 +66,7 @@ absl::StatusOr<v1::AuditTrail> AuditRecords(const PlanRecords& records, const v1
     e.set_actor(o.origin().actor());
     e.set_kind("objective-adopted");
     *e.mutable_objective() = KeyOfDefinition(o.definition());
-    e.set_to_json(o.definition().title());
+    e.set_to_json(nlohmann::json(o.definition().title()).dump());  // a JSON string, like every *_json
     *e.mutable_act() = o.act();
     e.set_correlation_id(o.origin().correlation_id());
     keep(std::move(e));

@@ -36,6 +36,20 @@ std::string Slurp(const fs::path& p) {
   return ss.str();
 }
 
+// Well-formed UTF-8 (what a browser and a PDF converter need): lead bytes followed by their continuations.
+bool IsUtf8(const std::string& s) {
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    const size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
 class OperatorE2eTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -162,15 +176,18 @@ TEST_F(OperatorE2eTest, ReportsAreWrittenWithTheVariationsAndTheTree) {
   EXPECT_NE(page.find("n. 142 del 13/09/2022"), std::string::npos);
   EXPECT_NE(page.find("kpi3.1.1_01"), std::string::npos);
   EXPECT_NE(page.find("Patrimonio netto"), std::string::npos);
+  EXPECT_TRUE(IsUtf8(page));
 
   CliResult csv = RunPiao("report relazione --year 2022 --format csv" + *data_);
   ASSERT_EQ(csv.exit_code, 0);
   EXPECT_EQ(csv.out.rfind("section,level,objective", 0), 0u);
+  EXPECT_TRUE(IsUtf8(csv.out));
 
   CliResult svg = RunPiao("report tree --year 2022 --format svg" + *data_);
   ASSERT_EQ(svg.exit_code, 0);
   EXPECT_EQ(svg.out.rfind("<svg", 0), 0u);
   EXPECT_NE(svg.out.find("OS01.1.1"), std::string::npos);
+  EXPECT_TRUE(IsUtf8(svg.out));
 
   const fs::path png = *dir_ / "albero.png";
   ASSERT_EQ(RunPiao("report tree --year 2022 --format png --out " + png.string() + *data_).exit_code, 0);

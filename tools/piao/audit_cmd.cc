@@ -89,9 +89,11 @@ std::string RenderAudit(const v1::AuditTrail& trail) {
     absl::StrAppend(&out, "\n", TimestampText(e.recorded_at()), "  ", absl::StrFormat("%-18s", e.kind()), " ", what,
                     "\n    by ", e.actor().empty() ? "-" : e.actor(), ", valid from ",
                     e.valid_from().empty() ? "-" : e.valid_from(), ", ", e.source(), " #", e.global_position(), "\n");
-    if (!e.from_json().empty() || (!e.to_json().empty() && e.kind() != "adopted")) {
-      absl::StrAppend(&out, "    ", e.from_json().empty() ? "null" : e.from_json(), " -> ",
-                      e.to_json().empty() ? "null" : e.to_json(), "\n");
+    if (e.kind() == "objective-adopted") {
+      const json title = ParsedOrNull(e.to_json());
+      absl::StrAppend(&out, "    title ", title.is_string() ? title.get<std::string>() : e.to_json(), "\n");
+    } else if (!e.from_json().empty() || (!e.to_json().empty() && e.kind() != "adopted")) {
+      absl::StrAppend(&out, "    ", DescribeChangeJson(e.from_json()), " -> ", DescribeChangeJson(e.to_json()), "\n");
     }
     if (!e.act().text().empty()) absl::StrAppend(&out, "    act ", e.act().text(), "\n");
     if (!e.reason().empty()) absl::StrAppend(&out, "    reason ", e.reason(), "\n");

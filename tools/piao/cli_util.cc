@@ -56,6 +56,43 @@ std::string DescribeValueJson(const std::string& text) {
   return v.ok() ? plan::DescribeValue(*v) : j.dump();
 }
 
+std::string DescribeChangeJson(const std::string& text) {
+  const json j = ParsedOrNull(text);
+  if (j.is_null()) return "—";
+  if (j.is_number()) return absl::StrCat(j.get<double>(), " %");
+  if (j.is_string()) return j.get<std::string>();
+  if (j.is_object() && j.contains("code") && j.contains("target")) {
+    return absl::StrCat(j["code"].get<std::string>(), j.contains("name") && j["name"].is_string()
+                                                          ? " — " + j["name"].get<std::string>() : "",
+                        " (", DescribeTargetJson(j["target"].dump()), ")");
+  }
+  if (j.is_object() && j.contains("op")) return DescribeTargetJson(text);
+  if (j.is_object() && (j.contains("value") || j.contains("date"))) return DescribeThresholdJson(text);
+  std::string raw;
+  if (j.is_object()) {
+    // A description update: its fields, readable.
+    for (const auto& [k, v] : j.items()) {
+      absl::StrAppend(&raw, raw.empty() ? "" : "; ", k, ": ", v.is_string() ? v.get<std::string>() : v.dump());
+    }
+  } else {
+    raw = j.dump();
+  }
+  return TruncateUtf8(raw, 80);
+}
+
+std::string TruncateUtf8(const std::string& s, size_t max_chars) {
+  auto starts_char = [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; };
+  size_t total = 0;
+  for (char c : s) total += starts_char(c) ? 1 : 0;
+  if (total <= max_chars || max_chars == 0) return s;
+  // Keep max_chars - 1 characters and the ellipsis.
+  size_t kept = 0, i = 0;
+  for (; i < s.size(); ++i) {
+    if (starts_char(s[i]) && kept++ == max_chars - 1) break;
+  }
+  return s.substr(0, i) + "…";
+}
+
 absl::Status CheckYear(int year) {
   if (year < 2000 || year > 2999) {
     return absl::InvalidArgumentError(absl::StrCat("--year: a four-digit plan year is required, got ", year));

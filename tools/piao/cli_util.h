@@ -32,6 +32,13 @@ std::string DescribeTargetJson(const std::string& text);
 std::string DescribeThresholdJson(const std::string& text);
 std::string DescribeValueJson(const std::string& text);
 
+// A revision's from/to value for people: a target or threshold in short form, a weight "10 %", an indicator
+// object "kpi7.1.2_08 — name (>= 20 %)", "—" for none; description fields "name: ...; algorithm: ..."; cut to 80 characters.
+std::string DescribeChangeJson(const std::string& text);
+
+// `s` cut to at most `max_chars` characters (UTF-8 code points), ending in "…" when cut; never splits one.
+std::string TruncateUtf8(const std::string& s, size_t max_chars);
+
 // INVALID_ARGUMENT naming --year unless 2000-2999.
 absl::Status CheckYear(int year);
 // An RFC 3339 time for flag `flag`; INVALID_ARGUMENT naming the flag otherwise.

@@ -108,7 +108,7 @@ std::string Delta(const ScoreRow& r) {
   return absl::StrFormat("%+.2f", r.revised - r.approved);
 }
 
-std::string ChangeText(const std::string& json_text) { return json_text.empty() ? "null" : json_text; }
+std::string ChangeText(const std::string& json_text) { return DescribeChangeJson(json_text); }
 
 std::string RenderHtml(const RelazioneInput& in) {
   const v1::ScoresView& v = in.revised;
@@ -119,7 +119,7 @@ std::string RenderHtml(const RelazioneInput& in) {
       "h2{font-size:1.2em;margin-top:2em;border-bottom:2px solid #345}h3{font-size:1em;margin:1.5em 0 .3em}"
       "table{border-collapse:collapse;width:100%;font-size:.85em;margin:.3em 0 1em}"
       "th,td{border:1px solid #bbb;padding:3px 6px;text-align:left;vertical-align:top}th{background:#e8edf3}"
-      "td.n{text-align:right;white-space:nowrap}.met{background:#c8e6c9}.partly{background:#ffe0a3}"
+      "td.n{text-align:right;white-space:nowrap}td.v{white-space:nowrap}.met{background:#c8e6c9}.partly{background:#ffe0a3}"
       ".missed{background:#f4b6b6}.none{background:#e0e0e0}.score{display:inline-block;padding:2px 8px;"
       "border-radius:3px;font-weight:bold}.meta{color:#555;font-size:.85em}\n</style></head><body>\n"
       "<h1>Relazione sulla performance ", v.year(), " — ", Html(v.administration()), "</h1>\n<p class=\"meta\">"
@@ -141,8 +141,8 @@ std::string RenderHtml(const RelazioneInput& in) {
                     "<th>Deviation</th><th>Grade</th><th>Weight</th></tr>\n");
     for (const v1::IndicatorScore& i : o.indicators()) {
       absl::StrAppend(&out, "<tr><td>", Html(i.code()), "<br><span class=\"meta\">", Html(i.name()), "</span></td><td>",
-                      Html(i.algorithm()), "</td><td>", Html(DescribeTargetJson(i.target_json())), "</td><td>",
-                      Html(DescribeThresholdJson(i.threshold_json())), "</td><td>",
+                      Html(i.algorithm()), "</td><td class=\"v\">", Html(DescribeTargetJson(i.target_json())),
+                      "</td><td class=\"v\">", Html(DescribeThresholdJson(i.threshold_json())), "</td><td class=\"v\">",
                       Html(DescribeValueJson(i.actual_json())), "</td><td class=\"n\">",
                       Html(Deviation(i.target_json(), i.actual_json())), "</td><td class=\"n ",
                       Band(i.has_grade_pct(), i.grade_pct()), "\">", Html(Grade(i)), "</td><td class=\"n\">",
@@ -268,18 +268,6 @@ const char* Fill(bool has, double v) {
   return v >= 95 ? "#81c784" : v > 0 ? "#ffcc66" : "#e57373";
 }
 
-std::string Shorten(const std::string& s, size_t max_chars) {
-  // Counts UTF-8 code points so accented Italian titles are cut on a character boundary.
-  size_t chars = 0, i = 0;
-  for (; i < s.size(); ++i) {
-    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) {
-      if (chars == max_chars) break;
-      ++chars;
-    }
-  }
-  return i < s.size() ? s.substr(0, i) + "…" : s;
-}
-
 struct Node {
   std::string label, sub;
   bool has = false;
@@ -346,11 +334,11 @@ std::string RenderTreeSvg(const v1::ScoresView& view) {
     const std::string area = o.strategic_area().empty() ? "(no strategic area)" : o.strategic_area();
     auto [it, fresh] = areas.try_emplace(area, nodes.size());
     if (fresh) {
-      nodes.push_back({Shorten(area, 34), "", false, 0, {}, 0, 1});
+      nodes.push_back({TruncateUtf8(area, 34), "", false, 0, {}, 0, 1});
       nodes[0].children.push_back(it->second);
     }
     const size_t id = nodes.size();
-    nodes.push_back({o.code(), Shorten(o.title(), 34), o.has_score_pct(), o.score_pct(), {}, 0, 2});
+    nodes.push_back({o.code(), TruncateUtf8(o.title(), 34), o.has_score_pct(), o.score_pct(), {}, 0, 2});
     nodes[it->second].children.push_back(id);
     strategic[o.code()] = id;
   }
@@ -359,7 +347,7 @@ std::string RenderTreeSvg(const v1::ScoresView& view) {
     auto parent = strategic.find(o.parent());
     if (parent == strategic.end()) continue;  // a parent outside the plan: not drawn
     const size_t id = nodes.size();
-    nodes.push_back({o.code(), Shorten(o.unit().empty() ? o.title() : o.unit(), 34), o.has_score_pct(), o.score_pct(),
+    nodes.push_back({o.code(), TruncateUtf8(o.unit().empty() ? o.title() : o.unit(), 34), o.has_score_pct(), o.score_pct(),
                      {}, 0, 3});
     nodes[parent->second].children.push_back(id);
   }

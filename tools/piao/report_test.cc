@@ -1,5 +1,7 @@
 #include "tools/piao/report.h"
 
+#include "tools/piao/cli_util.h"
+
 #include <string>
 
 #include "absl/strings/str_split.h"
@@ -26,6 +28,28 @@ TEST(DeviationTest, DeadlinesInDaysAndNothingWhenItCannotBeSaid) {
   EXPECT_EQ(Deviation(R"({"op":"by_date","date":"2022-07-15"})", R"({"date":"2022-07-15"})"), "on the date");
   EXPECT_EQ(Deviation(R"({"op":"text","text":"Nei termini di legge"})", R"({"text":"fatto"})"), "");
   EXPECT_EQ(Deviation(R"({"op":">=","value":1.0,"unit":"N."})", "null"), "");
+}
+
+TEST(DescribeChangeJsonTest, EveryKindOfValueReads) {
+  EXPECT_EQ(DescribeChangeJson(R"({"op":">=","value":85.0,"unit":"%"})"), ">= 85 %");
+  EXPECT_EQ(DescribeChangeJson(R"({"value":5000.0,"unit":"N."})"), "SOGLIA 5000 N.");
+  EXPECT_EQ(DescribeChangeJson("null"), "—");
+  EXPECT_EQ(DescribeChangeJson(""), "—");
+  EXPECT_EQ(DescribeChangeJson("10.0"), "10 %");
+  EXPECT_EQ(DescribeChangeJson(R"({"code":"kpi7.1.2_08","name":"Nuovo","target":{"op":">=","value":20.0,"unit":"%"}})"),
+            "kpi7.1.2_08 — Nuovo (>= 20 %)");
+  std::string long_array = "[1";
+  for (int i = 0; i < 60; ++i) long_array += ",1";
+  const std::string cut = DescribeChangeJson(long_array + "]");
+  EXPECT_EQ(cut.size(), 79u + std::string("…").size());
+  EXPECT_EQ(DescribeChangeJson(R"({"name":"Nuovo nome","algorithm":"A / B"})"), "algorithm: A / B; name: Nuovo nome");
+}
+
+TEST(TruncateUtf8Test, NeverSplitsACharacter) {
+  EXPECT_EQ(TruncateUtf8("però", 10), "però");
+  EXPECT_EQ(TruncateUtf8("àààà", 3), "àà…");
+  EXPECT_EQ(TruncateUtf8("abcd", 4), "abcd");
+  EXPECT_EQ(TruncateUtf8("abcde", 4), "abc…");
 }
 
 TEST(ParseReportFormatTest, OnlyTheAllowedOnes) {
@@ -111,6 +135,9 @@ TEST(RenderRelazioneTest, HtmlHasTheAnnexTheVariationsAndBothBases) {
   EXPECT_THAT(html, HasSubstr("+5.58 %"));
   EXPECT_THAT(html, HasSubstr("n. 142 del 13/09/2022"));
   EXPECT_THAT(html, HasSubstr("new algorithm, counted differently"));
+  // The variation reads as the act printed it, not as JSON.
+  EXPECT_THAT(html, HasSubstr("<td>&gt;= 10000 N.</td><td>&gt;= 2 N.</td>"));
+  EXPECT_THAT(html, Not(HasSubstr("&quot;op&quot;")));
   EXPECT_THAT(html, HasSubstr("40.00 %"));   // OS1 as approved
   EXPECT_THAT(html, HasSubstr("50.00 %"));   // OS1 as revised
   EXPECT_THAT(html, HasSubstr("+10.00"));    // the difference
