@@ -6,6 +6,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 namespace piao::e2e {
@@ -19,6 +21,20 @@ struct CliResult {
 inline std::string BinDir() {
   const char* d = std::getenv("PIAO_BIN_DIR");
   return d != nullptr ? d : "bin";
+}
+
+// A file of tests/fixtures/torino-2022 (ctest sets PIAO_SOURCE_DIR).
+inline std::string Fixture(const std::string& name) {
+  const char* src = std::getenv("PIAO_SOURCE_DIR");
+  return std::string(src != nullptr ? src : ".") + "/tests/fixtures/torino-2022/" + name;
+}
+
+// The whole content of a file ("" when it cannot be read).
+inline std::string ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 // Runs `piao <args>` through the shell (args are trusted test strings); stderr goes to the test log.

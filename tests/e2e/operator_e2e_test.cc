@@ -24,18 +24,6 @@ namespace {
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 
-std::string Fixture(const std::string& name) {
-  const char* src = std::getenv("PIAO_SOURCE_DIR");
-  return std::string(src != nullptr ? src : ".") + "/tests/fixtures/torino-2022/" + name;
-}
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Well-formed UTF-8 (what a browser and a PDF converter need): lead bytes followed by their continuations.
 bool IsUtf8(const std::string& s) {
   for (size_t i = 0; i < s.size();) {
@@ -171,7 +159,7 @@ TEST_F(OperatorE2eTest, ReportsAreWrittenWithTheVariationsAndTheTree) {
   const fs::path html = *dir_ / "relazione.html";
   CliResult r = RunPiao("report relazione --year 2022 --format html --out " + html.string() + *data_);
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  const std::string page = Slurp(html);
+  const std::string page = ReadText(html.string());
   EXPECT_NE(page.find("Variazioni"), std::string::npos);
   EXPECT_NE(page.find("n. 142 del 13/09/2022"), std::string::npos);
   EXPECT_NE(page.find("kpi3.1.1_01"), std::string::npos);
@@ -191,7 +179,7 @@ TEST_F(OperatorE2eTest, ReportsAreWrittenWithTheVariationsAndTheTree) {
 
   const fs::path png = *dir_ / "albero.png";
   ASSERT_EQ(RunPiao("report tree --year 2022 --format png --out " + png.string() + *data_).exit_code, 0);
-  EXPECT_EQ(Slurp(png).substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+  EXPECT_EQ(ReadText(png.string()).substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
 
   EXPECT_NE(RunPiao("report tree --year 2022 --format html" + *data_).exit_code, 0) << "a tree is svg or png";
 }

@@ -21,17 +21,7 @@ namespace {
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 
-std::string Fixture(const std::string& name) {
-  const char* src = std::getenv("PIAO_SOURCE_DIR");
-  return std::string(src != nullptr ? src : ".") + "/tests/fixtures/torino-2022/" + name;
-}
-
-json ReadJson(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return json::parse(ss.str());
-}
+json ReadJson(const std::string& path) { return json::parse(ReadText(path)); }
 
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });

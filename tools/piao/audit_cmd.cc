@@ -103,13 +103,8 @@ std::string RenderAudit(const v1::AuditTrail& trail) {
 
 absl::Status RunAudit(const AuditOptions& o) {
   PIAO_ASSIGN_OR_RETURN(v1::GetAuditTrailRequest req, AuditRequest(o));
-  PIAO_ASSIGN_OR_RETURN(*req.mutable_consistency(), CurrentHeads(o.data_dir));
-  PIAO_ASSIGN_OR_RETURN(ServiceConnection projection, Connect(o.data_dir, "projection"));
-  auto stub = v1::Projection::NewStub(projection.channel);
-  grpc::ClientContext ctx;
-  service::PrepareContext(&ctx, projection.token, absl::Seconds(60));
   v1::AuditTrail trail;
-  PIAO_RETURN_IF_ERROR(service::FromGrpcStatus(stub->GetAuditTrail(&ctx, req, &trail)));
+  PIAO_RETURN_IF_ERROR(QueryProjection(o.data_dir, &v1::Projection::Stub::GetAuditTrail, req, &trail));
   if (o.json) {
     std::printf("%s\n", AuditToJson(trail).dump().c_str());
   } else {

@@ -11,7 +11,11 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "google/protobuf/timestamp.pb.h"
-#include "piao/v1/projection.pb.h"
+#include "libs/base/status_macros.h"
+#include "libs/service/client.h"
+#include "libs/service/grpc_status.h"
+#include "piao/v1/projection.grpc.pb.h"
+#include "tools/piao/stack.h"
 
 namespace piao::cli {
 
@@ -46,6 +50,20 @@ absl::StatusOr<google::protobuf::Timestamp> ParseRfc3339Flag(const std::string& 
 
 // Read-your-writes: each write service's current EventLog head, for consistency.min_positions.
 absl::StatusOr<v1::Consistency> CurrentHeads(const std::string& data_dir);
+
+// One projection query, read-your-writes: sets `request`'s consistency to the write services' current heads,
+// calls `method` with a 60 s deadline and the operator's token, fills `response`.
+template <typename Request, typename Response>
+absl::Status QueryProjection(const std::string& data_dir,
+                             grpc::Status (v1::Projection::Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                             Request request, Response* response) {
+  PIAO_ASSIGN_OR_RETURN(*request.mutable_consistency(), CurrentHeads(data_dir));
+  PIAO_ASSIGN_OR_RETURN(ServiceConnection projection, Connect(data_dir, "projection"));
+  auto stub = v1::Projection::NewStub(projection.channel);
+  grpc::ClientContext ctx;
+  service::PrepareContext(&ctx, projection.token, absl::Seconds(60));
+  return service::FromGrpcStatus(((*stub).*method)(&ctx, request, response));
+}
 
 // True when stdout is a terminal and NO_COLOR is unset.
 bool StdoutIsColorTerminal();

@@ -198,13 +198,8 @@ absl::Status RunScores(const ScoresOptions& o) {
   if (!o.as_of_record.empty()) {
     PIAO_ASSIGN_OR_RETURN(*req.mutable_as_of_record_time(), ParseRfc3339Flag("as-of-record", o.as_of_record));
   }
-  PIAO_ASSIGN_OR_RETURN(*req.mutable_consistency(), CurrentHeads(o.data_dir));
-  PIAO_ASSIGN_OR_RETURN(ServiceConnection projection, Connect(o.data_dir, "projection"));
-  auto stub = v1::Projection::NewStub(projection.channel);
-  grpc::ClientContext ctx;
-  service::PrepareContext(&ctx, projection.token, absl::Seconds(60));
   v1::ScoresView view;
-  PIAO_RETURN_IF_ERROR(service::FromGrpcStatus(stub->GetScores(&ctx, req, &view)));
+  PIAO_RETURN_IF_ERROR(QueryProjection(o.data_dir, &v1::Projection::Stub::GetScores, req, &view));
   if (o.json) {
     std::printf("%s\n", ScoresToJson(view).dump().c_str());
   } else {
@@ -228,13 +223,8 @@ absl::Status RunHistory(const HistoryOptions& o) {
   req.set_indicator(o.indicator);
   req.set_level(o.level);
   req.set_scope(o.scope);
-  PIAO_ASSIGN_OR_RETURN(*req.mutable_consistency(), CurrentHeads(o.data_dir));
-  PIAO_ASSIGN_OR_RETURN(ServiceConnection projection, Connect(o.data_dir, "projection"));
-  auto stub = v1::Projection::NewStub(projection.channel);
-  grpc::ClientContext ctx;
-  service::PrepareContext(&ctx, projection.token, absl::Seconds(60));
   v1::IndicatorHistory history;
-  PIAO_RETURN_IF_ERROR(service::FromGrpcStatus(stub->GetIndicatorHistory(&ctx, req, &history)));
+  PIAO_RETURN_IF_ERROR(QueryProjection(o.data_dir, &v1::Projection::Stub::GetIndicatorHistory, req, &history));
   if (o.json) {
     std::printf("%s\n", HistoryToJson(history).dump().c_str());
   } else {

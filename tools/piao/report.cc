@@ -448,20 +448,14 @@ absl::Status RunReport(const ReportOptions& o) {
   if (!o.as_of.empty() && !plan::ParseIsoDate(o.as_of).ok()) {
     return absl::InvalidArgumentError(absl::StrCat("--as-of: must be a real date YYYY-MM-DD, got '", o.as_of, "'"));
   }
-  PIAO_ASSIGN_OR_RETURN(v1::Consistency heads, CurrentHeads(o.data_dir));
-  PIAO_ASSIGN_OR_RETURN(ServiceConnection projection, Connect(o.data_dir, "projection"));
-  auto stub = v1::Projection::NewStub(projection.channel);
   auto scores = [&](const std::string& basis) -> absl::StatusOr<v1::ScoresView> {
     v1::GetScoresRequest req;
     req.set_administration(o.administration);
     req.set_year(o.year);
     req.set_as_of_date(o.as_of);
     req.set_basis(basis);
-    *req.mutable_consistency() = heads;
-    grpc::ClientContext ctx;
-    service::PrepareContext(&ctx, projection.token, absl::Seconds(60));
     v1::ScoresView view;
-    PIAO_RETURN_IF_ERROR(service::FromGrpcStatus(stub->GetScores(&ctx, req, &view)));
+    PIAO_RETURN_IF_ERROR(QueryProjection(o.data_dir, &v1::Projection::Stub::GetScores, req, &view));
     return view;
   };
   std::string body;
@@ -478,10 +472,7 @@ absl::Status RunReport(const ReportOptions& o) {
     v1::GetAuditTrailRequest req;
     req.set_administration(o.administration);
     req.set_year(o.year);
-    *req.mutable_consistency() = heads;
-    grpc::ClientContext ctx;
-    service::PrepareContext(&ctx, projection.token, absl::Seconds(60));
-    PIAO_RETURN_IF_ERROR(service::FromGrpcStatus(stub->GetAuditTrail(&ctx, req, &in.trail)));
+    PIAO_RETURN_IF_ERROR(QueryProjection(o.data_dir, &v1::Projection::Stub::GetAuditTrail, req, &in.trail));
     if (!o.as_of.empty()) {
       // Variations valid after the as-of date were not yet in force: leave them out.
       v1::AuditTrail kept;
