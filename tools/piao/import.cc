@@ -21,6 +21,7 @@
 #include "libs/service/grpc_status.h"
 #include "piao/v1/measurement.grpc.pb.h"
 #include "piao/v1/planning.grpc.pb.h"
+#include "tools/piao/feed_cmd.h"
 #include "tools/piao/stack.h"
 
 namespace piao::cli {
@@ -249,6 +250,10 @@ absl::Status RunImport(const ImportOptions& options) {
       }
     }
     if (!options.json) std::printf("%s\n", RenderImportResult(r).c_str());
+    if (p.adopt_needed && HasFormulas(p.adopt)) {  // indicators with formulas: compute what the feeds allow
+      PIAO_ASSIGN_OR_RETURN(ComputedYear c, ComputeFormulaActuals(options.data_dir, r.administration, r.year));
+      if (!options.json) std::fputs(RenderComputed(c).c_str(), stdout);
+    }
     results.push_back(std::move(r));
   }
   if (options.json) std::printf("%s\n", ImportResultsToJson(results).dump().c_str());
@@ -380,6 +385,9 @@ absl::Status RunRevise(const ReviseOptions& options) {
     r.duplicate = ack.duplicate();
     r.plan_version = ack.stream_version();
     if (!options.json) std::printf("%s\n", RenderReviseResult(options.file, r).c_str());
+    // A revised formula (or target unit) recomputes the plan's computed actuals as new facts.
+    PIAO_ASSIGN_OR_RETURN(ComputedYear c, ComputeFormulaActuals(options.data_dir, req.administration(), req.year()));
+    if (!options.json) std::fputs(RenderComputed(c).c_str(), stdout);
     results.push_back(std::move(r));
   }
   if (options.json) std::printf("%s\n", ReviseResultsToJson(options.file, results).dump().c_str());

@@ -7,6 +7,8 @@
 //   piao revise FILE [--administration A] [--year Y] [--data DIR] [--json]
 //   piao scores --year Y [--as-of DATE] [--as-of-record TIME] [--basis approved|revised] [--administration A] [--data DIR] [--json]
 //   piao history --year Y --objective CODE --indicator CODE [--level L] [--scope S] [--administration A] ...
+//   piao feed import --kind accounting|infocamere FILE [--mapping FILE] [--batch-id ID] [--administration A] ...
+//   piao lineage --year Y --objective CODE --indicator CODE [--level L] [--scope S] [--administration A] ...
 //
 // Every command finds the stack through --data DIR or $PIAO_DATA (default ~/.local/share/piao).
 #include <cstdio>
@@ -19,6 +21,7 @@
 #include "libs/base/config.h"
 #include "libs/base/log.h"
 #include "libs/service/event_log_client.h"
+#include "tools/piao/feed_cmd.h"
 #include "tools/piao/import.h"
 #include "tools/piao/queries.h"
 #include "tools/piao/smoke.h"
@@ -43,7 +46,13 @@ int Usage() {
                "      a revisions file: one revision act per act named in it, all or nothing per act.\n"
                "  piao scores --year Y [--as-of DATE] [--as-of-record TIME] [--basis approved|revised] [--administration A] [--data DIR] [--json]\n"
                "  piao history --year Y --objective CODE --indicator CODE [--level L] [--scope S] [--administration A]\n"
-               "               [--data DIR] [--json]\n");
+               "               [--data DIR] [--json]\n"
+               "  piao feed import --kind accounting|infocamere FILE [--mapping FILE] [--batch-id ID] [--administration A]\n"
+               "                   [--data DIR] [--json]\n"
+               "      a feed batch (validated whole first); then the plans' formulas compute the actuals they can.\n"
+               "  piao lineage --year Y --objective CODE --indicator CODE [--level L] [--scope S] [--administration A]\n"
+               "               [--data DIR] [--json]\n"
+               "      score <- grade <- actual <- formula version <- variable values <- feed batch and rows.\n");
   return 2;
 }
 
@@ -248,6 +257,50 @@ int History(int argc, char** argv) {
   return s.ok() ? 0 : Fail(s);
 }
 
+int Feed(int argc, char** argv) {
+  if (argc < 3 || std::string(argv[2]) != "import") return Usage();
+  Config config;
+  config.Declare("kind", "", "accounting | infocamere")
+      .Declare("mapping", "", "mapping file item_code,variable,unit (required for accounting)")
+      .Declare("batch-id", "", "batch id (default: the InfoCamere extraction id, else the file name)")
+      .Declare("administration", "", "administration (default \"default\")");
+  if (!ParseFlags(config, argc, argv, 2)) return 2;
+  if (config.positional().size() != 1) return Usage();
+  piao::cli::FeedImportOptions o;
+  o.file = config.positional()[0];
+  o.kind = config.Get("kind");
+  o.mapping = config.Get("mapping");
+  o.batch_id = config.Get("batch-id");
+  o.administration = config.Get("administration");
+  o.data_dir = piao::cli::ResolveDataDir(config.Get("data"));
+  o.json = config.GetBool("json");
+  absl::Status s = piao::cli::RunFeedImport(o);
+  return s.ok() ? 0 : Fail(s);
+}
+
+int Lineage(int argc, char** argv) {
+  Config config;
+  config.Declare("year", "", "plan year")
+      .Declare("objective", "", "objective code")
+      .Declare("indicator", "", "indicator code (case-sensitive)")
+      .Declare("level", "", "strategic | operational | individual, when the code is at several levels")
+      .Declare("scope", "", "the unit or owner, when the code is in several")
+      .Declare("administration", "", "administration (default: the year's only plan)");
+  if (!ParseFlags(config, argc, argv, 1)) return 2;
+  if (!config.positional().empty()) return Usage();
+  piao::cli::LineageOptions o;
+  if (!YearFlag(config, &o.year)) return 1;
+  o.objective = config.Get("objective");
+  o.indicator = config.Get("indicator");
+  o.level = config.Get("level");
+  o.scope = config.Get("scope");
+  o.administration = config.Get("administration");
+  o.data_dir = piao::cli::ResolveDataDir(config.Get("data"));
+  o.json = config.GetBool("json");
+  absl::Status s = piao::cli::RunLineage(o);
+  return s.ok() ? 0 : Fail(s);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -262,6 +315,8 @@ int main(int argc, char** argv) {
   if (cmd == "revise") return Revise(argc, argv);
   if (cmd == "scores") return Scores(argc, argv);
   if (cmd == "history") return History(argc, argv);
+  if (cmd == "feed") return Feed(argc, argv);
+  if (cmd == "lineage") return Lineage(argc, argv);
   if (cmd == "--help" || cmd == "help") {
     Usage();
     return 0;
