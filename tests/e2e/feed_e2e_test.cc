@@ -151,6 +151,27 @@ TEST_F(FeedE2eTest, AccountingFeedComputesThePublishedRatios) {
   ASSERT_EQ(l["batches"].size(), 2u);
   EXPECT_EQ(l["batches"][0]["rows"], 189);
 
+  // A revision act changes INDEB's formula: `piao revise` recomputes the actual as a new fact under the new
+  // formula version.
+  const std::string revisions = File("formula-revision.json", R"({"year": 2021, "revisions": [{
+      "objective": "RATIOS", "indicator": "INDEB", "change": "formula",
+      "from": "totale_attivo / patrimonio_netto", "to": "totale_passivo / patrimonio_netto",
+      "effective_date": "2021-09-13", "act": "Deliberazione di Giunta n. 9 del 13/09/2021",
+      "reason": "debt ratio on third-party capital only"}]})");
+  CliResult revised = RunPiao("revise " + revisions + data_);
+  ASSERT_EQ(revised.exit_code, 0) << revised.out;
+  EXPECT_NE(revised.out.find("computed actuals 2021: 0 recorded, 1 recomputed"), std::string::npos) << revised.out;
+  EXPECT_NEAR(Indicator(2021, "INDEB")["actual"]["value"].get<double>(), 54.93 / 110.0, 1e-9);
+  json li = Run("lineage --year 2021 --objective RATIOS --indicator INDEB");
+  EXPECT_EQ(li["formula"]["text"], "totale_passivo / patrimonio_netto");
+  EXPECT_EQ(li["formula"]["version"]["change"], "formula");
+  EXPECT_EQ(li["formula"]["version"]["act"], "Deliberazione di Giunta n. 9 del 13/09/2021");
+  EXPECT_NE(li["actual"]["reason"].get<std::string>().find("formula 'totale_attivo / patrimonio_netto' -> "
+                                                           "'totale_passivo / patrimonio_netto'"),
+            std::string::npos)
+      << li.dump();
+  EXPECT_EQ(li["earlier_actuals"].size(), 2u);  // the first computation and the one after the corrected batch
+
   // Every service's hash chain is intact after all this.
   EXPECT_EQ(Run("verify")["intact"], true);
 }

@@ -434,15 +434,26 @@ absl::StatusOr<json> LineageToJson(const Lineage& l) {
 }
 
 std::string RenderLineage(const json& l) {
-  auto text = [](const json& j) { return j.is_null() ? std::string("none") : j.is_string() ? j.get<std::string>() : j.dump(); };
+  auto text = [](const json& j) -> std::string {
+    if (j.is_null()) return "none";
+    if (j.is_string()) return j.get<std::string>();
+    if (j.is_number()) return absl::StrFormat("%.6g", j.get<double>());
+    // A measured value {"value", "unit"} or a target {"op", "value", "unit"}: as people write them.
+    if (j.is_object() && j.contains("value") && j["value"].is_number()) {
+      return absl::StrCat(j.contains("op") ? j["op"].get<std::string>() + " " : "",
+                          absl::StrFormat("%.6g", j["value"].get<double>()),
+                          j.contains("unit") ? " " + j["unit"].get<std::string>() : "");
+    }
+    return j.dump();
+  };
   const json& o = l["objective"];
   const json& i = l["indicator"];
   std::string out = absl::StrCat("lineage of ", text(i["code"]), " (objective ", text(o["code"]), ", ",
                                  text(l["administration"]), "/", l["year"].dump(), ")\n");
-  absl::StrAppend(&out, "  score     objective ", text(o["code"]), ": ", text(o["score_pct"]), " % ", text(o["label"]),
+  absl::StrAppend(&out, "  score     objective ", text(o["code"]), ": ", text(o["score_pct"]), " %, ", text(o["label"]),
                   "\n");
-  absl::StrAppend(&out, "  ← grade   ", text(i["grade_pct"]), " % (", text(i["how"]), "), target ", text(i["target"]),
-                  ", threshold ", text(i["threshold"]), ", weight ", text(i["weight_pct"]), "\n");
+  absl::StrAppend(&out, "  ← grade   ", text(i["code"]), ": ", text(i["grade_pct"]), " % (", text(i["how"]), "), target ", text(i["target"]),
+                  ", threshold ", text(i["threshold"]), ", weight ", text(i["weight_pct"]), " %\n");
   if (l["actual"].is_null()) {
     absl::StrAppend(&out, "  ← actual  none recorded\n");
     return out;
@@ -464,7 +475,7 @@ std::string RenderLineage(const json& l) {
   absl::StrAppend(&out, "  ← formula ", text(f["text"]), " (plan version ", f["plan_version"].dump(), ")\n");
   if (!f["version"].is_null()) {
     const json& v = f["version"];
-    absl::StrAppend(&out, "            defined by ", text(v["change"]), " under ", text(v["act"]), ", effective ",
+    absl::StrAppend(&out, "            version: ", text(v["change"]), " under ", text(v["act"]), ", effective ",
                     text(v["effective_date"]), " (planning position ", v["global_position"].dump(), ", ",
                     text(v["actor"]), ")\n");
   }
