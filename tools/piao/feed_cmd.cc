@@ -300,11 +300,19 @@ absl::Status RunFeedImport(const FeedImportOptions& o) {
   result.checksum = batch.checksum;
   result.administration = admin;
   {
+    const v1::SubmitBatchRequest request = BatchRequest(batch, admin);
+    // gRPC's default message limit (4 MiB) bounds one batch; say so plainly instead of RESOURCE_EXHAUSTED.
+    constexpr size_t kMaxBatchBytes = 4 * 1024 * 1024 - 64 * 1024;
+    if (request.ByteSizeLong() > kMaxBatchBytes) {
+      return absl::InvalidArgumentError(absl::StrCat(o.file, ": the batch is ", request.ByteSizeLong(),
+                                                     " bytes, more than one batch may carry (", kMaxBatchBytes,
+                                                     "); split the file into batches with their own --batch-id"));
+    }
     PIAO_ASSIGN_OR_RETURN(ServiceConnection measurement, Connect(o.data_dir, "measurement"));
     auto feeds = v1::Feeds::NewStub(measurement.channel);
     grpc::ClientContext ctx;
     service::PrepareContext(&ctx, measurement.token, absl::Minutes(2));
-    absl::Status s = service::FromGrpcStatus(feeds->SubmitBatch(&ctx, BatchRequest(batch, admin), &result.submitted));
+    absl::Status s = service::FromGrpcStatus(feeds->SubmitBatch(&ctx, request, &result.submitted));
     if (!s.ok()) return absl::Status(s.code(), absl::StrCat(o.file, ": ", s.message()));
   }
   progress.Step("batch recorded");
