@@ -172,6 +172,12 @@ TEST_F(FeedE2eTest, AccountingFeedComputesThePublishedRatios) {
       << li.dump();
   EXPECT_EQ(li["earlier_actuals"].size(), 2u);  // the first computation and the one after the corrected batch
 
+  // Computing again changes nothing: every actual is current.
+  json recompute = Run("feed compute --year 2021");
+  EXPECT_EQ(recompute["computed_actuals"], 0);
+  ASSERT_EQ(recompute["actuals"].size(), 3u);
+  EXPECT_EQ(recompute["actuals"][0]["outcome"], "unchanged");
+
   // Every service's hash chain is intact after all this.
   EXPECT_EQ(Run("verify")["intact"], true);
 }

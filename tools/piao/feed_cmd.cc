@@ -188,6 +188,59 @@ absl::StatusOr<ComputedYear> ComputeFormulaActuals(const std::string& data_dir, 
   return out;
 }
 
+namespace {
+json ResultsJson(const ComputedYear& y, int* computed) {
+  json actuals = json::array();
+  for (const v1::ComputedActualResult& a : y.results) {
+    const bool wrote = a.outcome() == "recorded" || a.outcome() == "recomputed";
+    *computed += wrote;
+    const bool has_value = wrote || a.outcome() == "unchanged";
+    actuals.push_back({{"year", y.year},
+                       {"objective", KeyJson(a.objective())},
+                       {"indicator", a.indicator()},
+                       {"period", a.period()},
+                       {"outcome", a.outcome()},
+                       {"value", has_value ? json(a.value()) : json(nullptr)},
+                       {"actual_id", a.actual_id().empty() ? json(nullptr) : json(a.actual_id())},
+                       {"reason", a.reason().empty() ? json(nullptr) : json(a.reason())}});
+  }
+  return actuals;
+}
+}  // namespace
+
+void ComputeAfterPlanChange(const std::string& data_dir, const std::string& administration, int year, bool as_json) {
+  absl::StatusOr<ComputedYear> c = ComputeFormulaActuals(data_dir, administration, year);
+  if (!c.ok()) {
+    std::fprintf(stderr,
+                 "piao: the plan was written, but computing its formulas failed: %s\n"
+                 "      retry with: piao feed compute --year %d --administration %s\n",
+                 c.status().ToString().c_str(), year, administration.c_str());
+    return;
+  }
+  if (!as_json) std::fputs(RenderComputed(*c).c_str(), stdout);
+}
+
+absl::Status RunFeedCompute(const FeedComputeOptions& o) {
+  if (o.year < 2000 || o.year > 2999) {
+    return absl::InvalidArgumentError(absl::StrCat("--year: must be a four-digit plan year, got ", o.year));
+  }
+  const std::string admin = o.administration.empty() ? "default" : o.administration;
+  PIAO_ASSIGN_OR_RETURN(ComputedYear c, ComputeFormulaActuals(o.data_dir, admin, o.year));
+  if (o.json) {
+    int computed = 0;
+    json actuals = ResultsJson(c, &computed);
+    std::printf("%s\n", json{{"year", o.year}, {"administration", admin}, {"computed_actuals", computed},
+                             {"actuals", actuals}}
+                            .dump()
+                            .c_str());
+  } else {
+    const std::string text = RenderComputed(c);
+    std::fputs(text.empty() ? absl::StrCat("no formulas in the plan ", admin, "/", o.year, "\n").c_str() : text.c_str(),
+               stdout);
+  }
+  return absl::OkStatus();
+}
+
 bool HasFormulas(const v1::AdoptObjectivesRequest& adopt) {
   for (const v1::ObjectiveDefinition& o : adopt.objectives()) {
     for (const v1::IndicatorDefinition& i : o.indicators()) {
@@ -242,19 +295,7 @@ json FeedImportToJson(const FeedImportResult& r) {
   json actuals = json::array();
   int computed = 0;
   for (const ComputedYear& y : r.computed) {
-    for (const v1::ComputedActualResult& a : y.results) {
-      const bool wrote = a.outcome() == "recorded" || a.outcome() == "recomputed";
-      computed += wrote;
-      const bool has_value = wrote || a.outcome() == "unchanged";
-      actuals.push_back({{"year", y.year},
-                         {"objective", KeyJson(a.objective())},
-                         {"indicator", a.indicator()},
-                         {"period", a.period()},
-                         {"outcome", a.outcome()},
-                         {"value", has_value ? json(a.value()) : json(nullptr)},
-                         {"actual_id", a.actual_id().empty() ? json(nullptr) : json(a.actual_id())},
-                         {"reason", a.reason().empty() ? json(nullptr) : json(a.reason())}});
-    }
+    for (json& a : ResultsJson(y, &computed)) actuals.push_back(std::move(a));
   }
   const v1::SubmitBatchResponse& s = r.submitted;
   return {{"file", r.file},

@@ -2,6 +2,7 @@
 //
 //   piao feed import --kind accounting|infocamere FILE [--mapping FILE] [--batch-id ID] [--administration A]
 //                    [--data DIR] [--json]
+//   piao feed compute --year Y [--administration A] [--data DIR] [--json]
 //   piao lineage --year Y --objective CODE --indicator CODE [--level L] [--scope S] [--administration A]
 //                [--data DIR] [--json]
 //
@@ -80,6 +81,20 @@ absl::Status RunFeedImport(const FeedImportOptions& options);
 // them. NOT_FOUND plan: nothing to do (empty results). Used by `feed import`, `import` and `revise`.
 absl::StatusOr<ComputedYear> ComputeFormulaActuals(const std::string& data_dir, const std::string& administration,
                                                    int year);
+
+// After `import` / `revise` wrote a plan: ComputeFormulaActuals, its summary on stdout (not with --json). A
+// failure does not undo the plan change: it is reported on stderr with the command that retries it.
+void ComputeAfterPlanChange(const std::string& data_dir, const std::string& administration, int year, bool json);
+
+struct FeedComputeOptions {
+  std::string data_dir;
+  std::string administration;  // default "default"
+  int year = 0;
+  bool json = false;
+};
+// `piao feed compute --year Y`: evaluates the plan's formulas on the variables recorded (also what
+// import/revise do), printing the summary or {"year", "administration", "computed_actuals", "actuals": [...]}.
+absl::Status RunFeedCompute(const FeedComputeOptions& options);
 
 // True when some indicator the request adopts has a formula.
 bool HasFormulas(const v1::AdoptObjectivesRequest& adopt);

@@ -251,8 +251,7 @@ absl::Status RunImport(const ImportOptions& options) {
     }
     if (!options.json) std::printf("%s\n", RenderImportResult(r).c_str());
     if (p.adopt_needed && HasFormulas(p.adopt)) {  // indicators with formulas: compute what the feeds allow
-      PIAO_ASSIGN_OR_RETURN(ComputedYear c, ComputeFormulaActuals(options.data_dir, r.administration, r.year));
-      if (!options.json) std::fputs(RenderComputed(c).c_str(), stdout);
+      ComputeAfterPlanChange(options.data_dir, r.administration, r.year, options.json);
     }
     results.push_back(std::move(r));
   }
@@ -386,8 +385,7 @@ absl::Status RunRevise(const ReviseOptions& options) {
     r.plan_version = ack.stream_version();
     if (!options.json) std::printf("%s\n", RenderReviseResult(options.file, r).c_str());
     // A revised formula (or target unit) recomputes the plan's computed actuals as new facts.
-    PIAO_ASSIGN_OR_RETURN(ComputedYear c, ComputeFormulaActuals(options.data_dir, req.administration(), req.year()));
-    if (!options.json) std::fputs(RenderComputed(c).c_str(), stdout);
+    ComputeAfterPlanChange(options.data_dir, req.administration(), req.year(), options.json);
     results.push_back(std::move(r));
   }
   if (options.json) std::printf("%s\n", ReviseResultsToJson(options.file, results).dump().c_str());

@@ -8,6 +8,7 @@
 //   piao scores --year Y [--as-of DATE] [--as-of-record TIME] [--basis approved|revised] [--administration A] [--data DIR] [--json]
 //   piao history --year Y --objective CODE --indicator CODE [--level L] [--scope S] [--administration A] ...
 //   piao feed import --kind accounting|infocamere FILE [--mapping FILE] [--batch-id ID] [--administration A] ...
+//   piao feed compute --year Y [--administration A] ...
 //   piao lineage --year Y --objective CODE --indicator CODE [--level L] [--scope S] [--administration A] ...
 //
 // Every command finds the stack through --data DIR or $PIAO_DATA (default ~/.local/share/piao).
@@ -50,6 +51,8 @@ int Usage() {
                "  piao feed import --kind accounting|infocamere FILE [--mapping FILE] [--batch-id ID] [--administration A]\n"
                "                   [--data DIR] [--json]\n"
                "      a feed batch (validated whole first); then the plans' formulas compute the actuals they can.\n"
+               "  piao feed compute --year Y [--administration A] [--data DIR] [--json]\n"
+               "      evaluates the plan's formulas on the variables recorded (import and revise do it too).\n"
                "  piao lineage --year Y --objective CODE --indicator CODE [--level L] [--scope S] [--administration A]\n"
                "               [--data DIR] [--json]\n"
                "      score <- grade <- actual <- formula version <- variable values <- feed batch and rows.\n");
@@ -257,7 +260,22 @@ int History(int argc, char** argv) {
   return s.ok() ? 0 : Fail(s);
 }
 
+int FeedCompute(int argc, char** argv) {
+  Config config;
+  config.Declare("year", "", "plan year").Declare("administration", "", "administration (default \"default\")");
+  if (!ParseFlags(config, argc, argv, 2)) return 2;
+  if (!config.positional().empty()) return Usage();
+  piao::cli::FeedComputeOptions o;
+  if (!YearFlag(config, &o.year)) return 1;
+  o.administration = config.Get("administration");
+  o.data_dir = piao::cli::ResolveDataDir(config.Get("data"));
+  o.json = config.GetBool("json");
+  absl::Status s = piao::cli::RunFeedCompute(o);
+  return s.ok() ? 0 : Fail(s);
+}
+
 int Feed(int argc, char** argv) {
+  if (argc >= 3 && std::string(argv[2]) == "compute") return FeedCompute(argc, argv);
   if (argc < 3 || std::string(argv[2]) != "import") return Usage();
   Config config;
   config.Declare("kind", "", "accounting | infocamere")
