@@ -182,5 +182,54 @@ TEST_F(FeedE2eTest, AccountingFeedComputesThePublishedRatios) {
   EXPECT_EQ(Run("verify")["intact"], true);
 }
 
+// An InfoCamere feed (no mapping: its variable codes are the names) and a year-on-year formula with prev().
+TEST_F(FeedE2eTest, InfocamereFeedAndYearOnYear) {
+  json plan = ReadJson(Fixture("ratios-plan-2021.json"));
+  plan["year"] = 2022;
+  plan["approved"] = {{"date", "2022-01-31"}, {"act", "Fixture: registro imprese 2022"}};
+  json ind = plan["objectives"][0]["indicators"][0];
+  ind["code"] = "IMP_YOY";
+  ind["name"] = "Variazione imprese registrate";
+  ind["weight_pct"] = 100.0;
+  ind["algorithm"] = "(N - N-1) / N-1";
+  ind["formula"] = "(imprese_registrate - prev(imprese_registrate)) / prev(imprese_registrate) * 100";
+  ind["target"] = {{"op", ">="}, {"value", 0.0}, {"unit", "%"}};
+  plan["objectives"][0]["indicators"] = json::array({ind});
+  plan.erase("expected");
+  Run("import " + File("yoy-plan-2022.json", plan.dump()));
+
+  const std::string csv =
+      "period,variable,value,unit,extraction_id\n"
+      "2021,imprese_registrate,221000,N.,IC-2023-02\n"
+      "2022,imprese_registrate,222557,N.,IC-2023-02\n"
+      "2022-06-30,giorni_evasione,3.5,gg,IC-2023-02\n";
+  json fed = Run("feed import --kind infocamere " + File("ic.csv", csv));
+  EXPECT_EQ(fed["batch_id"], "IC-2023-02");  // the extraction id the rows share
+  EXPECT_EQ(fed["rows"], 3);
+  EXPECT_EQ(fed["variables"], 2);
+  EXPECT_EQ(fed["computed_actuals"], 1);
+  const json i = Indicator(2022, "IMP_YOY");
+  EXPECT_NEAR(i["actual"]["value"].get<double>(), (222557.0 - 221000.0) / 221000.0 * 100, 1e-9);
+  EXPECT_EQ(i["grade_pct"], 100.0);
+
+  json l = Run("lineage --year 2022 --objective RATIOS --indicator IMP_YOY");
+  ASSERT_EQ(l["inputs"].size(), 2u);
+  EXPECT_EQ(l["inputs"][0]["period"], "2022");
+  EXPECT_EQ(l["inputs"][0]["row"], 3);
+  EXPECT_EQ(l["inputs"][1]["lag"], 1);
+  EXPECT_EQ(l["inputs"][1]["period"], "2021");
+  EXPECT_EQ(l["inputs"][1]["extraction_id"], "IC-2023-02");
+  EXPECT_EQ(l["batches"][0]["kind"], "infocamere");
+
+  // A unit that differs from the variable's recorded one: the batch is refused, nothing written.
+  CliResult bad = RunPiao("feed import --kind infocamere " +
+                          File("ic-bad.csv", "period,variable,value,unit,extraction_id\n"
+                                             "2023,imprese_registrate,5,%,IC-2024-01\n") +
+                          data_ + " 2>&1");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.out.find("imprese_registrate is recorded in 'N.', this batch gives '%'"), std::string::npos)
+      << bad.out;
+}
+
 }  // namespace
 }  // namespace piao::e2e
