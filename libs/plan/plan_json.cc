@@ -285,6 +285,16 @@ absl::StatusOr<Revision> RevisionOf(const json& j, const std::string& path) {
       r.to_weight = 0.0;
       break;
     }
+    case ChangeKind::kFormula: {
+      // null = no formula; the new one must parse (ValidatePlan checks it again after the whole act).
+      for (const auto& [side, p, out] : {std::tuple(&from, &fpath, &r.from_formula), std::tuple(&to, &tpath, &r.to_formula)}) {
+        if (side->is_null()) continue;
+        if (!side->is_string()) return Err(*p, "must be a formula (a string) or null");
+        *out = side->get<std::string>();
+      }
+      if (r.to_formula == r.from_formula) return Err(tpath, "a formula change needs a different formula");
+      break;
+    }
     case ChangeKind::kAdded: {
       if (!from.is_null()) return Err(fpath, "must be null for an added indicator");
       if (to.is_null()) return Err(tpath, "an added indicator needs its definition");
@@ -549,6 +559,10 @@ json RevisionToJson(const Revision& r) {
       break;
     case ChangeKind::kSuppressed:
       if (r.definition.has_value()) from = IndicatorToJson(*r.definition);
+      break;
+    case ChangeKind::kFormula:
+      if (!r.from_formula.empty()) from = r.from_formula;
+      if (!r.to_formula.empty()) to = r.to_formula;
       break;
   }
   json j{{"objective", r.objective},

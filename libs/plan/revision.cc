@@ -97,6 +97,15 @@ absl::Status ApplyOne(int year, Objective& objective, const Revision& r, const s
       ind->suppressed = true;
       ind->suppressed_reason = r.reason;
       return absl::OkStatus();
+    case ChangeKind::kFormula:
+      if (r.from_formula != ind->formula) {
+        return Mismatch(where, "formula", absl::StrCat("'", r.from_formula, "'"), absl::StrCat("'", ind->formula, "'"));
+      }
+      if (r.to_formula == ind->formula) {
+        return absl::FailedPreconditionError(absl::StrCat(where, ": the formula is already '", ind->formula, "'"));
+      }
+      ind->formula = r.to_formula;
+      return absl::OkStatus();
     case ChangeKind::kAdded:
       break;  // handled above
   }
@@ -113,17 +122,18 @@ absl::string_view ChangeKindName(ChangeKind kind) {
     case ChangeKind::kAdded: return "added";
     case ChangeKind::kSuppressed: return "suppressed";
     case ChangeKind::kNeutralised: return "neutralised";
+    case ChangeKind::kFormula: return "formula";
   }
   return "?";
 }
 
 absl::StatusOr<ChangeKind> ParseChangeKind(absl::string_view name) {
   for (ChangeKind k : {ChangeKind::kTarget, ChangeKind::kThreshold, ChangeKind::kWeight, ChangeKind::kAdded,
-                       ChangeKind::kSuppressed, ChangeKind::kNeutralised}) {
+                       ChangeKind::kSuppressed, ChangeKind::kNeutralised, ChangeKind::kFormula}) {
     if (name == ChangeKindName(k)) return k;
   }
   return absl::InvalidArgumentError(absl::StrCat(
-      "change '", name, "' must be one of target, threshold, weight, added, suppressed, neutralised"));
+      "change '", name, "' must be one of target, threshold, weight, added, suppressed, neutralised, formula"));
 }
 
 absl::StatusOr<Plan> ApplyRevisionAct(const Plan& plan, const std::vector<Revision>& act_changes) {

@@ -14,7 +14,7 @@
 
 namespace piao::plan {
 
-enum class ChangeKind { kTarget, kThreshold, kWeight, kAdded, kSuppressed, kNeutralised };
+enum class ChangeKind { kTarget, kThreshold, kWeight, kAdded, kSuppressed, kNeutralised, kFormula };
 absl::string_view ChangeKindName(ChangeKind kind);  // "target", "threshold", ...
 absl::StatusOr<ChangeKind> ParseChangeKind(absl::string_view name);
 
@@ -26,6 +26,7 @@ absl::StatusOr<ChangeKind> ParseChangeKind(absl::string_view name);
 //   kAdded:       definition = the new indicator (its code equals `indicator`)
 //   kSuppressed:  definition = the planned indicator as the act quotes it (optional; when given its
 //                 code and target must match the plan)
+//   kFormula:     from_formula -> to_formula (the computable algorithm; "" = none)
 struct Revision {
   std::string objective;             // objective code
   std::optional<Level> level;        // only needed when the code alone is ambiguous
@@ -35,6 +36,7 @@ struct Revision {
   std::optional<Target> from_target, to_target;
   std::optional<Threshold> from_threshold, to_threshold;
   std::optional<double> from_weight, to_weight;
+  std::string from_formula, to_formula;
   std::optional<Indicator> definition;
   Date effective_date;
   std::string act;  // "Deliberazione di Giunta n. 142 del 13/09/2022"

@@ -270,5 +270,59 @@ TEST(ApplyRevisionActTest, AmbiguousCodeNeedsLevelOrScope) {
   EXPECT_EQ(ok->objectives[1].indicators[0].target, Target(ComparisonTarget{CompareOp::kGe, {12, "N."}}));
 }
 
+// A formula is versioned by revisions like a target: from must match, the new one must parse (checked after
+// the whole act), and the JSON form round-trips.
+TEST(ApplyRevisionActTest, FormulaChange) {
+  auto file = ParsePlanJson(testing::ReadFixture("torino-2022/ratios-plan-2021.json"));
+  ASSERT_TRUE(file.ok()) << file.status();
+  const Plan& p = file->plan;
+  ASSERT_EQ(p.objectives[0].indicators[1].formula, "patrimonio_netto / immobilizzazioni * 100");
+
+  const std::string text = R"({"revisions": [{"objective": "RATIOS", "indicator": "STR_PRIM", "change": "formula",
+      "from": "patrimonio_netto / immobilizzazioni * 100",
+      "to": "patrimonio_netto / (immobilizzazioni_materiali + immobilizzazioni_immateriali) * 100",
+      "effective_date": "2021-09-13", "act": "Deliberazione di Giunta n. 9 del 13/09/2021", "reason": "excl. fin."}]})";
+  auto revs = ParseRevisionsJson(text);
+  ASSERT_TRUE(revs.ok()) << revs.status();
+  ASSERT_EQ(revs->size(), 1u);
+  EXPECT_EQ((*revs)[0].change, ChangeKind::kFormula);
+  EXPECT_EQ(ParseRevisionsJson(nlohmann::json{{"revisions", {RevisionToJson((*revs)[0])}}}.dump()).value(), *revs);
+
+  auto revised = ApplyRevisionAct(p, *revs);
+  ASSERT_TRUE(revised.ok()) << revised.status();
+  EXPECT_EQ(revised->objectives[0].indicators[1].formula,
+            "patrimonio_netto / (immobilizzazioni_materiali + immobilizzazioni_immateriali) * 100");
+  EXPECT_EQ(revised->objectives[0].indicators[1].target, p.objectives[0].indicators[1].target);
+
+  Revision stale = (*revs)[0];
+  stale.from_formula = "x";
+  auto mismatch = ApplyRevisionAct(p, {stale});
+  ASSERT_FALSE(mismatch.ok());
+  EXPECT_EQ(mismatch.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(mismatch.status().message()), HasSubstr("'from' formula 'x' does not match"));
+
+  Revision broken = (*revs)[0];
+  broken.to_formula = "patrimonio_netto / (";
+  auto invalid = ApplyRevisionAct(p, {broken});
+  ASSERT_FALSE(invalid.ok());
+  EXPECT_THAT(std::string(invalid.status().message()), HasSubstr("indicator STR_PRIM: formula: column 21"));
+
+  auto same = ParseRevisionsJson(R"({"revisions": [{"objective": "RATIOS", "indicator": "STR_PRIM",
+      "change": "formula", "from": "a", "to": "a", "effective_date": "2021-09-13", "act": "x", "reason": "r"}]})");
+  ASSERT_FALSE(same.ok());
+  EXPECT_THAT(std::string(same.status().message()), HasSubstr("a formula change needs a different formula"));
+}
+
+TEST(ValidatePlanTest, FormulaMustParse) {
+  auto file = ParsePlanJson(testing::ReadFixture("torino-2022/ratios-plan-2017.json"));
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_TRUE(ValidatePlan(file->plan).ok());
+  Plan p = file->plan;
+  p.objectives[0].indicators[0].formula = "oneri_correnti // proventi_correnti";
+  auto s = ValidatePlan(p);
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.message()), HasSubstr("indicator EQ_GC: formula: column 17"));
+}
+
 }  // namespace
 }  // namespace piao::plan

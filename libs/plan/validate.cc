@@ -1,5 +1,7 @@
 #include "libs/plan/validate.h"
 
+#include "libs/formula/formula.h"
+
 #include <cmath>
 #include <map>
 #include <set>
@@ -109,6 +111,10 @@ class Checker {
       if (const auto* q = std::get_if<Quantity>(&*ind.baseline)) CheckNumber(where, "baseline value", q->value);
     }
     CheckThreshold(where, ind);
+    if (!ind.formula.empty()) {
+      auto f = formula::Formula::Parse(ind.formula);
+      if (!f.ok()) Add(absl::StrCat(where, ": ", f.status().message()));
+    }
   }
 
   void CheckObjective(size_t index, const Objective& o) {

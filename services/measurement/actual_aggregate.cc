@@ -81,6 +81,8 @@ absl::StatusOr<ActualsState> FoldActuals(const std::vector<v1::EventEnvelope>& e
       a.id = r.actual_id();
       a.key = KeyOf(r.objective(), r.indicator(), r.period());
       a.value = r.value();
+      a.computed = r.has_computation();
+      a.computation = r.computation();
       s.current[a.key] = a.id;
       s.actuals[a.id] = std::move(a);
     } else if (e.event_type() == v1::ActualCorrected::descriptor()->full_name()) {
@@ -96,6 +98,8 @@ absl::StatusOr<ActualsState> FoldActuals(const std::vector<v1::EventEnvelope>& e
       a.key = KeyOf(c.objective(), c.indicator(), c.period());
       a.value = c.value();
       a.corrects = c.corrects();
+      a.computed = c.has_computation();
+      a.computation = c.computation();
       s.current[a.key] = a.id;
       s.actuals[a.id] = std::move(a);
     } else {

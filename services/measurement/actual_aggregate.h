@@ -46,6 +46,8 @@ struct ActualRecord {
   v1::MeasuredValue value;
   std::string corrects;      // the id this one replaced, for a correction
   std::string corrected_by;  // the id that replaced it; empty while it is the current one
+  bool computed = false;     // computed from a formula (feed_aggregate.h); then `computation` is its lineage
+  v1::Computation computation;
 };
 
 struct ActualsState {

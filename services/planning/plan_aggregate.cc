@@ -56,6 +56,9 @@ std::vector<std::string> ScoringDifferences(const plan::Indicator& now, const pl
     auto w = [](const std::optional<double>& v) { return v.has_value() ? absl::StrCat(*v, " %") : "none"; };
     out.push_back(absl::StrCat("weight (plan: ", w(now.weight_pct), ", file: ", w(incoming.weight_pct), ")"));
   }
+  if (now.formula != incoming.formula) {
+    out.push_back(absl::StrCat("formula (plan: '", now.formula, "', file: '", incoming.formula, "')"));
+  }
   return out;
 }
 

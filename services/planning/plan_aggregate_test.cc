@@ -145,6 +145,26 @@ TEST(PlanAggregate, ImportCannotChangeAScoringDefinition) {
   EXPECT_NE(r.status().message().find("kpi3.1.1_01"), std::string::npos);
 }
 
+// A formula is part of the scoring definition: an import cannot change it (a revision of kind "formula" can).
+TEST(PlanAggregate, ImportCannotChangeAFormula) {
+  PlanStreamSim sim;
+  AdoptionSummary summary;
+  auto state =
+      sim.Append(*DecideAdoptObjectives(PlanState{}, AdoptFile("torino-2022/ratios-plan-2021.json", true), &summary));
+  ASSERT_TRUE(state.ok()) << state.status();
+  auto again = AdoptFile("torino-2022/ratios-plan-2021.json", true);
+  auto same = DecideAdoptObjectives(*state, again, &summary);
+  ASSERT_TRUE(same.ok()) << same.status();
+  EXPECT_TRUE(same->empty());
+  again.mutable_objectives(0)->mutable_indicators(2)->set_formula("totale_passivo / patrimonio_netto");
+  auto r = DecideAdoptObjectives(*state, again, &summary);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(r.status().message().find("formula (plan: 'totale_attivo / patrimonio_netto', file: "
+                                      "'totale_passivo / patrimonio_netto')"),
+            std::string::npos)
+      << r.status();
+}
+
 TEST(PlanAggregate, NewObjectivesNeedAnAct) {
   AdoptionSummary summary;
   auto r = DecideAdoptObjectives(PlanState{}, AdoptFile("torino-2022/plan-2022.json", false), &summary);

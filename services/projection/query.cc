@@ -30,7 +30,7 @@ bool Valid(const std::string& effective_date, const AsOf& as_of) {
 
 bool SetsWholeDefinition(const std::string& change) {
   return change != "target" && change != "threshold" && change != "weight" && change != "neutralised" &&
-         change != "suppressed" && change != "description";
+         change != "suppressed" && change != "description" && change != "formula";
 }
 
 // Applies one version to the definition in force before it (see query.h).
@@ -60,6 +60,8 @@ void Fold(const VersionRecord& v, std::optional<v1::IndicatorDefinition>& def) {
       def->set_neutralised(after.neutralised());
       def->set_neutralised_reason(after.neutralised_reason());
     }
+  } else if (change == "formula") {
+    def->set_formula(after.formula());
   } else if (change == "suppressed") {
     def->set_suppressed(after.suppressed());
     def->set_suppressed_reason(after.suppressed_reason());

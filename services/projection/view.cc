@@ -91,6 +91,7 @@ absl::Status DescribeDefinition(const v1::IndicatorDefinition& def, v1::Indicato
   v->set_target_json(plan::TargetToJson(ind.target).dump());
   v->set_threshold_json(plan::ThresholdToJson(ind.threshold).dump());
   if (ind.weight_pct.has_value()) v->set_weight_pct(*ind.weight_pct);
+  v->set_formula(def.formula());
   return absl::OkStatus();
 }
 
@@ -339,6 +340,7 @@ absl::Status ProjectActualRecorded(const v1::EventEnvelope& e, const std::string
   a->set_source(m.source());
   a->set_evidence_ref(m.evidence_ref());
   a->set_note(m.note());
+  if (m.has_computation()) *a->mutable_computation() = m.computation();
   FillActual(e, &r);
   w.Put(ActualKey(admin, year, e.global_position()), r);
   return absl::OkStatus();
@@ -357,6 +359,7 @@ absl::Status ProjectActualCorrected(const v1::EventEnvelope& e, const std::strin
   PIAO_ASSIGN_OR_RETURN(*a->mutable_value_json(), ValueJson(m.value()));
   a->set_evidence_ref(m.evidence_ref());
   a->set_reason(m.reason());
+  if (m.has_computation()) *a->mutable_computation() = m.computation();
   FillActual(e, &r);
   w.Put(ActualKey(admin, year, e.global_position()), r);
   return absl::OkStatus();

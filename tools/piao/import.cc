@@ -22,6 +22,7 @@
 #include "piao/v1/measurement.grpc.pb.h"
 #include "piao/v1/planning.grpc.pb.h"
 #include "tools/piao/cli_util.h"
+#include "tools/piao/feed_cmd.h"
 #include "tools/piao/stack.h"
 
 namespace piao::cli {
@@ -254,6 +255,9 @@ absl::Status RunImport(const ImportOptions& options) {
     progress.Update(p.actuals.size());
     progress.Finish();
     if (!options.json) std::printf("%s\n", RenderImportResult(r).c_str());
+    if (p.adopt_needed && HasFormulas(p.adopt)) {  // indicators with formulas: compute what the feeds allow
+      ComputeAfterPlanChange(options.data_dir, r.administration, r.year, options.json);
+    }
     results.push_back(std::move(r));
   }
   if (options.json) std::printf("%s\n", ImportResultsToJson(results).dump().c_str());
@@ -385,6 +389,8 @@ absl::Status RunRevise(const ReviseOptions& options) {
     r.duplicate = ack.duplicate();
     r.plan_version = ack.stream_version();
     if (!options.json) std::printf("%s\n", RenderReviseResult(options.file, r).c_str());
+    // A revised formula (or target unit) recomputes the plan's computed actuals as new facts.
+    ComputeAfterPlanChange(options.data_dir, req.administration(), req.year(), options.json);
     results.push_back(std::move(r));
   }
   if (options.json) std::printf("%s\n", ReviseResultsToJson(options.file, results).dump().c_str());

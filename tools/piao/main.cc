@@ -10,6 +10,9 @@
 //   piao audit --year Y [--actor P] [--from T --to T] [--objective CODE] [--administration A] [--json]
 //   piao rebuild [--data DIR] [--json]
 //   piao report relazione|tree --year Y --format F [--as-of DATE] [--out FILE]
+//   piao feed import --kind accounting|infocamere FILE [--mapping FILE] [--batch-id ID] [--administration A] ...
+//   piao feed compute --year Y [--administration A] ...
+//   piao lineage --year Y --objective CODE --indicator CODE [--level L] [--scope S] [--administration A] ...
 //
 // Every command finds the stack through --data DIR or $PIAO_DATA (default ~/.local/share/piao).
 #include <cstdio>
@@ -23,6 +26,7 @@
 #include "libs/base/log.h"
 #include "libs/service/event_log_client.h"
 #include "tools/piao/audit_cmd.h"
+#include "tools/piao/feed_cmd.h"
 #include "tools/piao/import.h"
 #include "tools/piao/queries.h"
 #include "tools/piao/rebuild_cmd.h"
@@ -56,7 +60,15 @@ int Usage() {
                "  piao rebuild [--data DIR] [--json]\n"
                "      rebuilds the projection's views from zero (progress bar on a terminal)\n"
                "  piao report relazione --year Y --format html|md|csv [--as-of DATE] [--out FILE] [--data DIR]\n"
-               "  piao report tree --year Y --format svg|png [--as-of DATE] [--out FILE] [--data DIR]\n");
+               "  piao report tree --year Y --format svg|png [--as-of DATE] [--out FILE] [--data DIR]\n"
+               "  piao feed import --kind accounting|infocamere FILE [--mapping FILE] [--batch-id ID] [--administration A]\n"
+               "                   [--data DIR] [--json]\n"
+               "      a feed batch (validated whole first); then the plans' formulas compute the actuals they can.\n"
+               "  piao feed compute --year Y [--administration A] [--data DIR] [--json]\n"
+               "      evaluates the plan's formulas on the variables recorded (import and revise do it too).\n"
+               "  piao lineage --year Y --objective CODE --indicator CODE [--level L] [--scope S] [--administration A]\n"
+               "               [--data DIR] [--json]\n"
+               "      score <- grade <- actual <- formula version <- variable values <- feed batch and rows.\n");
   return 2;
 }
 
@@ -317,6 +329,65 @@ int Report(int argc, char** argv) {
   return s.ok() ? 0 : Fail(s);
 }
 
+int FeedCompute(int argc, char** argv) {
+  Config config;
+  config.Declare("year", "", "plan year").Declare("administration", "", "administration (default \"default\")");
+  if (!ParseFlags(config, argc, argv, 2)) return 2;
+  if (!config.positional().empty()) return Usage();
+  piao::cli::FeedComputeOptions o;
+  if (!YearFlag(config, &o.year)) return 1;
+  o.administration = config.Get("administration");
+  o.data_dir = piao::cli::ResolveDataDir(config.Get("data"));
+  o.json = config.GetBool("json");
+  absl::Status s = piao::cli::RunFeedCompute(o);
+  return s.ok() ? 0 : Fail(s);
+}
+
+int Feed(int argc, char** argv) {
+  if (argc >= 3 && std::string(argv[2]) == "compute") return FeedCompute(argc, argv);
+  if (argc < 3 || std::string(argv[2]) != "import") return Usage();
+  Config config;
+  config.Declare("kind", "", "accounting | infocamere")
+      .Declare("mapping", "", "mapping file item_code,variable,unit (required for accounting)")
+      .Declare("batch-id", "", "batch id (default: the InfoCamere extraction id, else the file name)")
+      .Declare("administration", "", "administration (default \"default\")");
+  if (!ParseFlags(config, argc, argv, 2)) return 2;
+  if (config.positional().size() != 1) return Usage();
+  piao::cli::FeedImportOptions o;
+  o.file = config.positional()[0];
+  o.kind = config.Get("kind");
+  o.mapping = config.Get("mapping");
+  o.batch_id = config.Get("batch-id");
+  o.administration = config.Get("administration");
+  o.data_dir = piao::cli::ResolveDataDir(config.Get("data"));
+  o.json = config.GetBool("json");
+  absl::Status s = piao::cli::RunFeedImport(o);
+  return s.ok() ? 0 : Fail(s);
+}
+
+int Lineage(int argc, char** argv) {
+  Config config;
+  config.Declare("year", "", "plan year")
+      .Declare("objective", "", "objective code")
+      .Declare("indicator", "", "indicator code (case-sensitive)")
+      .Declare("level", "", "strategic | operational | individual, when the code is at several levels")
+      .Declare("scope", "", "the unit or owner, when the code is in several")
+      .Declare("administration", "", "administration (default: the year's only plan)");
+  if (!ParseFlags(config, argc, argv, 1)) return 2;
+  if (!config.positional().empty()) return Usage();
+  piao::cli::LineageOptions o;
+  if (!YearFlag(config, &o.year)) return 1;
+  o.objective = config.Get("objective");
+  o.indicator = config.Get("indicator");
+  o.level = config.Get("level");
+  o.scope = config.Get("scope");
+  o.administration = config.Get("administration");
+  o.data_dir = piao::cli::ResolveDataDir(config.Get("data"));
+  o.json = config.GetBool("json");
+  absl::Status s = piao::cli::RunLineage(o);
+  return s.ok() ? 0 : Fail(s);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -334,6 +405,8 @@ int main(int argc, char** argv) {
   if (cmd == "audit") return Audit(argc, argv);
   if (cmd == "report") return Report(argc, argv);
   if (cmd == "rebuild") return Rebuild(argc, argv);
+  if (cmd == "feed") return Feed(argc, argv);
+  if (cmd == "lineage") return Lineage(argc, argv);
   if (cmd == "--help" || cmd == "help") {
     Usage();
     return 0;

@@ -1,0 +1,598 @@
+#include "tools/piao/feed_cmd.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "libs/base/sha256.h"
+#include "libs/base/status_macros.h"
+#include "libs/service/client.h"
+#include "libs/service/event_log_client.h"
+#include "libs/service/grpc_status.h"
+#include "piao/v1/feeds.grpc.pb.h"
+#include "piao/v1/planning.grpc.pb.h"
+#include "piao/v1/projection.grpc.pb.h"
+#include "tools/piao/stack.h"
+
+namespace piao::cli {
+namespace {
+
+using json = nlohmann::json;
+
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot read the file"));
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+std::string Rfc3339(const google::protobuf::Timestamp& t) {
+  if (t.seconds() == 0 && t.nanos() == 0) return "";
+  const absl::Time at = absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", at, absl::UTCTimeZone());
+}
+
+json ParsedOrNull(const std::string& text) {
+  if (text.empty()) return nullptr;
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return j.is_discarded() ? json(text) : j;
+}
+
+json KeyJson(const v1::ObjectiveKey& k) { return {{"level", k.level()}, {"code", k.code()}, {"scope", k.scope()}}; }
+
+// A progress bar on stderr, drawn only when stderr is a terminal.
+class Progress {
+ public:
+  Progress(bool enabled, int total) : enabled_(enabled && ::isatty(::fileno(stderr)) == 1), total_(total) {}
+  ~Progress() {
+    if (enabled_ && drawn_) std::fputs("\r\033[K", stderr);
+  }
+  void Step(const std::string& what, int n = 1) {
+    done_ = std::min(total_, done_ + n);
+    if (!enabled_) return;
+    constexpr int kWidth = 30;
+    const int filled = total_ == 0 ? kWidth : done_ * kWidth / total_;
+    std::fprintf(stderr, "\r\033[K[%s%s] %d/%d %s", std::string(filled, '#').c_str(),
+                 std::string(kWidth - filled, '.').c_str(), done_, total_, what.c_str());
+    std::fflush(stderr);
+    drawn_ = true;
+  }
+
+ private:
+  bool enabled_;
+  int total_;
+  int done_ = 0;
+  bool drawn_ = false;
+};
+
+absl::StatusOr<v1::Consistency> Heads(const std::string& data_dir) {
+  v1::Consistency c;
+  for (const char* source : {"planning", "measurement"}) {
+    PIAO_ASSIGN_OR_RETURN(ServiceConnection conn, Connect(data_dir, source));
+    PIAO_ASSIGN_OR_RETURN(v1::GetHeadResponse head, service::GetHead({conn.channel, conn.token, absl::Seconds(10)}));
+    (*c.mutable_min_positions())[source] = head.global_position();
+  }
+  return c;
+}
+
+std::string ContentKey(const std::string& prefix, std::initializer_list<std::string_view> parts) {
+  std::string joined;
+  for (std::string_view p : parts) {
+    joined.append(p.data(), p.size());
+    joined.push_back('\0');
+  }
+  return absl::StrCat(prefix, ":", ToHex(Sha256({joined})));
+}
+
+}  // namespace
+
+v1::SubmitBatchRequest BatchRequest(const feed::Batch& batch, const std::string& administration) {
+  v1::SubmitBatchRequest r;
+  r.mutable_meta()->set_idempotency_key(ContentKey("feed", {administration, batch.batch_id, batch.checksum}));
+  r.mutable_meta()->set_correlation_id(absl::StrCat("feed:", batch.checksum.substr(0, 16)));
+  r.set_administration(administration);
+  r.set_batch_id(batch.batch_id);
+  r.set_kind(std::string(feed::KindName(batch.kind)));
+  r.set_checksum(batch.checksum);
+  r.set_source(batch.source);
+  for (const feed::Row& row : batch.rows) {
+    v1::VariableValue* v = r.add_values();
+    v->set_variable(row.variable);
+    v->set_period(row.period);
+    v->set_value(row.value);
+    v->set_unit(row.unit);
+    v->set_row(static_cast<uint32_t>(row.line));
+    v->set_source_code(row.source_code);
+    v->set_label(row.label);
+    v->set_extraction_id(row.extraction_id);
+  }
+  return r;
+}
+
+std::vector<v1::FormulaSpec> FormulaSpecs(const v1::GetPlanResponse& plan) {
+  std::vector<v1::FormulaSpec> out;
+  for (const v1::ObjectiveDefinition& o : plan.objectives()) {
+    for (const v1::IndicatorDefinition& i : o.indicators()) {
+      if (i.formula().empty() || i.suppressed()) continue;
+      v1::FormulaSpec s;
+      s.mutable_objective()->set_level(o.level());
+      s.mutable_objective()->set_code(o.code());
+      // The objective's scope as planning keys it: the units joined by " + " (operational) or the owner.
+      if (o.level() == "individual") {
+        s.mutable_objective()->set_scope(o.owner());
+      } else if (o.level() == "operational") {
+        std::string scope;
+        for (int k = 0; k < o.units_size(); ++k) absl::StrAppend(&scope, k ? " + " : "", o.units(k));
+        s.mutable_objective()->set_scope(scope);
+      }
+      s.set_indicator(i.code());
+      s.set_formula(i.formula());
+      s.set_unit(i.target().has_comparison() ? i.target().comparison().unit() : i.unit());
+      s.set_plan_version(plan.version());
+      out.push_back(std::move(s));
+    }
+  }
+  return out;
+}
+
+std::set<int> AffectedYears(const feed::Batch& batch) {
+  std::set<int> years;
+  for (const feed::Row& r : batch.rows) {
+    const int y = std::stoi(r.period.substr(0, 4));
+    years.insert(y);
+    years.insert(y + 1);
+  }
+  return years;
+}
+
+absl::StatusOr<ComputedYear> ComputeFormulaActuals(const std::string& data_dir, const std::string& administration,
+                                                   int year) {
+  ComputedYear out;
+  out.year = year;
+  if (year < 2000 || year > 2999) return out;  // no plan can exist there
+  PIAO_ASSIGN_OR_RETURN(ServiceConnection planning, Connect(data_dir, "planning"));
+  auto plan_stub = v1::Planning::NewStub(planning.channel);
+  v1::GetPlanRequest get;
+  get.set_administration(administration);
+  get.set_year(year);
+  v1::GetPlanResponse plan;
+  {
+    grpc::ClientContext ctx;
+    service::PrepareContext(&ctx, planning.token, absl::Seconds(30));
+    absl::Status s = service::FromGrpcStatus(plan_stub->GetPlan(&ctx, get, &plan));
+    if (absl::IsNotFound(s)) return out;
+    PIAO_RETURN_IF_ERROR(s);
+  }
+  std::vector<v1::FormulaSpec> specs = FormulaSpecs(plan);
+  if (specs.empty()) return out;
+  v1::ComputeActualsRequest req;
+  req.set_administration(administration);
+  req.set_year(year);
+  req.mutable_meta()->set_correlation_id(absl::StrCat("compute:", administration, "/", year, "@", plan.version()));
+  for (auto& s : specs) *req.add_formulas() = std::move(s);
+  PIAO_ASSIGN_OR_RETURN(ServiceConnection measurement, Connect(data_dir, "measurement"));
+  auto feeds = v1::Feeds::NewStub(measurement.channel);
+  v1::ComputeActualsResponse resp;
+  grpc::ClientContext ctx;
+  service::PrepareContext(&ctx, measurement.token, absl::Minutes(1));
+  PIAO_RETURN_IF_ERROR(service::FromGrpcStatus(feeds->ComputeActuals(&ctx, req, &resp)));
+  out.results.assign(resp.results().begin(), resp.results().end());
+  return out;
+}
+
+namespace {
+json ResultsJson(const ComputedYear& y, int* computed) {
+  json actuals = json::array();
+  for (const v1::ComputedActualResult& a : y.results) {
+    const bool wrote = a.outcome() == "recorded" || a.outcome() == "recomputed";
+    *computed += wrote;
+    const bool has_value = wrote || a.outcome() == "unchanged";
+    actuals.push_back({{"year", y.year},
+                       {"objective", KeyJson(a.objective())},
+                       {"indicator", a.indicator()},
+                       {"period", a.period()},
+                       {"outcome", a.outcome()},
+                       {"value", has_value ? json(a.value()) : json(nullptr)},
+                       {"actual_id", a.actual_id().empty() ? json(nullptr) : json(a.actual_id())},
+                       {"reason", a.reason().empty() ? json(nullptr) : json(a.reason())}});
+  }
+  return actuals;
+}
+}  // namespace
+
+void ComputeAfterPlanChange(const std::string& data_dir, const std::string& administration, int year, bool as_json) {
+  absl::StatusOr<ComputedYear> c = ComputeFormulaActuals(data_dir, administration, year);
+  if (!c.ok()) {
+    std::fprintf(stderr,
+                 "piao: the plan was written, but computing its formulas failed: %s\n"
+                 "      retry with: piao feed compute --year %d --administration %s\n",
+                 c.status().ToString().c_str(), year, administration.c_str());
+    return;
+  }
+  if (!as_json) std::fputs(RenderComputed(*c).c_str(), stdout);
+}
+
+absl::Status RunFeedCompute(const FeedComputeOptions& o) {
+  if (o.year < 2000 || o.year > 2999) {
+    return absl::InvalidArgumentError(absl::StrCat("--year: must be a four-digit plan year, got ", o.year));
+  }
+  const std::string admin = o.administration.empty() ? "default" : o.administration;
+  PIAO_ASSIGN_OR_RETURN(ComputedYear c, ComputeFormulaActuals(o.data_dir, admin, o.year));
+  if (o.json) {
+    int computed = 0;
+    json actuals = ResultsJson(c, &computed);
+    std::printf("%s\n", json{{"year", o.year}, {"administration", admin}, {"computed_actuals", computed},
+                             {"actuals", actuals}}
+                            .dump()
+                            .c_str());
+  } else {
+    const std::string text = RenderComputed(c);
+    std::fputs(text.empty() ? absl::StrCat("no formulas in the plan ", admin, "/", o.year, "\n").c_str() : text.c_str(),
+               stdout);
+  }
+  return absl::OkStatus();
+}
+
+bool HasFormulas(const v1::AdoptObjectivesRequest& adopt) {
+  for (const v1::ObjectiveDefinition& o : adopt.objectives()) {
+    for (const v1::IndicatorDefinition& i : o.indicators()) {
+      if (!i.formula().empty()) return true;
+    }
+  }
+  return false;
+}
+
+std::string RenderComputed(const ComputedYear& c) {
+  if (c.results.empty()) return "";
+  std::map<std::string, int> n;
+  for (const v1::ComputedActualResult& a : c.results) n[a.outcome()]++;
+  return absl::StrCat("computed actuals ", c.year, ": ", n["recorded"], " recorded, ", n["recomputed"], " recomputed, ",
+                      n["unchanged"], " unchanged, ", n["not_computable"], " not computable, ", n["waiting"],
+                      " waiting for data\n");
+}
+
+std::string RenderFeedImport(const FeedImportResult& r) {
+  int recorded = 0, recomputed = 0, unchanged = 0, not_computable = 0, waiting = 0;
+  std::string details;
+  for (const ComputedYear& y : r.computed) {
+    for (const v1::ComputedActualResult& a : y.results) {
+      const std::string& o = a.outcome();
+      recorded += o == "recorded";
+      recomputed += o == "recomputed";
+      unchanged += o == "unchanged";
+      not_computable += o == "not_computable";
+      waiting += o == "waiting";
+      const std::string where = absl::StrCat(y.year, " ", a.objective().code(), "/", a.indicator(), " ", a.period());
+      if (o == "recorded" || o == "recomputed") {
+        absl::StrAppend(&details, "  ", o, " ", where, " = ", absl::StrFormat("%.4g", a.value()), " (", a.actual_id(),
+                        ")", a.reason().empty() ? "" : ": " + a.reason(), "\n");
+      } else if (o == "not_computable") {
+        absl::StrAppend(&details, "  not computable ", where, ": ", a.reason(), "\n");
+      }
+    }
+  }
+  const v1::SubmitBatchResponse& s = r.submitted;
+  std::string head = absl::StrCat(
+      "feed ", r.file, " (", feed::KindName(r.kind), ", batch ", r.batch_id, ", ", r.administration, "): ", s.rows(),
+      " rows, ", s.variables(), " variables",
+      s.duplicate() ? " (batch already recorded, nothing new)"
+                    : absl::StrCat(" (", s.values_new(), " new, ", s.values_corrected(), " corrected, ",
+                                   s.values_unchanged(), " unchanged)"),
+      "; computed actuals: ", recorded + recomputed, " (", recorded, " recorded, ", recomputed, " recomputed), ",
+      unchanged, " unchanged, ", not_computable, " not computable, ", waiting, " waiting for data\n");
+  return head + details;
+}
+
+json FeedImportToJson(const FeedImportResult& r) {
+  json actuals = json::array();
+  int computed = 0;
+  for (const ComputedYear& y : r.computed) {
+    for (json& a : ResultsJson(y, &computed)) actuals.push_back(std::move(a));
+  }
+  const v1::SubmitBatchResponse& s = r.submitted;
+  return {{"file", r.file},
+          {"kind", std::string(feed::KindName(r.kind))},
+          {"batch_id", r.batch_id},
+          {"checksum", r.checksum},
+          {"administration", r.administration},
+          {"duplicate", s.duplicate()},
+          {"rows", s.rows()},
+          {"variables", s.variables()},
+          {"values_new", s.values_new()},
+          {"values_corrected", s.values_corrected()},
+          {"values_unchanged", s.values_unchanged()},
+          {"computed_actuals", computed},
+          {"actuals", actuals}};
+}
+
+absl::Status RunFeedImport(const FeedImportOptions& o) {
+  PIAO_ASSIGN_OR_RETURN(feed::Kind kind, feed::ParseKind(o.kind));
+  if (o.file.empty()) return absl::InvalidArgumentError("feed import: name the feed FILE");
+  PIAO_ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(o.file));
+  feed::ParseOptions po;
+  po.file = o.file;
+  po.batch_id = o.batch_id;
+  feed::Mapping mapping;
+  if (!o.mapping.empty()) {
+    PIAO_ASSIGN_OR_RETURN(po.mapping_bytes, ReadWholeFile(o.mapping));
+    PIAO_ASSIGN_OR_RETURN(mapping, feed::ParseMapping(po.mapping_bytes, o.mapping));
+    po.mapping = &mapping;
+  } else if (kind == feed::Kind::kAccounting) {
+    return absl::InvalidArgumentError("--mapping: an accounting feed needs its mapping file (item_code,variable,unit)");
+  }
+  PIAO_ASSIGN_OR_RETURN(feed::Batch batch, feed::ParseBatch(kind, bytes, po));
+  const std::string admin = o.administration.empty() ? "default" : o.administration;
+  const std::set<int> years = AffectedYears(batch);
+  Progress progress(!o.json, static_cast<int>(batch.rows.size() + 1 + years.size()));
+  progress.Step(absl::StrCat(batch.rows.size(), " rows validated"), static_cast<int>(batch.rows.size()));
+
+  FeedImportResult result;
+  result.file = o.file;
+  result.kind = kind;
+  result.batch_id = batch.batch_id;
+  result.checksum = batch.checksum;
+  result.administration = admin;
+  {
+    const v1::SubmitBatchRequest request = BatchRequest(batch, admin);
+    // gRPC's default message limit (4 MiB) bounds one batch; say so plainly instead of RESOURCE_EXHAUSTED.
+    constexpr size_t kMaxBatchBytes = 4 * 1024 * 1024 - 64 * 1024;
+    if (request.ByteSizeLong() > kMaxBatchBytes) {
+      return absl::InvalidArgumentError(absl::StrCat(o.file, ": the batch is ", request.ByteSizeLong(),
+                                                     " bytes, more than one batch may carry (", kMaxBatchBytes,
+                                                     "); split the file into batches with their own --batch-id"));
+    }
+    PIAO_ASSIGN_OR_RETURN(ServiceConnection measurement, Connect(o.data_dir, "measurement"));
+    auto feeds = v1::Feeds::NewStub(measurement.channel);
+    grpc::ClientContext ctx;
+    service::PrepareContext(&ctx, measurement.token, absl::Minutes(2));
+    absl::Status s = service::FromGrpcStatus(feeds->SubmitBatch(&ctx, request, &result.submitted));
+    if (!s.ok()) return absl::Status(s.code(), absl::StrCat(o.file, ": ", s.message()));
+  }
+  progress.Step("batch recorded");
+  for (int year : years) {
+    PIAO_ASSIGN_OR_RETURN(ComputedYear y, ComputeFormulaActuals(o.data_dir, admin, year));
+    progress.Step(absl::StrCat("plan ", year, " computed"));
+    if (!y.results.empty()) result.computed.push_back(std::move(y));
+  }
+  if (o.json) {
+    std::printf("%s\n", FeedImportToJson(result).dump().c_str());
+  } else {
+    std::fputs(RenderFeedImport(result).c_str(), stdout);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<json> LineageToJson(const Lineage& l) {
+  const v1::ObjectiveKey& key = l.history.objective();
+  const v1::ObjectiveScore* objective = nullptr;
+  const v1::IndicatorScore* indicator = nullptr;
+  for (const v1::ObjectiveScore& o : l.scores.objectives()) {
+    if (o.code() != key.code() || o.level() != key.level()) continue;
+    const std::string scope = o.level() == "individual" ? o.owner() : o.level() == "operational" ? o.unit() : "";
+    if (scope != key.scope()) continue;
+    objective = &o;
+    for (const v1::IndicatorScore& i : o.indicators()) {
+      if (i.code() == l.history.indicator()) indicator = &i;
+    }
+  }
+  if (objective == nullptr || indicator == nullptr) {
+    return absl::NotFoundError(absl::StrCat("indicator ", l.history.indicator(), " of objective ", key.code(),
+                                            " is not in the scored plan of ", l.scores.year()));
+  }
+  auto num = [](bool has, double v) { return has ? json(v) : json(nullptr); };
+  json out = {{"year", l.scores.year()},
+              {"administration", l.scores.administration()},
+              {"objective",
+               {{"level", key.level()},
+                {"code", key.code()},
+                {"scope", key.scope()},
+                {"score_pct", num(objective->has_score_pct(), objective->score_pct())},
+                {"label", objective->label()}}},
+              {"indicator",
+               {{"code", indicator->code()},
+                {"grade_pct", num(indicator->has_grade_pct(), indicator->grade_pct())},
+                {"how", indicator->how()},
+                {"target", ParsedOrNull(indicator->target_json())},
+                {"threshold", ParsedOrNull(indicator->threshold_json())},
+                {"weight_pct", num(indicator->has_weight_pct(), indicator->weight_pct())}}}};
+
+  // The current year-end actual: the last one recorded for that period (corrections come after what they
+  // correct); else the last of any period.
+  const v1::ActualVersion* current = nullptr;
+  for (const v1::ActualVersion& a : l.history.actuals()) {
+    if (a.period() == "year-end") current = &a;
+  }
+  if (current == nullptr && l.history.actuals_size() > 0) current = &l.history.actuals(l.history.actuals_size() - 1);
+  out["actual"] = nullptr;
+  out["formula"] = nullptr;
+  out["inputs"] = json::array();
+  out["batches"] = json::array();
+  out["earlier_actuals"] = json::array();
+  if (current == nullptr) return out;
+  out["actual"] = {{"actual_id", current->actual_id()},
+                   {"period", current->period()},
+                   {"value", ParsedOrNull(current->value_json())},
+                   {"source", current->source()},
+                   {"corrects", current->corrects().empty() ? json(nullptr) : json(current->corrects())},
+                   {"reason", current->reason()},
+                   {"actor", current->actor()},
+                   {"recorded_at", Rfc3339(current->recorded_at())}};
+  for (const v1::ActualVersion& a : l.history.actuals()) {
+    if (&a == current || a.period() != current->period()) continue;
+    out["earlier_actuals"].push_back({{"actual_id", a.actual_id()},
+                                      {"value", ParsedOrNull(a.value_json())},
+                                      {"reason", a.reason()},
+                                      {"recorded_at", Rfc3339(a.recorded_at())}});
+  }
+  if (!current->has_computation()) return out;
+  const v1::Computation& c = current->computation();
+  // The formula's version: the definition version since which the indicator has had this formula text.
+  const v1::IndicatorVersion* since = nullptr;
+  std::string previous;
+  bool first = true;
+  for (const v1::IndicatorVersion& v : l.history.versions()) {
+    if (v.change() == "description") continue;  // descriptive updates never change the formula
+    if (v.formula() == c.formula() && (first || previous != v.formula())) since = &v;
+    previous = v.formula();
+    first = false;
+  }
+  json version = nullptr;
+  if (since != nullptr) {
+    version = {{"change", since->change()},
+               {"act", since->act().text()},
+               {"effective_date", since->effective_date()},
+               {"global_position", since->global_position()},
+               {"actor", since->actor()},
+               {"recorded_at", Rfc3339(since->recorded_at())}};
+  }
+  out["formula"] = {{"text", c.formula()}, {"plan_version", c.plan_version()}, {"version", version}};
+  std::set<std::string> batch_ids;
+  for (const v1::ComputationInput& in : c.inputs()) {
+    const v1::VariableValue& v = in.value();
+    out["inputs"].push_back({{"variable", in.variable()},
+                             {"lag", in.lag()},
+                             {"period", v.period()},
+                             {"value", v.value()},
+                             {"unit", v.unit()},
+                             {"batch_id", v.batch_id()},
+                             {"row", v.row()},
+                             {"source_code", v.source_code()},
+                             {"label", v.label()},
+                             {"extraction_id", v.extraction_id()}});
+    batch_ids.insert(v.batch_id());
+  }
+  for (const v1::BatchSummary& b : l.variables.batches()) {
+    if (!batch_ids.count(b.batch_id())) continue;
+    out["batches"].push_back({{"batch_id", b.batch_id()},
+                              {"kind", b.kind()},
+                              {"source", b.source()},
+                              {"checksum", b.checksum()},
+                              {"rows", b.rows()},
+                              {"actor", b.actor()},
+                              {"global_position", b.global_position()}});
+  }
+  return out;
+}
+
+std::string RenderLineage(const json& l) {
+  auto text = [](const json& j) -> std::string {
+    if (j.is_null()) return "none";
+    if (j.is_string()) return j.get<std::string>();
+    if (j.is_number()) return absl::StrFormat("%.6g", j.get<double>());
+    // A measured value {"value", "unit"} or a target {"op", "value", "unit"}: as people write them.
+    if (j.is_object() && j.contains("value") && j["value"].is_number()) {
+      return absl::StrCat(j.contains("op") ? j["op"].get<std::string>() + " " : "",
+                          absl::StrFormat("%.6g", j["value"].get<double>()),
+                          j.contains("unit") ? " " + j["unit"].get<std::string>() : "");
+    }
+    return j.dump();
+  };
+  const json& o = l["objective"];
+  const json& i = l["indicator"];
+  std::string out = absl::StrCat("lineage of ", text(i["code"]), " (objective ", text(o["code"]), ", ",
+                                 text(l["administration"]), "/", l["year"].dump(), ")\n");
+  absl::StrAppend(&out, "  score     objective ", text(o["code"]), ": ", text(o["score_pct"]), " %, ", text(o["label"]),
+                  "\n");
+  absl::StrAppend(&out, "  ← grade   ", text(i["code"]), ": ", text(i["grade_pct"]), " % (", text(i["how"]), "), target ", text(i["target"]),
+                  ", threshold ", text(i["threshold"]), ", weight ", text(i["weight_pct"]), " %\n");
+  if (l["actual"].is_null()) {
+    absl::StrAppend(&out, "  ← actual  none recorded\n");
+    return out;
+  }
+  const json& a = l["actual"];
+  absl::StrAppend(&out, "  ← actual  ", text(a["actual_id"]), " ", text(a["period"]), " = ", text(a["value"]),
+                  ", recorded ", text(a["recorded_at"]), " by ", text(a["actor"]),
+                  a["corrects"].is_null() ? "" : absl::StrCat(", corrects ", text(a["corrects"])),
+                  a["reason"].get<std::string>().empty() ? "" : absl::StrCat(" (", text(a["reason"]), ")"), "\n");
+  for (const json& e : l["earlier_actuals"]) {
+    absl::StrAppend(&out, "            earlier ", text(e["actual_id"]), " = ", text(e["value"]), " (",
+                    text(e["recorded_at"]), ")\n");
+  }
+  if (l["formula"].is_null()) {
+    absl::StrAppend(&out, "  (typed, not computed: source ", text(a["source"]), ")\n");
+    return out;
+  }
+  const json& f = l["formula"];
+  absl::StrAppend(&out, "  ← formula ", text(f["text"]), " (plan version ", f["plan_version"].dump(), ")\n");
+  if (!f["version"].is_null()) {
+    const json& v = f["version"];
+    absl::StrAppend(&out, "            version: ", text(v["change"]), " under ", text(v["act"]), ", effective ",
+                    text(v["effective_date"]), " (planning position ", v["global_position"].dump(), ", ",
+                    text(v["actor"]), ")\n");
+  }
+  for (const json& in : l["inputs"]) {
+    absl::StrAppend(&out, "  ← ", text(in["variable"]), in["lag"].get<int>() ? absl::StrCat(" (prev ", in["lag"].dump(), ")") : "",
+                    " ", text(in["period"]), " = ", absl::StrFormat("%g", in["value"].get<double>()), " ",
+                    text(in["unit"]), "  ← batch ", text(in["batch_id"]), " row ", in["row"].dump(), " (",
+                    text(in["source_code"]), in["label"].get<std::string>().empty() ? "" : " " + text(in["label"]),
+                    ")\n");
+  }
+  for (const json& b : l["batches"]) {
+    absl::StrAppend(&out, "  batch ", text(b["batch_id"]), ": ", text(b["kind"]), " feed ", text(b["source"]), ", ",
+                    b["rows"].dump(), " rows, sha256 ", text(b["checksum"]), ", by ", text(b["actor"]),
+                    " (measurement position ", b["global_position"].dump(), ")\n");
+  }
+  return out;
+}
+
+absl::Status RunLineage(const LineageOptions& o) {
+  if (o.year < 2000 || o.year > 2999) {
+    return absl::InvalidArgumentError(absl::StrCat("--year: must be a four-digit plan year, got ", o.year));
+  }
+  if (o.objective.empty()) return absl::InvalidArgumentError("--objective: the objective code is required");
+  if (o.indicator.empty()) return absl::InvalidArgumentError("--indicator: the indicator code is required");
+  PIAO_ASSIGN_OR_RETURN(v1::Consistency heads, Heads(o.data_dir));
+  PIAO_ASSIGN_OR_RETURN(ServiceConnection projection, Connect(o.data_dir, "projection"));
+  auto stub = v1::Projection::NewStub(projection.channel);
+  Lineage l;
+  l.objective = o.objective;
+  l.indicator = o.indicator;
+  {
+    v1::GetIndicatorHistoryRequest req;
+    req.set_administration(o.administration);
+    req.set_year(o.year);
+    req.set_objective(o.objective);
+    req.set_indicator(o.indicator);
+    req.set_level(o.level);
+    req.set_scope(o.scope);
+    *req.mutable_consistency() = heads;
+    grpc::ClientContext ctx;
+    service::PrepareContext(&ctx, projection.token, absl::Seconds(60));
+    PIAO_RETURN_IF_ERROR(service::FromGrpcStatus(stub->GetIndicatorHistory(&ctx, req, &l.history)));
+  }
+  {
+    v1::GetScoresRequest req;
+    req.set_administration(o.administration);
+    req.set_year(o.year);
+    *req.mutable_consistency() = heads;
+    grpc::ClientContext ctx;
+    service::PrepareContext(&ctx, projection.token, absl::Seconds(60));
+    PIAO_RETURN_IF_ERROR(service::FromGrpcStatus(stub->GetScores(&ctx, req, &l.scores)));
+  }
+  {
+    PIAO_ASSIGN_OR_RETURN(ServiceConnection measurement, Connect(o.data_dir, "measurement"));
+    auto feeds = v1::Feeds::NewStub(measurement.channel);
+    v1::GetVariablesRequest req;
+    req.set_administration(l.scores.administration());
+    grpc::ClientContext ctx;
+    service::PrepareContext(&ctx, measurement.token, absl::Seconds(30));
+    PIAO_RETURN_IF_ERROR(service::FromGrpcStatus(feeds->GetVariables(&ctx, req, &l.variables)));
+  }
+  PIAO_ASSIGN_OR_RETURN(json j, LineageToJson(l));
+  if (o.json) {
+    std::printf("%s\n", j.dump().c_str());
+  } else {
+    std::fputs(RenderLineage(j).c_str(), stdout);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace piao::cli

@@ -1,0 +1,185 @@
+#include "tools/piao/feed_cmd.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "libs/plan/fixture_files.h"
+
+namespace piao::cli {
+namespace {
+
+using ::testing::HasSubstr;
+
+feed::Batch TorinoBatch() {
+  const std::string mapping_bytes = plan::testing::ReadFixture("torino-2022/accounting-mapping.csv");
+  auto mapping = feed::ParseMapping(mapping_bytes, "accounting-mapping.csv");
+  EXPECT_TRUE(mapping.ok()) << mapping.status();
+  feed::ParseOptions o;
+  o.file = "tests/fixtures/torino-2022/accounting-2017-2021.csv";
+  o.mapping = &*mapping;
+  o.mapping_bytes = mapping_bytes;
+  auto b = feed::ParseBatch(feed::Kind::kAccounting,
+                            plan::testing::ReadFixture("torino-2022/accounting-2017-2021.csv"), o);
+  EXPECT_TRUE(b.ok()) << b.status();
+  return *b;
+}
+
+TEST(FeedCmdTest, BatchRequestKeepsRowsAndIsKeyedByContent) {
+  const feed::Batch b = TorinoBatch();
+  const v1::SubmitBatchRequest r = BatchRequest(b, "default");
+  EXPECT_EQ(r.batch_id(), "accounting-2017-2021.csv");
+  EXPECT_EQ(r.kind(), "accounting");
+  EXPECT_EQ(r.values_size(), 189);
+  EXPECT_EQ(r.values(0).variable(), "diritto_annuale");
+  EXPECT_EQ(r.values(0).row(), 2u);
+  EXPECT_EQ(r.values(0).source_code(), "CE01");
+  EXPECT_EQ(r.values(0).label(), "Diritto annuale");
+  EXPECT_EQ(r.values(0).unit(), "M€");
+  EXPECT_EQ(BatchRequest(b, "default").meta().idempotency_key(), r.meta().idempotency_key());
+  EXPECT_NE(BatchRequest(b, "CCIAA-TO").meta().idempotency_key(), r.meta().idempotency_key());
+  EXPECT_EQ(AffectedYears(b), (std::set<int>{2017, 2018, 2019, 2020, 2021, 2022}));
+}
+
+TEST(FeedCmdTest, FormulaSpecsOfAPlan) {
+  v1::GetPlanResponse plan;
+  plan.set_version(7);
+  v1::ObjectiveDefinition* o = plan.add_objectives();
+  o->set_level("operational");
+  o->set_code("OP1");
+  o->add_units("Area A");
+  o->add_units("Area B");
+  v1::IndicatorDefinition* with = o->add_indicators();
+  with->set_code("K1");
+  with->set_formula("a / b * 100");
+  with->mutable_target()->mutable_comparison()->set_unit("%");
+  o->add_indicators()->set_code("K2");  // no formula
+  v1::IndicatorDefinition* gone = o->add_indicators();
+  gone->set_code("K3");
+  gone->set_formula("a");
+  gone->set_suppressed(true);
+  const auto specs = FormulaSpecs(plan);
+  ASSERT_EQ(specs.size(), 1u);
+  EXPECT_EQ(specs[0].objective().scope(), "Area A + Area B");
+  EXPECT_EQ(specs[0].indicator(), "K1");
+  EXPECT_EQ(specs[0].unit(), "%");
+  EXPECT_EQ(specs[0].plan_version(), 7u);
+}
+
+TEST(FeedCmdTest, SummaryAndJson) {
+  FeedImportResult r;
+  r.file = "acc.csv";
+  r.batch_id = "acc.csv";
+  r.administration = "default";
+  r.submitted.set_rows(189);
+  r.submitted.set_variables(38);
+  r.submitted.set_values_new(189);
+  ComputedYear y;
+  y.year = 2021;
+  v1::ComputedActualResult a;
+  a.mutable_objective()->set_level("strategic");
+  a.mutable_objective()->set_code("RATIOS");
+  a.set_indicator("EQ_GC");
+  a.set_period("year-end");
+  a.set_outcome("recorded");
+  a.set_value(126.72);
+  a.set_actual_id("default/2021/A1");
+  y.results.push_back(a);
+  a.set_indicator("X");
+  a.set_outcome("not_computable");
+  a.set_reason("period 2021: division by zero: 'b' is 0 (column 5)");
+  a.clear_actual_id();
+  y.results.push_back(a);
+  r.computed.push_back(y);
+  const std::string text = RenderFeedImport(r);
+  EXPECT_THAT(text, HasSubstr("189 rows, 38 variables (189 new, 0 corrected, 0 unchanged)"));
+  EXPECT_THAT(text, HasSubstr("computed actuals: 1 (1 recorded, 0 recomputed), 0 unchanged, 1 not computable"));
+  EXPECT_THAT(text, HasSubstr("recorded 2021 RATIOS/EQ_GC year-end = 126.7 (default/2021/A1)"));
+  EXPECT_THAT(text, HasSubstr("not computable 2021 RATIOS/X year-end: period 2021: division by zero"));
+  const nlohmann::json j = FeedImportToJson(r);
+  EXPECT_EQ(j["rows"], 189);
+  EXPECT_EQ(j["computed_actuals"], 1);
+  ASSERT_EQ(j["actuals"].size(), 2u);
+  EXPECT_EQ(j["actuals"][0]["value"], 126.72);
+  EXPECT_TRUE(j["actuals"][1]["value"].is_null());
+  EXPECT_EQ(RenderComputed(y), "computed actuals 2021: 1 recorded, 0 recomputed, 0 unchanged, 1 not computable, 0 waiting for data\n");
+}
+
+TEST(FeedCmdTest, LineageChain) {
+  Lineage l;
+  l.scores.set_administration("default");
+  l.scores.set_year(2021);
+  v1::ObjectiveScore* o = l.scores.add_objectives();
+  o->set_level("strategic");
+  o->set_code("RATIOS");
+  o->set_score_pct(60);
+  o->set_label("Parzialmente raggiunto");
+  v1::IndicatorScore* i = o->add_indicators();
+  i->set_code("STR_PRIM");
+  i->set_grade_pct(100);
+  i->set_how("met");
+  i->set_target_json(R"({"op":">=","value":105.0,"unit":"%"})");
+  i->set_threshold_json("null");
+  l.history.mutable_objective()->set_level("strategic");
+  l.history.mutable_objective()->set_code("RATIOS");
+  l.history.set_indicator("STR_PRIM");
+  v1::IndicatorVersion* v1_ = l.history.add_versions();
+  v1_->set_change("adopted");
+  v1_->set_formula("patrimonio_netto / immobilizzazioni * 100");
+  v1_->set_global_position(4);
+  v1_->mutable_act()->set_text("Fixture act");
+  v1::IndicatorVersion* v2 = l.history.add_versions();
+  v2->set_change("target");
+  v2->set_formula("patrimonio_netto / immobilizzazioni * 100");
+  v2->set_global_position(9);
+  v1::ActualVersion* old = l.history.add_actuals();
+  old->set_actual_id("default/2021/A1");
+  old->set_period("year-end");
+  old->set_value_json(R"({"value":110.0,"unit":"%"})");
+  v1::ActualVersion* cur = l.history.add_actuals();
+  cur->set_actual_id("default/2021/A2");
+  cur->set_corrects("default/2021/A1");
+  cur->set_period("year-end");
+  cur->set_value_json(R"({"value":114.67,"unit":"%"})");
+  cur->set_reason("recomputed: patrimonio_netto 2021 ...");
+  v1::Computation* c = cur->mutable_computation();
+  c->set_formula("patrimonio_netto / immobilizzazioni * 100");
+  c->set_plan_version(2);
+  v1::ComputationInput* in = c->add_inputs();
+  in->set_variable("patrimonio_netto");
+  in->mutable_value()->set_period("2021");
+  in->mutable_value()->set_value(108.73);
+  in->mutable_value()->set_unit("M€");
+  in->mutable_value()->set_batch_id("b2");
+  in->mutable_value()->set_row(190);
+  in->mutable_value()->set_source_code("SPP10");
+  v1::BatchSummary* b = l.variables.add_batches();
+  b->set_batch_id("b1");
+  b = l.variables.add_batches();
+  b->set_batch_id("b2");
+  b->set_kind("accounting");
+  b->set_rows(189);
+
+  auto j = LineageToJson(l);
+  ASSERT_TRUE(j.ok()) << j.status();
+  EXPECT_EQ((*j)["objective"]["score_pct"], 60.0);
+  EXPECT_EQ((*j)["indicator"]["grade_pct"], 100.0);
+  EXPECT_EQ((*j)["actual"]["actual_id"], "default/2021/A2");
+  EXPECT_EQ((*j)["actual"]["corrects"], "default/2021/A1");
+  EXPECT_EQ((*j)["earlier_actuals"].size(), 1u);
+  EXPECT_EQ((*j)["formula"]["plan_version"], 2);
+  EXPECT_EQ((*j)["formula"]["version"]["global_position"], 4);  // since adoption: the target change kept it
+  ASSERT_EQ((*j)["inputs"].size(), 1u);
+  EXPECT_EQ((*j)["inputs"][0]["row"], 190);
+  EXPECT_EQ((*j)["inputs"][0]["batch_id"], "b2");
+  ASSERT_EQ((*j)["batches"].size(), 1u);  // only the batches the inputs came from
+  EXPECT_EQ((*j)["batches"][0]["batch_id"], "b2");
+  const std::string text = RenderLineage(*j);
+  EXPECT_THAT(text, HasSubstr("← formula patrimonio_netto / immobilizzazioni * 100 (plan version 2)"));
+  EXPECT_THAT(text, HasSubstr("← patrimonio_netto 2021 = 108.73 M€  ← batch b2 row 190 (SPP10)"));
+
+  l.history.set_indicator("NOPE");
+  EXPECT_EQ(LineageToJson(l).status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace piao::cli
