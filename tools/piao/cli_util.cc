@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
@@ -139,13 +140,26 @@ ProgressBar::~ProgressBar() { Finish(); }
 
 void ProgressBar::Update(size_t done) {
   if (!enabled_ || finished_) return;
-  const int percent = static_cast<int>(done * 100 / total_);
+  done_ = std::min(done, total_);
+  const int percent = static_cast<int>(done_ * 100 / total_);
   if (percent == last_percent_) return;
+  Draw("");
+}
+
+void ProgressBar::Advance(size_t n, const std::string& what) {
+  if (!enabled_ || finished_) return;
+  done_ = std::min(done_ + n, total_);
+  Draw(what);
+}
+
+void ProgressBar::Draw(const std::string& what) {
+  const int percent = static_cast<int>(done_ * 100 / total_);
   last_percent_ = percent;
   constexpr int kWidth = 30;
   const int filled = percent * kWidth / 100;
-  std::fprintf(stderr, "\r%s [%s%s] %3d%% %zu/%zu", label_.c_str(), std::string(filled, '#').c_str(),
-               std::string(kWidth - filled, '.').c_str(), percent, done, total_);
+  std::fprintf(stderr, "\r\033[K%s [%s%s] %3d%% %zu/%zu%s%s", label_.c_str(), std::string(filled, '#').c_str(),
+               std::string(kWidth - filled, '.').c_str(), percent, done_, total_, what.empty() ? "" : " ",
+               what.c_str());
   std::fflush(stderr);
 }
 

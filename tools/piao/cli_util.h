@@ -74,11 +74,15 @@ class ProgressBar {
   ProgressBar(std::string label, size_t total, bool enabled);
   ~ProgressBar();
   void Update(size_t done);
+  // Moves `n` steps on and names the step now done.
+  void Advance(size_t n, const std::string& what);
   void Finish();
 
  private:
+  void Draw(const std::string& what);
   std::string label_;
   size_t total_;
+  size_t done_ = 0;
   bool enabled_;
   bool finished_ = false;
   int last_percent_ = -1;

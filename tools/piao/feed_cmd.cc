@@ -19,6 +19,7 @@
 #include "piao/v1/feeds.grpc.pb.h"
 #include "piao/v1/planning.grpc.pb.h"
 #include "piao/v1/projection.grpc.pb.h"
+#include "tools/piao/cli_util.h"
 #include "tools/piao/stack.h"
 
 namespace piao::cli {
@@ -34,54 +35,13 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   return out.str();
 }
 
+// RFC 3339 UTC, "" when unset.
 std::string Rfc3339(const google::protobuf::Timestamp& t) {
-  if (t.seconds() == 0 && t.nanos() == 0) return "";
-  const absl::Time at = absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", at, absl::UTCTimeZone());
-}
-
-json ParsedOrNull(const std::string& text) {
-  if (text.empty()) return nullptr;
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  return j.is_discarded() ? json(text) : j;
+  const json j = TimestampJson(t);
+  return j.is_null() ? std::string() : j.get<std::string>();
 }
 
 json KeyJson(const v1::ObjectiveKey& k) { return {{"level", k.level()}, {"code", k.code()}, {"scope", k.scope()}}; }
-
-// A progress bar on stderr, drawn only when stderr is a terminal.
-class Progress {
- public:
-  Progress(bool enabled, int total) : enabled_(enabled && ::isatty(::fileno(stderr)) == 1), total_(total) {}
-  ~Progress() {
-    if (enabled_ && drawn_) std::fputs("\r\033[K", stderr);
-  }
-  void Step(const std::string& what, int n = 1) {
-    done_ = std::min(total_, done_ + n);
-    if (!enabled_) return;
-    constexpr int kWidth = 30;
-    const int filled = total_ == 0 ? kWidth : done_ * kWidth / total_;
-    std::fprintf(stderr, "\r\033[K[%s%s] %d/%d %s", std::string(filled, '#').c_str(),
-                 std::string(kWidth - filled, '.').c_str(), done_, total_, what.c_str());
-    std::fflush(stderr);
-    drawn_ = true;
-  }
-
- private:
-  bool enabled_;
-  int total_;
-  int done_ = 0;
-  bool drawn_ = false;
-};
-
-absl::StatusOr<v1::Consistency> Heads(const std::string& data_dir) {
-  v1::Consistency c;
-  for (const char* source : {"planning", "measurement"}) {
-    PIAO_ASSIGN_OR_RETURN(ServiceConnection conn, Connect(data_dir, source));
-    PIAO_ASSIGN_OR_RETURN(v1::GetHeadResponse head, service::GetHead({conn.channel, conn.token, absl::Seconds(10)}));
-    (*c.mutable_min_positions())[source] = head.global_position();
-  }
-  return c;
-}
 
 std::string ContentKey(const std::string& prefix, std::initializer_list<std::string_view> parts) {
   std::string joined;
@@ -331,8 +291,8 @@ absl::Status RunFeedImport(const FeedImportOptions& o) {
   PIAO_ASSIGN_OR_RETURN(feed::Batch batch, feed::ParseBatch(kind, bytes, po));
   const std::string admin = o.administration.empty() ? "default" : o.administration;
   const std::set<int> years = AffectedYears(batch);
-  Progress progress(!o.json, static_cast<int>(batch.rows.size() + 1 + years.size()));
-  progress.Step(absl::StrCat(batch.rows.size(), " rows validated"), static_cast<int>(batch.rows.size()));
+  ProgressBar progress("feed import", batch.rows.size() + 1 + years.size(), ProgressWanted(o.json));
+  progress.Advance(batch.rows.size(), absl::StrCat(batch.rows.size(), " rows validated"));
 
   FeedImportResult result;
   result.file = o.file;
@@ -356,10 +316,10 @@ absl::Status RunFeedImport(const FeedImportOptions& o) {
     absl::Status s = service::FromGrpcStatus(feeds->SubmitBatch(&ctx, request, &result.submitted));
     if (!s.ok()) return absl::Status(s.code(), absl::StrCat(o.file, ": ", s.message()));
   }
-  progress.Step("batch recorded");
+  progress.Advance(1, "batch recorded");
   for (int year : years) {
     PIAO_ASSIGN_OR_RETURN(ComputedYear y, ComputeFormulaActuals(o.data_dir, admin, year));
-    progress.Step(absl::StrCat("plan ", year, " computed"));
+    progress.Advance(1, absl::StrCat("plan ", year, " computed"));
     if (!y.results.empty()) result.computed.push_back(std::move(y));
   }
   if (o.json) {
@@ -549,7 +509,7 @@ absl::Status RunLineage(const LineageOptions& o) {
   }
   if (o.objective.empty()) return absl::InvalidArgumentError("--objective: the objective code is required");
   if (o.indicator.empty()) return absl::InvalidArgumentError("--indicator: the indicator code is required");
-  PIAO_ASSIGN_OR_RETURN(v1::Consistency heads, Heads(o.data_dir));
+  PIAO_ASSIGN_OR_RETURN(v1::Consistency heads, CurrentHeads(o.data_dir));
   PIAO_ASSIGN_OR_RETURN(ServiceConnection projection, Connect(o.data_dir, "projection"));
   auto stub = v1::Projection::NewStub(projection.channel);
   Lineage l;
