@@ -5,13 +5,16 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "libs/base/sha256.h"
 #include "tests/e2e/cli_runner.h"
 
 namespace piao::e2e {
@@ -179,6 +182,84 @@ TEST_F(RiskE2eTest, BadInputIsRefusedWithTheRule) {
   EXPECT_NE(RunPiao("risk map --year 22 --json" + *data_).exit_code, 0);
   EXPECT_NE(RunPiao("risk map --year 2022 --as-of 2022-02-30 --json" + *data_).exit_code, 0);
   EXPECT_NE(RunPiao("risk import /nonexistent.json" + *data_).exit_code, 0);
+}
+
+// Who may write, with real tokens: the OIV reads but never writes; a process owner writes for their own
+// processes only; definitions are the RPCT's.
+class RiskAccessE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("piao_e2e_risk_access_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    data_ = " --data " + dir_.string();
+    Write("operator.token", "op-token\n");
+    Write("service.token", "svc-token\n");
+    auto line = [](const std::string& token, const std::string& rest) {
+      return ToHex(Sha256({token})) + " " + rest + "\n";
+    };
+    Write("tokens", line("op-token", "user:local-operator admin,rpct") + line("svc-token", "svc:local-stack service") +
+                        line("oiv-token", "user:oiv oiv") + line("owner-token", "user:dir.anagrafe planner") +
+                        line("other-token", "user:dir.sviluppo planner"));
+    ASSERT_EQ(RunPiao("stack up" + data_).exit_code, 0);
+    ASSERT_EQ(RunPiao("risk import " + Fixture("risk-register.json") + data_).exit_code, 0);
+    // A later re-assessment of C.03 (owner: Dirigente Area Anagrafe economica, user:dir.anagrafe).
+    Write("c03.json", R"({"format": "piao-risk-register/1", "administration": "CCIAA-TO", "year": 2022,
+      "assessments": [{"process": "C.03", "assessed_on": "2022-11-30", "method": "product", "scheme": "four_bands",
+        "motivation": "doppio controllo avviato", "events": [{"risk_event": "E1", "probability": 2, "impact": 2}]}]})");
+  }
+  void TearDown() override {
+    ::unsetenv("PIAO_TOKEN");
+    RunPiao("stack down" + data_);
+    fs::remove_all(dir_);
+  }
+  void Write(const std::string& name, const std::string& text) {
+    std::ofstream out(dir_ / name);
+    out << text;
+  }
+  CliResult As(const std::string& token, const std::string& args) {
+    ::setenv("PIAO_TOKEN", token.c_str(), 1);
+    CliResult r = RunPiao(args + data_ + " 2>&1");
+    ::unsetenv("PIAO_TOKEN");
+    return r;
+  }
+  fs::path dir_;
+  std::string data_;
+};
+
+TEST_F(RiskAccessE2eTest, OnlyTheRpctAndTheProcessOwnerWriteTheOivReads) {
+  const std::string c03 = "risk import " + (dir_ / "c03.json").string();
+  CliResult oiv = As("oiv-token", c03);
+  EXPECT_NE(oiv.exit_code, 0);
+  EXPECT_NE(oiv.out.find("PERMISSION_DENIED"), std::string::npos) << oiv.out;
+  CliResult other = As("other-token", c03);
+  EXPECT_NE(other.exit_code, 0);
+  EXPECT_NE(other.out.find("PERMISSION_DENIED"), std::string::npos) << other.out;
+  EXPECT_NE(other.out.find("owned by Dirigente Area Anagrafe economica"), std::string::npos) << other.out;
+  CliResult definitions = As("owner-token", "risk import " + Fixture("risk-register.json"));
+  EXPECT_NE(definitions.exit_code, 0);
+  EXPECT_NE(definitions.out.find("PERMISSION_DENIED"), std::string::npos) << definitions.out;
+
+  CliResult owner = As("owner-token", c03 + " --json");
+  ASSERT_EQ(owner.exit_code, 0) << owner.out;
+  // The OIV reads everything: the owner's re-assessment is the latest, the March one stays as of its date.
+  CliResult latest = As("oiv-token", "risk map --year 2022 --json");
+  ASSERT_EQ(latest.exit_code, 0) << latest.out;
+  const json map = json::parse(latest.out, nullptr, false);
+  bool found = false;
+  for (const json& p : map["processes"]) {
+    if (p["code"] != "C.03") continue;
+    found = true;
+    EXPECT_EQ(p["level"], "Rischio basso");
+    EXPECT_NEAR(p["score"].get<double>(), 4, 1e-9);
+  }
+  EXPECT_TRUE(found);
+  CliResult history = As("oiv-token", "risk history --year 2022 --process C.03 --json");
+  ASSERT_EQ(history.exit_code, 0) << history.out;
+  const json h = json::parse(history.out, nullptr, false);
+  ASSERT_EQ(h["ratings"].size(), 2u);
+  EXPECT_EQ(h["ratings"][0]["level"], "Rischio medio alto");
+  EXPECT_EQ(h["ratings"][1]["actor"], "user:dir.anagrafe");
 }
 
 }  // namespace
