@@ -16,7 +16,7 @@ template <typename Request>
 using Decider = absl::StatusOr<RiskDecision> (*)(const RegisterState&, const v1::Principal&, const Request&);
 
 // Authorises, then runs one command on the year's stream. A retried idempotency key answers the original
-// ack; its id is then the one the request implies (scheme versions are not re-derived).
+// ack with duplicate set and an empty id (nothing was decided this time).
 template <typename Request>
 grpc::Status Execute(eventstore::EventStore& store, const service::Authorizer& authorizer, grpc::ServerContext* ctx,
                      absl::string_view method, const Request& request, Decider<Request> decide,
