@@ -36,6 +36,14 @@ class RiskE2eTest : public ::testing::Test {
     data_ = new std::string(" --data " + dir_->string());
     CliResult up = RunPiao("stack up" + *data_);
     ASSERT_EQ(up.exit_code, 0) << up.out;
+    // The performance plan too, so the measures linked to A-flagged indicators are scored.
+    for (const char* f : {"import plan-2022.json", "revise revisions-2022.json", "import results-2022-strategic.json"}) {
+      const std::string cmd = f;
+      const size_t space = cmd.find(' ');
+      CliResult r = RunPiao(cmd.substr(0, space) + " " + Fixture(cmd.substr(space + 1)) +
+                            " --administration CCIAA-TO" + *data_);
+      ASSERT_EQ(r.exit_code, 0) << cmd << ": " << r.out;
+    }
     CliResult imported = RunPiao("risk import " + Fixture("risk-register.json") + " --json" + *data_);
     ASSERT_EQ(imported.exit_code, 0) << imported.out;
     import_ = new json(json::parse(imported.out, nullptr, false));
@@ -173,6 +181,15 @@ TEST_F(RiskE2eTest, RpctReportFigures) {
   submitted = 0;
   for (const json& o : later["owner_reports"]) submitted += o["submitted"].get<bool>() ? 1 : 0;
   EXPECT_EQ(submitted, 3);
+  // Prevention work scored in the performance plan: the published 2022 grades of the A-flagged indicators.
+  std::map<std::string, json> detail;
+  for (const json& m : r["measures_detail"]) detail[m["code"].get<std::string>()] = m;
+  EXPECT_EQ(detail.at("MG-FORM")["performance_indicator"], "kpi6.1.1_01");
+  EXPECT_EQ(detail.at("MG-FORM")["performance_objective"], "OS06.1.1");
+  EXPECT_NEAR(detail.at("MG-FORM")["performance_grade_pct"].get<double>(), 100.0, 0.1);
+  EXPECT_EQ(detail.at("MU-D1")["performance_indicator"], "kpi6.1.1_02");
+  EXPECT_NEAR(detail.at("MU-D1")["performance_grade_pct"].get<double>(), 100.0, 0.1);
+  EXPECT_TRUE(detail.at("MO4")["performance_grade_pct"].is_null());
   CliResult text = RunPiao("risk report --year 2022" + *data_);
   EXPECT_EQ(text.exit_code, 0);
   EXPECT_NE(text.out.find("NOT MONITORED"), std::string::npos) << text.out;

@@ -19,6 +19,7 @@
 #include "libs/service/client.h"
 #include "libs/service/event_log_client.h"
 #include "libs/service/grpc_status.h"
+#include "piao/v1/projection.grpc.pb.h"
 #include "piao/v1/risk.grpc.pb.h"
 #include "services/risk/risk_aggregate.h"
 #include "tools/piao/stack.h"
@@ -140,11 +141,48 @@ absl::StatusOr<v1::Consistency> RiskHead(const std::string& data_dir) {
 
 json OrNull(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
 
+// The performance plan's grade of each indicator (code -> objective, grade), from the same projection: how
+// the measures' linked (A-flagged) indicators are scored. Empty when the year has no plan.
+absl::StatusOr<PerformanceLinks> FetchPerformanceLinks(const std::string& data_dir, const std::string& administration,
+                                                       int year, const std::string& as_of) {
+  v1::GetScoresRequest req;
+  req.set_administration(administration);
+  req.set_year(year);
+  req.set_as_of_date(as_of);
+  for (const char* source : {"planning", "measurement"}) {
+    PIAO_ASSIGN_OR_RETURN(ServiceConnection conn, Connect(data_dir, source));
+    PIAO_ASSIGN_OR_RETURN(v1::GetHeadResponse head, service::GetHead({conn.channel, conn.token, absl::Seconds(10)}));
+    (*req.mutable_consistency()->mutable_min_positions())[source] = head.global_position();
+  }
+  PIAO_ASSIGN_OR_RETURN(ServiceConnection projection, Connect(data_dir, "projection"));
+  auto stub = v1::Projection::NewStub(projection.channel);
+  grpc::ClientContext ctx;
+  service::PrepareContext(&ctx, projection.token, absl::Seconds(60));
+  v1::ScoresView view;
+  absl::Status s = service::FromGrpcStatus(stub->GetScores(&ctx, req, &view));
+  if (s.code() == absl::StatusCode::kNotFound) return PerformanceLinks{};
+  PIAO_RETURN_IF_ERROR(s);
+  return LinksOf(view);
+}
+
 std::string Score(const v1::ProcessRating& p) {
   return p.has_score() ? absl::StrFormat("%g", p.score()) : "-";
 }
 
 }  // namespace
+
+PerformanceLinks LinksOf(const v1::ScoresView& view) {
+  PerformanceLinks links;
+  for (const v1::ObjectiveScore& o : view.objectives()) {
+    for (const v1::IndicatorScore& i : o.indicators()) {
+      PerformanceLink& l = links[i.code()];
+      if (!l.objective.empty() && l.grade_pct.has_value()) continue;  // the first graded occurrence wins
+      l.objective = o.code();
+      if (i.has_grade_pct()) l.grade_pct = i.grade_pct();
+    }
+  }
+  return links;
+}
 
 absl::StatusOr<PreparedRiskImport> PrepareRiskImport(const std::string& path, const std::string& bytes) {
   v1::RiskRegisterFile f;
@@ -270,9 +308,11 @@ std::string RenderRiskMap(const v1::RiskMap& map) {
   return out;
 }
 
-json RiskReportToJson(const v1::RiskReport& r) {
+json RiskReportToJson(const v1::RiskReport& r, const PerformanceLinks& links) {
   json measures = json::array();
   for (const v1::MeasureStatus& m : r.measure_statuses()) {
+    auto link = links.find(m.performance_indicator());
+    const bool linked = !m.performance_indicator().empty() && link != links.end();
     measures.push_back({{"code", m.code()},
                         {"kind", m.kind()},
                         {"owner", m.owner()},
@@ -281,7 +321,11 @@ json RiskReportToJson(const v1::RiskReport& r) {
                         {"implemented_on", OrNull(m.implemented_on())},
                         {"last_monitored_on", OrNull(m.last_monitored_on())},
                         {"planned", m.planned()},
-                        {"performance_indicator", OrNull(m.performance_indicator())}});
+                        {"performance_indicator", OrNull(m.performance_indicator())},
+                        {"performance_objective", linked ? json(link->second.objective) : json(nullptr)},
+                        {"performance_grade_pct", linked && link->second.grade_pct.has_value()
+                                                      ? json(*link->second.grade_pct)
+                                                      : json(nullptr)}});
   }
   json owners = json::array();
   for (const v1::OwnerReportStatus& o : r.owner_reports()) {
@@ -304,7 +348,7 @@ json RiskReportToJson(const v1::RiskReport& r) {
           {"owner_reports", std::move(owners)}};
 }
 
-std::string RenderRiskReport(const v1::RiskReport& r) {
+std::string RenderRiskReport(const v1::RiskReport& r, const PerformanceLinks& links) {
   std::string out = absl::StrCat("Relazione annuale RPCT ", r.administration(), " ", r.year(), " (as of ",
                                  r.as_of_date(), ")\n\n");
   absl::StrAppend(&out, "Processes           ", r.processes(), " (", r.processes_assessed(), " assessed)\n");
@@ -323,6 +367,22 @@ std::string RenderRiskReport(const v1::RiskReport& r) {
                                                                                        : ", monitored " +
                                                                                              m.last_monitored_on())
                                                       : ""));
+  }
+  bool any_link = false;
+  for (const v1::MeasureStatus& m : r.measure_statuses()) {
+    if (m.performance_indicator().empty()) continue;
+    if (!any_link) absl::StrAppend(&out, "\nMeasures scored in the performance plan\n");
+    any_link = true;
+    auto link = links.find(m.performance_indicator());
+    absl::StrAppend(&out, "  ", m.code(), " -> ", m.performance_indicator());
+    if (link == links.end()) {
+      absl::StrAppend(&out, ": not in the performance plan\n");
+    } else {
+      absl::StrAppend(&out, " (", link->second.objective, "): grade ",
+                      link->second.grade_pct.has_value() ? absl::StrFormat("%.2f %%", *link->second.grade_pct)
+                                                         : std::string("none yet"),
+                      "\n");
+    }
   }
   absl::StrAppend(&out, "\nDirigenti's reports to the RPCT\n");
   for (const v1::OwnerReportStatus& o : r.owner_reports()) {
@@ -426,10 +486,12 @@ absl::Status RunRiskReport(const RiskOptions& o) {
   service::PrepareContext(&ctx, projection.token, absl::Seconds(60));
   v1::RiskReport report;
   PIAO_RETURN_IF_ERROR(service::FromGrpcStatus(stub->GetRiskReport(&ctx, req, &report)));
+  PIAO_ASSIGN_OR_RETURN(PerformanceLinks links,
+                        FetchPerformanceLinks(o.data_dir, report.administration(), o.year, o.as_of));
   if (o.json) {
-    std::printf("%s\n", RiskReportToJson(report).dump().c_str());
+    std::printf("%s\n", RiskReportToJson(report, links).dump().c_str());
   } else {
-    std::fputs(RenderRiskReport(report).c_str(), stdout);
+    std::fputs(RenderRiskReport(report, links).c_str(), stdout);
   }
   return absl::OkStatus();
 }

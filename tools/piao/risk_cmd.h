@@ -13,12 +13,15 @@
 #define PIAO_TOOLS_PIAO_RISK_CMD_H_
 
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
+#include "piao/v1/projection.pb.h"
 #include "piao/v1/risk.grpc.pb.h"
 
 namespace piao::cli {
@@ -44,11 +47,21 @@ absl::StatusOr<PreparedRiskImport> PrepareRiskImport(const std::string& path, co
 // (score also for a qualitative rating).
 nlohmann::json RiskMapToJson(const v1::RiskMap& map);
 std::string RenderRiskMap(const v1::RiskMap& map);
+// How the performance plan scores an indicator a measure is linked to (Torino's A-flagged kpi6.1.1_01,
+// kpi6.1.1_02, kpi6.1.1_04): its objective and grade in the projection's scores of the same year.
+struct PerformanceLink {
+  std::string objective;
+  std::optional<double> grade_pct;
+};
+using PerformanceLinks = std::map<std::string, PerformanceLink>;  // by indicator code
+PerformanceLinks LinksOf(const v1::ScoresView& scores);
+
 // {"administration", "year", "as_of", "processes", "processes_assessed", "measures", "implemented", "overdue",
 //  "pending", "planned", "monitored", "not_monitored", "coverage_pct", "measures_detail": [...],
-//  "owner_reports": [{"owner", "submitted", "date"}]}
-nlohmann::json RiskReportToJson(const v1::RiskReport& report);
-std::string RenderRiskReport(const v1::RiskReport& report);
+//  "owner_reports": [{"owner", "submitted", "date"}]}; each measure of measures_detail carries its linked
+//  "performance_indicator", "performance_objective" and "performance_grade_pct" (null when not linked/scored).
+nlohmann::json RiskReportToJson(const v1::RiskReport& report, const PerformanceLinks& links = {});
+std::string RenderRiskReport(const v1::RiskReport& report, const PerformanceLinks& links = {});
 nlohmann::json ProcessHistoryToJson(const v1::ProcessHistory& history);
 
 struct RiskOptions {
