@@ -31,6 +31,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 #include "services/projection/projection_service.h"
+#include "services/projection/risk_views_service.h"
 #include "services/projection/view.h"
 
 namespace piao::projection {
@@ -176,8 +177,10 @@ int Run(int argc, char** argv) {
 
   service::RolePolicy policy;
   AllowProjection(policy);
+  AllowRiskViews(policy);
   if (absl::Status s = policy.CheckCovers(
-          {google::protobuf::DescriptorPool::generated_pool()->FindServiceByName("piao.v1.Projection")});
+          {google::protobuf::DescriptorPool::generated_pool()->FindServiceByName("piao.v1.Projection"),
+           google::protobuf::DescriptorPool::generated_pool()->FindServiceByName("piao.v1.RiskViews")});
       !s.ok()) {
     return Fail("role policy incomplete", s);
   }
@@ -244,6 +247,8 @@ int Run(int argc, char** argv) {
   ProjectionService projection(db.get(), &authorizer, source_names, applied, absl::Seconds(*max_wait));
   service::ServiceHost host(*host_options);
   host.AddService(&projection);
+  RiskViewsService risk_views(db.get(), &authorizer, source_names, applied, absl::Seconds(*max_wait));
+  host.AddService(&risk_views);
   host.AddShutdownHook("stop following", [&] {
     follower.Stop();
     if (consumer != nullptr) consumer->Stop();

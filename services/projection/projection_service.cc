@@ -12,6 +12,7 @@
 #include "rocksdb/write_batch.h"
 #include "services/projection/audit.h"
 #include "services/projection/query.h"
+#include "services/projection/risk_view.h"
 #include "services/projection/view.h"
 
 namespace piao::projection {
@@ -39,7 +40,8 @@ class SnapshotReader {
 kafka::EventHandler MakeViewHandler(rocksdb::DB* db, std::function<void(const v1::EventEnvelope&)> on_unknown) {
   return [db, on_unknown](const v1::EventEnvelope& e, rocksdb::WriteBatch* batch) -> absl::Status {
     RocksDbReader reader(db);
-    absl::StatusOr<ViewUpdate> update = ProjectEvent(e, reader);
+    // The risk register's events have their own records (risk_view.h).
+    absl::StatusOr<ViewUpdate> update = e.source_service() == kRiskSource ? ProjectRiskEvent(e) : ProjectEvent(e, reader);
     if (!update.ok()) return update.status();
     if (update->unknown_type) {
       if (on_unknown) on_unknown(e);

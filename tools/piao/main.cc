@@ -13,6 +13,7 @@
 //   piao feed import --kind accounting|infocamere FILE [--mapping FILE] [--batch-id ID] [--administration A] ...
 //   piao feed compute --year Y [--administration A] ...
 //   piao lineage --year Y --objective CODE --indicator CODE [--level L] [--scope S] [--administration A] ...
+//   piao risk import FILE | map --year Y [--as-of D] | report --year Y [--as-of D] | history --year Y --process C
 //
 // Every command finds the stack through --data DIR or $PIAO_DATA (default ~/.local/share/piao).
 #include <cstdio>
@@ -31,6 +32,7 @@
 #include "tools/piao/queries.h"
 #include "tools/piao/rebuild_cmd.h"
 #include "tools/piao/report.h"
+#include "tools/piao/risk_cmd.h"
 #include "tools/piao/smoke.h"
 #include "tools/piao/stack.h"
 
@@ -68,7 +70,11 @@ int Usage() {
                "      evaluates the plan's formulas on the variables recorded (import and revise do it too).\n"
                "  piao lineage --year Y --objective CODE --indicator CODE [--level L] [--scope S] [--administration A]\n"
                "               [--data DIR] [--json]\n"
-               "      score <- grade <- actual <- formula version <- variable values <- feed batch and rows.\n");
+               "      score <- grade <- actual <- formula version <- variable values <- feed batch and rows.\n"
+               "  piao risk import FILE [--data DIR] [--json]   (the risk register file, docs/RISK_FORMAT.md)\n"
+               "  piao risk map --year Y [--as-of DATE] [--above SEVERITY] [--administration A] [--data DIR] [--json]\n"
+               "  piao risk report --year Y [--as-of DATE] [--administration A] [--data DIR] [--json]   (RPCT report)\n"
+               "  piao risk history --year Y --process CODE [--administration A] [--data DIR] [--json]\n");
   return 2;
 }
 
@@ -388,6 +394,43 @@ int Lineage(int argc, char** argv) {
   return s.ok() ? 0 : Fail(s);
 }
 
+int Risk(int argc, char** argv) {
+  if (argc < 3) return Usage();
+  const std::string verb = argv[2];
+  Config config;
+  config.Declare("year", "", "register year")
+      .Declare("as-of", "", "date YYYY-MM-DD (end of that day)")
+      .Declare("above", "0", "map: only processes rated above this severity (1 low .. 4 high)")
+      .Declare("process", "", "history: the process code")
+      .Declare("administration", "", "administration (default: the year's only register)");
+  if (!ParseFlags(config, argc, argv, 2)) return 2;
+  piao::cli::RiskOptions o;
+  o.data_dir = piao::cli::ResolveDataDir(config.Get("data"));
+  o.json = config.GetBool("json");
+  o.administration = config.Get("administration");
+  o.as_of = config.Get("as-of");
+  o.process = config.Get("process");
+  if (!YearFlag(config, &o.year)) return 1;
+  auto above = config.GetInt("above");
+  if (!above.ok()) return Fail(above.status());
+  o.above = static_cast<int>(*above);
+  absl::Status s;
+  if (verb == "import") {
+    if (config.positional().size() != 1) return Usage();
+    o.file = config.positional()[0];
+    s = piao::cli::RunRiskImport(o);
+  } else if (verb == "map" && config.positional().empty()) {
+    s = piao::cli::RunRiskMap(o);
+  } else if (verb == "report" && config.positional().empty()) {
+    s = piao::cli::RunRiskReport(o);
+  } else if (verb == "history" && config.positional().empty()) {
+    s = piao::cli::RunRiskHistory(o);
+  } else {
+    return Usage();
+  }
+  return s.ok() ? 0 : Fail(s);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -407,6 +450,7 @@ int main(int argc, char** argv) {
   if (cmd == "rebuild") return Rebuild(argc, argv);
   if (cmd == "feed") return Feed(argc, argv);
   if (cmd == "lineage") return Lineage(argc, argv);
+  if (cmd == "risk") return Risk(argc, argv);
   if (cmd == "--help" || cmd == "help") {
     Usage();
     return 0;

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "libs/base/process.h"
 #include "libs/base/sha256.h"
@@ -23,7 +24,7 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 const std::vector<std::string>& StackServices() {
-  static const auto* services = new std::vector<std::string>{"planning", "measurement", "projection"};
+  static const auto* services = new std::vector<std::string>{"planning", "measurement", "risk", "projection"};
   return *services;
 }
 
@@ -129,8 +130,13 @@ absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, con
     if (name == "projection") {
       // The projection catches up from the write services' event logs: they start before it.
       args.push_back("--sources");
-      args.push_back(absl::StrCat("planning=", stack["services"]["planning"].value("address", ""),
-                                  ",measurement=", stack["services"]["measurement"].value("address", "")));
+      std::vector<std::string> sources;
+      for (const std::string& source : StackServices()) {
+        if (source != "projection") {
+          sources.push_back(absl::StrCat(source, "=", stack["services"][source].value("address", "")));
+        }
+      }
+      args.push_back(absl::StrJoin(sources, ","));
       args.push_back("--service-token-file");
       args.push_back((fs::path(dir) / "service.token").string());
     }

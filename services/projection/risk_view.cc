@@ -1,0 +1,75 @@
+#include "services/projection/risk_view.h"
+
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "libs/base/status_macros.h"
+
+namespace piao::projection {
+namespace {
+
+std::string YearKeyPrefix(int year) { return absl::StrCat("r/Y/", year, "/"); }
+std::string EventPrefix(const std::string& admin, int year) { return absl::StrCat("r/R/", admin, "/", year, "/E/"); }
+
+}  // namespace
+
+absl::StatusOr<ViewUpdate> ProjectRiskEvent(const v1::EventEnvelope& e) {
+  ViewUpdate u;
+  if (!risk::IsRiskEventType(e.event_type())) {
+    u.unknown_type = true;
+    return u;
+  }
+  const std::string& id = e.stream().aggregate_id();
+  const size_t slash = id.rfind('/');
+  int year = 0;
+  if (slash == std::string::npos || slash == 0 || !absl::SimpleAtoi(id.substr(slash + 1), &year)) {
+    return absl::InvalidArgumentError(absl::StrCat("stream.aggregate_id: '", id, "' of ", e.event_type(),
+                                                   " at risk position ", e.global_position(),
+                                                   " is not <administration>/<year>"));
+  }
+  const std::string admin = id.substr(0, slash);
+  v1::EventEnvelope stored = e;
+  stored.clear_prev_hash();
+  stored.clear_hash();
+  u.puts.emplace_back(YearKeyPrefix(year) + admin, "");
+  u.puts.emplace_back(EventPrefix(admin, year) + absl::StrFormat("%016x", e.global_position()),
+                      SerializeDeterministic(stored));
+  return u;
+}
+
+absl::StatusOr<std::string> ResolveRiskAdministration(const ViewReader& view, const std::string& administration,
+                                                      int year) {
+  if (!administration.empty()) return administration;
+  std::vector<std::string> found;
+  const std::string prefix = YearKeyPrefix(year);
+  PIAO_RETURN_IF_ERROR(view.Scan(prefix, [&](const std::string& k, const std::string&) {
+    found.push_back(k.substr(prefix.size()));
+  }));
+  if (found.empty()) return absl::NotFoundError(absl::StrCat("no risk register for year ", year));
+  if (found.size() > 1) {
+    return absl::InvalidArgumentError(absl::StrCat("administration: year ", year, " has several risk registers (",
+                                                   absl::StrJoin(found, ", "), "); name one"));
+  }
+  return found.front();
+}
+
+absl::StatusOr<risk::RegisterState> LoadRegister(const ViewReader& view, const std::string& administration,
+                                                 int year) {
+  std::vector<v1::EventEnvelope> events;
+  absl::Status bad;
+  PIAO_RETURN_IF_ERROR(view.Scan(EventPrefix(administration, year), [&](const std::string& k, const std::string& v) {
+    v1::EventEnvelope e;
+    if (!e.ParseFromString(v) && bad.ok()) bad = absl::DataLossError("undecodable risk view record " + k);
+    events.push_back(std::move(e));
+  }));
+  PIAO_RETURN_IF_ERROR(bad);
+  if (events.empty()) {
+    return absl::NotFoundError(absl::StrCat("no risk register for ", administration, " ", year));
+  }
+  return risk::FoldRegister(events);
+}
+
+}  // namespace piao::projection

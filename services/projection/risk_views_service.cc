@@ -1,0 +1,123 @@
+#include "services/projection/risk_views_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "libs/base/status_macros.h"
+#include "libs/plan/model.h"
+#include "libs/service/grpc_status.h"
+#include "libs/service/roles.h"
+#include "rocksdb/db.h"
+#include "services/projection/risk_view.h"
+
+namespace piao::projection {
+namespace {
+
+constexpr absl::string_view kService = "piao.v1.RiskViews";
+std::string Method(absl::string_view name) { return service::FullMethodName(kService, name); }
+
+absl::Status CheckYear(int year) {
+  if (year < 2000 || year > 2999) {
+    return absl::InvalidArgumentError(absl::StrCat("year: a four-digit year is required, got ", year));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckDate(const std::string& date, const std::string& field) {
+  if (!date.empty() && !plan::ParseIsoDate(date).ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": must be a real date YYYY-MM-DD, got '", date, "'"));
+  }
+  return absl::OkStatus();
+}
+
+class Snapshot {
+ public:
+  explicit Snapshot(rocksdb::DB* db) : db_(db), snapshot_(db->GetSnapshot()), reader_(db, snapshot_) {}
+  ~Snapshot() { db_->ReleaseSnapshot(snapshot_); }
+  const ViewReader& reader() const { return reader_; }
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snapshot_;
+  RocksDbReader reader_;
+};
+
+}  // namespace
+
+void AllowRiskViews(service::RolePolicy& policy) {
+  namespace r = service::roles;
+  for (absl::string_view m : {"GetRiskMap", "GetProcessHistory", "GetRiskReport"}) {
+    policy.Allow(Method(m), {r::kAdmin, r::kRpct, r::kOiv, r::kPlanner, r::kMeasurer, r::kHr, r::kService});
+  }
+}
+
+absl::StatusOr<v1::RiskMap> QueryRiskMap(const ViewReader& view, const v1::GetRiskMapRequest& req) {
+  PIAO_RETURN_IF_ERROR(CheckYear(req.year()));
+  PIAO_RETURN_IF_ERROR(CheckDate(req.as_of_date(), "as_of_date"));
+  PIAO_RETURN_IF_ERROR(CheckDate(req.today(), "today"));
+  PIAO_ASSIGN_OR_RETURN(std::string admin, ResolveRiskAdministration(view, req.administration(), req.year()));
+  PIAO_ASSIGN_OR_RETURN(risk::RegisterState state, LoadRegister(view, admin, req.year()));
+  const std::string overdue_on = !req.as_of_date().empty() ? req.as_of_date()
+                                 : !req.today().empty()     ? req.today()
+                                                            : absl::StrCat(req.year(), "-12-31");
+  v1::RiskMap map = risk::BuildRiskMap(state, req.as_of_date(), overdue_on, req.above_severity());
+  map.set_administration(admin);
+  map.set_year(req.year());
+  return map;
+}
+
+absl::StatusOr<v1::ProcessHistory> QueryProcessHistory(const ViewReader& view,
+                                                       const v1::GetProcessHistoryRequest& req) {
+  PIAO_RETURN_IF_ERROR(CheckYear(req.year()));
+  if (req.process().empty()) return absl::InvalidArgumentError("process: the process code is required");
+  PIAO_ASSIGN_OR_RETURN(std::string admin, ResolveRiskAdministration(view, req.administration(), req.year()));
+  PIAO_ASSIGN_OR_RETURN(risk::RegisterState state, LoadRegister(view, admin, req.year()));
+  return risk::BuildProcessHistory(state, req.process());
+}
+
+absl::StatusOr<v1::RiskReport> QueryRiskReport(const ViewReader& view, const v1::GetRiskReportRequest& req) {
+  PIAO_RETURN_IF_ERROR(CheckYear(req.year()));
+  PIAO_RETURN_IF_ERROR(CheckDate(req.as_of_date(), "as_of_date"));
+  PIAO_ASSIGN_OR_RETURN(std::string admin, ResolveRiskAdministration(view, req.administration(), req.year()));
+  PIAO_ASSIGN_OR_RETURN(risk::RegisterState state, LoadRegister(view, admin, req.year()));
+  v1::RiskReport report =
+      risk::BuildReport(state, req.as_of_date().empty() ? absl::StrCat(req.year(), "-12-31") : req.as_of_date());
+  report.set_administration(admin);
+  report.set_year(req.year());
+  return report;
+}
+
+absl::Status RiskViewsService::Wait(grpc::ServerContext* ctx, const v1::Consistency& consistency) const {
+  const absl::Time cap = absl::Now() + max_wait_;
+  const absl::Time callers = absl::FromChrono(ctx->deadline());
+  const bool callers_first = callers <= cap;
+  return WaitForPositions(consistency, sources_, applied_, callers_first ? callers : cap, callers_first,
+                          [ctx] { return ctx->IsCancelled(); });
+}
+
+grpc::Status RiskViewsService::GetRiskMap(grpc::ServerContext* ctx, const v1::GetRiskMapRequest* request,
+                                          v1::RiskMap* response) {
+  PIAO_GRPC_RETURN_IF_ERROR(authorizer_->Authorize(ctx, Method("GetRiskMap")).status());
+  PIAO_GRPC_RETURN_IF_ERROR(Wait(ctx, request->consistency()));
+  Snapshot snap(db_);
+  PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryRiskMap(snap.reader(), *request));
+  return grpc::Status::OK;
+}
+
+grpc::Status RiskViewsService::GetProcessHistory(grpc::ServerContext* ctx, const v1::GetProcessHistoryRequest* request,
+                                                 v1::ProcessHistory* response) {
+  PIAO_GRPC_RETURN_IF_ERROR(authorizer_->Authorize(ctx, Method("GetProcessHistory")).status());
+  PIAO_GRPC_RETURN_IF_ERROR(Wait(ctx, request->consistency()));
+  Snapshot snap(db_);
+  PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryProcessHistory(snap.reader(), *request));
+  return grpc::Status::OK;
+}
+
+grpc::Status RiskViewsService::GetRiskReport(grpc::ServerContext* ctx, const v1::GetRiskReportRequest* request,
+                                             v1::RiskReport* response) {
+  PIAO_GRPC_RETURN_IF_ERROR(authorizer_->Authorize(ctx, Method("GetRiskReport")).status());
+  PIAO_GRPC_RETURN_IF_ERROR(Wait(ctx, request->consistency()));
+  Snapshot snap(db_);
+  PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryRiskReport(snap.reader(), *request));
+  return grpc::Status::OK;
+}
+
+}  // namespace piao::projection

@@ -1,0 +1,53 @@
+// piao.v1.RiskViews over the projection's risk records (risk_view.h): authorises, waits for the positions the
+// caller asked for (read-your-writes), then folds the register from one RocksDB snapshot and answers with
+// libs/risk's views.
+#ifndef PIAO_SERVICES_PROJECTION_RISK_VIEWS_SERVICE_H_
+#define PIAO_SERVICES_PROJECTION_RISK_VIEWS_SERVICE_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "libs/service/auth.h"
+#include "piao/v1/risk.grpc.pb.h"
+#include "services/projection/projection_service.h"
+#include "services/projection/view.h"
+
+namespace piao::projection {
+
+// Reads: admin, rpct, oiv, planner, measurer, hr, service (feeds do not read the register).
+void AllowRiskViews(service::RolePolicy& policy);
+
+// The pure answers (tests call these on a MapReader). INVALID_ARGUMENT for a bad year or date.
+absl::StatusOr<v1::RiskMap> QueryRiskMap(const ViewReader& view, const v1::GetRiskMapRequest& request);
+absl::StatusOr<v1::ProcessHistory> QueryProcessHistory(const ViewReader& view,
+                                                       const v1::GetProcessHistoryRequest& request);
+absl::StatusOr<v1::RiskReport> QueryRiskReport(const ViewReader& view, const v1::GetRiskReportRequest& request);
+
+class RiskViewsService final : public v1::RiskViews::Service {
+ public:
+  RiskViewsService(rocksdb::DB* db, const service::Authorizer* authorizer, std::vector<std::string> sources,
+                   AppliedFn applied, absl::Duration max_wait = absl::Seconds(30))
+      : db_(db), authorizer_(authorizer), sources_(std::move(sources)), applied_(std::move(applied)),
+        max_wait_(max_wait) {}
+
+  grpc::Status GetRiskMap(grpc::ServerContext* ctx, const v1::GetRiskMapRequest* request,
+                          v1::RiskMap* response) override;
+  grpc::Status GetProcessHistory(grpc::ServerContext* ctx, const v1::GetProcessHistoryRequest* request,
+                                 v1::ProcessHistory* response) override;
+  grpc::Status GetRiskReport(grpc::ServerContext* ctx, const v1::GetRiskReportRequest* request,
+                             v1::RiskReport* response) override;
+
+ private:
+  absl::Status Wait(grpc::ServerContext* ctx, const v1::Consistency& consistency) const;
+
+  rocksdb::DB* const db_;
+  const service::Authorizer* const authorizer_;
+  const std::vector<std::string> sources_;
+  const AppliedFn applied_;
+  const absl::Duration max_wait_;
+};
+
+}  // namespace piao::projection
+
+#endif  // PIAO_SERVICES_PROJECTION_RISK_VIEWS_SERVICE_H_

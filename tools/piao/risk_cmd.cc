@@ -1,0 +1,527 @@
+#include "tools/piao/risk_cmd.h"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/util/json_util.h"
+#include "libs/base/sha256.h"
+#include "libs/base/status_macros.h"
+#include "libs/plan/model.h"
+#include "libs/risk/banding.h"
+#include "libs/service/client.h"
+#include "libs/service/event_log_client.h"
+#include "libs/service/grpc_status.h"
+#include "piao/v1/projection.grpc.pb.h"
+#include "piao/v1/risk.grpc.pb.h"
+#include "services/risk/risk_aggregate.h"
+#include "tools/piao/stack.h"
+
+namespace piao::cli {
+namespace {
+
+using json = nlohmann::json;
+using Stub = v1::RiskRegistry::Stub;
+
+constexpr char kFormat[] = "piao-risk-register/1";
+
+absl::Status InFile(const std::string& path, const absl::Status& s) {
+  return absl::Status(s.code(), absl::StrCat(path, ": ", s.message()));
+}
+
+absl::Status CheckYear(int year) {
+  if (year < 2000 || year > 2999) {
+    return absl::InvalidArgumentError(absl::StrCat("--year: a four-digit year is required, got ", year));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckAsOf(const std::string& as_of) {
+  if (!as_of.empty() && !plan::ParseIsoDate(as_of).ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--as-of: must be a real date YYYY-MM-DD, got '", as_of, "'"));
+  }
+  return absl::OkStatus();
+}
+
+// "risk-<kind>:<sha256 of the request without its meta>": the same content is the same command.
+template <typename R>
+std::string ContentKey(const std::string& kind, const R& request) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream out(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&out);
+    coded.SetSerializationDeterministic(true);
+    request.SerializeToCodedStream(&coded);
+  }
+  return absl::StrCat("risk-", kind, ":", ToHex(Sha256({bytes})));
+}
+
+// The dry run's principal: the checks it cannot make (who may write) are the service's.
+v1::Principal DryRunOfficer() {
+  v1::Principal p;
+  p.set_id("piao:dry-run");
+  p.add_roles("rpct");
+  return p;
+}
+
+// Collects each command twice: to decide it locally (dry run) and to send it.
+class Builder {
+ public:
+  Builder(const std::string& admin, int year, const std::string& correlation)
+      : admin_(admin), year_(year), correlation_(correlation) {}
+
+  template <typename R>
+  void Add(std::string what, const std::string& kind, R request,
+           absl::StatusOr<risk::RiskDecision> (*decide)(const risk::RegisterState&, const v1::Principal&, const R&),
+           grpc::Status (Stub::*rpc)(grpc::ClientContext*, const R&, v1::RiskCommandResponse*)) {
+    request.set_administration(admin_);
+    request.set_year(year_);
+    request.mutable_meta()->set_idempotency_key(ContentKey(kind, request));
+    request.mutable_meta()->set_correlation_id(correlation_);
+    checks_.push_back([request, decide](const risk::RegisterState& s) { return decide(s, DryRunOfficer(), request); });
+    out_.commands.push_back(RiskCommand{
+        std::move(what), [request, rpc](Stub& stub, grpc::ClientContext* ctx, v1::RiskCommandResponse* resp) {
+          return (stub.*rpc)(ctx, request, resp);
+        }});
+  }
+
+  // Decides every command on an empty register, applying each decision before the next.
+  absl::Status DryRun() const {
+    risk::RegisterState state;
+    for (size_t i = 0; i < checks_.size(); ++i) {
+      absl::StatusOr<risk::RiskDecision> d = checks_[i](state);
+      if (!d.ok()) return absl::Status(d.status().code(), absl::StrCat(out_.commands[i].what, ": ", d.status().message()));
+      for (const eventstore::NewEvent& ne : d->events) {
+        v1::EventEnvelope e;
+        e.set_event_type(ne.event_type);
+        e.set_payload(ne.payload);
+        e.set_stream_version(state.version.value() + 1);
+        PIAO_RETURN_IF_ERROR(risk::ApplyEvent(state, e));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  PreparedRiskImport Take() {
+    out_.administration = admin_;
+    out_.year = year_;
+    return std::move(out_);
+  }
+
+ private:
+  std::string admin_;
+  int year_;
+  std::string correlation_;
+  std::vector<std::function<absl::StatusOr<risk::RiskDecision>(const risk::RegisterState&)>> checks_;
+  PreparedRiskImport out_;
+};
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot read"));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+absl::StatusOr<v1::Consistency> RiskHead(const std::string& data_dir) {
+  v1::Consistency c;
+  PIAO_ASSIGN_OR_RETURN(ServiceConnection conn, Connect(data_dir, "risk"));
+  PIAO_ASSIGN_OR_RETURN(v1::GetHeadResponse head, service::GetHead({conn.channel, conn.token, absl::Seconds(10)}));
+  (*c.mutable_min_positions())["risk"] = head.global_position();
+  return c;
+}
+
+json OrNull(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+
+// The performance plan's grade of each indicator (code -> objective, grade), from the same projection: how
+// the measures' linked (A-flagged) indicators are scored. Empty when the year has no plan.
+absl::StatusOr<PerformanceLinks> FetchPerformanceLinks(const std::string& data_dir, const std::string& administration,
+                                                       int year, const std::string& as_of) {
+  v1::GetScoresRequest req;
+  req.set_administration(administration);
+  req.set_year(year);
+  req.set_as_of_date(as_of);
+  for (const char* source : {"planning", "measurement"}) {
+    PIAO_ASSIGN_OR_RETURN(ServiceConnection conn, Connect(data_dir, source));
+    PIAO_ASSIGN_OR_RETURN(v1::GetHeadResponse head, service::GetHead({conn.channel, conn.token, absl::Seconds(10)}));
+    (*req.mutable_consistency()->mutable_min_positions())[source] = head.global_position();
+  }
+  PIAO_ASSIGN_OR_RETURN(ServiceConnection projection, Connect(data_dir, "projection"));
+  auto stub = v1::Projection::NewStub(projection.channel);
+  grpc::ClientContext ctx;
+  service::PrepareContext(&ctx, projection.token, absl::Seconds(60));
+  v1::ScoresView view;
+  absl::Status s = service::FromGrpcStatus(stub->GetScores(&ctx, req, &view));
+  if (s.code() == absl::StatusCode::kNotFound) return PerformanceLinks{};
+  PIAO_RETURN_IF_ERROR(s);
+  return LinksOf(view);
+}
+
+std::string Score(const v1::ProcessRating& p) {
+  return p.has_score() ? absl::StrFormat("%g", p.score()) : "-";
+}
+
+}  // namespace
+
+PerformanceLinks LinksOf(const v1::ScoresView& view) {
+  PerformanceLinks links;
+  for (const v1::ObjectiveScore& o : view.objectives()) {
+    for (const v1::IndicatorScore& i : o.indicators()) {
+      PerformanceLink& l = links[i.code()];
+      if (!l.objective.empty() && l.grade_pct.has_value()) continue;  // the first graded occurrence wins
+      l.objective = o.code();
+      if (i.has_grade_pct()) l.grade_pct = i.grade_pct();
+    }
+  }
+  return links;
+}
+
+absl::StatusOr<PreparedRiskImport> PrepareRiskImport(const std::string& path, const std::string& bytes) {
+  v1::RiskRegisterFile f;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  auto parsed = google::protobuf::util::JsonStringToMessage(bytes, &f, options);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not a risk register file (", kFormat,
+                                                   ", docs/RISK_FORMAT.md): ", parsed.ToString()));
+  }
+  if (f.format() != kFormat) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": format: must be \"", kFormat, "\", got \"", f.format(), "\""));
+  }
+  if (f.administration().empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": administration: required"));
+  if (absl::Status s = CheckYear(f.year()); !s.ok()) return InFile(path, absl::InvalidArgumentError(
+                                                                       absl::StrCat("year: ", s.message())));
+  const std::string correlation = absl::StrCat("risk-import:", ToHex(Sha256({bytes})).substr(0, 16));
+  Builder b(f.administration(), f.year(), correlation);
+  if (f.areas_size() > 0) {
+    v1::DefineAreasRequest r;
+    *r.mutable_areas() = f.areas();
+    b.Add("areas", "areas", r, risk::DecideDefineAreas, &Stub::DefineAreas);
+  }
+  for (int i = 0; i < f.schemes_size(); ++i) {
+    v1::DefineSchemeRequest r;
+    *r.mutable_scheme() = f.schemes(i);
+    b.Add(absl::StrCat("schemes[", i, "] ", f.schemes(i).id()), "scheme", r, risk::DecideDefineScheme,
+          &Stub::DefineScheme);
+  }
+  for (int i = 0; i < f.qualitative_methods_size(); ++i) {
+    v1::DefineQualitativeMethodRequest r;
+    *r.mutable_method() = f.qualitative_methods(i);
+    b.Add(absl::StrCat("qualitative_methods[", i, "] ", f.qualitative_methods(i).id()), "method", r,
+          risk::DecideDefineQualitativeMethod, &Stub::DefineQualitativeMethod);
+  }
+  for (int i = 0; i < f.processes_size(); ++i) {
+    v1::DefineProcessRequest r;
+    *r.mutable_process() = f.processes(i);
+    b.Add(absl::StrCat("processes[", i, "] ", f.processes(i).code()), "process", r, risk::DecideDefineProcess,
+          &Stub::DefineProcess);
+  }
+  for (int i = 0; i < f.assessments_size(); ++i) {
+    v1::RecordAssessmentRequest r;
+    *r.mutable_assessment() = f.assessments(i);
+    b.Add(absl::StrCat("assessments[", i, "] ", f.assessments(i).process(), "@", f.assessments(i).assessed_on()),
+          "assessment", r, risk::DecideRecordAssessment, &Stub::RecordAssessment);
+  }
+  for (int i = 0; i < f.measures_size(); ++i) {
+    v1::DefineMeasureRequest r;
+    *r.mutable_measure() = f.measures(i);
+    b.Add(absl::StrCat("measures[", i, "] ", f.measures(i).code()), "measure", r, risk::DecideDefineMeasure,
+          &Stub::DefineMeasure);
+  }
+  if (f.monitoring_plan_size() > 0) {
+    v1::PlanMonitoringRequest r;
+    *r.mutable_entries() = f.monitoring_plan();
+    b.Add("monitoring_plan", "plan", r, risk::DecidePlanMonitoring, &Stub::PlanMonitoring);
+  }
+  for (int i = 0; i < f.monitoring_size(); ++i) {
+    v1::RecordMonitoringRequest r;
+    *r.mutable_record() = f.monitoring(i);
+    b.Add(absl::StrCat("monitoring[", i, "] ", f.monitoring(i).measure(), "@", f.monitoring(i).date()), "monitoring",
+          r, risk::DecideRecordMonitoring, &Stub::RecordMonitoring);
+  }
+  for (int i = 0; i < f.owner_reports_size(); ++i) {
+    v1::SubmitOwnerReportRequest r;
+    *r.mutable_report() = f.owner_reports(i);
+    b.Add(absl::StrCat("owner_reports[", i, "] ", f.owner_reports(i).owner()), "report", r,
+          risk::DecideSubmitOwnerReport, &Stub::SubmitOwnerReport);
+  }
+  // A file that defines the catalogue is self-contained: decide it end to end before writing anything. A file
+  // adding facts to a register already stored is checked command by command by the service.
+  if (f.areas_size() > 0) {
+    if (absl::Status s = b.DryRun(); !s.ok()) return InFile(path, s);
+  }
+  return b.Take();
+}
+
+json RiskMapToJson(const v1::RiskMap& map) {
+  json processes = json::array();
+  for (const v1::ProcessRating& p : map.processes()) {
+    const bool rated = !p.level().empty();
+    processes.push_back({{"code", p.code()},
+                         {"area", p.area()},
+                         {"score", p.has_score() ? json(p.score()) : json(nullptr)},
+                         {"level", rated ? json(p.level()) : json(nullptr)},
+                         {"scheme", rated ? json(p.scheme()) : json(nullptr)}});
+  }
+  json overdue = json::array();
+  for (const v1::MeasureStatus& m : map.measures_overdue()) {
+    overdue.push_back({{"code", m.code()},
+                       {"title", m.title()},
+                       {"owner", m.owner()},
+                       {"deadline", m.deadline()},
+                       {"processes", json(std::vector<std::string>(m.processes().begin(), m.processes().end()))},
+                       {"last_outcome", OrNull(m.last_outcome())}});
+  }
+  return {{"processes", std::move(processes)}, {"measures_overdue", std::move(overdue)}};
+}
+
+std::string RenderRiskMap(const v1::RiskMap& map) {
+  std::string out = absl::StrCat("Registro del rischio ", map.administration(), " ", map.year(), " (as of ",
+                                 map.as_of_date().empty() ? "latest" : map.as_of_date(), ")\n\n");
+  absl::StrAppend(&out, absl::StrFormat("%-10s %-4s %-7s %-20s %-16s %s\n", "process", "area", "score", "level",
+                                        "scheme", "assessed"));
+  for (const v1::ProcessRating& p : map.processes()) {
+    absl::StrAppend(&out, absl::StrFormat("%-10s %-4s %-7s %-20s %-16s %s\n", p.code(), p.area(), Score(p),
+                                          p.level().empty() ? "not assessed" : p.level(),
+                                          p.level().empty() ? "-" : risk::SchemeRef(p.scheme(), p.scheme_version()),
+                                          p.assessed_on().empty() ? "-" : p.assessed_on()));
+  }
+  absl::StrAppend(&out, "\nBy area and band\n");
+  for (const v1::AreaBandCount& c : map.by_area()) {
+    absl::StrAppend(&out, "  ", c.area(), " ", c.area_name(), ": ", c.processes(), " ",
+                    c.level().empty() ? "not assessed" : c.level(), "\n");
+  }
+  absl::StrAppend(&out, "\nMeasures overdue on ", map.overdue_on(), "\n");
+  if (map.measures_overdue_size() == 0) absl::StrAppend(&out, "  none\n");
+  for (const v1::MeasureStatus& m : map.measures_overdue()) {
+    absl::StrAppend(&out, "  ", m.code(), "  due ", m.deadline(), "  ", m.owner(), "  ", m.title(), "\n");
+  }
+  return out;
+}
+
+json RiskReportToJson(const v1::RiskReport& r, const PerformanceLinks& links) {
+  json measures = json::array();
+  for (const v1::MeasureStatus& m : r.measure_statuses()) {
+    auto link = links.find(m.performance_indicator());
+    const bool linked = !m.performance_indicator().empty() && link != links.end();
+    measures.push_back({{"code", m.code()},
+                        {"kind", m.kind()},
+                        {"owner", m.owner()},
+                        {"deadline", m.deadline()},
+                        {"status", m.status()},
+                        {"implemented_on", OrNull(m.implemented_on())},
+                        {"last_monitored_on", OrNull(m.last_monitored_on())},
+                        {"planned", m.planned()},
+                        {"performance_indicator", OrNull(m.performance_indicator())},
+                        {"performance_objective", linked ? json(link->second.objective) : json(nullptr)},
+                        {"performance_grade_pct", linked && link->second.grade_pct.has_value()
+                                                      ? json(*link->second.grade_pct)
+                                                      : json(nullptr)}});
+  }
+  json owners = json::array();
+  for (const v1::OwnerReportStatus& o : r.owner_reports()) {
+    owners.push_back({{"owner", o.owner()}, {"submitted", o.submitted()}, {"date", OrNull(o.date())}});
+  }
+  return {{"administration", r.administration()},
+          {"year", r.year()},
+          {"as_of", r.as_of_date()},
+          {"processes", r.processes()},
+          {"processes_assessed", r.processes_assessed()},
+          {"measures", r.measures()},
+          {"implemented", r.implemented()},
+          {"overdue", r.overdue()},
+          {"pending", r.pending()},
+          {"planned", r.planned()},
+          {"monitored", r.monitored()},
+          {"not_monitored", r.not_monitored()},
+          {"coverage_pct", r.coverage_pct()},
+          {"measures_detail", std::move(measures)},
+          {"owner_reports", std::move(owners)}};
+}
+
+std::string RenderRiskReport(const v1::RiskReport& r, const PerformanceLinks& links) {
+  std::string out = absl::StrCat("Relazione annuale RPCT ", r.administration(), " ", r.year(), " (as of ",
+                                 r.as_of_date(), ")\n\n");
+  absl::StrAppend(&out, "Processes           ", r.processes(), " (", r.processes_assessed(), " assessed)\n");
+  absl::StrAppend(&out, "Measures            ", r.measures(), "\n");
+  absl::StrAppend(&out, "  implemented       ", r.implemented(), "\n");
+  absl::StrAppend(&out, "  overdue           ", r.overdue(), "\n");
+  absl::StrAppend(&out, "  pending           ", r.pending(), "\n");
+  absl::StrAppend(&out, "Monitoring plan     ", r.planned(), " measures, ", r.monitored(), " monitored, ",
+                  r.not_monitored(), " not monitored (coverage ", absl::StrFormat("%.2f %%", r.coverage_pct()),
+                  ")\n\nMeasures\n");
+  for (const v1::MeasureStatus& m : r.measure_statuses()) {
+    absl::StrAppend(&out, absl::StrFormat("  %-8s %-9s %-12s due %s%s%s\n", m.code(), m.kind(), m.status(),
+                                          m.deadline(),
+                                          m.implemented_on().empty() ? "" : ", implemented " + m.implemented_on(),
+                                          m.planned() ? (m.last_monitored_on().empty() ? ", NOT MONITORED"
+                                                                                       : ", monitored " +
+                                                                                             m.last_monitored_on())
+                                                      : ""));
+  }
+  bool any_link = false;
+  for (const v1::MeasureStatus& m : r.measure_statuses()) {
+    if (m.performance_indicator().empty()) continue;
+    if (!any_link) absl::StrAppend(&out, "\nMeasures scored in the performance plan\n");
+    any_link = true;
+    auto link = links.find(m.performance_indicator());
+    absl::StrAppend(&out, "  ", m.code(), " -> ", m.performance_indicator());
+    if (link == links.end()) {
+      absl::StrAppend(&out, ": not in the performance plan\n");
+    } else {
+      absl::StrAppend(&out, " (", link->second.objective, "): grade ",
+                      link->second.grade_pct.has_value() ? absl::StrFormat("%.2f %%", *link->second.grade_pct)
+                                                         : std::string("none yet"),
+                      "\n");
+    }
+  }
+  absl::StrAppend(&out, "\nDirigenti's reports to the RPCT\n");
+  for (const v1::OwnerReportStatus& o : r.owner_reports()) {
+    absl::StrAppend(&out, "  ", o.owner(), ": ", o.submitted() ? "submitted " + o.date() : "missing", "\n");
+  }
+  return out;
+}
+
+json ProcessHistoryToJson(const v1::ProcessHistory& h) {
+  json ratings = json::array();
+  for (const v1::ProcessRating& p : h.ratings()) {
+    ratings.push_back({{"assessed_on", p.assessed_on()},
+                       {"method", p.method()},
+                       {"scheme", p.scheme()},
+                       {"scheme_version", p.scheme_version()},
+                       {"score", p.has_score() ? json(p.score()) : json(nullptr)},
+                       {"level", p.level()},
+                       {"highest_event", p.highest_event()},
+                       {"motivation", p.motivation()},
+                       {"actor", p.actor()}});
+  }
+  return {{"process", h.process().code()}, {"area", h.process().area()}, {"ratings", std::move(ratings)}};
+}
+
+absl::Status RunRiskImport(const RiskOptions& o) {
+  if (o.file.empty()) return absl::InvalidArgumentError("risk import: a FILE is required");
+  PIAO_ASSIGN_OR_RETURN(std::string bytes, ReadFile(o.file));
+  PIAO_ASSIGN_OR_RETURN(PreparedRiskImport prepared, PrepareRiskImport(o.file, bytes));
+  PIAO_ASSIGN_OR_RETURN(ServiceConnection conn, Connect(o.data_dir, "risk"));
+  auto stub = v1::RiskRegistry::NewStub(conn.channel);
+  int written = 0, unchanged = 0, duplicates = 0;
+  for (const RiskCommand& c : prepared.commands) {
+    grpc::ClientContext ctx;
+    service::PrepareContext(&ctx, conn.token, absl::Seconds(30));
+    v1::RiskCommandResponse resp;
+    absl::Status s = service::FromGrpcStatus(c.send(*stub, &ctx, &resp));
+    if (!s.ok()) return absl::Status(s.code(), absl::StrCat(o.file, ": ", c.what, ": ", s.message()));
+    if (resp.ack().duplicate()) {
+      ++duplicates;
+    } else if (resp.ack().global_position() == 0) {
+      ++unchanged;
+    } else {
+      ++written;
+    }
+  }
+  if (o.json) {
+    std::printf("%s\n", json{{"file", o.file},
+                             {"administration", prepared.administration},
+                             {"year", prepared.year},
+                             {"commands", prepared.commands.size()},
+                             {"written", written},
+                             {"unchanged", unchanged},
+                             {"duplicates", duplicates}}
+                            .dump()
+                            .c_str());
+  } else {
+    std::printf("%s: %zu commands for %s %d: %d written, %d unchanged, %d already imported\n", o.file.c_str(),
+                prepared.commands.size(), prepared.administration.c_str(), prepared.year, written, unchanged,
+                duplicates);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RunRiskMap(const RiskOptions& o) {
+  PIAO_RETURN_IF_ERROR(CheckYear(o.year));
+  PIAO_RETURN_IF_ERROR(CheckAsOf(o.as_of));
+  if (o.above < 0) return absl::InvalidArgumentError("--above: a severity 0-4 (0 = every process)");
+  v1::GetRiskMapRequest req;
+  req.set_administration(o.administration);
+  req.set_year(o.year);
+  req.set_as_of_date(o.as_of);
+  // Overdue is judged today unless an as-of date is asked.
+  req.set_today(absl::FormatTime("%Y-%m-%d", absl::Now(), absl::UTCTimeZone()));
+  req.set_above_severity(static_cast<uint32_t>(o.above));
+  PIAO_ASSIGN_OR_RETURN(*req.mutable_consistency(), RiskHead(o.data_dir));
+  PIAO_ASSIGN_OR_RETURN(ServiceConnection projection, Connect(o.data_dir, "projection"));
+  auto stub = v1::RiskViews::NewStub(projection.channel);
+  grpc::ClientContext ctx;
+  service::PrepareContext(&ctx, projection.token, absl::Seconds(60));
+  v1::RiskMap map;
+  PIAO_RETURN_IF_ERROR(service::FromGrpcStatus(stub->GetRiskMap(&ctx, req, &map)));
+  if (o.json) {
+    std::printf("%s\n", RiskMapToJson(map).dump().c_str());
+  } else {
+    std::fputs(RenderRiskMap(map).c_str(), stdout);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RunRiskReport(const RiskOptions& o) {
+  PIAO_RETURN_IF_ERROR(CheckYear(o.year));
+  PIAO_RETURN_IF_ERROR(CheckAsOf(o.as_of));
+  v1::GetRiskReportRequest req;
+  req.set_administration(o.administration);
+  req.set_year(o.year);
+  req.set_as_of_date(o.as_of);
+  PIAO_ASSIGN_OR_RETURN(*req.mutable_consistency(), RiskHead(o.data_dir));
+  PIAO_ASSIGN_OR_RETURN(ServiceConnection projection, Connect(o.data_dir, "projection"));
+  auto stub = v1::RiskViews::NewStub(projection.channel);
+  grpc::ClientContext ctx;
+  service::PrepareContext(&ctx, projection.token, absl::Seconds(60));
+  v1::RiskReport report;
+  PIAO_RETURN_IF_ERROR(service::FromGrpcStatus(stub->GetRiskReport(&ctx, req, &report)));
+  PIAO_ASSIGN_OR_RETURN(PerformanceLinks links,
+                        FetchPerformanceLinks(o.data_dir, report.administration(), o.year, o.as_of));
+  if (o.json) {
+    std::printf("%s\n", RiskReportToJson(report, links).dump().c_str());
+  } else {
+    std::fputs(RenderRiskReport(report, links).c_str(), stdout);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RunRiskHistory(const RiskOptions& o) {
+  PIAO_RETURN_IF_ERROR(CheckYear(o.year));
+  if (o.process.empty()) return absl::InvalidArgumentError("--process: the process code is required");
+  v1::GetProcessHistoryRequest req;
+  req.set_administration(o.administration);
+  req.set_year(o.year);
+  req.set_process(o.process);
+  PIAO_ASSIGN_OR_RETURN(*req.mutable_consistency(), RiskHead(o.data_dir));
+  PIAO_ASSIGN_OR_RETURN(ServiceConnection projection, Connect(o.data_dir, "projection"));
+  auto stub = v1::RiskViews::NewStub(projection.channel);
+  grpc::ClientContext ctx;
+  service::PrepareContext(&ctx, projection.token, absl::Seconds(60));
+  v1::ProcessHistory history;
+  PIAO_RETURN_IF_ERROR(service::FromGrpcStatus(stub->GetProcessHistory(&ctx, req, &history)));
+  if (o.json) {
+    std::printf("%s\n", ProcessHistoryToJson(history).dump().c_str());
+  } else {
+    std::printf("%s %s (area %s, owner %s)\n", history.process().code().c_str(), history.process().name().c_str(),
+                history.process().area().c_str(), history.process().owner().c_str());
+    for (const v1::ProcessRating& p : history.ratings()) {
+      std::printf("  %s  %-12s %-16s score %-6s %s  (highest: %s; by %s)\n", p.assessed_on().c_str(),
+                  p.method().c_str(), risk::SchemeRef(p.scheme(), p.scheme_version()).c_str(), Score(p).c_str(),
+                  p.level().c_str(), p.highest_event().c_str(), p.actor().c_str());
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace piao::cli

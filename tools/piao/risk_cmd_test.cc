@@ -1,0 +1,121 @@
+// The pure parts of `piao risk`: the register file's parsing and dry run, and the --json shapes.
+#include "tools/piao/risk_cmd.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace piao::cli {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string FixturePath() {
+  const char* src = std::getenv("PIAO_SOURCE_DIR");
+  return std::string(src != nullptr ? src : PIAO_DEFAULT_SOURCE_DIR) + "/tests/fixtures/torino-2022/risk-register.json";
+}
+
+std::string Read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(RiskImportTest, TorinoFixtureParsesAndDecidesEndToEnd) {
+  const std::string bytes = Read(FixturePath());
+  ASSERT_FALSE(bytes.empty());
+  absl::StatusOr<PreparedRiskImport> p = PrepareRiskImport("risk-register.json", bytes);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->administration, "CCIAA-TO");
+  EXPECT_EQ(p->year, 2022);
+  // areas + 2 schemes + 1 method + 23 processes + 23 assessments + 12 measures + plan + 9 records + 3 reports
+  EXPECT_EQ(p->commands.size(), 75u);
+  EXPECT_EQ(p->commands.front().what, "areas");
+}
+
+TEST(RiskImportTest, BadFilesNameTheItemAndField) {
+  const nlohmann::json good = nlohmann::json::parse(Read(FixturePath()));
+  struct Case {
+    std::function<void(nlohmann::json&)> spoil;
+    const char* message;
+  };
+  const Case cases[] = {
+      {[](nlohmann::json& j) { j["format"] = "v0"; }, "format"},
+      {[](nlohmann::json& j) { j["assessments"][5]["events"][0]["probability"] = 6; },
+       "assessments[5] B.03@2022-03-31: assessment.events[0].score: 30 is outside [1, 25]"},
+      {[](nlohmann::json& j) { j["monitoring_plan"][0]["mode"] = "always"; }, "monitoring_plan: entries[0].mode"},
+      {[](nlohmann::json& j) { j["processes"][2]["area"] = "F"; }, "processes[2] A.03: process.area: no area 'F'"},
+      {[](nlohmann::json& j) { j["surprise"] = 1; }, "surprise"},
+      {[](nlohmann::json& j) { j["measures"][0]["deadline"] = "2022-06-31"; }, "measures[0] MO4: measure.deadline"},
+  };
+  for (const Case& c : cases) {
+    nlohmann::json j = good;
+    c.spoil(j);
+    absl::StatusOr<PreparedRiskImport> p = PrepareRiskImport("f.json", j.dump());
+    ASSERT_FALSE(p.ok()) << c.message;
+    EXPECT_THAT(p.status().message(), HasSubstr(c.message));
+    EXPECT_THAT(p.status().message(), HasSubstr("f.json: "));
+  }
+}
+
+TEST(RiskMapJsonTest, ExactShape) {
+  v1::RiskMap map;
+  v1::ProcessRating* rated = map.add_processes();
+  rated->set_code("B.02");
+  rated->set_area("B");
+  rated->set_score(20);
+  rated->set_level("Rischio alto");
+  rated->set_scheme("four_bands");
+  rated->set_scheme_version(1);
+  rated->set_owner("not in the json");
+  v1::ProcessRating* unrated = map.add_processes();
+  unrated->set_code("G.01");
+  unrated->set_area("G");
+  v1::MeasureStatus* m = map.add_measures_overdue();
+  m->set_code("MO4");
+  m->set_deadline("2022-06-30");
+  const nlohmann::json j = RiskMapToJson(map);
+  EXPECT_EQ(j.size(), 2u);
+  EXPECT_EQ(j["processes"][0],
+            nlohmann::json::parse(R"({"code":"B.02","area":"B","score":20.0,"level":"Rischio alto","scheme":"four_bands"})"));
+  EXPECT_TRUE(j["processes"][1]["score"].is_null());
+  EXPECT_TRUE(j["processes"][1]["level"].is_null());
+  EXPECT_EQ(j["measures_overdue"][0]["code"], "MO4");
+  EXPECT_EQ(j["measures_overdue"][0]["deadline"], "2022-06-30");
+}
+
+TEST(RiskReportJsonTest, LinkedMeasuresCarryTheirPerformanceGrade) {
+  v1::ScoresView scores;
+  v1::ObjectiveScore* o = scores.add_objectives();
+  o->set_code("OS06.1.1");
+  v1::IndicatorScore* i = o->add_indicators();
+  i->set_code("kpi6.1.1_01");
+  i->set_grade_pct(100);
+  o->add_indicators()->set_code("kpi6.1.1_04");  // neutralised: no grade
+  const PerformanceLinks links = LinksOf(scores);
+  v1::RiskReport report;
+  v1::MeasureStatus* form = report.add_measure_statuses();
+  form->set_code("MG-FORM");
+  form->set_performance_indicator("kpi6.1.1_01");
+  v1::MeasureStatus* aml = report.add_measure_statuses();
+  aml->set_code("MG-AML");
+  aml->set_performance_indicator("kpi6.1.1_04");
+  v1::MeasureStatus* plain = report.add_measure_statuses();
+  plain->set_code("MO4");
+  const nlohmann::json j = RiskReportToJson(report, links);
+  EXPECT_EQ(j["measures_detail"][0]["performance_objective"], "OS06.1.1");
+  EXPECT_EQ(j["measures_detail"][0]["performance_grade_pct"], 100.0);
+  EXPECT_EQ(j["measures_detail"][1]["performance_objective"], "OS06.1.1");
+  EXPECT_TRUE(j["measures_detail"][1]["performance_grade_pct"].is_null());
+  EXPECT_TRUE(j["measures_detail"][2]["performance_objective"].is_null());
+  EXPECT_NE(RenderRiskReport(report, links).find("MG-FORM -> kpi6.1.1_01 (OS06.1.1): grade 100.00 %"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace piao::cli
