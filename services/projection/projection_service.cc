@@ -10,6 +10,7 @@
 #include "libs/service/roles.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
+#include "services/projection/hr_view.h"
 #include "services/projection/query.h"
 #include "services/projection/view.h"
 
@@ -38,7 +39,7 @@ class SnapshotReader {
 kafka::EventHandler MakeViewHandler(rocksdb::DB* db, std::function<void(const v1::EventEnvelope&)> on_unknown) {
   return [db, on_unknown](const v1::EventEnvelope& e, rocksdb::WriteBatch* batch) -> absl::Status {
     RocksDbReader reader(db);
-    absl::StatusOr<ViewUpdate> update = ProjectEvent(e, reader);
+    absl::StatusOr<ViewUpdate> update = e.source_service() == kHrSource ? ProjectHrEvent(e) : ProjectEvent(e, reader);
     if (!update.ok()) return update.status();
     if (update->unknown_type) {
       if (on_unknown) on_unknown(e);
