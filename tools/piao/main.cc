@@ -7,6 +7,7 @@
 //   piao revise FILE [--administration A] [--year Y] [--data DIR] [--json]
 //   piao scores --year Y [--as-of DATE] [--as-of-record TIME] [--basis approved|revised] [--administration A] [--data DIR] [--json]
 //   piao history --year Y --objective CODE --indicator CODE [--level L] [--scope S] [--administration A] ...
+//   piao hr import FILE | piao hr summary --year Y [--as-of DATE] [--json]   (tools/piao/hr_cmd.h)
 //
 // Every command finds the stack through --data DIR or $PIAO_DATA (default ~/.local/share/piao).
 #include <cstdio>
@@ -19,6 +20,7 @@
 #include "libs/base/config.h"
 #include "libs/base/log.h"
 #include "libs/service/event_log_client.h"
+#include "tools/piao/hr_cmd.h"
 #include "tools/piao/import.h"
 #include "tools/piao/queries.h"
 #include "tools/piao/smoke.h"
@@ -43,7 +45,10 @@ int Usage() {
                "      a revisions file: one revision act per act named in it, all or nothing per act.\n"
                "  piao scores --year Y [--as-of DATE] [--as-of-record TIME] [--basis approved|revised] [--administration A] [--data DIR] [--json]\n"
                "  piao history --year Y --objective CODE --indicator CODE [--level L] [--scope S] [--administration A]\n"
-               "               [--data DIR] [--json]\n");
+               "               [--data DIR] [--json]\n"
+               "  piao hr import FILE [--administration A] [--data DIR] [--json]\n"
+               "      an HR file (docs/HR_FORMAT.md): establishment, staff, leaves, budget, agile work.\n"
+               "  piao hr summary --year Y [--as-of DATE] [--vacancy-dates D,...] [--administration A] [--data DIR] [--json]\n");
   return 2;
 }
 
@@ -262,6 +267,7 @@ int main(int argc, char** argv) {
   if (cmd == "revise") return Revise(argc, argv);
   if (cmd == "scores") return Scores(argc, argv);
   if (cmd == "history") return History(argc, argv);
+  if (cmd == "hr") return piao::cli::HrMain(argc, argv);
   if (cmd == "--help" || cmd == "help") {
     Usage();
     return 0;

@@ -23,7 +23,7 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 const std::vector<std::string>& StackServices() {
-  static const auto* services = new std::vector<std::string>{"planning", "measurement", "projection"};
+  static const auto* services = new std::vector<std::string>{"planning", "measurement", "hr", "projection"};
   return *services;
 }
 
@@ -130,7 +130,8 @@ absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, con
       // The projection catches up from the write services' event logs: they start before it.
       args.push_back("--sources");
       args.push_back(absl::StrCat("planning=", stack["services"]["planning"].value("address", ""),
-                                  ",measurement=", stack["services"]["measurement"].value("address", "")));
+                                  ",measurement=", stack["services"]["measurement"].value("address", ""),
+                                  ",hr=", stack["services"]["hr"].value("address", "")));
       args.push_back("--service-token-file");
       args.push_back((fs::path(dir) / "service.token").string());
     }
