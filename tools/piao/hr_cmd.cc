@@ -362,8 +362,8 @@ absl::Status RunHrSummary(const HrSummaryOptions& o) {
     }
     req.add_vacancy_dates(d);
   }
-  // Read-your-writes: the HR facts and the planning scores (pay link) as they stand now.
-  for (const char* source : {"hr", "planning"}) {
+  // Read-your-writes: the HR facts and the scores (plan + actuals, for the pay link) as they stand now.
+  for (const char* source : {"hr", "planning", "measurement"}) {
     PIAO_ASSIGN_OR_RETURN(ServiceConnection conn, Connect(o.data_dir, source));
     PIAO_ASSIGN_OR_RETURN(v1::GetHeadResponse head, service::GetHead({conn.channel, conn.token, absl::Seconds(10)}));
     (*req.mutable_consistency()->mutable_min_positions())[source] = head.global_position();

@@ -8,7 +8,7 @@
 //   first RPC, so a malformed file writes nothing; facts that depend on data already stored (a file of leaves
 //   only) are left to the service. One command per fact group, in the format's order; idempotency keys are
 //   SHA-256 over the administration and the command, so importing the same file again is a no-op.
-// - Summary: read-your-writes (waits until the projection has applied the hr and planning heads read first).
+// - Summary: read-your-writes (waits until the projection has applied the hr, planning and measurement heads read first).
 //   --as-of defaults to Dec 31 of year - 1, the PIAO's reference date. --json prints one object whose euro
 //   amounts are JSON numbers with two decimals (9499919.94).
 #ifndef PIAO_TOOLS_PIAO_HR_CMD_H_
