@@ -92,6 +92,32 @@ TEST_F(Torino2022Test, StaffByGenderAndArea) {
   EXPECT_EQ(s.by_unit().at("Area Sviluppo del territorio e Regolazione del Mercato"), 70);
 }
 
+TEST_F(Torino2022Test, StaffByCategoryAndGenderAsInSection13) {
+  // Personale in servizio per categoria al 31/12/2021 (R02, R04): SG + Dirigenti, D, C, B by gender.
+  std::map<std::string, std::map<std::string, int>> counted;
+  for (const auto& [id, e] : book_->employees()) {
+    if (!e.InServiceAt(Date(2021, 12, 31))) continue;
+    const std::string c = CategoryName(e.category);
+    const std::string group = c == "D3" || c == "D1" ? "D" : c == "B3" || c == "B1" ? "B" : c;
+    counted[group][e.gender] += 1;
+  }
+  EXPECT_EQ(counted["DIR"]["M"], 3);  // Segretario Generale 1 M + Dirigenti 2 M, 1 F
+  EXPECT_EQ(counted["DIR"]["F"], 1);
+  EXPECT_EQ(counted["D"]["M"], 22);
+  EXPECT_EQ(counted["D"]["F"], 67);
+  EXPECT_EQ(counted["C"]["M"], 35);
+  EXPECT_EQ(counted["C"]["F"], 122);
+  EXPECT_EQ(counted["B"]["M"], 3);
+  EXPECT_EQ(counted["B"]["F"], 13);
+  EXPECT_EQ(counted["A"]["M"] + counted["A"]["F"], 0);
+  // Dotazione rimodulata by the §1.3 groups (R05): Dirigenti 7, D 109, C 172, B 20, A 0.
+  const Establishment* r = book_->EstablishmentAt(Date(2022, 5, 24));
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->posts.at(Category::kD3).posts + r->posts.at(Category::kD1).posts, 109);
+  EXPECT_EQ(r->posts.at(Category::kB3).posts + r->posts.at(Category::kB1).posts, 20);
+  EXPECT_EQ(r->posts.at(Category::kC).posts, 172);
+}
+
 TEST_F(Torino2022Test, HiringBudget2022AndThePlannedHiresFittingIt) {
   const v1::HiringBudgetView b = Summary().hiring_budget();
   EXPECT_EQ(b.leavers_count(), 14);                          // N. cessati (R14)
