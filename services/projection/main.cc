@@ -30,6 +30,7 @@
 #include "libs/service/host.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
+#include "services/projection/hr_view.h"
 #include "services/projection/projection_service.h"
 #include "services/projection/risk_views_service.h"
 #include "services/projection/view.h"
@@ -178,9 +179,11 @@ int Run(int argc, char** argv) {
   service::RolePolicy policy;
   AllowProjection(policy);
   AllowRiskViews(policy);
+  AllowHrViews(policy);
   if (absl::Status s = policy.CheckCovers(
           {google::protobuf::DescriptorPool::generated_pool()->FindServiceByName("piao.v1.Projection"),
-           google::protobuf::DescriptorPool::generated_pool()->FindServiceByName("piao.v1.RiskViews")});
+           google::protobuf::DescriptorPool::generated_pool()->FindServiceByName("piao.v1.RiskViews"),
+           google::protobuf::DescriptorPool::generated_pool()->FindServiceByName("piao.v1.HrViews")});
       !s.ok()) {
     return Fail("role policy incomplete", s);
   }
@@ -245,10 +248,12 @@ int Run(int argc, char** argv) {
 
   Follower follower(source_names, consumer.get(), applier.get(), absl::Milliseconds(*poll_ms));
   ProjectionService projection(db.get(), &authorizer, source_names, applied, absl::Seconds(*max_wait));
+  HrViewsService hr_views(db.get(), &authorizer, source_names, applied, absl::Seconds(*max_wait));
   service::ServiceHost host(*host_options);
   host.AddService(&projection);
   RiskViewsService risk_views(db.get(), &authorizer, source_names, applied, absl::Seconds(*max_wait));
   host.AddService(&risk_views);
+  host.AddService(&hr_views);
   host.AddShutdownHook("stop following", [&] {
     follower.Stop();
     if (consumer != nullptr) consumer->Stop();

@@ -11,6 +11,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 #include "services/projection/audit.h"
+#include "services/projection/hr_view.h"
 #include "services/projection/query.h"
 #include "services/projection/risk_view.h"
 #include "services/projection/view.h"
@@ -40,8 +41,10 @@ class SnapshotReader {
 kafka::EventHandler MakeViewHandler(rocksdb::DB* db, std::function<void(const v1::EventEnvelope&)> on_unknown) {
   return [db, on_unknown](const v1::EventEnvelope& e, rocksdb::WriteBatch* batch) -> absl::Status {
     RocksDbReader reader(db);
-    // The risk register's events have their own records (risk_view.h).
-    absl::StatusOr<ViewUpdate> update = e.source_service() == kRiskSource ? ProjectRiskEvent(e) : ProjectEvent(e, reader);
+    // The risk register's and the workforce's events have their own records (risk_view.h, hr_view.h).
+    absl::StatusOr<ViewUpdate> update = e.source_service() == kRiskSource ? ProjectRiskEvent(e)
+                                        : e.source_service() == kHrSource ? ProjectHrEvent(e)
+                                                                          : ProjectEvent(e, reader);
     if (!update.ok()) return update.status();
     if (update->unknown_type) {
       if (on_unknown) on_unknown(e);

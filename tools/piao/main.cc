@@ -14,6 +14,7 @@
 //   piao feed compute --year Y [--administration A] ...
 //   piao lineage --year Y --objective CODE --indicator CODE [--level L] [--scope S] [--administration A] ...
 //   piao risk import FILE | map --year Y [--as-of D] | report --year Y [--as-of D] | history --year Y --process C
+//   piao hr import FILE | piao hr summary --year Y [--as-of DATE] [--json]   (tools/piao/hr_cmd.h)
 //
 // Every command finds the stack through --data DIR or $PIAO_DATA (default ~/.local/share/piao).
 #include <cstdio>
@@ -28,6 +29,7 @@
 #include "libs/service/event_log_client.h"
 #include "tools/piao/audit_cmd.h"
 #include "tools/piao/feed_cmd.h"
+#include "tools/piao/hr_cmd.h"
 #include "tools/piao/import.h"
 #include "tools/piao/queries.h"
 #include "tools/piao/rebuild_cmd.h"
@@ -74,7 +76,10 @@ int Usage() {
                "  piao risk import FILE [--data DIR] [--json]   (the risk register file, docs/RISK_FORMAT.md)\n"
                "  piao risk map --year Y [--as-of DATE] [--above SEVERITY] [--administration A] [--data DIR] [--json]\n"
                "  piao risk report --year Y [--as-of DATE] [--administration A] [--data DIR] [--json]   (RPCT report)\n"
-               "  piao risk history --year Y --process CODE [--administration A] [--data DIR] [--json]\n");
+               "  piao risk history --year Y --process CODE [--administration A] [--data DIR] [--json]\n"
+               "  piao hr import FILE [--administration A] [--data DIR] [--json]\n"
+               "      an HR file (docs/HR_FORMAT.md): establishment, staff, leaves, budget, agile work.\n"
+               "  piao hr summary --year Y [--as-of DATE] [--vacancy-dates D,...] [--administration A] [--data DIR] [--json]\n");
   return 2;
 }
 
@@ -451,6 +456,7 @@ int main(int argc, char** argv) {
   if (cmd == "feed") return Feed(argc, argv);
   if (cmd == "lineage") return Lineage(argc, argv);
   if (cmd == "risk") return Risk(argc, argv);
+  if (cmd == "hr") return piao::cli::HrMain(argc, argv);
   if (cmd == "--help" || cmd == "help") {
     Usage();
     return 0;

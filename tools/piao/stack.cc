@@ -24,7 +24,7 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 const std::vector<std::string>& StackServices() {
-  static const auto* services = new std::vector<std::string>{"planning", "measurement", "risk", "projection"};
+  static const auto* services = new std::vector<std::string>{"planning", "measurement", "risk", "hr", "projection"};
   return *services;
 }
 

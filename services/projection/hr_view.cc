@@ -1,0 +1,131 @@
+#include "services/projection/hr_view.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "libs/base/status_macros.h"
+#include "libs/hr/fold.h"
+#include "libs/hr/summary.h"
+#include "libs/service/grpc_status.h"
+#include "libs/service/roles.h"
+#include "rocksdb/db.h"
+
+namespace piao::projection {
+namespace {
+
+constexpr char kAdminsPrefix[] = "h/a/";
+
+std::string EventsPrefix(const std::string& admin) { return absl::StrCat("h/e/", admin, "/"); }
+
+absl::StatusOr<std::string> ChooseAdministration(const ViewReader& view, const std::string& asked) {
+  std::vector<std::string> admins;
+  PIAO_RETURN_IF_ERROR(view.Scan(kAdminsPrefix, [&](const std::string& key, const std::string&) {
+    admins.push_back(key.substr(sizeof(kAdminsPrefix) - 1));
+  }));
+  if (!asked.empty()) {
+    if (std::find(admins.begin(), admins.end(), asked) == admins.end()) {
+      return absl::NotFoundError(absl::StrCat("administration: no HR data for '", asked, "'"));
+    }
+    return asked;
+  }
+  if (admins.empty()) return absl::NotFoundError("no HR data yet (piao hr import FILE)");
+  if (admins.size() > 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("administration: several administrations have HR data; name one of ", absl::StrJoin(admins, ", ")));
+  }
+  return admins[0];
+}
+
+}  // namespace
+
+absl::StatusOr<ViewUpdate> ProjectHrEvent(const v1::EventEnvelope& e) {
+  ViewUpdate u;
+  if (!hr::IsHrEventType(e.event_type())) {
+    u.unknown_type = true;
+    return u;
+  }
+  const std::string& admin = e.stream().aggregate_id();
+  if (e.stream().aggregate_type() != "hr" || admin.empty() || admin.find('/') != std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat("stream: '", e.stream().aggregate_type(), "/", admin, "' of ",
+                                                   e.event_type(), " at hr position ", e.global_position(),
+                                                   " is not hr/<administration>"));
+  }
+  u.puts.emplace_back(absl::StrCat(kAdminsPrefix, admin), "");
+  u.puts.emplace_back(absl::StrCat(EventsPrefix(admin), absl::StrFormat("%016x", e.global_position())),
+                      SerializeDeterministic(e));
+  return u;
+}
+
+absl::StatusOr<v1::HrSummary> QueryHrSummary(const ViewReader& view, const v1::GetHrSummaryRequest& r) {
+  PIAO_ASSIGN_OR_RETURN(std::string admin, ChooseAdministration(view, r.administration()));
+  hr::HrBook book;
+  absl::Status folded = absl::OkStatus();
+  PIAO_RETURN_IF_ERROR(view.Scan(EventsPrefix(admin), [&](const std::string&, const std::string& value) {
+    if (!folded.ok()) return;
+    v1::EventEnvelope e;
+    if (!e.ParseFromString(value)) {
+      folded = absl::DataLossError("undecodable HR view record");
+      return;
+    }
+    folded = hr::ApplyHrEvent(book, e);
+  }));
+  PIAO_RETURN_IF_ERROR(folded);
+
+  hr::SummaryOptions o;
+  o.administration = admin;
+  o.year = r.year();
+  if (!r.as_of_date().empty()) {
+    PIAO_ASSIGN_OR_RETURN(hr::Date d, hr::ParseDate(r.as_of_date(), "as_of_date"));
+    o.as_of = d;
+  }
+  for (int i = 0; i < r.vacancy_dates_size(); ++i) {
+    PIAO_ASSIGN_OR_RETURN(hr::Date d, hr::ParseDate(r.vacancy_dates(i), absl::StrCat("vacancy_dates[", i, "]")));
+    o.vacancy_dates.push_back(d);
+  }
+  // The pay link follows the same administration's enterprise score (planning views), when scored.
+  if (r.year() >= 2000 && r.year() <= 2999) {
+    PIAO_ASSIGN_OR_RETURN(std::optional<std::string> raw, view.Get(ScoresKey(admin, r.year())));
+    if (raw.has_value()) {
+      ScoresRecord scores;
+      if (scores.ParseFromString(*raw) && scores.error().empty() && scores.view().has_enterprise_score_pct()) {
+        o.enterprise_score_pct = scores.view().enterprise_score_pct();
+      }
+    }
+  }
+  return hr::Summarize(book, o);
+}
+
+void AllowHrViews(service::RolePolicy& policy) {
+  namespace r = service::roles;
+  policy.Allow(service::FullMethodName("piao.v1.HrViews", "GetHrSummary"),
+               {r::kAdmin, r::kPlanner, r::kMeasurer, r::kFeed, r::kOiv, r::kRpct, r::kHr, r::kService});
+}
+
+HrViewsService::HrViewsService(rocksdb::DB* db, const service::Authorizer* authorizer, std::vector<std::string> sources,
+                               AppliedFn applied, absl::Duration max_wait)
+    : db_(db), authorizer_(authorizer), sources_(std::move(sources)), applied_(std::move(applied)),
+      max_wait_(max_wait) {}
+
+grpc::Status HrViewsService::GetHrSummary(grpc::ServerContext* ctx, const v1::GetHrSummaryRequest* request,
+                                          v1::HrSummary* response) {
+  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who,
+                             authorizer_->Authorize(ctx, service::FullMethodName("piao.v1.HrViews", "GetHrSummary")));
+  static_cast<void>(who);
+  const absl::Time cap = absl::Now() + max_wait_;
+  const absl::Time callers = absl::FromChrono(ctx->deadline());
+  const bool callers_first = callers <= cap;
+  PIAO_GRPC_RETURN_IF_ERROR(WaitForPositions(request->consistency(), sources_, applied_,
+                                             callers_first ? callers : cap, callers_first,
+                                             [ctx] { return ctx->IsCancelled(); }));
+  const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
+  RocksDbReader reader(db_, snapshot);
+  absl::StatusOr<v1::HrSummary> s = QueryHrSummary(reader, *request);
+  db_->ReleaseSnapshot(snapshot);
+  PIAO_GRPC_ASSIGN_OR_RETURN(*response, std::move(s));
+  return grpc::Status::OK;
+}
+
+}  // namespace piao::projection

@@ -1,0 +1,56 @@
+// The HR views (source service "hr"), pure: one HR event in -> the records it adds out; records in -> the
+// HrSummary out (libs/hr/summary.h), as of any date.
+//
+// Key layout (prefix h/, never colliding with the planning views):
+//   h/a/<admin>                 ""              administrations with HR data
+//   h/e/<admin>/<pos:16 hex>    EventEnvelope   each HR fact as stored by the hr service (deterministic bytes)
+// The facts are the view: a summary folds them with the same rules the service decided with, so every figure
+// is available as of any date without precomputing one per date, and a rebuild from zero is byte-identical.
+// The pay link reads the enterprise score of the same administration's plan from the planning views
+// (ScoresKey in view.h).
+#ifndef PIAO_SERVICES_PROJECTION_HR_VIEW_H_
+#define PIAO_SERVICES_PROJECTION_HR_VIEW_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "libs/service/auth.h"
+#include "piao/v1/hr.grpc.pb.h"
+#include "services/projection/projection_service.h"
+#include "services/projection/view.h"
+
+namespace piao::projection {
+
+inline constexpr char kHrSource[] = "hr";
+
+// The records an HR event adds; unknown_type for an event type libs/hr does not know. INVALID_ARGUMENT for an
+// event without a usable stream id.
+absl::StatusOr<ViewUpdate> ProjectHrEvent(const v1::EventEnvelope& event);
+
+// INVALID_ARGUMENT for a bad year, date or an administration that must be named (several have HR data);
+// NOT_FOUND when the administration has no HR data; FAILED_PRECONDITION when it has no establishment in force.
+absl::StatusOr<v1::HrSummary> QueryHrSummary(const ViewReader& view, const v1::GetHrSummaryRequest& request);
+
+// Every authenticated role may read the HR views (the OIV included).
+void AllowHrViews(service::RolePolicy& policy);
+
+class HrViewsService final : public v1::HrViews::Service {
+ public:
+  HrViewsService(rocksdb::DB* db, const service::Authorizer* authorizer, std::vector<std::string> sources,
+                 AppliedFn applied, absl::Duration max_wait = absl::Seconds(30));
+  grpc::Status GetHrSummary(grpc::ServerContext* ctx, const v1::GetHrSummaryRequest* request,
+                            v1::HrSummary* response) override;
+
+ private:
+  rocksdb::DB* const db_;
+  const service::Authorizer* const authorizer_;
+  const std::vector<std::string> sources_;
+  const AppliedFn applied_;
+  const absl::Duration max_wait_;
+};
+
+}  // namespace piao::projection
+
+#endif  // PIAO_SERVICES_PROJECTION_HR_VIEW_H_
