@@ -101,6 +101,13 @@ absl::Status CheckYear(int year) {
   return absl::OkStatus();
 }
 
+absl::Status CheckAsOf(const std::string& as_of) {
+  if (!as_of.empty() && !plan::ParseIsoDate(as_of).ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--as-of: must be a real date YYYY-MM-DD, got '", as_of, "'"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<google::protobuf::Timestamp> ParseRfc3339Flag(const std::string& flag, const std::string& text) {
   absl::Time t;
   std::string err;

@@ -45,24 +45,27 @@ std::string TruncateUtf8(const std::string& s, size_t max_chars);
 
 // INVALID_ARGUMENT naming --year unless 2000-2999.
 absl::Status CheckYear(int year);
+// INVALID_ARGUMENT naming --as-of unless empty or a real date YYYY-MM-DD.
+absl::Status CheckAsOf(const std::string& as_of);
 // An RFC 3339 time for flag `flag`; INVALID_ARGUMENT naming the flag otherwise.
 absl::StatusOr<google::protobuf::Timestamp> ParseRfc3339Flag(const std::string& flag, const std::string& text);
 
 // Read-your-writes: each write service's current EventLog head, for consistency.min_positions.
 absl::StatusOr<v1::Consistency> CurrentHeads(const std::string& data_dir);
 
-// One projection query, read-your-writes: sets `request`'s consistency to the write services' current heads,
-// calls `method` with a 60 s deadline and the operator's token, fills `response`.
-template <typename Request, typename Response>
+// One query of a service the projection serves (Projection, RiskViews, HrViews), read-your-writes: sets
+// `request`'s consistency to every write service's current head, calls `method` with a 60 s deadline and the
+// operator's token, fills `response`.
+template <typename Stub, typename Request, typename Response>
 absl::Status QueryProjection(const std::string& data_dir,
-                             grpc::Status (v1::Projection::Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                             grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
                              Request request, Response* response) {
   PIAO_ASSIGN_OR_RETURN(*request.mutable_consistency(), CurrentHeads(data_dir));
   PIAO_ASSIGN_OR_RETURN(ServiceConnection projection, Connect(data_dir, "projection"));
-  auto stub = v1::Projection::NewStub(projection.channel);
+  Stub stub(projection.channel);
   grpc::ClientContext ctx;
   service::PrepareContext(&ctx, projection.token, absl::Seconds(60));
-  return service::FromGrpcStatus(((*stub).*method)(&ctx, request, response));
+  return service::FromGrpcStatus((stub.*method)(&ctx, request, response));
 }
 
 // True when stdout is a terminal and NO_COLOR is unset.

@@ -17,6 +17,7 @@
 #include "libs/service/event_log_client.h"
 #include "libs/service/grpc_status.h"
 #include "piao/v1/hr.grpc.pb.h"
+#include "tools/piao/cli_util.h"
 #include "tools/piao/stack.h"
 
 namespace piao::cli {
@@ -343,7 +344,7 @@ absl::Status RunHrImport(const HrImportOptions& o) {
   return absl::OkStatus();
 }
 
-absl::Status RunHrSummary(const HrSummaryOptions& o) {
+absl::StatusOr<v1::HrSummary> FetchHrSummary(const HrSummaryOptions& o) {
   if (o.year < 2000 || o.year > 2999) {
     return absl::InvalidArgumentError(absl::StrCat("--year: a four-digit PIAO year is required, got ", o.year));
   }
@@ -363,17 +364,13 @@ absl::Status RunHrSummary(const HrSummaryOptions& o) {
     req.add_vacancy_dates(d);
   }
   // Read-your-writes: the HR facts and the scores (plan + actuals, for the pay link) as they stand now.
-  for (const char* source : {"hr", "planning", "measurement"}) {
-    PIAO_ASSIGN_OR_RETURN(ServiceConnection conn, Connect(o.data_dir, source));
-    PIAO_ASSIGN_OR_RETURN(v1::GetHeadResponse head, service::GetHead({conn.channel, conn.token, absl::Seconds(10)}));
-    (*req.mutable_consistency()->mutable_min_positions())[source] = head.global_position();
-  }
-  PIAO_ASSIGN_OR_RETURN(ServiceConnection projection, Connect(o.data_dir, "projection"));
-  auto stub = v1::HrViews::NewStub(projection.channel);
-  grpc::ClientContext ctx;
-  service::PrepareContext(&ctx, projection.token, absl::Seconds(60));
   v1::HrSummary s;
-  PIAO_RETURN_IF_ERROR(service::FromGrpcStatus(stub->GetHrSummary(&ctx, req, &s)));
+  PIAO_RETURN_IF_ERROR(QueryProjection(o.data_dir, &v1::HrViews::Stub::GetHrSummary, req, &s));
+  return s;
+}
+
+absl::Status RunHrSummary(const HrSummaryOptions& o) {
+  PIAO_ASSIGN_OR_RETURN(v1::HrSummary s, FetchHrSummary(o));
   if (o.json) {
     std::printf("%s\n", DumpHrJson(HrSummaryToJson(s)).c_str());
   } else {

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "piao/v1/hr.pb.h"
 
 namespace piao::cli {
@@ -41,6 +42,8 @@ struct HrSummaryOptions {
   bool json = false;
 };
 absl::Status RunHrSummary(const HrSummaryOptions& o);
+// The summary RunHrSummary prints, fetched read-your-writes (INVALID_ARGUMENT naming a bad flag).
+absl::StatusOr<v1::HrSummary> FetchHrSummary(const HrSummaryOptions& o);
 
 // `piao hr import|summary ...` (argv as main got it): parses the flags, runs, returns the exit code.
 int HrMain(int argc, char** argv);

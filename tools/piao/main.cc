@@ -9,7 +9,7 @@
 //   piao history --year Y --objective CODE --indicator CODE [--level L] [--scope S] [--administration A] ...
 //   piao audit --year Y [--actor P] [--from T --to T] [--objective CODE] [--administration A] [--json]
 //   piao rebuild [--data DIR] [--json]
-//   piao report relazione|tree --year Y --format F [--as-of DATE] [--out FILE]
+//   piao report relazione|tree|risk|hr --year Y --format F [--as-of DATE] [--out FILE]
 //   piao feed import --kind accounting|infocamere FILE [--mapping FILE] [--batch-id ID] [--administration A] ...
 //   piao feed compute --year Y [--administration A] ...
 //   piao lineage --year Y --objective CODE --indicator CODE [--level L] [--scope S] [--administration A] ...
@@ -65,6 +65,7 @@ int Usage() {
                "      rebuilds the projection's views from zero (progress bar on a terminal)\n"
                "  piao report relazione --year Y --format html|md|csv [--as-of DATE] [--out FILE] [--data DIR]\n"
                "  piao report tree --year Y --format svg|png [--as-of DATE] [--out FILE] [--data DIR]\n"
+               "  piao report risk|hr --year Y --format html|csv [--as-of DATE] [--out FILE] [--data DIR]\n"
                "  piao feed import --kind accounting|infocamere FILE [--mapping FILE] [--batch-id ID] [--administration A]\n"
                "                   [--data DIR] [--json]\n"
                "      a feed batch (validated whole first); then the plans' formulas compute the actuals they can.\n"
@@ -322,7 +323,7 @@ int Report(int argc, char** argv) {
   if (argc < 3) return Usage();
   Config config;
   config.Declare("year", "", "plan year")
-      .Declare("format", "", "relazione: html | md | csv; tree: svg | png")
+      .Declare("format", "", "relazione: html | md | csv; tree: svg | png; risk, hr: html | csv")
       .Declare("as-of", "", "valid date YYYY-MM-DD (default: latest)")
       .Declare("out", "", "write to FILE instead of standard output")
       .Declare("administration", "", "administration (default: the year's only plan)");

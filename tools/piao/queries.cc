@@ -184,9 +184,7 @@ std::string RenderHistory(const v1::IndicatorHistory& h) {
 
 absl::Status RunScores(const ScoresOptions& o) {
   PIAO_RETURN_IF_ERROR(CheckYear(o.year));
-  if (!o.as_of.empty() && !plan::ParseIsoDate(o.as_of).ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("--as-of: must be a real date YYYY-MM-DD, got '", o.as_of, "'"));
-  }
+  PIAO_RETURN_IF_ERROR(CheckAsOf(o.as_of));
   if (!o.basis.empty() && o.basis != "approved" && o.basis != "revised") {
     return absl::InvalidArgumentError(absl::StrCat("--basis: must be approved or revised, got '", o.basis, "'"));
   }

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -26,6 +27,8 @@
 #include "libs/service/grpc_status.h"
 #include "piao/v1/projection.grpc.pb.h"
 #include "tools/piao/cli_util.h"
+#include "tools/piao/hr_cmd.h"
+#include "tools/piao/risk_cmd.h"
 #include "tools/piao/stack.h"
 
 extern char** environ;
@@ -277,7 +280,142 @@ struct Node {
   int column = 0;
 };
 
+// ---- generic JSON reports (risk, hr) ----
+
+std::string Cell(const json& v) {
+  if (v.is_null()) return "";
+  if (v.is_number_float()) return absl::StrFormat("%.6g", v.get<double>());
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_boolean()) return v.get<bool>() ? "yes" : "no";
+  if (v.is_array() && std::all_of(v.begin(), v.end(), [](const json& x) { return x.is_string(); })) {
+    std::vector<std::string> parts;
+    for (const json& x : v) parts.push_back(x.get<std::string>());
+    return absl::StrJoin(parts, ", ");
+  }
+  return v.dump();
+}
+
+bool IsTable(const json& v) {
+  return v.is_array() && !v.empty() && std::all_of(v.begin(), v.end(), [](const json& x) { return x.is_object(); });
+}
+bool IsMatrix(const json& v) {
+  return v.is_object() && !v.empty() && std::all_of(v.begin(), v.end(), [](const json& x) { return x.is_object(); });
+}
+
+// Columns in first-seen order.
+std::vector<std::string> Columns(const json& rows) {
+  std::vector<std::string> cols;
+  for (const json& r : rows) {
+    for (const auto& [k, v] : r.items()) {
+      if (std::find(cols.begin(), cols.end(), k) == cols.end()) cols.push_back(k);
+    }
+  }
+  return cols;
+}
+
+// Euro amounts (fields named *_eur) with their two decimals, as the PIAO prints them.
+std::string FieldCell(const std::string& field, const json& v) {
+  if (v.is_number() && absl::EndsWith(field, "_eur")) return absl::StrFormat("%.2f", v.get<double>());
+  return Cell(v);
+}
+
+// Calls scalar(field, value) for plain fields (nested objects flattened as "parent.field"), table(name, rows,
+// first column) for arrays of objects and for objects of objects (each entry a row keyed by its name).
+void WalkSection(const json& data, const std::string& prefix,
+                 const std::function<void(const std::string&, const json&)>& scalar,
+                 const std::function<void(const std::string&, const json&, const std::string&)>& table) {
+  if (IsTable(data)) {
+    table(prefix, data, "");
+    return;
+  }
+  if (!data.is_object()) {
+    scalar(prefix.empty() ? "value" : prefix, data);
+    return;
+  }
+  for (const auto& [k, v] : data.items()) {
+    const std::string name = prefix.empty() ? k : absl::StrCat(prefix, ".", k);
+    if (IsTable(v)) {
+      table(name, v, "");
+    } else if (IsMatrix(v)) {
+      json rows = json::array();
+      for (const auto& [rk, rv] : v.items()) {
+        json row = {{k, rk}};
+        for (const auto& [ck, cv] : rv.items()) row[ck] = cv.is_object() ? json(Cell(cv)) : cv;
+        rows.push_back(std::move(row));
+      }
+      table(name, rows, k);
+    } else if (v.is_object() && !v.empty()) {
+      WalkSection(v, name, scalar, table);
+    } else {
+      scalar(name, v);
+    }
+  }
+}
+
 }  // namespace
+
+std::string RenderJsonReport(const std::string& title, const std::vector<JsonSection>& sections, ReportFormat format) {
+  if (format == ReportFormat::kCsv) {
+    std::string out = "section,table,row,column,value\n";
+    for (const JsonSection& sec : sections) {
+      WalkSection(
+          sec.data, "",
+          [&](const std::string& field, const json& v) {
+            absl::StrAppend(&out, Csv(sec.title), ",,,", Csv(field), ",", Csv(FieldCell(field, v)), "\n");
+          },
+          [&](const std::string& name, const json& rows, const std::string&) {
+            int n = 0;
+            for (const json& r : rows) {
+              ++n;
+              for (const auto& [k, v] : r.items()) {
+                absl::StrAppend(&out, Csv(sec.title), ",", Csv(name), ",", n, ",", Csv(k), ",", Csv(FieldCell(k, v)),
+                                "\n");
+              }
+            }
+          });
+    }
+    return out;
+  }
+  std::string out = absl::StrCat(
+      "<!DOCTYPE html>\n<html lang=\"it\"><head><meta charset=\"utf-8\"><title>", Html(title),
+      "</title>\n<style>\nbody{font-family:DejaVu Sans,Arial,sans-serif;margin:2em;color:#222}h1{font-size:1.5em}"
+      "h2{font-size:1.2em;margin-top:2em;border-bottom:2px solid #345}h3{font-size:1em;margin:1.2em 0 .3em}"
+      "table{border-collapse:collapse;font-size:.85em;margin:.3em 0 1em}th,td{border:1px solid #bbb;"
+      "padding:3px 6px;text-align:left;vertical-align:top}th{background:#e8edf3}\n</style></head><body>\n<h1>",
+      Html(title), "</h1>\n");
+  for (const JsonSection& sec : sections) {
+    absl::StrAppend(&out, "<h2>", Html(sec.title), "</h2>\n");
+    std::string scalars;
+    std::string tables;
+    WalkSection(
+        sec.data, "",
+        [&](const std::string& field, const json& v) {
+          absl::StrAppend(&scalars, "<tr><th>", Html(field), "</th><td>", Html(FieldCell(field, v)), "</td></tr>\n");
+        },
+        [&](const std::string& name, const json& rows, const std::string& first) {
+          if (!name.empty()) absl::StrAppend(&tables, "<h3>", Html(name), "</h3>\n");
+          std::vector<std::string> cols = Columns(rows);
+          if (auto at = std::find(cols.begin(), cols.end(), first); !first.empty() && at != cols.end()) {
+            std::rotate(cols.begin(), at, at + 1);  // the row key first
+          }
+          absl::StrAppend(&tables, "<table><tr>");
+          for (const std::string& c : cols) absl::StrAppend(&tables, "<th>", Html(c), "</th>");
+          absl::StrAppend(&tables, "</tr>\n");
+          for (const json& r : rows) {
+            absl::StrAppend(&tables, "<tr>");
+            for (const std::string& c : cols) {
+              absl::StrAppend(&tables, "<td>", Html(r.contains(c) ? FieldCell(c, r[c]) : ""), "</td>");
+            }
+            absl::StrAppend(&tables, "</tr>\n");
+          }
+          absl::StrAppend(&tables, "</table>\n");
+        });
+    if (!scalars.empty()) absl::StrAppend(&out, "<table>\n", scalars, "</table>\n");
+    absl::StrAppend(&out, tables);
+  }
+  absl::StrAppend(&out, "</body></html>\n");
+  return out;
+}
 
 absl::StatusOr<ReportFormat> ParseReportFormat(const std::string& text, const std::vector<std::string>& allowed) {
   if (std::find(allowed.begin(), allowed.end(), text) == allowed.end()) {
@@ -439,15 +577,14 @@ absl::StatusOr<std::string> SvgToPng(const std::string& svg) {
 
 absl::Status RunReport(const ReportOptions& o) {
   PIAO_RETURN_IF_ERROR(CheckYear(o.year));
-  if (o.kind != "relazione" && o.kind != "tree") {
-    return absl::InvalidArgumentError(absl::StrCat("report: must be relazione or tree, got '", o.kind, "'"));
+  if (o.kind != "relazione" && o.kind != "tree" && o.kind != "risk" && o.kind != "hr") {
+    return absl::InvalidArgumentError(absl::StrCat("report: must be relazione, tree, risk or hr, got '", o.kind, "'"));
   }
-  PIAO_ASSIGN_OR_RETURN(ReportFormat format,
-                        ParseReportFormat(o.format, o.kind == "tree" ? std::vector<std::string>{"svg", "png"}
-                                                                     : std::vector<std::string>{"html", "md", "csv"}));
-  if (!o.as_of.empty() && !plan::ParseIsoDate(o.as_of).ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("--as-of: must be a real date YYYY-MM-DD, got '", o.as_of, "'"));
-  }
+  const std::vector<std::string> formats = o.kind == "tree"        ? std::vector<std::string>{"svg", "png"}
+                                           : o.kind == "relazione" ? std::vector<std::string>{"html", "md", "csv"}
+                                                                   : std::vector<std::string>{"html", "csv"};
+  PIAO_ASSIGN_OR_RETURN(ReportFormat format, ParseReportFormat(o.format, formats));
+  PIAO_RETURN_IF_ERROR(CheckAsOf(o.as_of));
   auto scores = [&](const std::string& basis) -> absl::StatusOr<v1::ScoresView> {
     v1::GetScoresRequest req;
     req.set_administration(o.administration);
@@ -459,7 +596,32 @@ absl::Status RunReport(const ReportOptions& o) {
     return view;
   };
   std::string body;
-  if (o.kind == "tree") {
+  if (o.kind == "risk") {
+    RiskOptions r;
+    r.data_dir = o.data_dir;
+    r.administration = o.administration;
+    r.year = o.year;
+    r.as_of = o.as_of;
+    PIAO_ASSIGN_OR_RETURN(v1::RiskMap map, FetchRiskMap(r));
+    PerformanceLinks links;
+    PIAO_ASSIGN_OR_RETURN(v1::RiskReport report, FetchRiskReport(r, &links));
+    body = RenderJsonReport(absl::StrCat("Rischi corruttivi ", o.year, " — ", report.administration(),
+                                         o.as_of.empty() ? "" : ", as of " + o.as_of),
+                            {{"Mappa dei rischi", RiskMapToJson(map)},
+                             {"Relazione annuale del RPCT", RiskReportToJson(report, links)}},
+                            format);
+  } else if (o.kind == "hr") {
+    HrSummaryOptions h;
+    h.data_dir = o.data_dir;
+    h.administration = o.administration;
+    h.year = o.year;
+    h.as_of = o.as_of;
+    PIAO_ASSIGN_OR_RETURN(v1::HrSummary summary, FetchHrSummary(h));
+    // Euro amounts as numbers with two decimals, as `piao hr summary --json` prints them.
+    body = RenderJsonReport(absl::StrCat("Fabbisogni di personale ", o.year),
+                            {{"Dotazione, personale, capacità assunzionale", json::parse(DumpHrJson(HrSummaryToJson(summary)))}},
+                            format);
+  } else if (o.kind == "tree") {
     PIAO_ASSIGN_OR_RETURN(v1::ScoresView view, scores("revised"));
     body = RenderTreeSvg(view);
     if (format == ReportFormat::kPng) {

@@ -7,12 +7,18 @@
 //       act and date; the scores as approved vs as revised.
 //   piao report tree --year Y --format svg|png [--as-of DATE] [--out FILE]
 //       the performance tree coloured by achievement (png through rsvg-convert, librsvg2-bin).
+//   piao report risk --year Y --format html|csv [--as-of DATE] [--out FILE]
+//       the risk map and the RPCT's annual report figures (the `piao risk map|report --json` objects).
+//   piao report hr --year Y --format html|csv [--as-of DATE] [--out FILE]
+//       the workforce summary (the `piao hr summary --json` object).
 // Output goes to standard output unless --out is given.
 #ifndef PIAO_TOOLS_PIAO_REPORT_H_
 #define PIAO_TOOLS_PIAO_REPORT_H_
 
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
 #include "piao/v1/projection.pb.h"
@@ -43,9 +49,19 @@ std::string RenderTreeSvg(const v1::ScoresView& view);
 // PNG bytes of `svg`, rendered by rsvg-convert; FAILED_PRECONDITION naming the package when it is missing.
 absl::StatusOr<std::string> SvgToPng(const std::string& svg);
 
+// A report made of named sections, each the JSON object a `--json` command prints, rendered generically:
+// scalar fields as a two-column table, arrays of objects as tables (columns: the union of their keys), objects
+// of objects (vacancies by date and category) as a matrix. kHtml: one page; kCsv: long format
+// `section,table,row,column,value`, one line per cell.
+struct JsonSection {
+  std::string title;
+  nlohmann::json data;
+};
+std::string RenderJsonReport(const std::string& title, const std::vector<JsonSection>& sections, ReportFormat format);
+
 struct ReportOptions {
   std::string data_dir;
-  std::string kind;  // relazione | tree
+  std::string kind;  // relazione | tree | risk | hr
   std::string administration;
   int year = 0;
   std::string format;

@@ -178,5 +178,38 @@ TEST(RenderTreeSvgTest, OneBoxPerNodeColouredByScore) {
   EXPECT_EQ(svg.rfind("</svg>\n"), svg.size() - 7);
 }
 
+nlohmann::json HrLike() {
+  return nlohmann::json::parse(R"({"ceiling_eur": 9499919.94, "in_service_count": 273, "margin_eur": 4681048.0,
+    "hiring_budget": {"year": 2022, "leavers_count": 14},
+    "vacancies": {"2022-12-31": {"C": 3, "D1": 1}, "2023-12-31": {"C": 5}},
+    "staff": [{"unit": "Area <A>", "count": 96}, {"unit": "Area B", "count": 70, "women": 50}],
+    "coverage_pct": 66.66666666666667})");
+}
+
+TEST(RenderJsonReportTest, HtmlHasScalarsFlattenedTablesAndMatrices) {
+  const std::string html = RenderJsonReport("Fabbisogni 2022", {{"Sezione", HrLike()}}, ReportFormat::kHtml);
+  EXPECT_THAT(html, HasSubstr("<th>ceiling_eur</th><td>9499919.94</td>"));
+  EXPECT_THAT(html, HasSubstr("<th>margin_eur</th><td>4681048.00</td>"));  // euro amounts keep two decimals
+  EXPECT_THAT(html, HasSubstr("<th>hiring_budget.leavers_count</th><td>14</td>"));
+  EXPECT_THAT(html, HasSubstr("<th>coverage_pct</th><td>66.6667</td>"));
+  // The matrix: one row per date, one column per category (absent cells empty).
+  EXPECT_THAT(html, HasSubstr("<tr><th>vacancies</th><th>C</th><th>D1</th></tr>"));
+  EXPECT_THAT(html, HasSubstr("<tr><td>2023-12-31</td><td>5</td><td></td></tr>"));
+  // An array of objects: the union of their keys, escaped.
+  EXPECT_THAT(html, HasSubstr("<tr><th>count</th><th>unit</th><th>women</th></tr>"));
+  EXPECT_THAT(html, HasSubstr("<td>96</td><td>Area &lt;A&gt;</td><td></td>"));
+}
+
+TEST(RenderJsonReportTest, CsvIsOneCellPerLine) {
+  const std::string csv = RenderJsonReport("T", {{"S", HrLike()}}, ReportFormat::kCsv);
+  std::vector<std::string> lines = absl::StrSplit(csv, '\n', absl::SkipEmpty());
+  EXPECT_EQ(lines[0], "section,table,row,column,value");
+  EXPECT_THAT(csv, HasSubstr("S,,,ceiling_eur,9499919.94\n"));
+  EXPECT_THAT(csv, HasSubstr("S,vacancies,2,C,5\n"));
+  EXPECT_THAT(csv, HasSubstr("S,staff,2,women,50\n"));
+  // 6 scalars (two flattened) + 2 vacancy rows (3 + 2 cells) + 2 staff rows (2 + 3 cells) + header.
+  EXPECT_EQ(lines.size(), 1u + 6u + 5u + 5u);
+}
+
 }  // namespace
 }  // namespace piao::cli

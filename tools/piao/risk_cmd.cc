@@ -22,6 +22,7 @@
 #include "piao/v1/projection.grpc.pb.h"
 #include "piao/v1/risk.grpc.pb.h"
 #include "services/risk/risk_aggregate.h"
+#include "tools/piao/cli_util.h"
 #include "tools/piao/stack.h"
 
 namespace piao::cli {
@@ -34,20 +35,6 @@ constexpr char kFormat[] = "piao-risk-register/1";
 
 absl::Status InFile(const std::string& path, const absl::Status& s) {
   return absl::Status(s.code(), absl::StrCat(path, ": ", s.message()));
-}
-
-absl::Status CheckYear(int year) {
-  if (year < 2000 || year > 2999) {
-    return absl::InvalidArgumentError(absl::StrCat("--year: a four-digit year is required, got ", year));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status CheckAsOf(const std::string& as_of) {
-  if (!as_of.empty() && !plan::ParseIsoDate(as_of).ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("--as-of: must be a real date YYYY-MM-DD, got '", as_of, "'"));
-  }
-  return absl::OkStatus();
 }
 
 // "risk-<kind>:<sha256 of the request without its meta>": the same content is the same command.
@@ -131,16 +118,6 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return ss.str();
 }
 
-absl::StatusOr<v1::Consistency> RiskHead(const std::string& data_dir) {
-  v1::Consistency c;
-  PIAO_ASSIGN_OR_RETURN(ServiceConnection conn, Connect(data_dir, "risk"));
-  PIAO_ASSIGN_OR_RETURN(v1::GetHeadResponse head, service::GetHead({conn.channel, conn.token, absl::Seconds(10)}));
-  (*c.mutable_min_positions())["risk"] = head.global_position();
-  return c;
-}
-
-json OrNull(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
-
 // The performance plan's grade of each indicator (code -> objective, grade), from the same projection: how
 // the measures' linked (A-flagged) indicators are scored. Empty when the year has no plan.
 absl::StatusOr<PerformanceLinks> FetchPerformanceLinks(const std::string& data_dir, const std::string& administration,
@@ -149,17 +126,8 @@ absl::StatusOr<PerformanceLinks> FetchPerformanceLinks(const std::string& data_d
   req.set_administration(administration);
   req.set_year(year);
   req.set_as_of_date(as_of);
-  for (const char* source : {"planning", "measurement"}) {
-    PIAO_ASSIGN_OR_RETURN(ServiceConnection conn, Connect(data_dir, source));
-    PIAO_ASSIGN_OR_RETURN(v1::GetHeadResponse head, service::GetHead({conn.channel, conn.token, absl::Seconds(10)}));
-    (*req.mutable_consistency()->mutable_min_positions())[source] = head.global_position();
-  }
-  PIAO_ASSIGN_OR_RETURN(ServiceConnection projection, Connect(data_dir, "projection"));
-  auto stub = v1::Projection::NewStub(projection.channel);
-  grpc::ClientContext ctx;
-  service::PrepareContext(&ctx, projection.token, absl::Seconds(60));
   v1::ScoresView view;
-  absl::Status s = service::FromGrpcStatus(stub->GetScores(&ctx, req, &view));
+  absl::Status s = QueryProjection(data_dir, &v1::Projection::Stub::GetScores, req, &view);
   if (s.code() == absl::StatusCode::kNotFound) return PerformanceLinks{};
   PIAO_RETURN_IF_ERROR(s);
   return LinksOf(view);
@@ -446,7 +414,7 @@ absl::Status RunRiskImport(const RiskOptions& o) {
   return absl::OkStatus();
 }
 
-absl::Status RunRiskMap(const RiskOptions& o) {
+absl::StatusOr<v1::RiskMap> FetchRiskMap(const RiskOptions& o) {
   PIAO_RETURN_IF_ERROR(CheckYear(o.year));
   PIAO_RETURN_IF_ERROR(CheckAsOf(o.as_of));
   if (o.above < 0) return absl::InvalidArgumentError("--above: a severity 0-4 (0 = every process)");
@@ -457,13 +425,13 @@ absl::Status RunRiskMap(const RiskOptions& o) {
   // Overdue is judged today unless an as-of date is asked.
   req.set_today(absl::FormatTime("%Y-%m-%d", absl::Now(), absl::UTCTimeZone()));
   req.set_above_severity(static_cast<uint32_t>(o.above));
-  PIAO_ASSIGN_OR_RETURN(*req.mutable_consistency(), RiskHead(o.data_dir));
-  PIAO_ASSIGN_OR_RETURN(ServiceConnection projection, Connect(o.data_dir, "projection"));
-  auto stub = v1::RiskViews::NewStub(projection.channel);
-  grpc::ClientContext ctx;
-  service::PrepareContext(&ctx, projection.token, absl::Seconds(60));
   v1::RiskMap map;
-  PIAO_RETURN_IF_ERROR(service::FromGrpcStatus(stub->GetRiskMap(&ctx, req, &map)));
+  PIAO_RETURN_IF_ERROR(QueryProjection(o.data_dir, &v1::RiskViews::Stub::GetRiskMap, req, &map));
+  return map;
+}
+
+absl::Status RunRiskMap(const RiskOptions& o) {
+  PIAO_ASSIGN_OR_RETURN(v1::RiskMap map, FetchRiskMap(o));
   if (o.json) {
     std::printf("%s\n", RiskMapToJson(map).dump().c_str());
   } else {
@@ -472,22 +440,22 @@ absl::Status RunRiskMap(const RiskOptions& o) {
   return absl::OkStatus();
 }
 
-absl::Status RunRiskReport(const RiskOptions& o) {
+absl::StatusOr<v1::RiskReport> FetchRiskReport(const RiskOptions& o, PerformanceLinks* links) {
   PIAO_RETURN_IF_ERROR(CheckYear(o.year));
   PIAO_RETURN_IF_ERROR(CheckAsOf(o.as_of));
   v1::GetRiskReportRequest req;
   req.set_administration(o.administration);
   req.set_year(o.year);
   req.set_as_of_date(o.as_of);
-  PIAO_ASSIGN_OR_RETURN(*req.mutable_consistency(), RiskHead(o.data_dir));
-  PIAO_ASSIGN_OR_RETURN(ServiceConnection projection, Connect(o.data_dir, "projection"));
-  auto stub = v1::RiskViews::NewStub(projection.channel);
-  grpc::ClientContext ctx;
-  service::PrepareContext(&ctx, projection.token, absl::Seconds(60));
   v1::RiskReport report;
-  PIAO_RETURN_IF_ERROR(service::FromGrpcStatus(stub->GetRiskReport(&ctx, req, &report)));
-  PIAO_ASSIGN_OR_RETURN(PerformanceLinks links,
-                        FetchPerformanceLinks(o.data_dir, report.administration(), o.year, o.as_of));
+  PIAO_RETURN_IF_ERROR(QueryProjection(o.data_dir, &v1::RiskViews::Stub::GetRiskReport, req, &report));
+  PIAO_ASSIGN_OR_RETURN(*links, FetchPerformanceLinks(o.data_dir, report.administration(), o.year, o.as_of));
+  return report;
+}
+
+absl::Status RunRiskReport(const RiskOptions& o) {
+  PerformanceLinks links;
+  PIAO_ASSIGN_OR_RETURN(v1::RiskReport report, FetchRiskReport(o, &links));
   if (o.json) {
     std::printf("%s\n", RiskReportToJson(report, links).dump().c_str());
   } else {
@@ -503,13 +471,8 @@ absl::Status RunRiskHistory(const RiskOptions& o) {
   req.set_administration(o.administration);
   req.set_year(o.year);
   req.set_process(o.process);
-  PIAO_ASSIGN_OR_RETURN(*req.mutable_consistency(), RiskHead(o.data_dir));
-  PIAO_ASSIGN_OR_RETURN(ServiceConnection projection, Connect(o.data_dir, "projection"));
-  auto stub = v1::RiskViews::NewStub(projection.channel);
-  grpc::ClientContext ctx;
-  service::PrepareContext(&ctx, projection.token, absl::Seconds(60));
   v1::ProcessHistory history;
-  PIAO_RETURN_IF_ERROR(service::FromGrpcStatus(stub->GetProcessHistory(&ctx, req, &history)));
+  PIAO_RETURN_IF_ERROR(QueryProjection(o.data_dir, &v1::RiskViews::Stub::GetProcessHistory, req, &history));
   if (o.json) {
     std::printf("%s\n", ProcessHistoryToJson(history).dump().c_str());
   } else {

@@ -76,6 +76,9 @@ struct RiskOptions {
 };
 absl::Status RunRiskImport(const RiskOptions& options);
 absl::Status RunRiskMap(const RiskOptions& options);
+// What RunRiskMap / RunRiskReport print, fetched read-your-writes (INVALID_ARGUMENT naming a bad flag).
+absl::StatusOr<v1::RiskMap> FetchRiskMap(const RiskOptions& options);
+absl::StatusOr<v1::RiskReport> FetchRiskReport(const RiskOptions& options, PerformanceLinks* links);
 absl::Status RunRiskReport(const RiskOptions& options);
 absl::Status RunRiskHistory(const RiskOptions& options);
 
