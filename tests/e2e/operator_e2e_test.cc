@@ -46,10 +46,14 @@ class OperatorE2eTest : public ::testing::Test {
     data_ = new std::string(" --data " + dir_->string());
     ASSERT_EQ(RunPiao("stack up" + *data_).exit_code, 0);
     // One step of the demo, then one service killed and brought back, until every service has been.
-    std::vector<std::string> steps = {"import " + Fixture("plan-2022.json"), "revise " + Fixture("revisions-2022.json"),
-                                      "import " + Fixture("results-2022-strategic.json")};
+    const std::string admin = " --administration CCIAA-TO";
+    std::vector<std::string> steps = {"import " + Fixture("plan-2022.json") + admin,
+                                      "revise " + Fixture("revisions-2022.json") + admin,
+                                      "import " + Fixture("results-2022-strategic.json") + admin,
+                                      "risk import " + Fixture("risk-register.json"),
+                                      "hr import " + Fixture("hr-2022.json")};
     std::vector<std::string> services = ServiceNames();
-    ASSERT_GE(services.size(), 3u);
+    ASSERT_EQ(services.size(), 5u) << "planning, measurement, risk, hr, projection";
     for (size_t i = 0; i < std::max(steps.size(), services.size()); ++i) {
       if (i < steps.size()) {
         CliResult r = RunPiao(steps[i] + *data_);
@@ -118,6 +122,17 @@ TEST_F(OperatorE2eTest, NothingWasLostAcrossTheRestartsThePublishedScoreStands) 
   int strategic = 0;
   for (const json& o : s["objectives"]) strategic += o["level"] == "strategic" ? 1 : 0;
   EXPECT_EQ(strategic, 14);
+
+  // The register and the workforce plan survived their services' and the projection's restarts.
+  CliResult map = RunPiao("risk map --year 2022 --as-of 2022-12-31 --json" + *data_);
+  ASSERT_EQ(map.exit_code, 0) << map.out;
+  EXPECT_EQ(json::parse(map.out)["processes"].size(), 23u);
+  CliResult hr = RunPiao("hr summary --year 2022 --json" + *data_);
+  ASSERT_EQ(hr.exit_code, 0) << hr.out;
+  json h = json::parse(hr.out);
+  EXPECT_EQ(h["ceiling_eur"].dump(), "9499919.94");
+  EXPECT_EQ(h["in_service_count"], 273);
+  EXPECT_EQ(h["in_service_cost_eur"].dump(), "8350062.43");
 }
 
 TEST_F(OperatorE2eTest, TheAuditListsEveryVariationWithItsActActorAndTimes) {
@@ -182,6 +197,16 @@ TEST_F(OperatorE2eTest, ReportsAreWrittenWithTheVariationsAndTheTree) {
   EXPECT_EQ(ReadText(png.string()).substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
 
   EXPECT_NE(RunPiao("report tree --year 2022 --format html" + *data_).exit_code, 0) << "a tree is svg or png";
+
+  CliResult risk = RunPiao("report risk --year 2022 --as-of 2022-12-31 --format html" + *data_);
+  ASSERT_EQ(risk.exit_code, 0);
+  EXPECT_NE(risk.out.find("Relazione annuale del RPCT"), std::string::npos);
+  EXPECT_NE(risk.out.find("<td>D.04</td>"), std::string::npos);
+  EXPECT_TRUE(IsUtf8(risk.out));
+  CliResult hr = RunPiao("report hr --year 2022 --format csv" + *data_);
+  ASSERT_EQ(hr.exit_code, 0);
+  EXPECT_NE(hr.out.find(",,,ceiling_eur,9499919.94\n"), std::string::npos) << hr.out.substr(0, 400);
+  EXPECT_NE(hr.out.find(",,,margin_eur,1149857.51\n"), std::string::npos);
 }
 
 TEST_F(OperatorE2eTest, RebuildingTheProjectionFromZeroGivesTheSameAnswers) {
