@@ -122,6 +122,12 @@ TEST_F(OperatorE2eTest, NothingWasLostAcrossTheRestartsThePublishedScoreStands) 
   int strategic = 0;
   for (const json& o : s["objectives"]) strategic += o["level"] == "strategic" ? 1 : 0;
   EXPECT_EQ(strategic, 14);
+  CliResult only = RunPiao("scores --year 2022 --level strategic --json" + *data_);
+  ASSERT_EQ(only.exit_code, 0) << only.out;
+  json o = json::parse(only.out);
+  EXPECT_EQ(o["objectives"].size(), 14u);
+  EXPECT_EQ(o["enterprise_score_pct"], s["enterprise_score_pct"]);
+  EXPECT_NE(RunPiao("scores --year 2022 --level strategico" + *data_).exit_code, 0);
 
   // The register and the workforce plan survived their services' and the projection's restarts.
   CliResult map = RunPiao("risk map --year 2022 --as-of 2022-12-31 --json" + *data_);

@@ -55,7 +55,8 @@ int Usage() {
                "      file's, else --administration, else \"default\". Re-importing the same file is a no-op.\n"
                "  piao revise FILE [--administration A] [--year Y] [--data DIR] [--json]\n"
                "      a revisions file: one revision act per act named in it, all or nothing per act.\n"
-               "  piao scores --year Y [--as-of DATE] [--as-of-record TIME] [--basis approved|revised] [--administration A] [--data DIR] [--json]\n"
+               "  piao scores --year Y [--as-of DATE] [--as-of-record TIME] [--basis approved|revised] [--level L] [--administration A]\n"
+               "              [--data DIR] [--json]\n"
                "  piao history --year Y --objective CODE --indicator CODE [--level L] [--scope S] [--administration A]\n"
                "               [--data DIR] [--json]\n"
                "  piao audit --year Y [--actor P] [--from T --to T] [--objective CODE] [--administration A] [--data DIR] [--json]\n"
@@ -247,10 +248,12 @@ int Scores(int argc, char** argv) {
       .Declare("as-of", "", "valid date YYYY-MM-DD: the definitions in force that day (default: latest)")
       .Declare("as-of-record", "", "record time (RFC 3339): what the system showed then (default: now)")
       .Declare("basis", "", "revised (default) or approved")
+      .Declare("level", "", "only objectives of this level: strategic | operational | individual")
       .Declare("administration", "", "administration (default: the year's only plan)");
   if (!ParseFlags(config, argc, argv, 1)) return 2;
   if (!config.positional().empty()) return Usage();
   piao::cli::ScoresOptions o;
+  o.level = config.Get("level");
   o.as_of_record = config.Get("as-of-record");
   if (!YearFlag(config, &o.year)) return 1;
   o.as_of = config.Get("as-of");

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -196,8 +197,18 @@ absl::Status RunScores(const ScoresOptions& o) {
   if (!o.as_of_record.empty()) {
     PIAO_ASSIGN_OR_RETURN(*req.mutable_as_of_record_time(), ParseRfc3339Flag("as-of-record", o.as_of_record));
   }
+  if (!o.level.empty() && !plan::ParseLevel(o.level).ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--level: must be strategic, operational or individual, got '", o.level, "'"));
+  }
   v1::ScoresView view;
   PIAO_RETURN_IF_ERROR(QueryProjection(o.data_dir, &v1::Projection::Stub::GetScores, req, &view));
+  if (!o.level.empty()) {
+    auto* objectives = view.mutable_objectives();
+    objectives->erase(std::remove_if(objectives->begin(), objectives->end(),
+                                     [&](const v1::ObjectiveScore& x) { return x.level() != o.level; }),
+                      objectives->end());
+  }
   if (o.json) {
     std::printf("%s\n", ScoresToJson(view).dump().c_str());
   } else {
