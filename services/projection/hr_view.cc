@@ -114,17 +114,9 @@ grpc::Status HrViewsService::GetHrSummary(grpc::ServerContext* ctx, const v1::Ge
   PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who,
                              authorizer_->Authorize(ctx, service::FullMethodName("piao.v1.HrViews", "GetHrSummary")));
   static_cast<void>(who);
-  const absl::Time cap = absl::Now() + max_wait_;
-  const absl::Time callers = absl::FromChrono(ctx->deadline());
-  const bool callers_first = callers <= cap;
-  PIAO_GRPC_RETURN_IF_ERROR(WaitForPositions(request->consistency(), sources_, applied_,
-                                             callers_first ? callers : cap, callers_first,
-                                             [ctx] { return ctx->IsCancelled(); }));
-  const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
-  RocksDbReader reader(db_, snapshot);
-  absl::StatusOr<v1::HrSummary> s = QueryHrSummary(reader, *request);
-  db_->ReleaseSnapshot(snapshot);
-  PIAO_GRPC_ASSIGN_OR_RETURN(*response, std::move(s));
+  PIAO_GRPC_RETURN_IF_ERROR(WaitForCall(ctx, request->consistency(), sources_, applied_, max_wait_));
+  SnapshotReader snap(db_);
+  PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryHrSummary(snap.reader(), *request));
   return grpc::Status::OK;
 }
 

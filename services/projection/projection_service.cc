@@ -23,19 +23,6 @@ constexpr absl::string_view kService = "piao.v1.Projection";
 
 std::string Method(absl::string_view name) { return service::FullMethodName(kService, name); }
 
-// Reads at one RocksDB snapshot for the whole query.
-class SnapshotReader {
- public:
-  explicit SnapshotReader(rocksdb::DB* db) : db_(db), snapshot_(db->GetSnapshot()), reader_(db, snapshot_) {}
-  ~SnapshotReader() { db_->ReleaseSnapshot(snapshot_); }
-  const ViewReader& reader() const { return reader_; }
-
- private:
-  rocksdb::DB* db_;
-  const rocksdb::Snapshot* snapshot_;
-  RocksDbReader reader_;
-};
-
 }  // namespace
 
 kafka::EventHandler MakeViewHandler(rocksdb::DB* db, std::function<void(const v1::EventEnvelope&)> on_unknown) {
@@ -102,12 +89,17 @@ ProjectionService::ProjectionService(rocksdb::DB* db, const service::Authorizer*
     : db_(db), authorizer_(authorizer), sources_(std::move(sources)), applied_(std::move(applied)),
       max_wait_(max_wait) {}
 
-absl::Status ProjectionService::Wait(grpc::ServerContext* ctx, const v1::Consistency& consistency) const {
-  const absl::Time cap = absl::Now() + max_wait_;
+absl::Status WaitForCall(grpc::ServerContext* ctx, const v1::Consistency& consistency,
+                         const std::vector<std::string>& sources, const AppliedFn& applied, absl::Duration max_wait) {
+  const absl::Time cap = absl::Now() + max_wait;
   const absl::Time callers = absl::FromChrono(ctx->deadline());
   const bool callers_first = callers <= cap;
-  return WaitForPositions(consistency, sources_, applied_, callers_first ? callers : cap, callers_first,
+  return WaitForPositions(consistency, sources, applied, callers_first ? callers : cap, callers_first,
                           [ctx] { return ctx->IsCancelled(); });
+}
+
+absl::Status ProjectionService::Wait(grpc::ServerContext* ctx, const v1::Consistency& consistency) const {
+  return WaitForCall(ctx, consistency, sources_, applied_, max_wait_);
 }
 
 grpc::Status ProjectionService::GetScores(grpc::ServerContext* ctx, const v1::GetScoresRequest* request,

@@ -39,6 +39,11 @@ absl::Status WaitForPositions(const v1::Consistency& consistency, const std::vec
                               const AppliedFn& applied, absl::Time deadline, bool deadline_is_callers,
                               const std::function<bool()>& cancelled);
 
+// WaitForPositions for one gRPC call: until the caller's deadline or `max_wait` from now, whichever comes
+// first, and CANCELLED when the caller goes away. Every query service of the projection starts with it.
+absl::Status WaitForCall(grpc::ServerContext* ctx, const v1::Consistency& consistency,
+                         const std::vector<std::string>& sources, const AppliedFn& applied, absl::Duration max_wait);
+
 class ProjectionService final : public v1::Projection::Service {
  public:
   // `sources` are the followed source services (GetProgress lists them). `max_wait` caps the consistency

@@ -28,18 +28,6 @@ absl::Status CheckDate(const std::string& date, const std::string& field) {
   return absl::OkStatus();
 }
 
-class Snapshot {
- public:
-  explicit Snapshot(rocksdb::DB* db) : db_(db), snapshot_(db->GetSnapshot()), reader_(db, snapshot_) {}
-  ~Snapshot() { db_->ReleaseSnapshot(snapshot_); }
-  const ViewReader& reader() const { return reader_; }
-
- private:
-  rocksdb::DB* db_;
-  const rocksdb::Snapshot* snapshot_;
-  RocksDbReader reader_;
-};
-
 }  // namespace
 
 void AllowRiskViews(service::RolePolicy& policy) {
@@ -86,18 +74,14 @@ absl::StatusOr<v1::RiskReport> QueryRiskReport(const ViewReader& view, const v1:
 }
 
 absl::Status RiskViewsService::Wait(grpc::ServerContext* ctx, const v1::Consistency& consistency) const {
-  const absl::Time cap = absl::Now() + max_wait_;
-  const absl::Time callers = absl::FromChrono(ctx->deadline());
-  const bool callers_first = callers <= cap;
-  return WaitForPositions(consistency, sources_, applied_, callers_first ? callers : cap, callers_first,
-                          [ctx] { return ctx->IsCancelled(); });
+  return WaitForCall(ctx, consistency, sources_, applied_, max_wait_);
 }
 
 grpc::Status RiskViewsService::GetRiskMap(grpc::ServerContext* ctx, const v1::GetRiskMapRequest* request,
                                           v1::RiskMap* response) {
   PIAO_GRPC_RETURN_IF_ERROR(authorizer_->Authorize(ctx, Method("GetRiskMap")).status());
   PIAO_GRPC_RETURN_IF_ERROR(Wait(ctx, request->consistency()));
-  Snapshot snap(db_);
+  SnapshotReader snap(db_);
   PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryRiskMap(snap.reader(), *request));
   return grpc::Status::OK;
 }
@@ -106,7 +90,7 @@ grpc::Status RiskViewsService::GetProcessHistory(grpc::ServerContext* ctx, const
                                                  v1::ProcessHistory* response) {
   PIAO_GRPC_RETURN_IF_ERROR(authorizer_->Authorize(ctx, Method("GetProcessHistory")).status());
   PIAO_GRPC_RETURN_IF_ERROR(Wait(ctx, request->consistency()));
-  Snapshot snap(db_);
+  SnapshotReader snap(db_);
   PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryProcessHistory(snap.reader(), *request));
   return grpc::Status::OK;
 }
@@ -115,7 +99,7 @@ grpc::Status RiskViewsService::GetRiskReport(grpc::ServerContext* ctx, const v1:
                                              v1::RiskReport* response) {
   PIAO_GRPC_RETURN_IF_ERROR(authorizer_->Authorize(ctx, Method("GetRiskReport")).status());
   PIAO_GRPC_RETURN_IF_ERROR(Wait(ctx, request->consistency()));
-  Snapshot snap(db_);
+  SnapshotReader snap(db_);
   PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryRiskReport(snap.reader(), *request));
   return grpc::Status::OK;
 }

@@ -537,4 +537,7 @@ absl::StatusOr<PlanRecords> LoadPlan(const ViewReader& view, const std::string& 
   return out;
 }
 
+SnapshotReader::SnapshotReader(rocksdb::DB* db) : db_(db), snapshot_(db->GetSnapshot()), reader_(db, snapshot_) {}
+SnapshotReader::~SnapshotReader() { db_->ReleaseSnapshot(snapshot_); }
+
 }  // namespace piao::projection

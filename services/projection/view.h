@@ -71,6 +71,22 @@ class RocksDbReader : public ViewReader {
   const rocksdb::Snapshot* snapshot_;
 };
 
+// A RocksDbReader at one snapshot, taken at construction and released at destruction: a whole query reads
+// one consistent state.
+class SnapshotReader {
+ public:
+  explicit SnapshotReader(rocksdb::DB* db);
+  ~SnapshotReader();
+  SnapshotReader(const SnapshotReader&) = delete;
+  SnapshotReader& operator=(const SnapshotReader&) = delete;
+  const ViewReader& reader() const { return reader_; }
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snapshot_;
+  RocksDbReader reader_;
+};
+
 // What one event adds to the view: puts, in order (a key may repeat; the last one wins).
 struct ViewUpdate {
   std::vector<std::pair<std::string, std::string>> puts;

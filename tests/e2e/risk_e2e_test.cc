@@ -23,11 +23,6 @@ namespace {
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 
-std::string Fixture(const std::string& name) {
-  const char* src = std::getenv("PIAO_SOURCE_DIR");
-  return std::string(src != nullptr ? src : ".") + "/tests/fixtures/torino-2022/" + name;
-}
-
 class RiskE2eTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {

@@ -265,7 +265,9 @@ int Scores(int argc, char** argv) {
   return s.ok() ? 0 : Fail(s);
 }
 
-int History(int argc, char** argv) {
+// The commands about one indicator (history, lineage): the same flags, the same option fields.
+template <typename Options>
+int IndicatorCommand(int argc, char** argv, absl::Status (*run)(const Options&)) {
   Config config;
   config.Declare("year", "", "plan year")
       .Declare("objective", "", "objective code")
@@ -275,7 +277,7 @@ int History(int argc, char** argv) {
       .Declare("administration", "", "administration (default: the year's only plan)");
   if (!ParseFlags(config, argc, argv, 1)) return 2;
   if (!config.positional().empty()) return Usage();
-  piao::cli::HistoryOptions o;
+  Options o;
   if (!YearFlag(config, &o.year)) return 1;
   o.objective = config.Get("objective");
   o.indicator = config.Get("indicator");
@@ -284,7 +286,7 @@ int History(int argc, char** argv) {
   o.administration = config.Get("administration");
   o.data_dir = piao::cli::ResolveDataDir(config.Get("data"));
   o.json = config.GetBool("json");
-  absl::Status s = piao::cli::RunHistory(o);
+  absl::Status s = run(o);
   return s.ok() ? 0 : Fail(s);
 }
 
@@ -380,29 +382,6 @@ int Feed(int argc, char** argv) {
   return s.ok() ? 0 : Fail(s);
 }
 
-int Lineage(int argc, char** argv) {
-  Config config;
-  config.Declare("year", "", "plan year")
-      .Declare("objective", "", "objective code")
-      .Declare("indicator", "", "indicator code (case-sensitive)")
-      .Declare("level", "", "strategic | operational | individual, when the code is at several levels")
-      .Declare("scope", "", "the unit or owner, when the code is in several")
-      .Declare("administration", "", "administration (default: the year's only plan)");
-  if (!ParseFlags(config, argc, argv, 1)) return 2;
-  if (!config.positional().empty()) return Usage();
-  piao::cli::LineageOptions o;
-  if (!YearFlag(config, &o.year)) return 1;
-  o.objective = config.Get("objective");
-  o.indicator = config.Get("indicator");
-  o.level = config.Get("level");
-  o.scope = config.Get("scope");
-  o.administration = config.Get("administration");
-  o.data_dir = piao::cli::ResolveDataDir(config.Get("data"));
-  o.json = config.GetBool("json");
-  absl::Status s = piao::cli::RunLineage(o);
-  return s.ok() ? 0 : Fail(s);
-}
-
 int Risk(int argc, char** argv) {
   if (argc < 3) return Usage();
   const std::string verb = argv[2];
@@ -453,12 +432,12 @@ int main(int argc, char** argv) {
   if (cmd == "import") return Import(argc, argv);
   if (cmd == "revise") return Revise(argc, argv);
   if (cmd == "scores") return Scores(argc, argv);
-  if (cmd == "history") return History(argc, argv);
+  if (cmd == "history") return IndicatorCommand(argc, argv, piao::cli::RunHistory);
   if (cmd == "audit") return Audit(argc, argv);
   if (cmd == "report") return Report(argc, argv);
   if (cmd == "rebuild") return Rebuild(argc, argv);
   if (cmd == "feed") return Feed(argc, argv);
-  if (cmd == "lineage") return Lineage(argc, argv);
+  if (cmd == "lineage") return IndicatorCommand(argc, argv, piao::cli::RunLineage);
   if (cmd == "risk") return Risk(argc, argv);
   if (cmd == "hr") return piao::cli::HrMain(argc, argv);
   if (cmd == "--help" || cmd == "help") {
