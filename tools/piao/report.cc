@@ -278,7 +278,19 @@ struct Node {
   std::vector<size_t> children;
   double y = 0;
   int column = 0;
+  bool no_actuals = false;  // scored 0 only because nothing was measured yet: drawn apart from a real 0
 };
+
+// True when no indicator of `o` that counts has an actual: its 0 is "not measured yet", not "missed".
+bool NothingMeasured(const v1::ObjectiveScore& o) {
+  bool any = false;
+  for (const v1::IndicatorScore& i : o.indicators()) {
+    if (i.neutralised() || i.suppressed()) continue;
+    any = true;
+    if (!ParsedOrNull(i.actual_json()).is_null()) return false;
+  }
+  return any;
+}
 
 // ---- generic JSON reports (risk, hr) ----
 
@@ -476,7 +488,8 @@ std::string RenderTreeSvg(const v1::ScoresView& view) {
       nodes[0].children.push_back(it->second);
     }
     const size_t id = nodes.size();
-    nodes.push_back({o.code(), TruncateUtf8(o.title(), 34), o.has_score_pct(), o.score_pct(), {}, 0, 2});
+    nodes.push_back({o.code(), TruncateUtf8(o.title(), 34), o.has_score_pct(), o.score_pct(), {}, 0, 2,
+                     NothingMeasured(o)});
     nodes[it->second].children.push_back(id);
     strategic[o.code()] = id;
   }
@@ -486,7 +499,7 @@ std::string RenderTreeSvg(const v1::ScoresView& view) {
     if (parent == strategic.end()) continue;  // a parent outside the plan: not drawn
     const size_t id = nodes.size();
     nodes.push_back({o.code(), TruncateUtf8(o.unit().empty() ? o.title() : o.unit(), 34), o.has_score_pct(), o.score_pct(),
-                     {}, 0, 3});
+                     {}, 0, 3, NothingMeasured(o)});
     nodes[parent->second].children.push_back(id);
   }
   // Leaves take consecutive rows; a parent sits at the middle of its children.
@@ -512,7 +525,7 @@ std::string RenderTreeSvg(const v1::ScoresView& view) {
   absl::StrAppend(&out, "<text x=\"", kLeft, "\" y=\"30\" font-size=\"18\" font-weight=\"bold\">Albero della performance ",
                   view.year(), " — ", Html(view.administration()), "</text>\n",
                   "<text x=\"", kLeft, "\" y=\"50\" font-size=\"11\" fill=\"#444\">coloured by achievement: green ≥ 95%,"
-                  " amber &gt; 0, red 0, grey no score; definitions ",
+                  " amber &gt; 0, red 0, grey no score, white nothing measured yet; definitions ",
                   Html(view.basis().empty() ? "revised" : view.basis()), ", as of ",
                   Html(view.as_of_date().empty() ? "latest" : view.as_of_date()), "</text>\n");
   auto x_of = [&](const Node& n) { return kLeft + n.column * kColW; };
@@ -528,10 +541,14 @@ std::string RenderTreeSvg(const v1::ScoresView& view) {
   }
   for (const Node& n : nodes) {
     const bool area = n.column == 1;
-    const std::string score = area ? "" : (n.has ? absl::StrFormat("%.2f%%", n.score) : "n/a");
+    const std::string score = area           ? ""
+                              : n.no_actuals ? "no actuals"
+                              : n.has        ? absl::StrFormat("%.2f%%", n.score)
+                                             : "n/a";
     absl::StrAppend(&out, absl::StrFormat("<rect x=\"%.1f\" y=\"%.1f\" width=\"%.0f\" height=\"%.0f\" rx=\"5\" "
                                           "fill=\"%s\" stroke=\"#55606b\"/>\n",
-                                          x_of(n), n.y, kBoxW, kBoxH, area ? "#e8edf3" : Fill(n.has, n.score)));
+                                          x_of(n), n.y, kBoxW, kBoxH,
+                                          area ? "#e8edf3" : n.no_actuals ? "#f4f4f4" : Fill(n.has, n.score)));
     absl::StrAppend(&out, absl::StrFormat("<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" font-weight=\"bold\">%s</text>\n",
                                           x_of(n) + 6, n.y + 15, Html(n.label)));
     if (!score.empty()) {

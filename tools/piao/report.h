@@ -43,7 +43,8 @@ struct RelazioneInput {
 std::string RenderRelazione(const RelazioneInput& input, ReportFormat format);
 
 // The performance tree as SVG: enterprise -> strategic areas -> strategic objectives -> operational objectives
-// (by parent), each box coloured by its score (green >= 95, amber > 0, red 0, grey no score).
+// (by parent), each box coloured by its score (green >= 95, amber > 0, red 0, grey no score); an objective
+// none of whose indicators has an actual yet is drawn white, "no actuals", not as a red 0.
 std::string RenderTreeSvg(const v1::ScoresView& view);
 
 // PNG bytes of `svg`, rendered by rsvg-convert; FAILED_PRECONDITION naming the package when it is missing.

@@ -96,6 +96,11 @@ v1::ScoresView View(const std::string& basis, double os1_score, double k2_target
   op->set_unit("Area Anagrafe economica");
   op->set_parent("OS1");
   op->set_title("Operativo");
+  op->set_score_pct(0);  // scored 0 only because its indicator has no actual yet
+  v1::IndicatorScore* op_k = op->add_indicators();
+  op_k->set_code("K9");
+  op_k->set_actual_json("null");
+  op_k->set_grade_pct(0);
   v1::ObjectiveScore* s2 = v.add_objectives();
   s2->set_level("strategic");
   s2->set_code("OS2");
@@ -148,9 +153,10 @@ TEST(RenderRelazioneTest, HtmlHasTheAnnexTheVariationsAndBothBases) {
 TEST(RenderRelazioneTest, CsvIsOneTableWithQuotedCells) {
   const std::string csv = RenderRelazione(Input(), ReportFormat::kCsv);
   std::vector<std::string> lines = absl::StrSplit(csv, '\n', absl::SkipEmpty());
-  // header, 3 objectives + 2 indicators, 1 variation, enterprise, 3 comparisons (every objective scored in
-  // one basis at least... OP1-01 has no score in either and is left out): 1 + 5 + 1 + 1 + 2.
-  ASSERT_EQ(lines.size(), 10u) << csv;
+  // header, 3 objectives + 3 indicators, 1 variation (the adoption is not one), enterprise, 3 comparisons
+  // (every objective is scored in both bases): 1 + 6 + 1 + 1 + 3.
+  ASSERT_EQ(lines.size(), 12u) << csv;
+  EXPECT_THAT(csv, HasSubstr("comparison,operational,OP1-01,Area Anagrafe economica,"));
   EXPECT_EQ(lines[0].substr(0, 24), "section,level,objective,");
   EXPECT_THAT(csv, HasSubstr("\"Salute <organizzativa> & \"\"economica\"\"\""));
   EXPECT_THAT(csv, HasSubstr("variation,,OS1,,K2,"));
@@ -172,7 +178,9 @@ TEST(RenderTreeSvgTest, OneBoxPerNodeColouredByScore) {
   EXPECT_EQ(rects, 6u);
   EXPECT_THAT(svg, HasSubstr("#ffcc66"));  // OS1 at 50: amber
   EXPECT_THAT(svg, HasSubstr("#81c784"));  // OS2 at 100: green
-  EXPECT_THAT(svg, HasSubstr("#d9d9d9"));  // OP1-01 unscored: grey
+  EXPECT_THAT(svg, HasSubstr("#f4f4f4"));  // OP1-01: nothing measured yet, not a red 0
+  EXPECT_THAT(svg, HasSubstr("no actuals"));
+  EXPECT_THAT(svg, Not(HasSubstr("#e57373")));
   EXPECT_THAT(svg, HasSubstr("50.00%"));
   EXPECT_THAT(svg, HasSubstr("Salute &lt;organizzativa&gt;"));
   EXPECT_EQ(svg.rfind("</svg>\n"), svg.size() - 7);
