@@ -504,39 +504,24 @@ std::string RenderLineage(const json& l) {
 }
 
 absl::Status RunLineage(const LineageOptions& o) {
-  if (o.year < 2000 || o.year > 2999) {
-    return absl::InvalidArgumentError(absl::StrCat("--year: must be a four-digit plan year, got ", o.year));
-  }
+  PIAO_RETURN_IF_ERROR(CheckYear(o.year));
   if (o.objective.empty()) return absl::InvalidArgumentError("--objective: the objective code is required");
   if (o.indicator.empty()) return absl::InvalidArgumentError("--indicator: the indicator code is required");
-  PIAO_ASSIGN_OR_RETURN(v1::Consistency heads, CurrentHeads(o.data_dir));
-  PIAO_ASSIGN_OR_RETURN(ServiceConnection projection, Connect(o.data_dir, "projection"));
-  auto stub = v1::Projection::NewStub(projection.channel);
   Lineage l;
   l.objective = o.objective;
   l.indicator = o.indicator;
-  {
-    v1::GetIndicatorHistoryRequest req;
-    req.set_administration(o.administration);
-    req.set_year(o.year);
-    req.set_objective(o.objective);
-    req.set_indicator(o.indicator);
-    req.set_level(o.level);
-    req.set_scope(o.scope);
-    *req.mutable_consistency() = heads;
-    grpc::ClientContext ctx;
-    service::PrepareContext(&ctx, projection.token, absl::Seconds(60));
-    PIAO_RETURN_IF_ERROR(service::FromGrpcStatus(stub->GetIndicatorHistory(&ctx, req, &l.history)));
-  }
-  {
-    v1::GetScoresRequest req;
-    req.set_administration(o.administration);
-    req.set_year(o.year);
-    *req.mutable_consistency() = heads;
-    grpc::ClientContext ctx;
-    service::PrepareContext(&ctx, projection.token, absl::Seconds(60));
-    PIAO_RETURN_IF_ERROR(service::FromGrpcStatus(stub->GetScores(&ctx, req, &l.scores)));
-  }
+  v1::GetIndicatorHistoryRequest history;
+  history.set_administration(o.administration);
+  history.set_year(o.year);
+  history.set_objective(o.objective);
+  history.set_indicator(o.indicator);
+  history.set_level(o.level);
+  history.set_scope(o.scope);
+  PIAO_RETURN_IF_ERROR(QueryProjection(o.data_dir, &v1::Projection::Stub::GetIndicatorHistory, history, &l.history));
+  v1::GetScoresRequest scores;
+  scores.set_administration(o.administration);
+  scores.set_year(o.year);
+  PIAO_RETURN_IF_ERROR(QueryProjection(o.data_dir, &v1::Projection::Stub::GetScores, scores, &l.scores));
   {
     PIAO_ASSIGN_OR_RETURN(ServiceConnection measurement, Connect(o.data_dir, "measurement"));
     auto feeds = v1::Feeds::NewStub(measurement.channel);
