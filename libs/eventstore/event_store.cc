@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/time_util.h"
+#include "libs/base/key_codec.h"
 #include "libs/base/sha256.h"
 #include "libs/base/status_macros.h"
 #include "rocksdb/db.h"
@@ -23,9 +24,10 @@ namespace {
 //   'e' pos64                    -> EventEnvelope (serialized, with prev_hash and hash)
 //   's' type \0 id \0 version64  -> pos64             stream index
 //   'h' type \0 id               -> version64         stream head
-//   'i' idempotency key          -> "fv,lv,fp,lp,streamkey"
+//   'i' {actor}{stream}{key}     -> {"2"}{fv}{lv}{fp}{lp}{fingerprint}{reply}   ({x}: libs/base/key_codec.h)
 //   'o' pos64                    -> ""                outbox: not yet confirmed delivered
 //   'm' "head"                   -> pos64 hash        head of the chain (detects a removed tail)
+//   'x' pos64                    -> reason            parked: refused for good by the transport
 std::string Be64(uint64_t v) {
   std::string out(8, '\0');
   for (int i = 7; i >= 0; --i) {
@@ -50,7 +52,9 @@ std::string StreamIndexKey(const StreamId& s, uint64_t version) { return StreamP
 std::string StreamHeadKey(const StreamId& s) {
   return absl::StrCat("h", s.aggregate_type, std::string(1, '\0'), s.aggregate_id);
 }
-std::string IdempotencyRecordKey(const IdempotencyKey& k) { return "i" + k.value(); }
+std::string IdempotencyRecordKey(const StreamId& s, const CommandContext& ctx) {
+  return "i" + EncodeKeyParts({ctx.actor.id(), s.Key(), ctx.idempotency_key.value()});
+}
 constexpr char kHeadKey[] = "mhead";
 
 absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
@@ -68,20 +72,42 @@ google::protobuf::Timestamp ToProto(absl::Time t) {
   return ts;
 }
 
-std::string EncodeResult(const AppendResult& r, const StreamId& s) {
-  return absl::StrCat(r.first_version.value(), ",", r.last_version.value(), ",", r.first_position.value(), ",",
-                      r.last_position.value(), ",", s.Key());
+struct IdempotencyRecord {
+  AppendResult result;
+  std::string fingerprint;
+};
+
+std::string EncodeRecord(const AppendResult& r, const CommandContext& ctx) {
+  return EncodeKeyParts({"2", absl::StrCat(r.first_version.value()), absl::StrCat(r.last_version.value()),
+                         absl::StrCat(r.first_position.value()), absl::StrCat(r.last_position.value()),
+                         ctx.request_fingerprint, ctx.reply});
 }
 
-absl::StatusOr<std::pair<AppendResult, std::string>> DecodeResult(absl::string_view v) {
-  std::vector<absl::string_view> parts = absl::StrSplit(v, absl::MaxSplits(',', 4));
-  uint64_t n[4];
-  if (parts.size() != 5) return absl::DataLossError("malformed idempotency record");
-  for (int i = 0; i < 4; ++i) {
-    if (!absl::SimpleAtoi(parts[i], &n[i])) return absl::DataLossError("malformed idempotency record");
+absl::StatusOr<IdempotencyRecord> DecodeRecord(absl::string_view v) {
+  absl::StatusOr<std::vector<std::string>> parts = SplitKeyParts(v);
+  if (!parts.ok() || parts->size() != 7 || (*parts)[0] != "2") {
+    return absl::DataLossError("malformed idempotency record");
   }
-  AppendResult r{StreamVersion(n[0]), StreamVersion(n[1]), GlobalPosition(n[2]), GlobalPosition(n[3]), true};
-  return std::make_pair(r, std::string(parts[4]));
+  uint64_t n[4];
+  for (int i = 0; i < 4; ++i) {
+    if (!absl::SimpleAtoi((*parts)[i + 1], &n[i])) return absl::DataLossError("malformed idempotency record");
+  }
+  IdempotencyRecord rec;
+  rec.result = AppendResult{StreamVersion(n[0]), StreamVersion(n[1]), GlobalPosition(n[2]), GlobalPosition(n[3]),
+                            /*duplicate=*/true, /*unchanged=*/false, std::move((*parts)[6])};
+  rec.fingerprint = std::move((*parts)[5]);
+  return rec;
+}
+
+// A retry of the recorded command gets its result; the same key for another request is refused.
+absl::StatusOr<AppendResult> AnswerRetry(const IdempotencyRecord& rec, const StreamId& stream,
+                                         const CommandContext& ctx) {
+  if (rec.fingerprint != ctx.request_fingerprint) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "meta.idempotency_key: '", ctx.idempotency_key.value(), "' was already used by ", ctx.actor.id(), " on ",
+        stream.Key(), " for a different request; a retry must resend the same request, a new request needs a new key"));
+  }
+  return rec.result;
 }
 
 absl::Status ValidateId(absl::string_view field, absl::string_view v) {
@@ -146,6 +172,28 @@ class EventStore::Impl {
     for (size_t i = 0; i < events.size(); ++i) {
       if (events[i].event_type.empty()) {
         return absl::InvalidArgumentError(absl::StrCat("events[", i, "].event_type must not be empty"));
+      }
+    }
+    // Checked before queueing, so nothing of an oversized append is ever written. The bound is generous: the
+    // envelope as stored, with the two hashes and numbers at their widest.
+    for (size_t i = 0; i < events.size(); ++i) {
+      v1::EventEnvelope probe;
+      probe.set_event_id(std::string(36, 'x'));
+      probe.set_source_service(options_.source_service.value());
+      probe.mutable_stream()->set_aggregate_type(stream.aggregate_type);
+      probe.mutable_stream()->set_aggregate_id(stream.aggregate_id);
+      probe.set_event_type(events[i].event_type);
+      *probe.mutable_actor() = ctx.actor;
+      probe.set_causation_id(ctx.causation_id);
+      probe.set_correlation_id(ctx.correlation_id);
+      probe.set_idempotency_key(ctx.idempotency_key.value());
+      probe.set_payload(events[i].payload);
+      const size_t bound = probe.ByteSizeLong() + 2 * (32 + 2) + 4 * 11 + 2 * 16;
+      if (bound > options_.max_event_bytes) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "events[", i, "] (", events[i].event_type, "): the event would be ", bound,
+            " bytes, above the limit of ", options_.max_event_bytes,
+            " bytes per event (max_event_bytes, below the Kafka message limit); split the command"));
       }
     }
     if (events.size() > options_.max_group_events) {
@@ -230,7 +278,7 @@ class EventStore::Impl {
     uint64_t position;
     std::string hash;
     absl::flat_hash_map<std::string, uint64_t> stream_versions;               // by StreamHeadKey
-    absl::flat_hash_map<std::string, std::pair<AppendResult, std::string>> keys;  // idempotency in-group
+    absl::flat_hash_map<std::string, IdempotencyRecord> keys;  // idempotency records written in this group
   };
 
   void WriterLoop() {
@@ -300,28 +348,16 @@ class EventStore::Impl {
   // Checks one append against the group's tentative state and adds its records to `batch`.
   absl::StatusOr<AppendResult> Prepare(const Pending& p, absl::Time now, Tentative& t, rocksdb::WriteBatch& batch) {
     const std::string stream_key = p.stream.Key();
-    if (!p.ctx.idempotency_key.empty()) {
-      std::pair<AppendResult, std::string> seen;
-      bool found = false;
-      if (auto it = t.keys.find(p.ctx.idempotency_key.value()); it != t.keys.end()) {
-        seen = it->second;
-        found = true;
-      } else {
-        std::string v;
-        rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), IdempotencyRecordKey(p.ctx.idempotency_key), &v);
-        if (!s.IsNotFound()) {
-          PIAO_RETURN_IF_ERROR(FromRocks(s, "reading idempotency record"));
-          PIAO_ASSIGN_OR_RETURN(seen, DecodeResult(v));
-          found = true;
-        }
-      }
-      if (found) {
-        if (seen.second != stream_key) {
-          return absl::InvalidArgumentError(absl::StrCat("idempotency_key '", p.ctx.idempotency_key.value(),
-                                                         "' was already used for stream ", seen.second));
-        }
-        seen.first.duplicate = true;
-        return seen.first;
+    const std::string record_key =
+        p.ctx.idempotency_key.empty() ? std::string() : IdempotencyRecordKey(p.stream, p.ctx);
+    if (!record_key.empty()) {
+      if (auto it = t.keys.find(record_key); it != t.keys.end()) return AnswerRetry(it->second, p.stream, p.ctx);
+      std::string v;
+      rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), record_key, &v);
+      if (!s.IsNotFound()) {
+        PIAO_RETURN_IF_ERROR(FromRocks(s, "reading idempotency record"));
+        PIAO_ASSIGN_OR_RETURN(IdempotencyRecord seen, DecodeRecord(v));
+        return AnswerRetry(seen, p.stream, p.ctx);
       }
     }
     const std::string head_key = StreamHeadKey(p.stream);
@@ -363,9 +399,12 @@ class EventStore::Impl {
     r.last_position = GlobalPosition(t.position);
     batch.Put(head_key, Be64(current));
     t.stream_versions[head_key] = current;
-    if (!p.ctx.idempotency_key.empty()) {
-      batch.Put(IdempotencyRecordKey(p.ctx.idempotency_key), EncodeResult(r, p.stream));
-      t.keys[p.ctx.idempotency_key.value()] = {r, stream_key};
+    if (!record_key.empty()) {
+      batch.Put(record_key, EncodeRecord(r, p.ctx));
+      AppendResult dup = r;
+      dup.duplicate = true;
+      dup.reply = p.ctx.reply;
+      t.keys[record_key] = IdempotencyRecord{dup, p.ctx.request_fingerprint};
     }
     return r;
   }
@@ -478,14 +517,16 @@ absl::StatusOr<StreamVersion> EventStore::CurrentVersion(const StreamId& stream)
   return impl_->StoredVersion(stream);
 }
 
-absl::StatusOr<std::optional<AppendResult>> EventStore::LookupIdempotencyKey(const IdempotencyKey& key) const {
-  if (key.empty()) return std::optional<AppendResult>();
+absl::StatusOr<std::optional<AppendResult>> EventStore::LookupIdempotencyKey(const StreamId& stream,
+                                                                             const CommandContext& ctx) const {
+  if (ctx.idempotency_key.empty()) return std::optional<AppendResult>();
   std::string v;
-  rocksdb::Status s = impl_->db_->Get(rocksdb::ReadOptions(), IdempotencyRecordKey(key), &v);
+  rocksdb::Status s = impl_->db_->Get(rocksdb::ReadOptions(), IdempotencyRecordKey(stream, ctx), &v);
   if (s.IsNotFound()) return std::optional<AppendResult>();
   PIAO_RETURN_IF_ERROR(FromRocks(s, "reading idempotency record"));
-  PIAO_ASSIGN_OR_RETURN(auto decoded, DecodeResult(v));
-  return std::optional<AppendResult>(decoded.first);
+  PIAO_ASSIGN_OR_RETURN(IdempotencyRecord rec, DecodeRecord(v));
+  PIAO_ASSIGN_OR_RETURN(AppendResult r, AnswerRetry(rec, stream, ctx));
+  return std::optional<AppendResult>(std::move(r));
 }
 
 Head EventStore::head() const { return impl_->head(); }
@@ -506,6 +547,28 @@ absl::Status EventStore::MarkDelivered(const std::vector<GlobalPosition>& positi
   // Not synced: a delivery mark lost in a crash only means one more publish, which consumers deduplicate.
   return FromRocks(impl_->db_->Write(rocksdb::WriteOptions(), &batch), "marking outbox entries delivered");
 }
+
+absl::Status EventStore::ParkOutboxEntry(GlobalPosition position, const std::string& reason) {
+  rocksdb::WriteBatch batch;
+  batch.Delete(OutboxKey(position.value()));
+  batch.Put("x" + Be64(position.value()), reason);
+  rocksdb::WriteOptions wo;
+  wo.sync = impl_->options_.sync;
+  return FromRocks(impl_->db_->Write(wo, &batch), "parking an outbox entry");
+}
+
+absl::StatusOr<std::vector<EventStore::ParkedEntry>> EventStore::ParkedEntries(size_t max) const {
+  std::vector<ParkedEntry> out;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek("x"); it->Valid() && it->key().starts_with("x"); it->Next()) {
+    if (max != 0 && out.size() >= max) break;
+    out.push_back(ParkedEntry{GlobalPosition(FromBe64(it->key().ToStringView().substr(1))), it->value().ToString()});
+  }
+  PIAO_RETURN_IF_ERROR(FromRocks(it->status(), "reading parked entries"));
+  return out;
+}
+
+size_t EventStore::max_event_bytes() const { return impl_->options_.max_event_bytes; }
 
 absl::StatusOr<uint64_t> EventStore::OutboxSize() const {
   uint64_t n = 0;

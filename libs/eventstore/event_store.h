@@ -38,11 +38,18 @@ struct NewEvent {
 };
 
 // Who asked and why: copied onto every event of the append.
+//
+// Idempotency: a key is scoped to (actor, stream): another principal, or the same principal on another stream,
+// using the same key is a different command. Within its scope a key names one request: `request_fingerprint`
+// (a digest of the request, see services/common/command_path.h) is stored with it, and the same key with a
+// different fingerprint is INVALID_ARGUMENT. A true retry gets the original result and `reply`.
 struct CommandContext {
   v1::Principal actor;          // required: every event records who did it
   std::string causation_id;
   std::string correlation_id;
   IdempotencyKey idempotency_key;  // empty: no deduplication
+  std::string request_fingerprint;  // what the key was first used for
+  std::string reply;                // opaque answer details stored with the key, returned to a retry
 };
 
 // The optimistic-concurrency condition of an append.
@@ -67,6 +74,8 @@ struct AppendResult {
   GlobalPosition first_position;
   GlobalPosition last_position;
   bool duplicate = false;  // the idempotency key had been seen: nothing was appended
+  bool unchanged = false;  // the command decided nothing: the state was already as asked (nothing appended)
+  std::string reply;       // for a duplicate: the reply stored with the original command
 };
 
 struct Head {
@@ -80,8 +89,15 @@ struct VerifyReport {
   std::string problem;  // the first problem found, with its position
 };
 
+// The largest serialized event (envelope with payload) a store accepts: below Kafka's message limit, so
+// every stored event can travel. The relay's producer and the topics are configured from it (write_service.cc,
+// deploy/README.md): producer message.max.bytes = this + kKafkaMessageHeadroom.
+inline constexpr size_t kDefaultMaxEventBytes = 900 * 1000;
+inline constexpr size_t kKafkaMessageHeadroom = 100 * 1000;  // key, headers and record framing
+
 struct Options {
   ServiceName source_service;
+  size_t max_event_bytes = kDefaultMaxEventBytes;
   Clock* clock = Clock::Real();
   IdGenerator* ids = nullptr;  // null: a RandomIdGenerator seeded from entropy
   bool sync = true;            // fsync the WAL before acknowledging (tests of logic may turn it off)
@@ -96,8 +112,8 @@ class EventStore {
   EventStore& operator=(const EventStore&) = delete;
 
   // Appends `events` to `stream` if its version matches `expected`. INVALID_ARGUMENT for an empty stream id,
-  // empty batch, missing event type or missing actor; ABORTED for a version mismatch; UNAVAILABLE when the
-  // store cannot write (nothing was written).
+  // empty batch, missing event type or missing actor, or an event larger than max_event_bytes (naming the
+  // limit); ABORTED for a version mismatch; UNAVAILABLE when the store cannot write (nothing was written).
   absl::StatusOr<AppendResult> Append(const StreamId& stream, ExpectedVersion expected,
                                       std::vector<NewEvent> events, const CommandContext& ctx);
 
@@ -107,9 +123,11 @@ class EventStore {
   // Events of the whole store with position >= from (positions start at 1), at most `max` (0 = all).
   absl::StatusOr<std::vector<v1::EventEnvelope>> ReadAll(GlobalPosition from, size_t max = 0) const;
   absl::StatusOr<StreamVersion> CurrentVersion(const StreamId& stream) const;
-  // The result recorded for an idempotency key, if a command with that key was already appended: lets a
-  // service answer a retried command before deciding it again against the newer state.
-  absl::StatusOr<std::optional<AppendResult>> LookupIdempotencyKey(const IdempotencyKey& key) const;
+  // The result recorded for ctx's idempotency key in its scope (ctx.actor, `stream`), if a command with that key
+  // was already appended: lets a service answer a retried command before deciding it again against the newer
+  // state. INVALID_ARGUMENT when the key was used in that scope for a request with another fingerprint.
+  absl::StatusOr<std::optional<AppendResult>> LookupIdempotencyKey(const StreamId& stream,
+                                                                   const CommandContext& ctx) const;
 
   Head head() const;
   // Blocks until the head is beyond `after` or `timeout` passes; returns the head position then.
@@ -122,6 +140,18 @@ class EventStore {
   absl::StatusOr<std::vector<v1::EventEnvelope>> ReadOutbox(GlobalPosition from, size_t max) const;
   absl::Status MarkDelivered(const std::vector<GlobalPosition>& positions);
   absl::StatusOr<uint64_t> OutboxSize() const;
+  // Moves an outbox entry that the transport refuses for good (e.g. larger than a topic accepts) out of the
+  // outbox into the parked records, atomically, with the reason: the relay goes on with the next entries and
+  // consumers still get the event from ReadEvents (gap filling). The event itself stays in the store.
+  absl::Status ParkOutboxEntry(GlobalPosition position, const std::string& reason);
+  struct ParkedEntry {
+    GlobalPosition position;
+    std::string reason;
+  };
+  // Parked entries, oldest first, at most `max` (0 = all).
+  absl::StatusOr<std::vector<ParkedEntry>> ParkedEntries(size_t max = 0) const;
+
+  size_t max_event_bytes() const;
 
   const ServiceName& source_service() const;
 

@@ -1,6 +1,7 @@
 #include "libs/eventstore/event_store.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <set>
@@ -146,9 +147,49 @@ TEST_F(EventStoreTest, RetriedCommandReturnsOriginalResultAndAppendsNothing) {
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->duplicate);
   EXPECT_EQ(store_->head().position, GlobalPosition(2));
-  // The same key on another stream is a client bug, not a retry.
-  EXPECT_EQ(store_->Append(other_, ExpectedVersion::Any(), Events(1), Ctx("cmd-1")).status().code(),
-            absl::StatusCode::kInvalidArgument);
+}
+
+// Regression (issue 11 §3): keys were global per store and the lookup ignored the stream, so anyone reusing a
+// key (another client, administration or stream) got duplicate=true and nothing was written.
+TEST_F(EventStoreTest, KeysAreScopedToThePrincipalAndTheStream) {
+  ASSERT_TRUE(store_->Append(plan_, ExpectedVersion::Any(), Events(1), Ctx("k")).ok());
+  // The same key on another stream is another command.
+  auto other_stream = store_->Append(other_, ExpectedVersion::Any(), Events(1), Ctx("k"));
+  ASSERT_TRUE(other_stream.ok()) << other_stream.status();
+  EXPECT_FALSE(other_stream->duplicate);
+  // The same key from another principal on the same stream is another command too.
+  CommandContext someone_else = Ctx("k");
+  someone_else.actor.set_id("user:intruder");
+  auto intruder = store_->Append(plan_, ExpectedVersion::Any(), Events(1), someone_else);
+  ASSERT_TRUE(intruder.ok()) << intruder.status();
+  EXPECT_FALSE(intruder->duplicate);
+  EXPECT_EQ(store_->head().position, GlobalPosition(3));
+  auto seen = store_->LookupIdempotencyKey(plan_, someone_else);
+  ASSERT_TRUE(seen.ok() && seen->has_value());
+  EXPECT_EQ((*seen)->last_position, GlobalPosition(3));
+}
+
+TEST_F(EventStoreTest, AKeyReusedForAnotherRequestIsRefused) {
+  CommandContext first = Ctx("k");
+  first.request_fingerprint = "fp-A";
+  first.reply = "answer-A";
+  ASSERT_TRUE(store_->Append(plan_, ExpectedVersion::Any(), Events(1), first).ok());
+  CommandContext other = Ctx("k");
+  other.request_fingerprint = "fp-B";
+  auto r = store_->Append(plan_, ExpectedVersion::Any(), Events(1), other);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("meta.idempotency_key"), std::string::npos) << r.status();
+  EXPECT_EQ(store_->LookupIdempotencyKey(plan_, other).status().code(), absl::StatusCode::kInvalidArgument);
+  // A true retry gets the original answer, also inside one group and after a reopen.
+  auto retry = store_->Append(plan_, ExpectedVersion::Any(), Events(1), first);
+  ASSERT_TRUE(retry.ok());
+  EXPECT_TRUE(retry->duplicate);
+  EXPECT_EQ(retry->reply, "answer-A");
+  Reopen();
+  auto seen = store_->LookupIdempotencyKey(plan_, first);
+  ASSERT_TRUE(seen.ok() && seen->has_value());
+  EXPECT_EQ((*seen)->reply, "answer-A");
+  EXPECT_EQ(store_->head().position, GlobalPosition(1));
 }
 
 TEST_F(EventStoreTest, ReadsStreamFromVersionAndAllFromPosition) {
@@ -327,13 +368,48 @@ namespace piao::eventstore {
 namespace {
 
 TEST_F(EventStoreTest, LookupIdempotencyKeyFindsOnlyAppendedKeys) {
-  EXPECT_FALSE(store_->LookupIdempotencyKey(IdempotencyKey("k"))->has_value());
+  EXPECT_FALSE(store_->LookupIdempotencyKey(plan_, Ctx("k"))->has_value());
   ASSERT_TRUE(store_->Append(plan_, ExpectedVersion::Any(), Events(2), Ctx("k")).ok());
-  auto seen = store_->LookupIdempotencyKey(IdempotencyKey("k"));
+  EXPECT_FALSE(store_->LookupIdempotencyKey(other_, Ctx("k"))->has_value());
+  auto seen = store_->LookupIdempotencyKey(plan_, Ctx("k"));
   ASSERT_TRUE(seen.ok());
   ASSERT_TRUE(seen->has_value());
   EXPECT_EQ((*seen)->last_position, GlobalPosition(2));
   EXPECT_TRUE((*seen)->duplicate);
+}
+
+}  // namespace
+}  // namespace piao::eventstore
+
+namespace piao::eventstore {
+namespace {
+
+// Regression (issue 11 §2): any size was accepted, so an event larger than Kafka takes blocked the relay.
+TEST(EventStoreLimitTest, AnEventAboveTheLimitIsRefusedAndNothingIsWritten) {
+  const fs::path dir = fs::temp_directory_path() / ("piao-limit-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  Options o;
+  o.source_service = ServiceName("planning");
+  o.sync = false;
+  o.max_event_bytes = 1000;
+  auto store = EventStore::Open(dir.string(), o);
+  ASSERT_TRUE(store.ok()) << store.status();
+  CommandContext ctx;
+  ctx.actor.set_id("user:planner");
+  std::vector<NewEvent> events = {NewEvent{"piao.v1.Test", 1, absl::InfinitePast(), "small"},
+                                  NewEvent{"piao.v1.Test", 1, absl::InfinitePast(), std::string(2000, 'x')}};
+  auto r = (*store)->Append(StreamId{"plan", "A/2022"}, ExpectedVersion::Any(), events, ctx);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("events[1]"), std::string::npos) << r.status();
+  EXPECT_NE(r.status().message().find("limit of 1000 bytes"), std::string::npos) << r.status();
+  EXPECT_EQ((*store)->head().position, GlobalPosition(0));
+  EXPECT_EQ((*store)->max_event_bytes(), 1000u);
+  // Just below the limit is fine.
+  auto ok = (*store)->Append(StreamId{"plan", "A/2022"}, ExpectedVersion::Any(),
+                             {NewEvent{"piao.v1.Test", 1, absl::InfinitePast(), std::string(700, 'x')}}, ctx);
+  EXPECT_TRUE(ok.ok()) << ok.status();
+  store->reset();
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -121,14 +121,14 @@ absl::Status OutboxRelay::Flush(absl::Duration timeout) {
 bool OutboxRelay::Drained() {
   {
     absl::MutexLock l(&mu_);
-    if (!in_flight_.empty() || !delivered_.empty()) return false;
+    if (!in_flight_.empty() || !delivered_.empty() || !refused_.empty()) return false;
   }
   absl::StatusOr<uint64_t> size = store_->OutboxSize();
   return size.ok() && *size == 0;
 }
 
 RelayStats OutboxRelay::stats() const {
-  return RelayStats{published_.load(), delivered_count_.load(), failed_.load()};
+  return RelayStats{published_.load(), delivered_count_.load(), failed_.load(), parked_.load()};
 }
 
 void OutboxRelay::Step(absl::Duration max_wait) {
@@ -199,6 +199,15 @@ void OutboxRelay::ProducePending() {
       stopped_early = true;
       break;
     }
+    if (err != RdKafka::ERR_NO_ERROR && IsPermanentDeliveryError(err)) {
+      // Refused for good (too large for the producer): park it and go on with the next entries.
+      failed_.fetch_add(1);
+      refused_.emplace_back(pos, absl::StrCat("produce refused: ", RdKafka::err2str(err), " (", value.size(),
+                                              " bytes)"));
+      in_flight_.insert(pos);  // until parked
+      next_from_ = std::max(next_from_, pos + 1);
+      continue;
+    }
     if (err != RdKafka::ERR_NO_ERROR) {
       failed_.fetch_add(1);
       log::Warn("relay: produce refused", {{"topic", topic_},
@@ -225,6 +234,11 @@ void OutboxRelay::OnDelivery(RdKafka::Message& message) {
     return;
   }
   failed_.fetch_add(1);
+  if (IsPermanentDeliveryError(message.err())) {
+    // The broker refuses this message for good (e.g. above the topic's max.message.bytes): park it.
+    refused_.emplace_back(pos, absl::StrCat("delivery refused: ", RdKafka::err2str(message.err())));
+    return;  // stays in flight until parked
+  }
   in_flight_.erase(pos);
   next_from_ = std::min(next_from_, pos);  // produce it again
   retry_after_ = absl::Now() + options_.retry_backoff;
@@ -237,7 +251,46 @@ void OutboxRelay::OnDelivery(RdKafka::Message& message) {
   }
 }
 
+bool IsPermanentDeliveryError(int code) {
+  switch (static_cast<RdKafka::ErrorCode>(code)) {
+    case RdKafka::ERR_MSG_SIZE_TOO_LARGE:
+    case RdKafka::ERR_INVALID_MSG:
+    case RdKafka::ERR_INVALID_MSG_SIZE:
+    case RdKafka::ERR_RECORD_LIST_TOO_LARGE:
+    case RdKafka::ERR_INVALID_RECORD:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void OutboxRelay::ParkRefused() {
+  std::vector<std::pair<uint64_t, std::string>> refused;
+  {
+    absl::MutexLock l(&mu_);
+    refused.swap(refused_);
+  }
+  for (const auto& [pos, reason] : refused) {
+    absl::Status s = store_->ParkOutboxEntry(GlobalPosition(pos), reason);
+    absl::MutexLock l(&mu_);
+    in_flight_.erase(pos);
+    if (!s.ok()) {
+      // Not parked: it stays in the outbox and is tried again later (and parked then).
+      log::Warn("relay: cannot park a refused entry", {{"topic", topic_}, {"position", std::to_string(pos)},
+                                                      {"error", s.ToString()}});
+      next_from_ = std::min(next_from_, pos);
+      retry_after_ = absl::Now() + options_.retry_backoff;
+      continue;
+    }
+    parked_.fetch_add(1);
+    log::Error("relay: event refused by Kafka for good, parked; consumers read it from the store",
+               {{"topic", topic_}, {"position", std::to_string(pos)}, {"reason", reason},
+                {"parked_total", std::to_string(parked_.load())}});
+  }
+}
+
 void OutboxRelay::MarkDeliveredBatch() {
+  ParkRefused();
   std::vector<uint64_t> batch;
   {
     absl::MutexLock l(&mu_);

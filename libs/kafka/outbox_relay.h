@@ -8,6 +8,10 @@
 //   produced again; a failed report (broker down past message.timeout.ms, purge, fatal producer error)
 //   puts it back to be produced again. Delivery is therefore at-least-once: consumers dedupe by global
 //   position (see EventApplier).
+// - The relay never blocks on one entry: an entry the transport refuses for good (larger than the producer or
+//   topic accepts, an invalid record) is parked in the store with the reason (EventStore::ParkOutboxEntry),
+//   logged as an error and counted (RelayStats::parked, EventLog.GetHead's outbox_parked); later entries go on,
+//   and consumers get the parked event from the store's ReadEvents when they fill the gap.
 // - Everything about the cluster (bootstrap.servers, security, timeouts) comes from the caller's
 //   properties: the embedded mock broker and a real cluster differ only in configuration.
 // Start, Stop and Flush are called from one controlling thread; stats() from any thread.
@@ -49,7 +53,11 @@ struct RelayStats {
   uint64_t published = 0;  // produce() calls accepted (re-produced entries count again)
   uint64_t delivered = 0;  // successful delivery reports
   uint64_t failed = 0;     // failed delivery reports and rejected produce() calls
+  uint64_t parked = 0;     // entries refused for good and parked (see above)
 };
+
+// True for librdkafka errors that no retry can cure for this message (its size or its content).
+bool IsPermanentDeliveryError(int rdkafka_error_code);
 
 class OutboxRelay {
  public:
@@ -82,6 +90,7 @@ class OutboxRelay {
   void ProducePending();
   void OnDelivery(RdKafka::Message& message);
   void MarkDeliveredBatch();
+  void ParkRefused();
   void ReplaceProducerIfFatal();
   bool Drained();
 
@@ -97,6 +106,7 @@ class OutboxRelay {
   mutable absl::Mutex mu_;
   absl::flat_hash_set<uint64_t> in_flight_ ABSL_GUARDED_BY(mu_);  // produced, no report handled yet
   std::vector<uint64_t> delivered_ ABSL_GUARDED_BY(mu_);          // reported delivered, not yet marked
+  std::vector<std::pair<uint64_t, std::string>> refused_ ABSL_GUARDED_BY(mu_);  // to park, with the reason
   // Every undelivered outbox entry below next_from_ is in flight; a failure moves it back.
   uint64_t next_from_ ABSL_GUARDED_BY(mu_) = 1;
   absl::Time retry_after_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
@@ -105,6 +115,7 @@ class OutboxRelay {
   std::atomic<uint64_t> published_{0};
   std::atomic<uint64_t> delivered_count_{0};
   std::atomic<uint64_t> failed_{0};
+  std::atomic<uint64_t> parked_{0};
 
   std::atomic<bool> stop_{false};
   std::thread thread_;

@@ -166,5 +166,40 @@ TEST_F(RelayTest, ANewRelayPublishesWhatTheOldOneLeftInTheOutbox) {
   ExpectTopicHoldsStore(4);
 }
 
+// Regression (issue 11 §2): Kafka refused an oversized message, the relay retried that position forever and
+// no later event ever reached Kafka. Now the refused entry is parked with its reason and the rest flows.
+TEST_F(RelayTest, AnEntryKafkaRefusesForGoodIsParkedAndLaterEntriesFlow) {
+  // The producer accepts at most 3000 bytes here: the big event can never travel.
+  auto relay = NewRelay({{"message.max.bytes", "3000"}});
+  ASSERT_NE(relay, nullptr);
+  ASSERT_TRUE(relay->Start().ok());
+  Append(store_.get(), {"plan", "A"}, 2);
+  eventstore::CommandContext ctx;
+  ctx.actor.set_id("user:test");
+  eventstore::NewEvent big{"piao.v1.Test", 1, absl::InfinitePast(), std::string(20000, 'x')};
+  auto r = store_->Append(StreamId{"plan", "B"}, eventstore::ExpectedVersion::Any(), {big}, ctx);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const uint64_t big_pos = r->last_position.value();
+  Append(store_.get(), {"plan", "C"}, 3);
+  ASSERT_TRUE(WaitFor([&] { return Outbox() == 0; }, absl::Seconds(10))) << Outbox();
+  ASSERT_TRUE(relay->Flush(absl::Seconds(5)).ok());
+  relay->Stop();
+  EXPECT_EQ(relay->stats().parked, 1u);
+  auto parked = store_->ParkedEntries();
+  ASSERT_TRUE(parked.ok());
+  ASSERT_EQ(parked->size(), 1u);
+  EXPECT_EQ((*parked)[0].position.value(), big_pos);
+  EXPECT_NE((*parked)[0].reason.find("produce refused"), std::string::npos) << (*parked)[0].reason;
+  // Every other event reached the topic; the parked one is still in the store for gap filling.
+  auto got = ReadTopic(cluster_->bootstrap_servers(), EventsTopic("planning"), kPartitions, 5, absl::Seconds(10));
+  std::set<uint64_t> positions;
+  for (const Received& m : got) positions.insert(m.envelope.global_position());
+  EXPECT_EQ(positions, (std::set<uint64_t>{1, 2, 4, 5, 6}));
+  auto stored = store_->ReadAll(GlobalPosition(big_pos), 1);
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), 1u);
+  EXPECT_EQ(stored->front().payload().size(), 20000u);
+}
+
 }  // namespace
 }  // namespace piao::kafka

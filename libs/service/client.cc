@@ -25,7 +25,10 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const ChannelOptions&
   }
   if (options.tls_ca_file.empty()) {
     if (client_cert) return absl::InvalidArgumentError("a client certificate needs TLS: set the CA file");
-    return grpc::CreateChannel(options.address, grpc::InsecureChannelCredentials());
+    grpc::ChannelArguments args;
+    args.SetMaxSendMessageSize(kMaxGrpcMessageBytes);
+    args.SetMaxReceiveMessageSize(kMaxGrpcMessageBytes);
+    return grpc::CreateCustomChannel(options.address, grpc::InsecureChannelCredentials(), args);
   }
   grpc::SslCredentialsOptions ssl;
   PIAO_ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadFile(options.tls_ca_file));
@@ -34,6 +37,8 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const ChannelOptions&
     PIAO_ASSIGN_OR_RETURN(ssl.pem_private_key, ReadFile(options.tls_client_key_file));
   }
   grpc::ChannelArguments args;
+  args.SetMaxSendMessageSize(kMaxGrpcMessageBytes);
+  args.SetMaxReceiveMessageSize(kMaxGrpcMessageBytes);
   if (!options.tls_server_name.empty()) args.SetSslTargetNameOverride(options.tls_server_name);
   return grpc::CreateCustomChannel(options.address, grpc::SslCredentials(ssl), args);
 }

@@ -40,6 +40,10 @@ struct ChannelOptions {
 // address, a client certificate without TLS, or only one of client cert / key. Connection happens lazily.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const ChannelOptions& options);
 
+// The largest gRPC message servers accept and clients send or receive: a whole plan of several MB is one
+// command (the service splits it into events below the event size limit), and its GetPlan answer one message.
+inline constexpr int kMaxGrpcMessageBytes = 64 * 1024 * 1024;
+
 // The longest deadline PrepareContext sets (an infinite timeout is clamped to it).
 inline constexpr absl::Duration kMaxCallTimeout = absl::Hours(24);
 

@@ -57,6 +57,12 @@ grpc::Status EventLogService::GetHead(grpc::ServerContext* ctx, const v1::GetHea
   response->set_source_service(store_->source_service().value());
   response->set_global_position(head.position.value());
   response->set_hash(head.hash);
+  PIAO_GRPC_ASSIGN_OR_RETURN(std::vector<eventstore::EventStore::ParkedEntry> parked, store_->ParkedEntries());
+  response->set_parked_events(parked.size());
+  if (!parked.empty()) {
+    response->set_parked_problem(
+        absl::StrCat("position ", parked.front().position.value(), ": ", parked.front().reason));
+  }
   return grpc::Status::OK;
 }
 

@@ -1,4 +1,5 @@
 #include "libs/service/host.h"
+#include "libs/service/client.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -153,6 +154,8 @@ absl::Status ServiceHost::Start() {
   grpc::ServerBuilder builder;
   // Two servers must never share a fixed port silently.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.SetMaxReceiveMessageSize(kMaxGrpcMessageBytes);
+  builder.SetMaxSendMessageSize(kMaxGrpcMessageBytes);
   int selected_port = 0;
   builder.AddListeningPort(options_.listen, creds, &selected_port);
   for (grpc::Service* s : services_) builder.RegisterService(s);

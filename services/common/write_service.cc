@@ -21,7 +21,10 @@ int RunWriteService(int argc, char** argv, const WriteServiceSpec& spec) {
   service::DeclareCommonFlags(config);
   config.Declare("relay", "true", "publish the outbox to Kafka (false: store only, e.g. for tools)")
       .Declare("kafka-properties", "", "extra librdkafka producer properties, k=v separated by ';'")
-      .Declare("flush-seconds", "10", "how long shutdown waits for the outbox to reach Kafka");
+      .Declare("flush-seconds", "10", "how long shutdown waits for the outbox to reach Kafka")
+      .Declare("max-event-bytes", std::to_string(eventstore::kDefaultMaxEventBytes),
+               "largest event accepted (bytes); the relay's message.max.bytes is this plus headroom, and topics' "
+               "max.message.bytes must be at least that (deploy/README.md)");
   if (absl::Status s = config.ParseFromProcess(argc, argv); !s.ok()) {
     std::fprintf(stderr, "%s: %s\nsettings:\n%s", spec.name.c_str(), std::string(s.message()).c_str(),
                  config.Usage().c_str());
@@ -52,8 +55,14 @@ int RunWriteService(int argc, char** argv, const WriteServiceSpec& spec) {
   std::error_code ec;
   const std::filesystem::path data_dir = config.Get("data-dir");
   std::filesystem::create_directories(data_dir, ec);
+  auto max_event_bytes = config.GetInt("max-event-bytes");
+  if (!max_event_bytes.ok()) return fail("bad settings", max_event_bytes.status());
+  if (*max_event_bytes < 1024) {
+    return fail("bad settings", absl::InvalidArgumentError("--max-event-bytes: at least 1024"));
+  }
   eventstore::Options store_options;
   store_options.source_service = ServiceName(spec.name);
+  store_options.max_event_bytes = static_cast<size_t>(*max_event_bytes);
   auto store = eventstore::EventStore::Open((data_dir / "events").string(), store_options);
   if (!store.ok()) return fail("cannot open event store", store.status());
 
@@ -62,6 +71,9 @@ int RunWriteService(int argc, char** argv, const WriteServiceSpec& spec) {
     kafka::RelayOptions relay_options;
     relay_options.kafka["bootstrap.servers"] = config.Get("bootstrap-servers");
     relay_options.kafka["client.id"] = "piao-" + spec.name + "-relay";
+    // One setting sizes both ends: every event the store accepts fits in one Kafka message.
+    relay_options.kafka["message.max.bytes"] =
+        std::to_string(store_options.max_event_bytes + eventstore::kKafkaMessageHeadroom);
     for (absl::string_view kv : absl::StrSplit(config.Get("kafka-properties"), ';', absl::SkipEmpty())) {
       std::pair<std::string, std::string> p = absl::StrSplit(kv, absl::MaxSplits('=', 1));
       relay_options.kafka[p.first] = p.second;

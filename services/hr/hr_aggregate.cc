@@ -1,8 +1,10 @@
 #include "services/hr/hr_aggregate.h"
 
+#include <algorithm>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "libs/base/status_macros.h"
 #include "libs/hr/fold.h"
 #include "services/common/aggregate_util.h"
@@ -16,12 +18,78 @@ absl::Status ValidAdministration(const std::string& a) {
   return absl::OkStatus();
 }
 
+template <typename Items, typename Key>
+std::string SortedKeys(const Items& items, Key key) {
+  std::vector<std::string> keys;
+  for (const auto& item : items) keys.push_back(key(item));
+  std::sort(keys.begin(), keys.end());
+  return absl::StrJoin(keys, "\x1f");
+}
+
+// What a fact is about: two facts on the same subject state the same thing twice, or the later one changes it.
+std::string Subject(const v1::EstablishmentAdopted& b) { return absl::StrCat(b.kind(), "\x1f", b.act(), "\x1f", b.act_date()); }
+std::string Subject(const v1::StaffRecorded& b) {
+  return SortedKeys(b.employees(), [](const v1::Employee& e) { return e.id(); });
+}
+std::string Subject(const v1::LeavesRecorded& b) {
+  return SortedKeys(b.leaves(), [](const v1::Leave& l) { return absl::StrCat(l.employee(), "@", l.date()); });
+}
+std::string Subject(const v1::SelectionsOpened& b) {
+  return SortedKeys(b.selections(), [](const v1::Selection& x) { return x.id(); });
+}
+std::string Subject(const v1::HiringRemaindersRecorded& b) { return absl::StrCat(b.budget_year()); }
+std::string Subject(const v1::ProtectedQuotaRecorded& b) { return b.date(); }
+std::string Subject(const v1::HiresPlanned& b) {
+  return absl::StrCat(b.year(), "\x1f", SortedKeys(b.hires(), [](const v1::PlannedHire& h) { return h.id(); }));
+}
+std::string Subject(const v1::RemotabilityAssessed& b) {
+  return SortedKeys(b.subprocesses(), [](const v1::SubprocessAssessment& x) { return x.code(); });
+}
+std::string Subject(const v1::AgileAgreementsSigned& b) {
+  return SortedKeys(b.agreements(), [](const v1::AgileAgreement& a) { return a.id(); });
+}
+std::string Subject(const v1::YearSettingsSet& b) { return absl::StrCat(b.year()); }
+
+template <typename Body>
+std::string SubjectKey(const Body& b) {
+  return absl::StrCat(Body::descriptor()->full_name(), "\x1e", Subject(b));
+}
+
+template <typename Body>
+absl::Status NoteFact(HrState& s, const v1::EventEnvelope& e) {
+  Body b;
+  if (!b.ParseFromString(e.payload())) {
+    return absl::DataLossError(absl::StrCat("undecodable ", e.event_type(), " at position ", e.global_position()));
+  }
+  s.latest_fact[SubjectKey(b)] = e.payload();
+  return absl::OkStatus();
+}
+
+absl::Status NoteLatestFact(HrState& s, const v1::EventEnvelope& e) {
+  const std::string& t = e.event_type();
+  if (t == v1::EstablishmentAdopted::descriptor()->full_name()) return NoteFact<v1::EstablishmentAdopted>(s, e);
+  if (t == v1::StaffRecorded::descriptor()->full_name()) return NoteFact<v1::StaffRecorded>(s, e);
+  if (t == v1::LeavesRecorded::descriptor()->full_name()) return NoteFact<v1::LeavesRecorded>(s, e);
+  if (t == v1::SelectionsOpened::descriptor()->full_name()) return NoteFact<v1::SelectionsOpened>(s, e);
+  if (t == v1::HiringRemaindersRecorded::descriptor()->full_name()) return NoteFact<v1::HiringRemaindersRecorded>(s, e);
+  if (t == v1::ProtectedQuotaRecorded::descriptor()->full_name()) return NoteFact<v1::ProtectedQuotaRecorded>(s, e);
+  if (t == v1::HiresPlanned::descriptor()->full_name()) return NoteFact<v1::HiresPlanned>(s, e);
+  if (t == v1::RemotabilityAssessed::descriptor()->full_name()) return NoteFact<v1::RemotabilityAssessed>(s, e);
+  if (t == v1::AgileAgreementsSigned::descriptor()->full_name()) return NoteFact<v1::AgileAgreementsSigned>(s, e);
+  if (t == v1::YearSettingsSet::descriptor()->full_name()) return NoteFact<v1::YearSettingsSet>(s, e);
+  return absl::OkStatus();  // ApplyHrEvent already refused unknown types
+}
+
 template <typename Request, typename Event>
 absl::StatusOr<std::vector<eventstore::NewEvent>> DecideWith(const HrState& s, const Request& c,
                                                              absl::Status (HrBook::*apply)(const Event&),
                                                              std::optional<Date> valid_from = std::nullopt) {
   PIAO_RETURN_IF_ERROR(ValidAdministration(c.administration()));
   if (!c.has_body()) return absl::InvalidArgumentError("body: required (the fact to record)");
+  if (auto latest = s.latest_fact.find(SubjectKey(c.body()));
+      latest != s.latest_fact.end() && latest->second == c.body().SerializeAsString()) {
+    return std::vector<eventstore::NewEvent>{};  // unchanged: the latest fact on this subject says the same
+  }
   HrBook trial = s.book;  // the rules decide on a copy: nothing changes unless all of it applies
   absl::Status applied = (trial.*apply)(c.body());
   if (!applied.ok()) return absl::Status(applied.code(), absl::StrCat("body.", applied.message()));
@@ -38,6 +106,7 @@ absl::StatusOr<HrState> FoldHr(const std::vector<v1::EventEnvelope>& events) {
   HrState s;
   for (const v1::EventEnvelope& e : events) {
     PIAO_RETURN_IF_ERROR(ApplyHrEvent(s.book, e));
+    PIAO_RETURN_IF_ERROR(NoteLatestFact(s, e));
     s.version = StreamVersion(e.stream_version());
   }
   return s;

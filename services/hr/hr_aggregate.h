@@ -6,6 +6,7 @@
 #ifndef PIAO_SERVICES_HR_HR_AGGREGATE_H_
 #define PIAO_SERVICES_HR_HR_AGGREGATE_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,10 @@ namespace piao::hr {
 struct HrState {
   HrBook book;
   StreamVersion version;
+  // The latest fact recorded on each subject (event type + what it is about: a year's settings, an act's
+  // establishment, a set of employees, ...), as its serialized body. A command repeating the latest fact on its
+  // subject changes nothing and is decided `unchanged`; a change back to an earlier value is a new fact.
+  std::map<std::string, std::string> latest_fact;
 };
 
 // "hr" / "<administration>".
@@ -29,6 +34,7 @@ StreamId HrStream(const std::string& administration);
 // Folds a stream's events, oldest first. Unknown event types are an error: a newer writer than this reader.
 absl::StatusOr<HrState> FoldHr(const std::vector<v1::EventEnvelope>& events);
 
+// No events (unchanged) when the body repeats the latest fact on its subject (HrState::latest_fact).
 // INVALID_ARGUMENT for the administration (non-empty, no '/') or the body (naming the field and the rule);
 // FAILED_PRECONDITION when the book's state refuses it (over the ceiling or the budget, unknown employee, ...),
 // with the figures. The event's valid time is the act's date for an establishment and the monitoring date

@@ -70,3 +70,43 @@ TEST(HrAggregateTest, UnknownEventTypesAreRefusedOnFold) {
 
 }  // namespace
 }  // namespace piao::hr
+
+namespace piao::hr {
+namespace {
+
+v1::SetYearSettingsRequest Settings(double zero_below) {
+  v1::SetYearSettingsRequest r;
+  r.set_administration("CCIAA-TO");
+  r.mutable_body()->set_year(2022);
+  r.mutable_body()->mutable_accessory_top_up()->set_zero_below(zero_below);
+  r.mutable_body()->mutable_accessory_top_up()->set_full_from(90);
+  return r;
+}
+
+// Regression (issue 11 §3): the CLI keyed commands by content, so 70 -> 60 -> 70 silently dropped the third
+// change. Unchanged is now decided against the latest fact on the same subject.
+TEST(HrAggregateTest, AChangeBackIsStoredAndARepeatIsUnchanged) {
+  std::vector<v1::EventEnvelope> log;
+  auto decide_and_store = [&](const v1::SetYearSettingsRequest& r) -> size_t {
+    auto state = FoldHr(log);
+    EXPECT_TRUE(state.ok()) << state.status();
+    auto events = Decide(*state, r);
+    EXPECT_TRUE(events.ok()) << events.status();
+    for (const auto& e : *events) log.push_back(Stored(e, log.size() + 1));
+    return events->size();
+  };
+  EXPECT_EQ(decide_and_store(Settings(70)), 1u);
+  EXPECT_EQ(decide_and_store(Settings(70)), 0u);  // the same file again: a no-op
+  EXPECT_EQ(decide_and_store(Settings(60)), 1u);
+  EXPECT_EQ(decide_and_store(Settings(70)), 1u);  // back to 70: stored
+  auto state = FoldHr(log);
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->book.SettingsOf(2022)->accessory_top_up().zero_below(), 70);
+  // Other years are other subjects.
+  v1::SetYearSettingsRequest next = Settings(70);
+  next.mutable_body()->set_year(2023);
+  EXPECT_EQ(decide_and_store(next), 1u);
+}
+
+}  // namespace
+}  // namespace piao::hr

@@ -1,6 +1,6 @@
 #include "services/hr/hr_service.h"
 
-#include "libs/eventstore/command.h"
+#include "services/common/command_path.h"
 #include "libs/service/grpc_status.h"
 #include "libs/service/roles.h"
 #include "services/common/aggregate_util.h"
@@ -30,14 +30,9 @@ grpc::Status HrCapacityService::Run(grpc::ServerContext* ctx, const char* method
   const StreamId stream = HrStream(request.administration());
   PIAO_GRPC_ASSIGN_OR_RETURN(
       eventstore::AppendResult r,
-      eventstore::ExecuteCommand<HrState>(
-          *store_, stream, services::ContextOf(who, request.meta()), FoldHr,
+      services::RunCommand<HrState>(*store_, who, request, stream, FoldHr,
           [&](const HrState& s) -> absl::StatusOr<std::vector<eventstore::NewEvent>> { return Decide(s, request); }));
-  v1::CommandAck* ack = out->mutable_ack();
-  ack->set_stream(stream.Key());
-  ack->set_stream_version(r.last_version.value());
-  ack->set_global_position(r.last_position.value());
-  ack->set_duplicate(r.duplicate);
+  services::FillAck(stream, r, out->mutable_ack());
   return grpc::Status::OK;
 }
 

@@ -1,6 +1,6 @@
 #include "services/measurement/feeds_service.h"
 
-#include "libs/eventstore/command.h"
+#include "services/common/command_path.h"
 #include "libs/service/grpc_status.h"
 #include "libs/service/roles.h"
 #include "services/common/aggregate_util.h"
@@ -12,12 +12,6 @@ constexpr char kSubmitBatch[] = "/piao.v1.Feeds/SubmitBatch";
 constexpr char kComputeActuals[] = "/piao.v1.Feeds/ComputeActuals";
 constexpr char kGetVariables[] = "/piao.v1.Feeds/GetVariables";
 
-void FillAck(const StreamId& stream, const eventstore::AppendResult& r, v1::CommandAck* ack) {
-  ack->set_stream(stream.Key());
-  ack->set_stream_version(r.last_version.value());
-  ack->set_global_position(r.last_position.value());
-  ack->set_duplicate(r.duplicate);
-}
 }  // namespace
 
 void AllowFeeds(service::RolePolicy& policy) {
@@ -34,20 +28,22 @@ grpc::Status FeedsService::SubmitBatch(grpc::ServerContext* ctx, const v1::Submi
   v1::SubmitBatchResponse decided;
   PIAO_GRPC_ASSIGN_OR_RETURN(
       eventstore::AppendResult r,
-      eventstore::ExecuteCommand<VariablesState>(
-          *store_, stream, services::ContextOf(who, request->meta()), FoldVariables,
+      services::RunCommand<VariablesState>(*store_, who, *request, stream, FoldVariables,
           [&](const VariablesState& s) -> absl::StatusOr<std::vector<eventstore::NewEvent>> {
             PIAO_ASSIGN_OR_RETURN(BatchDecision d, DecideSubmitBatch(s, *request));
             decided = d.response;
             return std::move(d.events);
-          }));
+          },
+          [&] { return decided.SerializeAsString(); }));
   *response = decided;
-  // A retried idempotency key is answered from the store's record: the batch is the one recorded then.
+  // A retried idempotency key is answered from the store's record: the answer given then, marked duplicate.
   if (r.duplicate) {
+    if (!response->ParseFromString(r.reply)) {
+      return grpc::Status(grpc::StatusCode::DATA_LOSS, "the stored answer of the retried command is undecodable");
+    }
     response->set_duplicate(true);
-    response->set_rows(static_cast<uint32_t>(request->values_size()));
   }
-  FillAck(stream, r, response->mutable_ack());
+  services::FillAck(stream, r, response->mutable_ack());
   return grpc::Status::OK;
 }
 
@@ -61,8 +57,7 @@ grpc::Status FeedsService::ComputeActuals(grpc::ServerContext* ctx, const v1::Co
   // exact values used, and a batch recorded meanwhile triggers its own computation.
   PIAO_GRPC_ASSIGN_OR_RETURN(
       eventstore::AppendResult r,
-      eventstore::ExecuteCommand<ActualsState>(
-          *store_, stream, services::ContextOf(who, request->meta()), FoldActuals,
+      services::RunCommand<ActualsState>(*store_, who, *request, stream, FoldActuals,
           [&](const ActualsState& s) -> absl::StatusOr<std::vector<eventstore::NewEvent>> {
             PIAO_ASSIGN_OR_RETURN(std::vector<v1::EventEnvelope> events,
                                   store_->ReadStream(VariablesStream(request->administration()), StreamVersion(1)));
@@ -70,9 +65,20 @@ grpc::Status FeedsService::ComputeActuals(grpc::ServerContext* ctx, const v1::Co
             PIAO_ASSIGN_OR_RETURN(ComputeDecision d, DecideComputeActuals(s, vars, *request));
             results = std::move(d.results);
             return std::move(d.events);
+          },
+          [&] {
+            v1::ComputeActualsResponse stored;
+            for (const auto& res : results) *stored.add_results() = res;
+            return stored.SerializeAsString();
           }));
-  for (auto& res : results) *response->add_results() = std::move(res);
-  FillAck(stream, r, response->mutable_ack());
+  if (r.duplicate) {
+    if (!response->ParseFromString(r.reply)) {
+      return grpc::Status(grpc::StatusCode::DATA_LOSS, "the stored answer of the retried command is undecodable");
+    }
+  } else {
+    for (auto& res : results) *response->add_results() = std::move(res);
+  }
+  services::FillAck(stream, r, response->mutable_ack());
   return grpc::Status::OK;
 }
 

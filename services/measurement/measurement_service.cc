@@ -1,6 +1,6 @@
 #include "services/measurement/measurement_service.h"
 
-#include "libs/eventstore/command.h"
+#include "services/common/command_path.h"
 #include "libs/service/grpc_status.h"
 #include "libs/service/roles.h"
 #include "services/common/aggregate_util.h"
@@ -21,18 +21,13 @@ grpc::Status Execute(eventstore::EventStore& store, const v1::Principal& who, co
   std::string decided_id;
   PIAO_GRPC_ASSIGN_OR_RETURN(
       eventstore::AppendResult r,
-      eventstore::ExecuteCommand<ActualsState>(
-          store, stream, services::ContextOf(who, request.meta()), FoldActuals,
+      services::RunCommand<ActualsState>(store, who, request, stream, FoldActuals,
           [&](const ActualsState& s) -> absl::StatusOr<std::vector<eventstore::NewEvent>> {
             PIAO_ASSIGN_OR_RETURN(ActualDecision d, decide(s, request));
             decided_id = d.actual_id;
             return std::move(d.events);
           }));
-  v1::CommandAck* ack = response->mutable_ack();
-  ack->set_stream(stream.Key());
-  ack->set_stream_version(r.last_version.value());
-  ack->set_global_position(r.last_position.value());
-  ack->set_duplicate(r.duplicate);
+  services::FillAck(stream, r, response->mutable_ack());
   response->set_actual_id(r.duplicate ? ActualIdAt(request.administration(), request.year(), r.last_version)
                                       : decided_id);
   return grpc::Status::OK;

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "libs/base/status_macros.h"
@@ -13,6 +14,11 @@
 
 namespace piao::planning {
 namespace {
+
+// A revision act's identity: its text (which carries number and date) and the day it takes effect.
+std::string ActKey(const v1::Act& act, const std::string& effective_date) {
+  return absl::StrCat(act.text(), "\x1f", act.number(), "\x1f", act.date(), "\x1f", effective_date);
+}
 
 plan::Objective* FindObjective(plan::Plan& p, const plan::ObjectiveKey& key) {
   for (plan::Objective& o : p.objectives) {
@@ -105,6 +111,7 @@ absl::StatusOr<PlanState> FoldPlan(const std::vector<v1::EventEnvelope>& events)
       for (const v1::IndicatorAdoption& i : r.after()) {
         PIAO_RETURN_IF_ERROR(PutIndicator(s.plan, i.objective(), i.indicator(), where));
       }
+      s.revision_acts[ActKey(r.act(), r.effective_date())] = std::move(r);
     } else {
       return absl::FailedPreconditionError(absl::StrCat("unknown event type ", e.event_type(), " at position ",
                                                         e.global_position()));
@@ -130,7 +137,8 @@ absl::StatusOr<std::vector<eventstore::NewEvent>> DecideCreatePlan(const PlanSta
 
 absl::StatusOr<std::vector<eventstore::NewEvent>> DecideAdoptObjectives(const PlanState& state,
                                                                         const v1::AdoptObjectivesRequest& cmd,
-                                                                        AdoptionSummary* summary) {
+                                                                        AdoptionSummary* summary,
+                                                                        size_t max_payload_bytes) {
   PIAO_RETURN_IF_ERROR(services::ValidateAdministrationYear(cmd.administration(), cmd.year()));
   *summary = AdoptionSummary();
   std::vector<eventstore::NewEvent> events;
@@ -225,9 +233,62 @@ absl::StatusOr<std::vector<eventstore::NewEvent>> DecideAdoptObjectives(const Pl
   if (absl::Status valid = plan::ValidatePlan(next); !valid.ok()) {
     return absl::FailedPreconditionError(absl::StrCat("the plan would not be valid: ", valid.message()));
   }
-  if (adopts) events.push_back(services::MakeEvent(adopted, effective));
-  if (described.updates_size() > 0) events.push_back(services::MakeEvent(described, std::nullopt));
+  if (adopts) {
+    PIAO_ASSIGN_OR_RETURN(std::vector<v1::ObjectivesAdopted> parts, SplitAdoption(adopted, max_payload_bytes));
+    for (const v1::ObjectivesAdopted& part : parts) events.push_back(services::MakeEvent(part, effective));
+  }
+  // Description updates in parts of at most max_payload_bytes too.
+  v1::DescriptionsUpdated part;
+  for (const v1::DescriptionUpdate& u : described.updates()) {
+    if (u.ByteSizeLong() + 16 > max_payload_bytes) {
+      return absl::InvalidArgumentError(absl::StrCat("the description update of ", u.after().code(), " is ",
+                                                     u.ByteSizeLong(), " bytes, above the limit of ",
+                                                     max_payload_bytes, " bytes per event"));
+    }
+    if (part.updates_size() > 0 && part.ByteSizeLong() + u.ByteSizeLong() + 16 > max_payload_bytes) {
+      events.push_back(services::MakeEvent(part, std::nullopt));
+      part.Clear();
+    }
+    *part.add_updates() = u;
+  }
+  if (part.updates_size() > 0) events.push_back(services::MakeEvent(part, std::nullopt));
   return events;
+}
+
+absl::StatusOr<std::vector<v1::ObjectivesAdopted>> SplitAdoption(const v1::ObjectivesAdopted& whole,
+                                                                 size_t max_bytes) {
+  if (whole.ByteSizeLong() <= max_bytes) return std::vector<v1::ObjectivesAdopted>{whole};
+  v1::ObjectivesAdopted header;
+  *header.mutable_act() = whole.act();
+  header.set_effective_date(whole.effective_date());
+  const size_t base = header.ByteSizeLong();
+  std::vector<v1::ObjectivesAdopted> parts;
+  v1::ObjectivesAdopted cur = header;
+  size_t size = base;
+  auto room_for = [&](size_t item, const std::string& what) -> absl::Status {
+    const size_t framed = item + 8;  // tag and length
+    if (base + framed > max_bytes) {
+      return absl::InvalidArgumentError(absl::StrCat(what, " alone is ", item, " bytes: above the limit of ",
+                                                     max_bytes, " bytes per event; shorten its texts"));
+    }
+    if (size + framed > max_bytes) {
+      parts.push_back(std::move(cur));
+      cur = header;
+      size = base;
+    }
+    size += framed;
+    return absl::OkStatus();
+  };
+  for (const v1::ObjectiveDefinition& o : whole.objectives()) {
+    PIAO_RETURN_IF_ERROR(room_for(o.ByteSizeLong(), absl::StrCat("objective ", o.code())));
+    *cur.add_objectives() = o;
+  }
+  for (const v1::IndicatorAdoption& i : whole.indicators()) {
+    PIAO_RETURN_IF_ERROR(room_for(i.ByteSizeLong(), absl::StrCat("indicator ", i.indicator().code())));
+    *cur.add_indicators() = i;
+  }
+  if (cur.objectives_size() > 0 || cur.indicators_size() > 0) parts.push_back(std::move(cur));
+  return parts;
 }
 
 absl::StatusOr<std::vector<eventstore::NewEvent>> DecideApplyRevisionAct(const PlanState& state,
@@ -252,6 +313,16 @@ absl::StatusOr<std::vector<eventstore::NewEvent>> DecideApplyRevisionAct(const P
                           plan::FromProto(cmd.changes(k), act.act, *effective, absl::StrCat("changes[", k, "]")));
     if (r.reason.empty()) return absl::InvalidArgumentError(absl::StrCat("changes[", k, "].reason: must say why"));
     revisions.push_back(std::move(r));
+  }
+  // The same act with the same changes again (a re-run of the same file): already in force, nothing to do.
+  if (auto seen = state.revision_acts.find(ActKey(plan::ToProto(act), plan::FormatIsoDate(*effective)));
+      seen != state.revision_acts.end()) {
+    absl::StatusOr<v1::RevisionActApplied> asked = plan::RevisionActEvent(state.plan, act, *effective, revisions);
+    bool same = asked.ok() && asked->changes_size() == seen->second.changes_size();
+    for (int i = 0; same && i < asked->changes_size(); ++i) {
+      same = google::protobuf::util::MessageDifferencer::Equals(asked->changes(i), seen->second.changes(i));
+    }
+    if (same) return std::vector<eventstore::NewEvent>{};
   }
   PIAO_ASSIGN_OR_RETURN(plan::Plan revised, plan::ApplyRevisionAct(state.plan, revisions));
 

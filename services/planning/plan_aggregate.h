@@ -10,6 +10,7 @@
 #ifndef PIAO_SERVICES_PLANNING_PLAN_AGGREGATE_H_
 #define PIAO_SERVICES_PLANNING_PLAN_AGGREGATE_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -27,7 +28,19 @@ struct PlanState {
   std::string title;
   plan::Plan plan;  // the definitions in force after every event folded (administration and year set)
   StreamVersion version;
+  // Every revision act applied, by its text and effective date: the same act sent again is unchanged.
+  std::map<std::string, v1::RevisionActApplied> revision_acts;
 };
+
+// The largest payload of one planning event the aggregate decides: a larger adoption (or set of description
+// updates) is split into several events of the same act, appended atomically in one append. Leaves room for
+// the envelope under the store's limit (eventstore::kDefaultMaxEventBytes).
+inline constexpr size_t kPlanEnvelopeReserve = 16 * 1024;
+inline constexpr size_t kMaxPlanPayloadBytes = eventstore::kDefaultMaxEventBytes - kPlanEnvelopeReserve;
+
+// Splits `whole` into adoptions of the same act whose serialized size is at most `max_bytes` each, keeping
+// the order of objectives and indicators. INVALID_ARGUMENT naming the objective when one alone is larger.
+absl::StatusOr<std::vector<v1::ObjectivesAdopted>> SplitAdoption(const v1::ObjectivesAdopted& whole, size_t max_bytes);
 
 // The stream of a plan: "plan" / "<administration>/<year>".
 StreamId PlanStream(const std::string& administration, int year);
@@ -53,7 +66,8 @@ struct AdoptionSummary {
 // changes.
 absl::StatusOr<std::vector<eventstore::NewEvent>> DecideAdoptObjectives(const PlanState& state,
                                                                         const v1::AdoptObjectivesRequest& cmd,
-                                                                        AdoptionSummary* summary);
+                                                                        AdoptionSummary* summary,
+                                                                        size_t max_payload_bytes = kMaxPlanPayloadBytes);
 
 // Applies every change of one act together (libs/plan ApplyRevisionAct): all or nothing.
 absl::StatusOr<std::vector<eventstore::NewEvent>> DecideApplyRevisionAct(const PlanState& state,

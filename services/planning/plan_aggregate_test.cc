@@ -182,13 +182,21 @@ TEST(PlanAggregate, RevisionsNeedAnApprovedPlanAReasonAndMatchingFrom) {
   auto req = ReviseFile("torino-2022/revisions-2022.json");
   req.mutable_changes(1)->set_reason("");
   EXPECT_NE(DecideApplyRevisionAct(*state, req).status().message().find("changes[1].reason"), std::string::npos);
-  // Applying the act twice: the second time the `from` values no longer match, and nothing is decided.
+  // The same act again (a re-run of the same file) is unchanged: nothing is decided, nothing refused.
   auto first = DecideApplyRevisionAct(*state, ReviseFile("torino-2022/revisions-2022.json"));
   ASSERT_TRUE(first.ok());
   state = sim.Append(*first);
   ASSERT_TRUE(state.ok());
-  EXPECT_EQ(DecideApplyRevisionAct(*state, ReviseFile("torino-2022/revisions-2022.json")).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  auto again = DecideApplyRevisionAct(*state, ReviseFile("torino-2022/revisions-2022.json"));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->empty());
+  // Another act with the same changes: its `from` values no longer match, and nothing is decided.
+  auto other = ReviseFile("torino-2022/revisions-2022.json");
+  other.mutable_act()->set_text("Deliberazione di Giunta n. 150 del 20/10/2022");
+  other.mutable_act()->set_number("150");
+  other.mutable_act()->set_date("2022-10-20");
+  other.set_effective_date("2022-10-20");
+  EXPECT_EQ(DecideApplyRevisionAct(*state, other).status().code(), absl::StatusCode::kFailedPrecondition);
   // Half an act is refused as a whole: the nine OS07.1.2 weights alone do not sum to 100.
   auto partial = ReviseFile("torino-2022/revisions-2022.json");
   PlanStreamSim fresh;
@@ -206,6 +214,40 @@ TEST(PlanAggregate, UnknownEventTypeIsNotSilentlySkipped) {
   v1::EventEnvelope e;
   e.set_event_type("piao.v1.FromTheFuture");
   EXPECT_EQ(FoldPlan({e}).status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace piao::planning
+
+namespace piao::planning {
+namespace {
+
+// Issue 11 §2: a plan larger than one event may be is split into several adoptions of the same act, appended
+// together, and folds back to exactly the plan that was sent.
+TEST(PlanAggregateTest, ALargeAdoptionIsSplitIntoEventsThatFoldBackIdentical) {
+  v1::AdoptObjectivesRequest req = AdoptFile("torino-2022/plan-2022.json", true);
+  AdoptionSummary summary;
+  constexpr size_t kMax = 20000;
+  auto events = DecideAdoptObjectives(PlanState{}, req, &summary, kMax);
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_GT(events->size(), 3u);  // PlanCreated + several ObjectivesAdopted
+  for (const eventstore::NewEvent& e : *events) EXPECT_LE(e.payload.size(), kMax) << e.event_type;
+  PlanStreamSim sim;
+  auto state = sim.Append(*events);
+  ASSERT_TRUE(state.ok()) << state.status();
+  v1::GetPlanResponse plan = DescribePlan(*state);
+  ASSERT_EQ(plan.objectives_size(), req.objectives_size());
+  for (int i = 0; i < req.objectives_size(); ++i) {
+    EXPECT_EQ(plan.objectives(i).code(), req.objectives(i).code());
+    EXPECT_EQ(plan.objectives(i).indicators_size(), req.objectives(i).indicators_size()) << i;
+  }
+  EXPECT_EQ(plan.approval().text(), req.act().text());
+  // One objective alone above the limit is refused, naming it.
+  v1::AdoptObjectivesRequest huge = req;
+  huge.mutable_objectives(0)->set_description(std::string(kMax, 'x'));
+  auto refused = DecideAdoptObjectives(PlanState{}, huge, &summary, kMax);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find(req.objectives(0).code()), std::string::npos) << refused.status();
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 #include "services/planning/planning_service.h"
 
 #include "absl/strings/str_cat.h"
-#include "libs/eventstore/command.h"
+#include "services/common/command_path.h"
 #include "libs/service/grpc_status.h"
 #include "libs/service/roles.h"
 #include "services/common/aggregate_util.h"
@@ -14,12 +14,6 @@ constexpr char kAdoptObjectives[] = "/piao.v1.Planning/AdoptObjectives";
 constexpr char kApplyRevisionAct[] = "/piao.v1.Planning/ApplyRevisionAct";
 constexpr char kGetPlan[] = "/piao.v1.Planning/GetPlan";
 
-void FillAck(const StreamId& stream, const eventstore::AppendResult& r, v1::CommandAck* ack) {
-  ack->set_stream(stream.Key());
-  ack->set_stream_version(r.last_version.value());
-  ack->set_global_position(r.last_position.value());
-  ack->set_duplicate(r.duplicate);
-}
 }  // namespace
 
 void AllowPlanning(service::RolePolicy& policy) {
@@ -36,10 +30,9 @@ grpc::Status PlanningService::CreatePlan(grpc::ServerContext* ctx, const v1::Cre
   const StreamId stream = PlanStream(request->administration(), request->year());
   PIAO_GRPC_ASSIGN_OR_RETURN(
       eventstore::AppendResult r,
-      eventstore::ExecuteCommand<PlanState>(
-          *store_, stream, services::ContextOf(who, request->meta()), FoldPlan,
+      services::RunCommand<PlanState>(*store_, who, *request, stream, FoldPlan,
           [&](const PlanState& s) { return DecideCreatePlan(s, *request); }));
-  FillAck(stream, r, response);
+  services::FillAck(stream, r, response);
   return grpc::Status::OK;
 }
 
@@ -54,17 +47,33 @@ grpc::Status PlanningService::AdoptObjectives(grpc::ServerContext* ctx, const v1
   AdoptionSummary summary;
   PIAO_GRPC_ASSIGN_OR_RETURN(
       eventstore::AppendResult r,
-      eventstore::ExecuteCommand<PlanState>(
-          *store_, stream, services::ContextOf(who, request->meta()), FoldPlan,
-          [&](const PlanState& s) { return DecideAdoptObjectives(s, *request, &summary); }));
-  FillAck(stream, r, response->mutable_ack());
-  // A retried command reports what the original adopted only through its ack.
-  if (!r.duplicate) {
+      services::RunCommand<PlanState>(*store_, who, *request, stream, FoldPlan,
+          [&](const PlanState& s) {
+            const size_t limit = store_->max_event_bytes() > kPlanEnvelopeReserve
+                                     ? store_->max_event_bytes() - kPlanEnvelopeReserve
+                                     : store_->max_event_bytes();
+            return DecideAdoptObjectives(s, *request, &summary, limit);
+          },
+          [&] {
+            v1::AdoptObjectivesResponse counts;
+            counts.set_objectives_added(summary.objectives_added);
+            counts.set_indicators_added(summary.indicators_added);
+            counts.set_descriptions_updated(summary.descriptions_updated);
+            counts.set_unchanged(summary.unchanged);
+            return counts.SerializeAsString();
+          }));
+  // A retried command answers what the original adopted, stored with its idempotency key.
+  if (r.duplicate) {
+    if (!response->ParseFromString(r.reply)) {
+      return grpc::Status(grpc::StatusCode::DATA_LOSS, "the stored answer of the retried command is undecodable");
+    }
+  } else {
     response->set_objectives_added(summary.objectives_added);
     response->set_indicators_added(summary.indicators_added);
     response->set_descriptions_updated(summary.descriptions_updated);
     response->set_unchanged(summary.unchanged);
   }
+  services::FillAck(stream, r, response->mutable_ack());
   return grpc::Status::OK;
 }
 
@@ -74,10 +83,9 @@ grpc::Status PlanningService::ApplyRevisionAct(grpc::ServerContext* ctx, const v
   const StreamId stream = PlanStream(request->administration(), request->year());
   PIAO_GRPC_ASSIGN_OR_RETURN(
       eventstore::AppendResult r,
-      eventstore::ExecuteCommand<PlanState>(
-          *store_, stream, services::ContextOf(who, request->meta()), FoldPlan,
+      services::RunCommand<PlanState>(*store_, who, *request, stream, FoldPlan,
           [&](const PlanState& s) { return DecideApplyRevisionAct(s, *request); }));
-  FillAck(stream, r, response);
+  services::FillAck(stream, r, response);
   return grpc::Status::OK;
 }
 

@@ -6,7 +6,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "libs/base/key_codec.h"
 #include "libs/base/status_macros.h"
+#include "services/projection/quarantine.h"
 #include "libs/hr/fold.h"
 #include "libs/hr/summary.h"
 #include "libs/service/grpc_status.h"
@@ -18,14 +20,23 @@ namespace {
 
 constexpr char kAdminsPrefix[] = "h/a/";
 
-std::string EventsPrefix(const std::string& admin) { return absl::StrCat("h/e/", admin, "/"); }
+// The administration comes from an event: encoded with libs/base/key_codec.h, injective for any bytes.
+std::string EventsPrefix(const std::string& admin) { return absl::StrCat("h/e/", EncodeKeyParts({admin})); }
 
 absl::StatusOr<std::string> ChooseAdministration(const ViewReader& view, const std::string& asked) {
   std::vector<std::string> admins;
+  bool bad = false;
   PIAO_RETURN_IF_ERROR(view.Scan(kAdminsPrefix, [&](const std::string& key, const std::string&) {
-    admins.push_back(key.substr(sizeof(kAdminsPrefix) - 1));
+    absl::StatusOr<std::vector<std::string>> parts = SplitKeyParts(absl::string_view(key).substr(sizeof(kAdminsPrefix) - 1));
+    if (!parts.ok() || parts->size() != 1) {
+      bad = true;
+      return;
+    }
+    admins.push_back(std::move((*parts)[0]));
   }));
+  if (bad) return absl::DataLossError("undecodable administration key under h/a/");
   if (!asked.empty()) {
+    PIAO_RETURN_IF_ERROR(CheckServed(view, asked, {kHrSource}));
     if (std::find(admins.begin(), admins.end(), asked) == admins.end()) {
       return absl::NotFoundError(absl::StrCat("administration: no HR data for '", asked, "'"));
     }
@@ -36,6 +47,7 @@ absl::StatusOr<std::string> ChooseAdministration(const ViewReader& view, const s
     return absl::InvalidArgumentError(
         absl::StrCat("administration: several administrations have HR data; name one of ", absl::StrJoin(admins, ", ")));
   }
+  PIAO_RETURN_IF_ERROR(CheckServed(view, admins[0], {kHrSource}));
   return admins[0];
 }
 
@@ -53,7 +65,7 @@ absl::StatusOr<ViewUpdate> ProjectHrEvent(const v1::EventEnvelope& e) {
                                                    e.event_type(), " at hr position ", e.global_position(),
                                                    " is not hr/<administration>"));
   }
-  u.puts.emplace_back(absl::StrCat(kAdminsPrefix, admin), "");
+  u.puts.emplace_back(absl::StrCat(kAdminsPrefix, EncodeKeyParts({admin})), "");
   u.puts.emplace_back(absl::StrCat(EventsPrefix(admin), absl::StrFormat("%016x", e.global_position())),
                       SerializeDeterministic(e));
   return u;

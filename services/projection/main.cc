@@ -72,6 +72,43 @@ absl::StatusOr<std::string> ReadToken(const std::string& path) {
   return token;
 }
 
+// The views' key format (view.h). Views written in another format are dropped and rebuilt from the sources,
+// which hold the truth: the projection never reads keys it cannot decode.
+constexpr char kFormatKey[] = "\x01piao.views/format";
+constexpr char kFormat[] = "2: key_codec parts, quarantine";
+
+absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenViews(const std::string& path) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    rocksdb::DB* raw = nullptr;
+    rocksdb::Status s = rocksdb::DB::Open(options, path, &raw);
+    if (!s.ok()) return absl::UnavailableError(s.ToString());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    std::string format;
+    s = db->Get(rocksdb::ReadOptions(), kFormatKey, &format);
+    if (s.ok() && format == kFormat) return db;
+    if (!s.ok() && !s.IsNotFound()) return absl::UnavailableError(s.ToString());
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+    it->SeekToFirst();
+    if (!it->status().ok()) return absl::UnavailableError(it->status().ToString());
+    if (!it->Valid()) {
+      rocksdb::WriteOptions wo;
+      wo.sync = true;
+      s = db->Put(wo, kFormatKey, kFormat);
+      if (!s.ok()) return absl::UnavailableError(s.ToString());
+      return db;
+    }
+    log::Warn("the views were written in another format: rebuilding them from the sources",
+              {{"found", s.ok() ? format : "none"}, {"expected", kFormat}});
+    it.reset();
+    db.reset();
+    s = rocksdb::DestroyDB(path, options);
+    if (!s.ok()) return absl::UnavailableError(s.ToString());
+  }
+  return absl::InternalError("views could not be recreated");
+}
+
 // Keeps the sources caught up: catch-up rounds with backoff until each source answered once, then Kafka
 // (or, without Kafka, catch-up polling forever).
 class Follower {
@@ -203,12 +240,9 @@ int Run(int argc, char** argv) {
   std::error_code ec;
   const std::filesystem::path data_dir = config.Get("data-dir");
   std::filesystem::create_directories(data_dir, ec);
-  rocksdb::Options db_options;
-  db_options.create_if_missing = true;
-  rocksdb::DB* raw_db = nullptr;
-  rocksdb::Status opened = rocksdb::DB::Open(db_options, (data_dir / "views").string(), &raw_db);
-  if (!opened.ok()) return Fail("cannot open views", absl::UnavailableError(opened.ToString()));
-  std::unique_ptr<rocksdb::DB> db(raw_db);
+  auto opened = OpenViews((data_dir / "views").string());
+  if (!opened.ok()) return Fail("cannot open views", opened.status());
+  std::unique_ptr<rocksdb::DB> db = std::move(*opened);
 
   std::mutex unknown_mu;
   std::set<std::string> unknown_logged;

@@ -6,12 +6,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "libs/base/log.h"
 #include "libs/service/grpc_status.h"
 #include "libs/service/roles.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 #include "services/projection/audit.h"
 #include "services/projection/hr_view.h"
+#include "services/projection/quarantine.h"
 #include "services/projection/query.h"
 #include "services/projection/risk_view.h"
 #include "services/projection/view.h"
@@ -28,10 +30,19 @@ std::string Method(absl::string_view name) { return service::FullMethodName(kSer
 kafka::EventHandler MakeViewHandler(rocksdb::DB* db, std::function<void(const v1::EventEnvelope&)> on_unknown) {
   return [db, on_unknown](const v1::EventEnvelope& e, rocksdb::WriteBatch* batch) -> absl::Status {
     RocksDbReader reader(db);
-    // The risk register's and the workforce's events have their own records (risk_view.h, hr_view.h).
-    absl::StatusOr<ViewUpdate> update = e.source_service() == kRiskSource ? ProjectRiskEvent(e)
-                                        : e.source_service() == kHrSource ? ProjectHrEvent(e)
-                                                                          : ProjectEvent(e, reader);
+    // A stream with a quarantined event stays held: its later events would build on a state that never was.
+    PIAO_ASSIGN_OR_RETURN(std::optional<uint64_t> held, HeldStream(reader, e));
+    absl::StatusOr<ViewUpdate> update =
+        held.has_value()                    ? QuarantineUpdate(e, *held, absl::StrCat("follows the quarantined event at position ", *held))
+        : e.source_service() == kRiskSource ? ProjectRiskEvent(e)  // risk and HR have their own records
+        : e.source_service() == kHrSource   ? ProjectHrEvent(e)
+                                            : ProjectEvent(e, reader);
+    if (!update.ok() && !IsTransientViewError(update.status())) {
+      log::Error("event quarantined: the projection cannot apply it",
+                 {{"source", e.source_service()}, {"position", std::to_string(e.global_position())},
+                  {"type", e.event_type()}, {"error", update.status().ToString()}});
+      update = QuarantineUpdate(e, e.global_position(), std::string(update.status().message()));
+    }
     if (!update.ok()) return update.status();
     if (update->unknown_type) {
       if (on_unknown) on_unknown(e);
@@ -138,6 +149,8 @@ grpc::Status ProjectionService::GetProgress(grpc::ServerContext* ctx, const v1::
   PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, Method("GetProgress")));
   static_cast<void>(who);
   for (const std::string& s : sources_) (*response->mutable_applied())[s] = applied_(s);
+  SnapshotReader snap(db_);
+  PIAO_GRPC_RETURN_IF_ERROR(DescribeQuarantine(snap.reader(), response));
   return grpc::Status::OK;
 }
 

@@ -7,7 +7,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "libs/base/key_codec.h"
 #include "libs/base/status_macros.h"
+#include "services/projection/quarantine.h"
 #include "libs/plan/plan_json.h"
 #include "libs/plan/plan_proto.h"
 #include "libs/scoring/grade.h"
@@ -85,6 +87,7 @@ absl::StatusOr<std::string> ResolveAdministration(const ViewReader& view, const 
                                                   int year) {
   if (year == 0) return absl::InvalidArgumentError("year: required");
   if (!administration.empty()) {
+    PIAO_RETURN_IF_ERROR(CheckServed(view, administration, {"planning", "measurement"}));
     PIAO_ASSIGN_OR_RETURN(std::optional<std::string> h, view.Get(HeaderKey(administration, year)));
     if (!h.has_value()) {
       return absl::NotFoundError(absl::StrCat("plan ", administration, "/", year, " is not known to the projection"));
@@ -93,14 +96,22 @@ absl::StatusOr<std::string> ResolveAdministration(const ViewReader& view, const 
   }
   std::vector<std::string> admins;
   const std::string prefix = YearPrefix(year);
+  bool bad = false;
   PIAO_RETURN_IF_ERROR(view.Scan(prefix, [&](const std::string& k, const std::string&) {
-    admins.push_back(k.substr(prefix.size()));
+    absl::StatusOr<std::vector<std::string>> parts = SplitKeyParts(absl::string_view(k).substr(prefix.size()));
+    if (!parts.ok() || parts->size() != 1) {
+      bad = true;
+      return;
+    }
+    admins.push_back(std::move((*parts)[0]));
   }));
+  if (bad) return absl::DataLossError(absl::StrCat("undecodable administration key under ", prefix));
   if (admins.empty()) return absl::NotFoundError(absl::StrCat("no plan for year ", year, " is known to the projection"));
   if (admins.size() > 1) {
     return absl::InvalidArgumentError(absl::StrCat("administration: year ", year, " has plans of several administrations (",
                                                    absl::StrJoin(admins, ", "), "): name one"));
   }
+  PIAO_RETURN_IF_ERROR(CheckServed(view, admins.front(), {"planning", "measurement"}));
   return admins.front();
 }
 

@@ -6,13 +6,18 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "libs/base/key_codec.h"
 #include "libs/base/status_macros.h"
+#include "services/projection/quarantine.h"
 
 namespace piao::projection {
 namespace {
 
+// The administration comes from an event: encoded with libs/base/key_codec.h, injective for any bytes.
 std::string YearKeyPrefix(int year) { return absl::StrCat("r/Y/", year, "/"); }
-std::string EventPrefix(const std::string& admin, int year) { return absl::StrCat("r/R/", admin, "/", year, "/E/"); }
+std::string EventPrefix(const std::string& admin, int year) {
+  return absl::StrCat("r/R/", EncodeKeyParts({admin, absl::StrCat(year)}), "E/");
+}
 
 }  // namespace
 
@@ -34,7 +39,7 @@ absl::StatusOr<ViewUpdate> ProjectRiskEvent(const v1::EventEnvelope& e) {
   v1::EventEnvelope stored = e;
   stored.clear_prev_hash();
   stored.clear_hash();
-  u.puts.emplace_back(YearKeyPrefix(year) + admin, "");
+  u.puts.emplace_back(YearKeyPrefix(year) + EncodeKeyParts({admin}), "");
   u.puts.emplace_back(EventPrefix(admin, year) + absl::StrFormat("%016x", e.global_position()),
                       SerializeDeterministic(stored));
   return u;
@@ -42,17 +47,28 @@ absl::StatusOr<ViewUpdate> ProjectRiskEvent(const v1::EventEnvelope& e) {
 
 absl::StatusOr<std::string> ResolveRiskAdministration(const ViewReader& view, const std::string& administration,
                                                       int year) {
-  if (!administration.empty()) return administration;
+  if (!administration.empty()) {
+    PIAO_RETURN_IF_ERROR(CheckServed(view, administration, {kRiskSource}));
+    return administration;
+  }
   std::vector<std::string> found;
   const std::string prefix = YearKeyPrefix(year);
+  bool bad = false;
   PIAO_RETURN_IF_ERROR(view.Scan(prefix, [&](const std::string& k, const std::string&) {
-    found.push_back(k.substr(prefix.size()));
+    absl::StatusOr<std::vector<std::string>> parts = SplitKeyParts(absl::string_view(k).substr(prefix.size()));
+    if (!parts.ok() || parts->size() != 1) {
+      bad = true;
+      return;
+    }
+    found.push_back(std::move((*parts)[0]));
   }));
+  if (bad) return absl::DataLossError(absl::StrCat("undecodable administration key under ", prefix));
   if (found.empty()) return absl::NotFoundError(absl::StrCat("no risk register for year ", year));
   if (found.size() > 1) {
     return absl::InvalidArgumentError(absl::StrCat("administration: year ", year, " has several risk registers (",
                                                    absl::StrJoin(found, ", "), "); name one"));
   }
+  PIAO_RETURN_IF_ERROR(CheckServed(view, found.front(), {kRiskSource}));
   return found.front();
 }
 

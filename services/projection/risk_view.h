@@ -2,13 +2,13 @@
 // in -> the register's state as of any date (LoadRegister, then libs/risk's views).
 //
 // Key layout (prefix "r/", so it never meets the plan views' keys):
-//   r/Y/<year>/<admin>                    ""             the registers of a year
-//   r/R/<admin>/<year>/E/<pos:16 hex>     EventEnvelope  each risk event as stored (payload, valid time, actor,
+//   r/Y/<year>/{admin}                    ""             the registers of a year
+//   r/R/{admin}{year}E/<pos:16 hex>       EventEnvelope  each risk event as stored (payload, valid time, actor,
 //                                                        record time), without its hash chain fields
 // The views (risk map as of a date, processes above a band, measures overdue, monitoring coverage, a process's
 // rating history, the RPCT report) are folded from these records at query time by libs/risk, so each rating
 // keeps the method and scheme version recorded with it, and every date is answerable. Records are a function
-// of the event alone: rebuilding from zero is byte-identical.
+// of the event alone: rebuilding from zero is byte-identical. {x} is a part encoded with libs/base/key_codec.h.
 #ifndef PIAO_SERVICES_PROJECTION_RISK_VIEW_H_
 #define PIAO_SERVICES_PROJECTION_RISK_VIEW_H_
 

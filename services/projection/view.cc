@@ -11,6 +11,7 @@
 #include "absl/time/civil_time.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "libs/base/key_codec.h"
 #include "libs/base/status_macros.h"
 #include "libs/plan/plan_json.h"
 #include "libs/plan/plan_proto.h"
@@ -23,22 +24,18 @@
 namespace piao::projection {
 namespace {
 
-constexpr char kSep = '\0';
-
 std::string Hex16(uint64_t v) { return absl::StrFormat("%016x", v); }
 std::string Hex8(uint32_t v) { return absl::StrFormat("%08x", v); }
 
-std::string KeyPart(const v1::ObjectiveKey& k) { return absl::StrCat(k.level(), std::string(1, kSep), k.scope()); }
-
+// Every part that comes from an event is encoded with libs/base/key_codec.h: injective for any bytes.
 std::string ObjectiveKeyOf(const std::string& admin, int year, const v1::ObjectiveKey& k) {
-  return absl::StrCat(PlanPrefix(admin, year), "O/", KeyPart(k), std::string(1, kSep), k.code());
+  return absl::StrCat(PlanPrefix(admin, year), "O/", EncodeKeyParts({k.level(), k.scope(), k.code()}));
 }
 
 std::string VersionKey(const std::string& admin, int year, const v1::ObjectiveKey& k, const std::string& indicator,
                        uint64_t pos, uint32_t seq) {
-  const std::string sep(1, kSep);
-  return absl::StrCat(PlanPrefix(admin, year), "V/", KeyPart(k), sep, k.code(), sep, indicator, sep, Hex16(pos), sep,
-                      Hex8(seq));
+  return absl::StrCat(PlanPrefix(admin, year), "V/",
+                      EncodeKeyParts({k.level(), k.scope(), k.code(), indicator, Hex16(pos), Hex8(seq)}));
 }
 
 std::string ActualKey(const std::string& admin, int year, uint64_t pos) {
@@ -165,7 +162,7 @@ absl::StatusOr<std::optional<PlanRecord>> ReadHeader(const ViewReader& view, con
 }
 
 void PutIndex(Writer& w, const std::string& admin, int year) {
-  w.PutRaw(absl::StrCat(YearPrefix(year), admin), "");
+  w.PutRaw(absl::StrCat(YearPrefix(year), EncodeKeyParts({admin})), "");
 }
 
 absl::Status ProjectPlanCreated(const v1::EventEnvelope& e, const ViewReader& view, const std::string& admin, int year,
@@ -373,7 +370,7 @@ bool Is(const std::string& type) {
 }  // namespace
 
 std::string PlanPrefix(const std::string& administration, int year) {
-  return absl::StrCat("p/", administration, "/", year, "/");
+  return absl::StrCat("p/", EncodeKeyParts({administration, absl::StrCat(year)}));
 }
 std::string HeaderKey(const std::string& administration, int year) { return PlanPrefix(administration, year) + "H"; }
 std::string ScoresKey(const std::string& administration, int year) { return PlanPrefix(administration, year) + "S"; }
@@ -503,14 +500,14 @@ absl::StatusOr<PlanRecords> LoadPlan(const ViewReader& view, const std::string& 
       bad_key = k;
       return;
     }
-    // <level>\0<scope>\0<objective>\0<indicator>\0<pos>\0<seq>
-    const std::vector<std::string> parts = absl::StrSplit(k.substr(prefix.size() + 2), kSep);
-    if (parts.size() != 6) {
+    // <level> <scope> <objective> <indicator> <pos> <seq>, each encoded
+    absl::StatusOr<std::vector<std::string>> split = SplitKeyParts(absl::string_view(k).substr(prefix.size() + 2));
+    if (!split.ok() || split->size() != 6) {
       bad = true;
       bad_key = k;
       return;
     }
-    const std::string& code = parts[3];
+    const std::string& code = (*split)[3];
     IndicatorRecords* cur = out.indicators.empty() ? nullptr : &out.indicators.back();
     if (cur == nullptr || cur->objective.level() != r.objective().level() ||
         cur->objective.scope() != r.objective().scope() || cur->objective.code() != r.objective().code() ||

@@ -1,14 +1,16 @@
 // The projection's views, pure: one event in -> the view records it adds out (ProjectEvent); records in ->
 // a plan's loaded records out (LoadPlan). RocksDB is reached only through ViewReader, so tests run on maps.
 //
-// Key layout (every value a deterministically serialized record of view_records.proto):
-//   y/<year>/<admin>                                   ""               plans of a year (GetScores without admin)
-//   p/<admin>/<year>/H                                 PlanRecord       title, approval act
-//   p/<admin>/<year>/O/<level>\0<scope>\0<code>        ObjectiveRecord  definition (no indicators), valid from
-//   p/<admin>/<year>/V/<level>\0<scope>\0<objective>\0<indicator>\0<pos:16 hex>\0<seq:8 hex>
+// Key layout (every value a deterministically serialized record of view_records.proto); {a}{b} are parts
+// encoded with libs/base/key_codec.h (injective for any bytes: a code holding NUL or '/' cannot collide):
+//   y/<year>/{admin}                                   ""               plans of a year (GetScores without admin)
+//   p/{admin}{year}H                                   PlanRecord       title, approval act
+//   p/{admin}{year}O/{level}{scope}{code}              ObjectiveRecord  definition (no indicators), valid from
+//   p/{admin}{year}V/{level}{scope}{objective}{indicator}{pos:16 hex}{seq:8 hex}
 //                                                      VersionRecord    one definition version (planning pos)
-//   p/<admin>/<year>/A/<pos:16 hex>                    ActualRecord     one actual or correction (measurement pos)
-//   p/<admin>/<year>/S                                 ScoresRecord     the current scored tree (revised, latest)
+//   p/{admin}{year}A/<pos:16 hex>                      ActualRecord     one actual or correction (measurement pos)
+//   p/{admin}{year}S                                   ScoresRecord     the current scored tree (revised, latest)
+//   q/...                                              QuarantineRecord an event that could not be applied (below)
 // Positions are fixed-width hex, so a prefix scan returns an indicator's versions and a plan's actuals oldest
 // first. Everything is derived from the events alone (no clock, no randomness), and ScoresRecord is recomputed
 // from all the plan's records, so the final bytes do not depend on how the sources' events interleave.

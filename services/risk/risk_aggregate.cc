@@ -229,6 +229,14 @@ absl::StatusOr<RiskDecision> DecideRecordAssessment(const RegisterState& s, cons
   }
   PIAO_RETURN_IF_ERROR(RequireOwner(who, *p));
   PIAO_ASSIGN_OR_RETURN(v1::Assessment rated, RateAssessment(s, a));
+  // The latest assessment of the process on that date saying the same: unchanged (a re-run of the same file).
+  if (auto it = s.ratings.find(a.process()); it != s.ratings.end()) {
+    for (auto r = it->second.rbegin(); r != it->second.rend(); ++r) {
+      if (r->assessment.assessed_on() != a.assessed_on()) continue;
+      if (MessageDifferencer::Equals(r->assessment, rated)) return NoOp(absl::StrCat(a.process(), "@", a.assessed_on()));
+      break;
+    }
+  }
   v1::AssessmentRecorded ev;
   *ev.mutable_assessment() = std::move(rated);
   return One(ev, on, absl::StrCat(a.process(), "@", a.assessed_on()));
@@ -326,6 +334,11 @@ absl::StatusOr<RiskDecision> DecideRecordMonitoring(const RegisterState& s, cons
     }
     PIAO_RETURN_IF_ERROR(denied);
   }
+  for (auto e = s.monitoring.rbegin(); e != s.monitoring.rend(); ++e) {
+    if (e->record.measure() != r.measure() || e->record.date() != r.date()) continue;
+    if (MessageDifferencer::Equals(e->record, r)) return NoOp(absl::StrCat(r.measure(), "@", r.date()));
+    break;
+  }
   v1::MonitoringRecorded ev;
   *ev.mutable_record() = r;
   return One(ev, on, absl::StrCat(r.measure(), "@", r.date()));
@@ -351,6 +364,11 @@ absl::StatusOr<RiskDecision> DecideSubmitOwnerReport(const RegisterState& s, con
   if (!IsRegisterOfficer(who) && !is_them) {
     return absl::PermissionDeniedError(
         absl::StrCat("report.owner: ", who.id(), " may report only for themselves, not for ", r.owner()));
+  }
+  for (auto e = s.owner_reports.rbegin(); e != s.owner_reports.rend(); ++e) {
+    if (e->report.owner() != r.owner() || e->report.date() != r.date()) continue;
+    if (MessageDifferencer::Equals(e->report, r)) return NoOp(absl::StrCat(r.owner(), "@", r.date()));
+    break;
   }
   v1::OwnerReportSubmitted ev;
   *ev.mutable_report() = r;

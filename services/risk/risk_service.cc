@@ -1,6 +1,6 @@
 #include "services/risk/risk_service.h"
 
-#include "libs/eventstore/command.h"
+#include "services/common/command_path.h"
 #include "libs/service/grpc_status.h"
 #include "libs/service/roles.h"
 #include "services/common/aggregate_util.h"
@@ -15,8 +15,8 @@ std::string Method(absl::string_view name) { return service::FullMethodName(kSer
 template <typename Request>
 using Decider = absl::StatusOr<RiskDecision> (*)(const RegisterState&, const v1::Principal&, const Request&);
 
-// Authorises, then runs one command on the year's stream. A retried idempotency key answers the original
-// ack with duplicate set and an empty id (nothing was decided this time).
+// Authorises, then runs one command on the year's stream. A retried idempotency key answers the original ack
+// and id, with duplicate set.
 template <typename Request>
 grpc::Status Execute(eventstore::EventStore& store, const service::Authorizer& authorizer, grpc::ServerContext* ctx,
                      absl::string_view method, const Request& request, Decider<Request> decide,
@@ -27,19 +27,15 @@ grpc::Status Execute(eventstore::EventStore& store, const service::Authorizer& a
   std::string decided_id;
   PIAO_GRPC_ASSIGN_OR_RETURN(
       eventstore::AppendResult r,
-      eventstore::ExecuteCommand<RegisterState>(
-          store, stream, services::ContextOf(who, request.meta()), FoldRegister,
+      services::RunCommand<RegisterState>(store, who, request, stream, FoldRegister,
           [&](const RegisterState& s) -> absl::StatusOr<std::vector<eventstore::NewEvent>> {
             PIAO_ASSIGN_OR_RETURN(RiskDecision d, decide(s, who, request));
             decided_id = d.id;
             return std::move(d.events);
-          }));
-  v1::CommandAck* ack = response->mutable_ack();
-  ack->set_stream(stream.Key());
-  ack->set_stream_version(r.last_version.value());
-  ack->set_global_position(r.last_position.value());
-  ack->set_duplicate(r.duplicate);
-  response->set_id(decided_id);
+          },
+          [&] { return decided_id; }));
+  services::FillAck(stream, r, response->mutable_ack());
+  response->set_id(r.duplicate ? r.reply : decided_id);
   return grpc::Status::OK;
 }
 

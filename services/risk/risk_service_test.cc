@@ -163,5 +163,54 @@ TEST_F(RiskServiceTest, OutOfRangeIsInvalidArgumentAndNothingWritten) {
   EXPECT_EQ(StoredEvents(), before);
 }
 
+// Regression (issue 11 §3): idempotency keys were global per store, so another principal reusing the owner's
+// key got duplicate=true and nothing was checked: the owner check could be bypassed, and a reused key for a
+// different request was silently "answered".
+TEST_F(RiskServiceTest, AReusedKeyNeitherBypassesTheOwnerCheckNorAnswersAnotherRequest) {
+  v1::RiskCommandResponse first;
+  ASSERT_TRUE(Call("owner-token", &v1::RiskRegistry::Stub::RecordAssessment, Assess("k-shared"), &first).ok());
+  const uint64_t after_first = StoredEvents();
+  // Another principal with the same key: decided as its own command, so the owner check refuses it.
+  v1::RecordAssessmentRequest other = Assess("k-shared");
+  other.mutable_assessment()->set_assessed_on("2022-04-01");
+  grpc::Status s = Call("other-token", &v1::RiskRegistry::Stub::RecordAssessment, other);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+  // The owner reusing the key for a different request: refused, naming the field.
+  grpc::Status reused = Call("owner-token", &v1::RiskRegistry::Stub::RecordAssessment, other);
+  EXPECT_EQ(reused.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << reused.error_message();
+  EXPECT_THAT(reused.error_message(), HasSubstr("meta.idempotency_key"));
+  EXPECT_EQ(StoredEvents(), after_first);
+  // A true retry is answered exactly as the original: same ack position and the same id.
+  v1::RiskCommandResponse retry;
+  ASSERT_TRUE(Call("owner-token", &v1::RiskRegistry::Stub::RecordAssessment, Assess("k-shared"), &retry).ok());
+  EXPECT_TRUE(retry.ack().duplicate());
+  EXPECT_EQ(retry.id(), first.id());
+  EXPECT_EQ(retry.ack().global_position(), first.ack().global_position());
+  // The same content with a fresh key is decided against the state: unchanged, nothing written.
+  v1::RiskCommandResponse fresh;
+  ASSERT_TRUE(Call("owner-token", &v1::RiskRegistry::Stub::RecordAssessment, Assess("k-new"), &fresh).ok());
+  EXPECT_TRUE(fresh.ack().unchanged());
+  EXPECT_EQ(StoredEvents(), after_first);
+}
+
+TEST_F(RiskServiceTest, HostileIdentifiersAreRefusedNamingTheField) {
+  const uint64_t before = StoredEvents();
+  v1::RecordAssessmentRequest r = Assess("hostile");
+  r.mutable_assessment()->set_process(std::string("B.02\0X", 6));
+  grpc::Status s = Call("rpct-token", &v1::RiskRegistry::Stub::RecordAssessment, r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("assessment.process"));
+  r = Assess("hostile-2");
+  r.mutable_assessment()->set_motivation(std::string("free text may hold \0 and \xe2\x80\xae", 28));
+  grpc::Status text = Call("rpct-token", &v1::RiskRegistry::Stub::RecordAssessment, r);
+  EXPECT_TRUE(text.ok()) << text.error_message();  // free text: any valid UTF-8 is stored as given
+  EXPECT_EQ(StoredEvents(), before + 1);
+  auto events = store_->ReadStream(StreamId{"risk", "CCIAA-TO/2022"}, StreamVersion(1));
+  ASSERT_TRUE(events.ok());
+  v1::AssessmentRecorded stored;
+  ASSERT_TRUE(stored.ParseFromString(events->back().payload()));
+  EXPECT_EQ(stored.assessment().motivation(), r.assessment().motivation());
+}
+
 }  // namespace
 }  // namespace piao::risk

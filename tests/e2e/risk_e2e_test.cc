@@ -77,8 +77,10 @@ TEST_F(RiskE2eTest, ImportWritesEveryCommandOnceAndAgainNothing) {
   EXPECT_EQ((*import_)["commands"], 75);
   EXPECT_EQ((*import_)["written"], 75);
   const json again = Run("risk import " + Fixture("risk-register.json") + " --json");
+  // Fresh keys per run (issue 11 §3): the service finds every command already in force.
   EXPECT_EQ(again["written"], 0);
-  EXPECT_EQ(again["duplicates"], 75);
+  EXPECT_EQ(again["unchanged"], 75);
+  EXPECT_EQ(again["duplicates"], 0);
   const json verify = Run("verify --json");
   EXPECT_TRUE(verify["intact"].get<bool>()) << verify.dump();
 }

@@ -1,5 +1,9 @@
 #include "tools/piao/cli_util.h"
 
+#include <random>
+
+#include <mutex>
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -174,6 +178,17 @@ void ProgressBar::Finish() {
   if (!enabled_ || finished_) return;
   finished_ = true;
   if (last_percent_ >= 0) std::fputs("\n", stderr);
+}
+
+std::string NewCommandKey(absl::string_view kind) {
+  static std::mutex mu;
+  static std::mt19937_64* rng = [] {
+    std::random_device rd;
+    std::seed_seq seed{rd(), rd(), rd(), rd(), rd(), rd(), rd(), rd()};
+    return new std::mt19937_64(seed);
+  }();
+  std::lock_guard<std::mutex> l(mu);
+  return absl::StrCat(kind, ":", absl::Hex((*rng)(), absl::kZeroPad16), absl::Hex((*rng)(), absl::kZeroPad16));
 }
 
 }  // namespace piao::cli

@@ -45,6 +45,12 @@ std::string TruncateUtf8(const std::string& s, size_t max_chars);
 
 // INVALID_ARGUMENT naming --year unless 2000-2999.
 absl::Status CheckYear(int year);
+
+// A fresh idempotency key for one command ("<kind>:<128 random bits, hex>"). Made once when the command is
+// prepared, so a retry of the same call reuses it; a later run of the CLI makes new ones, and the services
+// decide "unchanged" against their state (re-running a file is a no-op; a change back to an earlier value is
+// stored). Keys are never derived from content: that silently dropped A -> B -> A changes.
+std::string NewCommandKey(absl::string_view kind);
 // INVALID_ARGUMENT naming --as-of unless empty or a real date YYYY-MM-DD.
 absl::Status CheckAsOf(const std::string& as_of);
 // An RFC 3339 time for flag `flag`; INVALID_ARGUMENT naming the flag otherwise.

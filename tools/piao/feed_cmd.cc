@@ -43,20 +43,12 @@ std::string Rfc3339(const google::protobuf::Timestamp& t) {
 
 json KeyJson(const v1::ObjectiveKey& k) { return {{"level", k.level()}, {"code", k.code()}, {"scope", k.scope()}}; }
 
-std::string ContentKey(const std::string& prefix, std::initializer_list<std::string_view> parts) {
-  std::string joined;
-  for (std::string_view p : parts) {
-    joined.append(p.data(), p.size());
-    joined.push_back('\0');
-  }
-  return absl::StrCat(prefix, ":", ToHex(Sha256({joined})));
-}
 
 }  // namespace
 
 v1::SubmitBatchRequest BatchRequest(const feed::Batch& batch, const std::string& administration) {
   v1::SubmitBatchRequest r;
-  r.mutable_meta()->set_idempotency_key(ContentKey("feed", {administration, batch.batch_id, batch.checksum}));
+  r.mutable_meta()->set_idempotency_key(NewCommandKey("feed"));
   r.mutable_meta()->set_correlation_id(absl::StrCat("feed:", batch.checksum.substr(0, 16)));
   r.set_administration(administration);
   r.set_batch_id(batch.batch_id);
@@ -302,13 +294,8 @@ absl::Status RunFeedImport(const FeedImportOptions& o) {
   result.administration = admin;
   {
     const v1::SubmitBatchRequest request = BatchRequest(batch, admin);
-    // gRPC's default message limit (4 MiB) bounds one batch; say so plainly instead of RESOURCE_EXHAUSTED.
-    constexpr size_t kMaxBatchBytes = 4 * 1024 * 1024 - 64 * 1024;
-    if (request.ByteSizeLong() > kMaxBatchBytes) {
-      return absl::InvalidArgumentError(absl::StrCat(o.file, ": the batch is ", request.ByteSizeLong(),
-                                                     " bytes, more than one batch may carry (", kMaxBatchBytes,
-                                                     "); split the file into batches with their own --batch-id"));
-    }
+    // The measurement service refuses a batch larger than one event may be, naming the limit (split the file
+    // into batches with their own --batch-id).
     PIAO_ASSIGN_OR_RETURN(ServiceConnection measurement, Connect(o.data_dir, "measurement"));
     auto feeds = v1::Feeds::NewStub(measurement.channel);
     grpc::ClientContext ctx;

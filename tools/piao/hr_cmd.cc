@@ -39,7 +39,7 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return ss.str();
 }
 
-// Sends one command with a content idempotency key; counts what was new.
+// Sends one command with a fresh idempotency key; counts what was new (unchanged facts are not).
 struct Sender {
   v1::HrCapacity::Stub* stub;
   std::string token;
@@ -54,9 +54,7 @@ struct Sender {
     Request r;
     r.set_administration(administration);
     *r.mutable_body() = body;
-    const std::string payload = body.SerializeAsString();
-    r.mutable_meta()->set_idempotency_key(
-        absl::StrCat("hr-import:", ToHex(Sha256({administration, Body::descriptor()->full_name(), payload}))));
+    r.mutable_meta()->set_idempotency_key(NewCommandKey("hr-import"));
     r.mutable_meta()->set_correlation_id(absl::StrCat("hr-import:", administration));
     grpc::ClientContext ctx;
     service::PrepareContext(&ctx, token, absl::Seconds(30));
@@ -66,7 +64,7 @@ struct Sender {
       return absl::Status(s.code(), absl::StrCat(what, ": ", s.message(), " (", stored + duplicates,
                                                  " earlier commands are stored; fix the file and import it again)"));
     }
-    (out.ack().duplicate() ? duplicates : stored) += 1;
+    (out.ack().duplicate() || out.ack().unchanged() ? duplicates : stored) += 1;
     last_position = std::max<uint64_t>(last_position, out.ack().global_position());
     return absl::OkStatus();
   }

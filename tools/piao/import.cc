@@ -132,7 +132,7 @@ absl::StatusOr<PreparedImport> PrepareImport(const std::string& path, const std:
 
   out.adopt_needed = !p.objectives.empty();
   v1::AdoptObjectivesRequest& adopt = out.adopt;
-  adopt.mutable_meta()->set_idempotency_key(ContentKey("import-adopt", {*admin, year, act_text, act_date, bytes}));
+  adopt.mutable_meta()->set_idempotency_key(NewCommandKey("import-adopt"));
   adopt.mutable_meta()->set_correlation_id(correlation);
   adopt.set_administration(*admin);
   adopt.set_year(p.year);
@@ -151,8 +151,7 @@ absl::StatusOr<PreparedImport> PrepareImport(const std::string& path, const std:
     }
     v1::RecordActualRequest r;
     const v1::ObjectiveKey key = plan::ToProto(ref.objective);
-    r.mutable_meta()->set_idempotency_key(ContentKey(
-        "import-actual", {*admin, year, bytes, key.level(), key.code(), key.scope(), ref.indicator}));
+    r.mutable_meta()->set_idempotency_key(NewCommandKey("import-actual"));
     r.mutable_meta()->set_correlation_id(correlation);
     r.set_administration(*admin);
     r.set_year(p.year);
@@ -229,7 +228,7 @@ absl::Status RunImport(const ImportOptions& options) {
       absl::Status s = Call(&v1::Planning::Stub::AdoptObjectives, *planning_stub, planning.token, absl::Minutes(2),
                             p.adopt, &resp);
       if (!s.ok()) return InFile(p.file, s);
-      r.duplicate = resp.ack().duplicate();
+      r.duplicate = resp.ack().duplicate() || resp.ack().unchanged();  // nothing new either way
       r.objectives_added = resp.objectives_added();
       r.indicators_added = resp.indicators_added();
       r.descriptions_updated = resp.descriptions_updated();
@@ -242,8 +241,11 @@ absl::Status RunImport(const ImportOptions& options) {
       absl::Status s = Call(&v1::Measurement::Stub::RecordActual, *measurement_stub, measurement.token,
                             absl::Seconds(30), a, &resp);
       if (!s.ok()) {
+        // Cut short: say how far it got. Re-running the same file completes it (what is stored is unchanged).
         return absl::Status(s.code(), absl::StrCat(p.file, ": actual of ", DescribeRef(a.objective(), a.indicator()),
-                                                   ": ", s.message()));
+                                                   ": ", s.message(), " (", r.actuals_recorded + r.actuals_unchanged,
+                                                   " of ", p.actuals.size(), " actuals are stored (",
+                                                   r.actuals_recorded, " new); run the same import again to complete it)"));
       }
       // A duplicate key or an identical value already recorded writes nothing (position 0 = no append).
       if (!resp.ack().duplicate() && resp.ack().global_position() != 0) {
@@ -335,7 +337,7 @@ absl::StatusOr<std::vector<v1::ApplyRevisionActRequest>> PrepareRevise(const std
     if (act_date.empty()) act_date = plan::FormatIsoDate(first.effective_date);
     v1::ApplyRevisionActRequest req;
     const std::string year_text = absl::StrCat(year);
-    req.mutable_meta()->set_idempotency_key(ContentKey("revise", {*admin, year_text, first.act, bytes}));
+    req.mutable_meta()->set_idempotency_key(NewCommandKey("revise"));
     req.mutable_meta()->set_correlation_id(ContentKey("revise", {bytes}).substr(0, 7 + 16));
     req.set_administration(*admin);
     req.set_year(year);
@@ -386,7 +388,7 @@ absl::Status RunRevise(const ReviseOptions& options) {
     r.act_date = req.act().date();
     r.effective_date = req.effective_date();
     r.changes = req.changes_size();
-    r.duplicate = ack.duplicate();
+    r.duplicate = ack.duplicate() || ack.unchanged();  // the act is already in force
     r.plan_version = ack.stream_version();
     if (!options.json) std::printf("%s\n", RenderReviseResult(options.file, r).c_str());
     // A revised formula (or target unit) recomputes the plan's computed actuals as new facts.

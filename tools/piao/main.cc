@@ -105,20 +105,40 @@ bool ParseFlags(Config& config, int argc, char** argv, int skip) {
   return true;
 }
 
+const char* ComponentState(const piao::cli::ComponentStatus& c) {
+  if (!c.alive) return "DOWN";
+  if (!c.healthy) return "unhealthy";
+  return c.quarantined > 0 || c.parked > 0 ? "DEGRADED" : "healthy";
+}
+
 void PrintStatus(const std::vector<piao::cli::ComponentStatus>& status, bool as_json) {
   if (as_json) {
     json j = json::array();
     for (const auto& c : status) {
-      j.push_back({{"name", c.name}, {"pid", c.pid}, {"alive", c.alive}, {"healthy", c.healthy},
-                   {"address", c.address}, {"log", c.log}});
+      json one = {{"name", c.name}, {"pid", c.pid}, {"alive", c.alive}, {"healthy", c.healthy},
+                  {"address", c.address}, {"log", c.log}, {"state", ComponentState(c)}};
+      if (c.quarantined > 0) one["quarantined"] = c.quarantined;
+      if (c.parked > 0) one["parked"] = c.parked;
+      if (!c.problem.empty()) one["problem"] = c.problem;
+      j.push_back(std::move(one));
     }
     std::printf("%s\n", json{{"components", j}}.dump().c_str());
     return;
   }
   std::printf("%-12s %-8s %-10s %-28s %s\n", "component", "pid", "state", "address", "log");
   for (const auto& c : status) {
-    const char* state = !c.alive ? "DOWN" : c.healthy ? "healthy" : "unhealthy";
-    std::printf("%-12s %-8d %-10s %-28s %s\n", c.name.c_str(), c.pid, state, c.address.c_str(), c.log.c_str());
+    std::printf("%-12s %-8d %-10s %-28s %s\n", c.name.c_str(), c.pid, ComponentState(c), c.address.c_str(),
+                c.log.c_str());
+    if (c.quarantined > 0) {
+      std::printf("  DEGRADED: %llu event(s) could not be applied; their administrations' queries are refused.\n"
+                  "  first: %s\n",
+                  static_cast<unsigned long long>(c.quarantined), c.problem.c_str());
+    }
+    if (c.parked > 0) {
+      std::printf("  DEGRADED: Kafka refused %llu event(s) for good; consumers read them from the store.\n"
+                  "  first: %s\n",
+                  static_cast<unsigned long long>(c.parked), c.problem.c_str());
+    }
   }
 }
 
@@ -146,7 +166,7 @@ int Stack(int argc, char** argv) {
     if (!status.ok()) return Fail(status.status());
     PrintStatus(*status, config.GetBool("json"));
     bool all_up = true;
-    for (const auto& c : *status) all_up &= c.healthy;
+    for (const auto& c : *status) all_up &= c.healthy && c.quarantined == 0 && c.parked == 0;
     return all_up ? 0 : 3;
   }
   return Usage();

@@ -37,18 +37,6 @@ absl::Status InFile(const std::string& path, const absl::Status& s) {
   return absl::Status(s.code(), absl::StrCat(path, ": ", s.message()));
 }
 
-// "risk-<kind>:<sha256 of the request without its meta>": the same content is the same command.
-template <typename R>
-std::string ContentKey(const std::string& kind, const R& request) {
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream out(&bytes);
-    google::protobuf::io::CodedOutputStream coded(&out);
-    coded.SetSerializationDeterministic(true);
-    request.SerializeToCodedStream(&coded);
-  }
-  return absl::StrCat("risk-", kind, ":", ToHex(Sha256({bytes})));
-}
 
 // The dry run's principal: the checks it cannot make (who may write) are the service's.
 v1::Principal DryRunOfficer() {
@@ -70,7 +58,7 @@ class Builder {
            grpc::Status (Stub::*rpc)(grpc::ClientContext*, const R&, v1::RiskCommandResponse*)) {
     request.set_administration(admin_);
     request.set_year(year_);
-    request.mutable_meta()->set_idempotency_key(ContentKey(kind, request));
+    request.mutable_meta()->set_idempotency_key(NewCommandKey("risk-" + kind));
     request.mutable_meta()->set_correlation_id(correlation_);
     checks_.push_back([request, decide](const risk::RegisterState& s) { return decide(s, DryRunOfficer(), request); });
     out_.commands.push_back(RiskCommand{

@@ -18,6 +18,8 @@
 #include "libs/base/status_macros.h"
 #include "libs/service/auth.h"
 #include "libs/service/client.h"
+#include "piao/v1/event_log.grpc.pb.h"
+#include "piao/v1/projection.grpc.pb.h"
 
 namespace piao::cli {
 namespace fs = std::filesystem;
@@ -87,6 +89,10 @@ absl::StatusOr<pid_t> StartComponent(const std::string& bin, std::vector<std::st
 }
 
 bool Alive(const json& entry) { return entry.is_object() && IsAlive(entry.value("pid", 0)); }
+
+// Asks the projection which events it could not apply, and a write service which events Kafka refused; a
+// failed call leaves the status as it was (healthy).
+void DescribeProblems(const std::string& dir, ComponentStatus& c);
 
 }  // namespace
 
@@ -218,6 +224,7 @@ absl::StatusOr<std::vector<ComponentStatus>> StackStatus(const std::string& dir)
         c.healthy = h.ok() && *h;
       }
     }
+    if (c.healthy) DescribeProblems(dir, c);
     out.push_back(c);
   }
   return out;
@@ -249,4 +256,31 @@ absl::StatusOr<std::string> BootstrapServers(const std::string& dir) {
   return stack["broker"].value("bootstrap", "");
 }
 
+namespace {
+
+void DescribeProblems(const std::string& dir, ComponentStatus& c) {
+  absl::StatusOr<ServiceConnection> conn = Connect(dir, c.name);
+  if (!conn.ok()) return;
+  grpc::ClientContext ctx;
+  service::PrepareContext(&ctx, conn->token, absl::Seconds(5));
+  if (c.name != "projection") {
+    auto stub = v1::EventLog::NewStub(conn->channel);
+    v1::GetHeadResponse head;
+    if (!stub->GetHead(&ctx, v1::GetHeadRequest(), &head).ok()) return;
+    c.parked = head.parked_events();
+    if (c.parked > 0) c.problem = absl::StrCat("parked ", head.parked_problem());
+    return;
+  }
+  auto stub = v1::Projection::NewStub(conn->channel);
+  v1::Progress p;
+  if (!stub->GetProgress(&ctx, v1::GetProgressRequest(), &p).ok()) return;
+  c.quarantined = p.quarantined_total();
+  if (p.quarantined_size() > 0) {
+    const v1::QuarantinedEvent& q = p.quarantined(0);
+    c.problem = absl::StrCat(q.source(), " position ", q.global_position(), " (", q.event_type(), ", administration '",
+                             q.administration(), "'): ", q.reason());
+  }
+}
+
+}  // namespace
 }  // namespace piao::cli

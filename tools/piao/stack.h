@@ -32,6 +32,12 @@ struct ComponentStatus {
   bool healthy = false;
   std::string address;  // host:port, or the bootstrap servers for the broker
   std::string log;
+  // The projection: events it could not apply (it serves the other administrations, DEGRADED).
+  uint64_t quarantined = 0;
+  // A write service: events Kafka refused for good, parked out of its outbox (consumers read them from the
+  // store; DEGRADED: the transport's size settings disagree with the store's).
+  uint64_t parked = 0;
+  std::string problem;  // the first quarantined or parked event: where and why
 };
 
 // Starts whatever is not running (a crashed component is restarted on its existing data) and waits until
