@@ -62,10 +62,9 @@ int RunWriteService(int argc, char** argv, const WriteServiceSpec& spec) {
     kafka::RelayOptions relay_options;
     relay_options.kafka["bootstrap.servers"] = config.Get("bootstrap-servers");
     relay_options.kafka["client.id"] = "piao-" + spec.name + "-relay";
-    for (absl::string_view kv : absl::StrSplit(config.Get("kafka-properties"), ';', absl::SkipEmpty())) {
-      std::pair<std::string, std::string> p = absl::StrSplit(kv, absl::MaxSplits('=', 1));
-      relay_options.kafka[p.first] = p.second;
-    }
+    auto extra = kafka::ParseKafkaProperties(config.Get("kafka-properties"), "kafka-properties");
+    if (!extra.ok()) return fail("bad settings", extra.status());
+    for (const auto& [k, v] : *extra) relay_options.kafka[k] = v;
     if (config.Get("bootstrap-servers").empty()) {
       return fail("bad settings", absl::InvalidArgumentError("--bootstrap-servers is required unless --relay=false"));
     }
