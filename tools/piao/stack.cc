@@ -191,17 +191,15 @@ absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, con
       args.push_back(absl::StrJoin(sources, ","));
       args.push_back("--service-token-file");
       args.push_back((fs::path(dir) / "service.token").string());
-      if (use_tls) {
-        // Catch-up and gap filling reach the sources' EventLogs over mTLS with the projection's own certificate.
-        const service::ChannelOptions client = pki.ClientOptions("projection");
-        args.insert(args.end(), {"--tls-ca", client.tls_ca_file, "--tls-client-cert", client.tls_client_cert_file,
-                                 "--tls-client-key", client.tls_client_key_file});
-      }
+      // Catch-up and gap filling reach the sources' EventLogs over mTLS with the projection's own certificate.
+      const service::ChannelOptions client = use_tls ? pki.ClientOptions("projection") : service::ChannelOptions();
+      args.insert(args.end(), {"--tls-ca=" + client.tls_ca_file, "--tls-client-cert=" + client.tls_client_cert_file,
+                               "--tls-client-key=" + client.tls_client_key_file, "--tls-server-name="});
     }
-    if (use_tls) {
-      args.insert(args.end(), {"--tls-cert", pki.server_cert(name), "--tls-key", pki.server_key(name),
-                               "--tls-client-ca", pki.ca_file()});
-    }
+    // Always explicit (empty: plaintext), so PIAO_TLS_* in the caller's environment cannot leak into the stack.
+    args.insert(args.end(), {"--tls-cert=" + (use_tls ? pki.server_cert(name) : ""),
+                             "--tls-key=" + (use_tls ? pki.server_key(name) : ""),
+                             "--tls-client-ca=" + (use_tls ? pki.ca_file() : "")});
     PIAO_ASSIGN_OR_RETURN(pid_t pid, StartComponent(bin_dir + "/piao-" + name, args, log));
     absl::StatusOr<std::string> address;
     do {
