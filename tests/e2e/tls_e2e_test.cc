@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include <filesystem>
 #include <string>
 
@@ -111,6 +113,19 @@ TEST_F(TlsE2eTest, EveryComponentSpeaksMutualTlsAndEveryCommandStillWorks) {
   CliResult verify = RunPiao("verify --json" + data_);
   ASSERT_EQ(verify.exit_code, 0) << verify.out;
   EXPECT_TRUE(json::parse(verify.out)["intact"].get<bool>());
+
+  // The command's own client settings replace the recorded ones: a flag, or PIAO_TLS_* in the environment.
+  // The planning server certificate is not a client certificate (serverAuth only): refused either way.
+  const std::string as_server = " --tls-client-cert " + (tls / "planning.pem").string() + " --tls-client-key " +
+                                (tls / "planning.key").string();
+  EXPECT_NE(RunPiao("scores --year 2022 --json" + as_server + data_).exit_code, 0);
+  ::setenv("PIAO_TLS_CLIENT_CERT", (tls / "planning.pem").string().c_str(), 1);
+  ::setenv("PIAO_TLS_CLIENT_KEY", (tls / "planning.key").string().c_str(), 1);
+  EXPECT_NE(RunPiao("verify --json" + data_).exit_code, 0);
+  ::unsetenv("PIAO_TLS_CLIENT_CERT");
+  ::unsetenv("PIAO_TLS_CLIENT_KEY");
+  CliResult missing = RunPiao("verify --json --tls-ca " + (dir_ / "nowhere.pem").string() + data_);
+  EXPECT_NE(missing.exit_code, 0);
 
   // Rebuild: the projection restarts and catches up from every source's EventLog over mTLS.
   CliResult rebuild = RunPiao("rebuild --json" + data_);
