@@ -2,12 +2,30 @@
 
 #include <librdkafka/rdkafkacpp.h>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "libs/base/log.h"
 
 namespace piao::kafka {
 
 std::string EventsTopic(const std::string& service) { return absl::StrCat("piao.", service, ".events.v1"); }
+
+absl::StatusOr<KafkaProperties> ParseKafkaProperties(const std::string& text, const std::string& setting) {
+  KafkaProperties out;
+  for (absl::string_view entry : absl::StrSplit(text, ';', absl::SkipWhitespace())) {
+    const size_t eq = entry.find('=');
+    const std::string name(absl::StripAsciiWhitespace(entry.substr(0, eq)));
+    if (eq == absl::string_view::npos || name.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(setting, ": '", absl::StripAsciiWhitespace(entry), "' is not name=value"));
+    }
+    if (!out.emplace(name, std::string(absl::StripAsciiWhitespace(entry.substr(eq + 1)))).second) {
+      return absl::InvalidArgumentError(absl::StrCat(setting, ": ", name, " is given twice"));
+    }
+  }
+  return out;
+}
 
 absl::StatusOr<std::unique_ptr<RdKafka::Conf>> MakeConf(const KafkaProperties& properties) {
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));

@@ -22,6 +22,14 @@ using KafkaProperties = std::map<std::string, std::string>;
 // The topic a service's relay publishes to: "piao.<service>.events.v1".
 std::string EventsTopic(const std::string& service);
 
+// Extra properties from one setting (`--kafka-properties`, PIAO_KAFKA_PROPERTIES): "name=value" entries
+// separated by ';' (a value may contain '=' but not ';'), e.g. the broker security
+//   security.protocol=SSL;ssl.ca.location=/etc/piao/kafka-ca.pem;ssl.certificate.location=...;
+//   ssl.key.location=...;ssl.endpoint.identification.algorithm=https
+// INVALID_ARGUMENT naming `setting` and the entry for an entry without '=' or a name, or a name given twice.
+// Whether librdkafka knows the name and value is checked by MakeConf.
+absl::StatusOr<KafkaProperties> ParseKafkaProperties(const std::string& text, const std::string& setting);
+
 // A global configuration with every property set. INVALID_ARGUMENT names a property librdkafka rejects.
 absl::StatusOr<std::unique_ptr<RdKafka::Conf>> MakeConf(const KafkaProperties& properties);
 

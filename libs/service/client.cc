@@ -6,6 +6,8 @@
 #include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/channel_arguments.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -17,30 +19,77 @@
 
 namespace piao::service {
 
+namespace {
+
+// The content of the PEM file of setting `setting`, checked to hold `marker` (a certificate or a key).
+absl::StatusOr<std::string> ReadPem(const char* setting, const std::string& path, const char* marker,
+                                    const char* what) {
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) return absl::NotFoundError(absl::StrCat(setting, ": cannot read ", path));
+  if (text->find(marker) == std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(setting, ": ", path, " holds no PEM ", what));
+  }
+  return text;
+}
+
+constexpr char kCertificateMarker[] = "-----BEGIN CERTIFICATE-----";
+constexpr char kKeyMarker[] = "PRIVATE KEY-----";
+
+}  // namespace
+
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const ChannelOptions& options) {
   if (options.address.empty()) return absl::InvalidArgumentError("no server address");
   bool client_cert = !options.tls_client_cert_file.empty() || !options.tls_client_key_file.empty();
   if (options.tls_client_cert_file.empty() != options.tls_client_key_file.empty()) {
-    return absl::InvalidArgumentError("a client certificate needs both the certificate and the key file");
+    return absl::InvalidArgumentError(
+        "tls-client-cert and tls-client-key: a client certificate needs both the certificate and the key file");
   }
   if (options.tls_ca_file.empty()) {
-    if (client_cert) return absl::InvalidArgumentError("a client certificate needs TLS: set the CA file");
+    if (client_cert) {
+      return absl::InvalidArgumentError("tls-client-cert: a client certificate needs TLS: set tls-ca as well");
+    }
     grpc::ChannelArguments args;
     args.SetMaxSendMessageSize(kMaxGrpcMessageBytes);
     args.SetMaxReceiveMessageSize(kMaxGrpcMessageBytes);
     return grpc::CreateCustomChannel(options.address, grpc::InsecureChannelCredentials(), args);
   }
   grpc::SslCredentialsOptions ssl;
-  PIAO_ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadFile(options.tls_ca_file));
+  PIAO_ASSIGN_OR_RETURN(ssl.pem_root_certs,
+                        ReadPem("tls-ca", options.tls_ca_file, kCertificateMarker, "CA certificate"));
   if (client_cert) {
-    PIAO_ASSIGN_OR_RETURN(ssl.pem_cert_chain, ReadFile(options.tls_client_cert_file));
-    PIAO_ASSIGN_OR_RETURN(ssl.pem_private_key, ReadFile(options.tls_client_key_file));
+    PIAO_ASSIGN_OR_RETURN(ssl.pem_cert_chain, ReadPem("tls-client-cert", options.tls_client_cert_file,
+                                                      kCertificateMarker, "certificate"));
+    PIAO_ASSIGN_OR_RETURN(ssl.pem_private_key,
+                          ReadPem("tls-client-key", options.tls_client_key_file, kKeyMarker, "private key"));
   }
   grpc::ChannelArguments args;
   args.SetMaxSendMessageSize(kMaxGrpcMessageBytes);
   args.SetMaxReceiveMessageSize(kMaxGrpcMessageBytes);
   if (!options.tls_server_name.empty()) args.SetSslTargetNameOverride(options.tls_server_name);
   return grpc::CreateCustomChannel(options.address, grpc::SslCredentials(ssl), args);
+}
+
+void DeclareClientTlsFlags(Config& config) {
+  config.Declare("tls-ca", "", "client TLS: PEM CA bundle that signed the servers' certificates (empty: plaintext)")
+      .Declare("tls-client-cert", "", "client TLS: PEM certificate presented to servers requiring mTLS")
+      .Declare("tls-client-key", "", "client TLS: the private key of --tls-client-cert")
+      .Declare("tls-server-name", "", "client TLS: name checked in the server certificate (default: the host)");
+}
+
+ChannelOptions ClientTlsFromConfig(const Config& config) {
+  ChannelOptions o;
+  o.tls_ca_file = config.Get("tls-ca");
+  o.tls_client_cert_file = config.Get("tls-client-cert");
+  o.tls_client_key_file = config.Get("tls-client-key");
+  o.tls_server_name = config.Get("tls-server-name");
+  return o;
+}
+
+const char* ClientTlsEnv(const char* name) {
+  for (const char* known : {"PIAO_TLS_CA", "PIAO_TLS_CLIENT_CERT", "PIAO_TLS_CLIENT_KEY", "PIAO_TLS_SERVER_NAME"}) {
+    if (std::strcmp(name, known) == 0) return std::getenv(name);
+  }
+  return nullptr;
 }
 
 void PrepareContext(grpc::ClientContext* ctx, absl::string_view token, absl::Duration timeout) {

@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "libs/base/config.h"
 
 namespace piao::service {
 
@@ -36,13 +37,29 @@ struct ChannelOptions {
   }
 };
 
-// A channel to `options.address`. NOT_FOUND if a PEM file cannot be read; INVALID_ARGUMENT for an empty
-// address, a client certificate without TLS, or only one of client cert / key. Connection happens lazily.
+// A channel to `options.address`. Connection happens lazily. Errors name the setting (tls-ca,
+// tls-client-cert, tls-client-key) and the file: NOT_FOUND if a file cannot be read; INVALID_ARGUMENT for an
+// empty address, a client certificate without TLS, only one of client cert / key, or a file that holds no
+// PEM certificate (tls-ca, tls-client-cert) or no PEM private key (tls-client-key).
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const ChannelOptions& options);
 
 // The largest gRPC message servers accept and clients send or receive: a whole plan of several MB is one
 // command (the service splits it into events below the event size limit), and its GetPlan answer one message.
 inline constexpr int kMaxGrpcMessageBytes = 64 * 1024 * 1024;
+
+// The client side of TLS, declared once for every client (the projection's connections to its sources, the
+// CLI, tools), each also settable as PIAO_<NAME>:
+//   tls-ca            PEM CA bundle that signed the servers' certificates; set: TLS, empty: plaintext
+//   tls-client-cert   PEM client certificate chain, presented to servers that require mTLS (with the key)
+//   tls-client-key    its private key
+//   tls-server-name   name to verify in the server certificate instead of the address's host
+// (The server side, tls-cert / tls-key / tls-client-ca, is DeclareCommonFlags in host.h.)
+void DeclareClientTlsFlags(Config& config);
+// Those settings as ChannelOptions without an address (fill it in per server). Validated by MakeChannel.
+ChannelOptions ClientTlsFromConfig(const Config& config);
+// The PIAO_* environment variables of the settings above, for callers that read only these from the
+// environment (the CLI): maps "PIAO_TLS_CA" etc. to getenv, anything else to nullptr.
+const char* ClientTlsEnv(const char* name);
 
 // The longest deadline PrepareContext sets (an infinite timeout is clamped to it).
 inline constexpr absl::Duration kMaxCallTimeout = absl::Hours(24);

@@ -160,6 +160,67 @@ TEST(ChannelOptionsTest, InvalidCombinationsAreRejected) {
   EXPECT_TRUE(MakeChannel(ChannelOptions::Plaintext("127.0.0.1:1")).ok());
 }
 
+// Bad or missing files give an error naming the setting and the file before any connection is tried.
+TEST(ChannelOptionsTest, BadOrMissingFilesAreNamedWithTheirSetting) {
+  testing::TempDir dir;
+  testing::WriteText(dir.File("garbage.pem"), "not a certificate\n");
+  testing::WriteText(dir.File("cert.pem"), "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+  testing::WriteText(dir.File("key.pem"), "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n");
+  auto make = [](ChannelOptions o) {
+    o.address = "127.0.0.1:1";
+    return MakeChannel(o).status();
+  };
+  absl::Status s = make(Tls(dir.File("missing.pem")));
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(s.message(), HasSubstr("tls-ca: cannot read " + dir.File("missing.pem")));
+  s = make(Tls(dir.File("garbage.pem")));
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("tls-ca: " + dir.File("garbage.pem") + " holds no PEM CA certificate"));
+  s = make(Tls(dir.File("cert.pem"), dir.File("missing.pem"), dir.File("key.pem")));
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(s.message(), HasSubstr("tls-client-cert: cannot read"));
+  s = make(Tls(dir.File("cert.pem"), dir.File("key.pem"), dir.File("key.pem")));
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("tls-client-cert: " + dir.File("key.pem") + " holds no PEM certificate"));
+  s = make(Tls(dir.File("cert.pem"), dir.File("cert.pem"), dir.File("cert.pem")));
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("tls-client-key: " + dir.File("cert.pem") + " holds no PEM private key"));
+  s = make(Tls(dir.File("cert.pem"), dir.File("cert.pem")));
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("tls-client-cert and tls-client-key"));
+  s = make(Tls("", dir.File("cert.pem"), dir.File("key.pem")));
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("set tls-ca"));
+  EXPECT_TRUE(make(Tls(dir.File("cert.pem"), dir.File("cert.pem"), dir.File("key.pem"))).ok());
+}
+
+// One declaration of the client settings: flags win over PIAO_* variables, which fill in the rest.
+TEST(ClientTlsFlagsTest, FlagsAndEnvironmentFillChannelOptions) {
+  Config config;
+  DeclareClientTlsFlags(config);
+  const char* argv[] = {"prog", "--tls-ca=/flag/ca.pem", "--tls-server-name", "localhost"};
+  auto env = [](const char* name) -> const char* {
+    if (std::string(name) == "PIAO_TLS_CA") return "/env/ca.pem";
+    if (std::string(name) == "PIAO_TLS_CLIENT_CERT") return "/env/client.pem";
+    if (std::string(name) == "PIAO_TLS_CLIENT_KEY") return "/env/client.key";
+    return nullptr;
+  };
+  ASSERT_TRUE(config.Parse(4, argv, env).ok());
+  ChannelOptions o = ClientTlsFromConfig(config);
+  EXPECT_EQ(o.address, "");
+  EXPECT_EQ(o.tls_ca_file, "/flag/ca.pem");
+  EXPECT_EQ(o.tls_client_cert_file, "/env/client.pem");
+  EXPECT_EQ(o.tls_client_key_file, "/env/client.key");
+  EXPECT_EQ(o.tls_server_name, "localhost");
+
+  ::setenv("PIAO_TLS_CLIENT_KEY", "/k", 1);
+  ::setenv("PIAO_DATA_DIR", "/d", 1);
+  EXPECT_STREQ(ClientTlsEnv("PIAO_TLS_CLIENT_KEY"), "/k");
+  EXPECT_EQ(ClientTlsEnv("PIAO_DATA_DIR"), nullptr) << "only the client TLS variables";
+  ::unsetenv("PIAO_TLS_CLIENT_KEY");
+  ::unsetenv("PIAO_DATA_DIR");
+}
+
 TEST(AddressFileTest, ReadAddressFileTrimsAndReportsMissingOrEmpty) {
   testing::TempDir dir;
   testing::WriteText(dir.File("addr"), "127.0.0.1:4000\n");

@@ -49,6 +49,8 @@ namespace piao::service {
 //   bootstrap-servers  Kafka bootstrap servers
 //   address-file       file the bound address ("127.0.0.1:40123") is written to, atomically, once listening
 //   drain-seconds      how long shutdown waits for running calls before cancelling them (default 5)
+// A service that is also a client of other services (the projection) adds the client side with
+// DeclareClientTlsFlags (client.h): tls-ca, tls-client-cert, tls-client-key, tls-server-name.
 void DeclareCommonFlags(Config& config);
 
 struct HostOptions {

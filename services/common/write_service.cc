@@ -74,10 +74,9 @@ int RunWriteService(int argc, char** argv, const WriteServiceSpec& spec) {
     // One setting sizes both ends: every event the store accepts fits in one Kafka message.
     relay_options.kafka["message.max.bytes"] =
         std::to_string(store_options.max_event_bytes + eventstore::kKafkaMessageHeadroom);
-    for (absl::string_view kv : absl::StrSplit(config.Get("kafka-properties"), ';', absl::SkipEmpty())) {
-      std::pair<std::string, std::string> p = absl::StrSplit(kv, absl::MaxSplits('=', 1));
-      relay_options.kafka[p.first] = p.second;
-    }
+    auto extra = kafka::ParseKafkaProperties(config.Get("kafka-properties"), "kafka-properties");
+    if (!extra.ok()) return fail("bad settings", extra.status());
+    for (const auto& [k, v] : *extra) relay_options.kafka[k] = v;
     if (config.Get("bootstrap-servers").empty()) {
       return fail("bad settings", absl::InvalidArgumentError("--bootstrap-servers is required unless --relay=false"));
     }

@@ -4,6 +4,7 @@
 //   piao-projection --listen=127.0.0.1:0 --data-dir=DIR --tokens-file=FILE --bootstrap-servers=HOST:PORT
 //                   --sources=planning=HOST:PORT,measurement=HOST:PORT --service-token-file=FILE
 //                   [--address-file=FILE] [--kafka-properties=k=v;k=v] [--max-wait-seconds=30]
+//                   [--tls-ca=FILE --tls-client-cert=FILE --tls-client-key=FILE]   (TLS/mTLS to the sources)
 // Without --bootstrap-servers it follows the sources' EventLogs by polling (every --poll-ms).
 #include <atomic>
 #include <condition_variable>
@@ -187,6 +188,7 @@ int Run(int argc, char** argv) {
   log::SetComponent("projection");
   Config config;
   service::DeclareCommonFlags(config);
+  service::DeclareClientTlsFlags(config);  // catch-up and gap filling from the sources' EventLogs
   config.Declare("sources", "", "source services' EventLog addresses: planning=HOST:PORT,measurement=HOST:PORT")
       .Declare("service-token-file", "", "file holding the bearer token (role service) for the sources' EventLogs")
       .Declare("kafka-properties", "", "extra librdkafka consumer properties, k=v separated by ';'")
@@ -229,8 +231,11 @@ int Run(int argc, char** argv) {
 
   std::map<std::string, service::EventLogEndpoint> endpoints;
   std::vector<std::string> source_names;
+  const service::ChannelOptions source_tls = service::ClientTlsFromConfig(config);
   for (const auto& [name, address] : *sources) {
-    auto channel = service::MakeChannel(service::ChannelOptions::Plaintext(address));
+    service::ChannelOptions channel_options = source_tls;
+    channel_options.address = address;
+    auto channel = service::MakeChannel(channel_options);
     if (!channel.ok()) return Fail("bad settings", channel.status());
     endpoints[name] = service::EventLogEndpoint{*channel, *token, absl::Seconds(30)};
     source_names.push_back(name);
@@ -262,10 +267,9 @@ int Run(int argc, char** argv) {
     options.kafka["client.id"] = "piao-projection";
     options.kafka["session.timeout.ms"] = "6000";
     options.kafka["heartbeat.interval.ms"] = "1000";
-    for (absl::string_view kv : absl::StrSplit(config.Get("kafka-properties"), ';', absl::SkipEmpty())) {
-      std::pair<std::string, std::string> p = absl::StrSplit(kv, absl::MaxSplits('=', 1));
-      options.kafka[p.first] = p.second;
-    }
+    auto extra = kafka::ParseKafkaProperties(config.Get("kafka-properties"), "kafka-properties");
+    if (!extra.ok()) return Fail("bad settings", extra.status());
+    for (const auto& [k, v] : *extra) options.kafka[k] = v;
     for (const std::string& s : source_names) options.topics.push_back(kafka::EventsTopic(s));
     auto c = kafka::EventConsumer::Create(db.get(), options, handler, filler);
     if (!c.ok()) return Fail("cannot create Kafka consumer", c.status());

@@ -396,13 +396,15 @@ int HrMain(int argc, char** argv) {
         .Declare("as-of", "", "reference date YYYY-MM-DD (default Dec 31 of year - 1)")
         .Declare("vacancy-dates", "", "dates of the vacancy table, comma separated (default: the year's settings)");
   }
+  DeclareClientTlsFlags(config);
   std::vector<const char*> args = {argv[0]};
   for (int i = 3; i < argc; ++i) args.push_back(argv[i]);
-  absl::Status parsed = config.Parse(static_cast<int>(args.size()), args.data(), [](const char*) { return nullptr; });
+  absl::Status parsed = config.Parse(static_cast<int>(args.size()), args.data(), service::ClientTlsEnv);
   if (!parsed.ok()) {
     std::fprintf(stderr, "piao: %s\nflags:\n%s", std::string(parsed.message()).c_str(), config.Usage().c_str());
     return 2;
   }
+  ApplyClientTlsFlags(config);
   auto fail = [](const absl::Status& s) {
     std::fprintf(stderr, "piao: %s\n", s.ToString().c_str());
     return 1;

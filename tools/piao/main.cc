@@ -1,6 +1,6 @@
 // piao: the command-line client of PIAO Ledger.
 //
-//   piao stack up|down|status [--data DIR] [--json]
+//   piao stack up|down|status [--data DIR] [--json]     (up --tls: mutual TLS everywhere, kept once on)
 //   piao smoke [--data DIR] [--plans N] [--json]
 //   piao verify [--data DIR] [--json]
 //   piao import FILE... [--administration A] [--act TEXT --act-date YYYY-MM-DD] [--data DIR] [--json]
@@ -26,6 +26,7 @@
 
 #include "libs/base/config.h"
 #include "libs/base/log.h"
+#include "libs/service/client.h"
 #include "libs/service/event_log_client.h"
 #include "tools/piao/audit_cmd.h"
 #include "tools/piao/feed_cmd.h"
@@ -47,6 +48,12 @@ int Usage() {
   std::fprintf(stderr,
                "usage:\n"
                "  piao stack up|down|status [--data DIR] [--json]\n"
+               "  piao stack up --tls [--data DIR]\n"
+               "      mutual TLS between every component: a local CA and per-component certificates made once in\n"
+               "      DIR/tls (openssl); every command then uses it unchanged. A later `stack up` without --tls keeps\n"
+               "      TLS on that data dir. The embedded Kafka broker stays plaintext on loopback.\n"
+               "  every command: [--tls-ca FILE] [--tls-client-cert FILE --tls-client-key FILE] [--tls-server-name N]\n"
+               "      (or PIAO_TLS_CA, PIAO_TLS_CLIENT_CERT, ...) replace the client TLS settings the stack recorded.\n"
                "  piao smoke [--data DIR] [--plans N] [--json]\n"
                "  piao verify [--data DIR] [--json]\n"
                "  piao import FILE... [--administration A] [--act TEXT --act-date YYYY-MM-DD] [--data DIR] [--json]\n"
@@ -94,14 +101,16 @@ int Fail(const absl::Status& s) {
 bool ParseFlags(Config& config, int argc, char** argv, int skip) {
   config.Declare("data", "", "the stack's data directory (default $PIAO_DATA, else ~/.local/share/piao)")
       .Declare("json", "false", "print one JSON object");
+  piao::cli::DeclareClientTlsFlags(config);
   std::vector<const char*> args = {argv[0]};
   for (int i = 1 + skip; i < argc; ++i) args.push_back(argv[i]);
-  // PIAO_DATA is resolved by ResolveDataDir; keep the environment out of the other flags.
-  absl::Status s = config.Parse(static_cast<int>(args.size()), args.data(), [](const char*) { return nullptr; });
+  // PIAO_DATA is resolved by ResolveDataDir; of the environment only PIAO_TLS_* reach the flags.
+  absl::Status s = config.Parse(static_cast<int>(args.size()), args.data(), piao::service::ClientTlsEnv);
   if (!s.ok()) {
     std::fprintf(stderr, "piao: %s\nflags:\n%s", std::string(s.message()).c_str(), config.Usage().c_str());
     return false;
   }
+  piao::cli::ApplyClientTlsFlags(config);
   return true;
 }
 
@@ -146,12 +155,20 @@ int Stack(int argc, char** argv) {
   if (argc < 3) return Usage();
   const std::string verb = argv[2];
   Config config;
+  if (verb == "up") config.Declare("tls", "false", "mutual TLS between every component (kept once on)");
   if (!ParseFlags(config, argc, argv, 2)) return 2;
   const std::string dir = piao::cli::ResolveDataDir(config.Get("data"));
   if (verb == "up") {
-    auto status = piao::cli::StackUp(dir, piao::cli::SelfDir(), absl::Seconds(60));
+    auto status = piao::cli::StackUp(dir, piao::cli::SelfDir(), absl::Seconds(60), config.GetBool("tls"));
     if (!status.ok()) return Fail(status.status());
-    if (!config.GetBool("json")) std::printf("stack up, data in %s\n", dir.c_str());
+    if (!config.GetBool("json")) {
+      if (piao::cli::StackUsesTls(dir)) {
+        std::printf("stack up with mutual TLS (certificates in %s/tls; Kafka plaintext on loopback), data in %s\n",
+                    dir.c_str(), dir.c_str());
+      } else {
+        std::printf("stack up, data in %s\n", dir.c_str());
+      }
+    }
     PrintStatus(*status, config.GetBool("json"));
     return 0;
   }

@@ -20,6 +20,7 @@
 #include "libs/service/client.h"
 #include "piao/v1/event_log.grpc.pb.h"
 #include "piao/v1/projection.grpc.pb.h"
+#include "libs/service/local_pki.h"
 
 namespace piao::cli {
 namespace fs = std::filesystem;
@@ -93,15 +94,65 @@ bool Alive(const json& entry) { return entry.is_object() && IsAlive(entry.value(
 // Asks the projection which events it could not apply, and a write service which events Kafka refused; a
 // failed call leaves the status as it was (healthy).
 void DescribeProblems(const std::string& dir, ComponentStatus& c);
+// The command's --tls-* flags / PIAO_TLS_* (ApplyClientTlsFlags); empty fields leave the stack's record.
+service::ChannelOptions& ClientTlsOverrides() {
+  static auto* o = new service::ChannelOptions();
+  return *o;
+}
+
+// The CLI's channel to `address` of the stack described by `stack`.
+service::ChannelOptions ClientOptions(const json& stack, const std::string& address) {
+  service::ChannelOptions o;
+  if (stack.contains("tls") && stack["tls"].is_object()) {
+    const json& tls = stack["tls"];
+    o.tls_ca_file = tls.value("ca", "");
+    o.tls_client_cert_file = tls.value("client_cert", "");
+    o.tls_client_key_file = tls.value("client_key", "");
+  }
+  const service::ChannelOptions& over = ClientTlsOverrides();
+  if (!over.tls_ca_file.empty()) o.tls_ca_file = over.tls_ca_file;
+  if (!over.tls_client_cert_file.empty()) o.tls_client_cert_file = over.tls_client_cert_file;
+  if (!over.tls_client_key_file.empty()) o.tls_client_key_file = over.tls_client_key_file;
+  if (!over.tls_server_name.empty()) o.tls_server_name = over.tls_server_name;
+  o.address = address;
+  return o;
+}
+
+fs::path TlsDir(const std::string& dir) { return fs::path(dir) / "tls"; }
+
+bool TlsOn(const std::string& dir, const json& stack) {
+  return stack.contains("tls") || fs::exists(TlsDir(dir) / "ca.pem");
+}
 
 }  // namespace
 
+bool StackUsesTls(const std::string& data_dir) { return TlsOn(data_dir, LoadStack(data_dir)); }
+
+void DeclareClientTlsFlags(Config& config) { service::DeclareClientTlsFlags(config); }
+
+void ApplyClientTlsFlags(const Config& config) { ClientTlsOverrides() = service::ClientTlsFromConfig(config); }
+
 absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, const std::string& bin_dir,
-                                                     absl::Duration timeout) {
+                                                     absl::Duration timeout, bool tls) {
   fs::create_directories(fs::path(dir) / "logs");
   PIAO_RETURN_IF_ERROR(EnsureTokens(dir));
   json stack = LoadStack(dir);
   const absl::Time deadline = absl::Now() + timeout;
+
+  // TLS: once on for a data directory, it stays on. Services that run plaintext are restarted with it.
+  const bool use_tls = tls || TlsOn(dir, stack);
+  bool tls_switched_on = false;
+  service::LocalPki pki;
+  if (use_tls) {
+    PIAO_ASSIGN_OR_RETURN(pki, service::EnsureLocalPki(TlsDir(dir).string(), StackServices(), {"operator", "projection"}));
+    const service::ChannelOptions operator_tls = pki.ClientOptions("operator");
+    tls_switched_on = !stack.contains("tls");
+    stack["tls"] = {{"ca", operator_tls.tls_ca_file},
+                    {"client_cert", operator_tls.tls_client_cert_file},
+                    {"client_key", operator_tls.tls_client_key_file},
+                    {"kafka", "plaintext on loopback (the embedded mock broker has no TLS)"}};
+    PIAO_RETURN_IF_ERROR(SaveStack(dir, stack));
+  }
 
   bool broker_restarted = false;
   if (!Alive(stack["broker"])) {
@@ -120,7 +171,7 @@ absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, con
   bool source_restarted = false;
   for (const std::string& name : StackServices()) {
     json& entry = stack["services"][name];
-    const bool stale = broker_restarted || (name == "projection" && source_restarted);
+    const bool stale = broker_restarted || tls_switched_on || (name == "projection" && source_restarted);
     if (Alive(entry) && stale) {
       // Its producer points at the old broker: restart it on the new one (the outbox keeps what is unsent).
       PIAO_RETURN_IF_ERROR(Terminate(entry.value("pid", 0), absl::Seconds(15)));
@@ -145,7 +196,15 @@ absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, con
       args.push_back(absl::StrJoin(sources, ","));
       args.push_back("--service-token-file");
       args.push_back((fs::path(dir) / "service.token").string());
+      // Catch-up and gap filling reach the sources' EventLogs over mTLS with the projection's own certificate.
+      const service::ChannelOptions client = use_tls ? pki.ClientOptions("projection") : service::ChannelOptions();
+      args.insert(args.end(), {"--tls-ca=" + client.tls_ca_file, "--tls-client-cert=" + client.tls_client_cert_file,
+                               "--tls-client-key=" + client.tls_client_key_file, "--tls-server-name="});
     }
+    // Always explicit (empty: plaintext), so PIAO_TLS_* in the caller's environment cannot leak into the stack.
+    args.insert(args.end(), {"--tls-cert=" + (use_tls ? pki.server_cert(name) : ""),
+                             "--tls-key=" + (use_tls ? pki.server_key(name) : ""),
+                             "--tls-client-ca=" + (use_tls ? pki.ca_file() : "")});
     PIAO_ASSIGN_OR_RETURN(pid_t pid, StartComponent(bin_dir + "/piao-" + name, args, log));
     absl::StatusOr<std::string> address;
     do {
@@ -164,12 +223,15 @@ absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, con
   }
   // Healthy means the health service answers SERVING.
   for (const std::string& name : StackServices()) {
-    PIAO_ASSIGN_OR_RETURN(auto channel, service::MakeChannel(service::ChannelOptions::Plaintext(
-                                            stack["services"][name].value("address", ""))));
+    PIAO_ASSIGN_OR_RETURN(auto channel, service::MakeChannel(ClientOptions(
+                                            stack, stack["services"][name].value("address", ""))));
     for (;;) {
       auto healthy = service::CheckHealth(channel, absl::Seconds(2));
       if (healthy.ok() && *healthy) break;
-      if (absl::Now() > deadline) return absl::DeadlineExceededError(absl::StrCat(name, " is not healthy"));
+      if (absl::Now() > deadline) {
+        return absl::DeadlineExceededError(absl::StrCat(
+            name, " is not healthy: ", healthy.ok() ? "NOT_SERVING" : healthy.status().ToString()));
+      }
       absl::SleepFor(absl::Milliseconds(50));
     }
   }
@@ -218,7 +280,7 @@ absl::StatusOr<std::vector<ComponentStatus>> StackStatus(const std::string& dir)
     }
     c.alive = Alive(entry);
     if (c.alive && !c.address.empty()) {
-      auto channel = service::MakeChannel(service::ChannelOptions::Plaintext(c.address));
+      auto channel = service::MakeChannel(ClientOptions(stack, c.address));
       if (channel.ok()) {
         auto h = service::CheckHealth(*channel, absl::Seconds(2));
         c.healthy = h.ok() && *h;
@@ -239,7 +301,7 @@ absl::StatusOr<ServiceConnection> Connect(const std::string& dir, const std::str
   }
   ServiceConnection c;
   c.address = entry.value("address", "");
-  PIAO_ASSIGN_OR_RETURN(c.channel, service::MakeChannel(service::ChannelOptions::Plaintext(c.address)));
+  PIAO_ASSIGN_OR_RETURN(c.channel, service::MakeChannel(ClientOptions(stack, c.address)));
   if (const char* t = std::getenv("PIAO_TOKEN"); t != nullptr && *t != '\0') {
     c.token = t;
   } else {

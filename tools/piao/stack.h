@@ -5,6 +5,8 @@
 //   DIR/operator.token    the local operator's bearer token (mode 0600), used by the CLI
 //   DIR/<service>/        each service's data (event store, views)
 //   DIR/logs/<name>.log   each process's JSON log lines
+//   DIR/tls/              with `stack up --tls`: the local CA, each service's server certificate and the
+//                         operator's and the projection's client certificates (keys 0600, directory 0700)
 #ifndef PIAO_TOOLS_PIAO_STACK_H_
 #define PIAO_TOOLS_PIAO_STACK_H_
 
@@ -16,6 +18,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "libs/base/config.h"
+#include "libs/service/client.h"
 
 namespace piao::cli {
 
@@ -43,8 +47,15 @@ struct ComponentStatus {
 // Starts whatever is not running (a crashed component is restarted on its existing data) and waits until
 // every service answers its health check. When the broker had to be (re)started, the services are
 // restarted too so they use its new address.
+// With `tls`, or when the data directory already runs with TLS (stack.json says so, or DIR/tls exists), every
+// service serves mutual TLS with the certificates of DIR/tls (made once, by the openssl command), the
+// projection reaches its sources with its client certificate, and stack.json records the CLI's client
+// settings; services running plaintext are restarted with TLS. TLS is never switched off by a later call.
+// The broker (librdkafka's mock cluster, no TLS) stays plaintext on loopback.
 absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& data_dir, const std::string& bin_dir,
-                                                     absl::Duration timeout);
+                                                     absl::Duration timeout, bool tls = false);
+// Whether the stack under `data_dir` runs with TLS (as recorded by StackUp).
+bool StackUsesTls(const std::string& data_dir);
 // SIGTERM to the services (they flush their outboxes), then to the broker.
 absl::Status StackDown(const std::string& data_dir);
 absl::StatusOr<std::vector<ComponentStatus>> StackStatus(const std::string& data_dir);
@@ -57,7 +68,14 @@ struct ServiceConnection {
   std::string token;
   std::string address;
 };
+// The channel uses the client TLS settings the stack recorded (none for a plaintext stack), each replaced by
+// the command's --tls-ca / --tls-client-cert / --tls-client-key / --tls-server-name or PIAO_TLS_* when set.
 absl::StatusOr<ServiceConnection> Connect(const std::string& data_dir, const std::string& service);
+
+// Every command's client TLS flags (service::DeclareClientTlsFlags); ApplyClientTlsFlags keeps the values
+// set (flag, else PIAO_TLS_* when parsed with service::ClientTlsEnv) for Connect and the health checks.
+void DeclareClientTlsFlags(Config& config);
+void ApplyClientTlsFlags(const Config& config);
 absl::StatusOr<std::string> BootstrapServers(const std::string& data_dir);
 
 // The directory of the running executable (sibling binaries live there).
