@@ -290,10 +290,10 @@ TEST_F(AuthzMatrixTest, EveryRpcEveryRoleOwnAndOtherAdministration) {
   std::set<std::string> seen;
   int calls = 0;
   for (const std::string& service_name : ServiceNames()) {
-    const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service_name);
-    ASSERT_NE(service, nullptr);
-    for (int i = 0; i < service->method_count(); ++i) {
-      const MethodDescriptor& method = *service->method(i);
+    const auto* desc = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service_name);
+    ASSERT_NE(desc, nullptr);
+    for (int i = 0; i < desc->method_count(); ++i) {
+      const MethodDescriptor& method = *desc->method(i);
       const std::string path = service::FullMethodName(service_name, method.name());
       seen.insert(path);
       auto it = expected.find(path);

@@ -80,7 +80,9 @@ absl::Status EnsureTokens(const std::string& dir) {
     const fs::path tokens = fs::path(dir) / "tokens";
     std::string text = "# Tokens file of `piao stack up`: hashes only. operator.token and service.token hold the\n"
                        "# stack's own two tokens; `piao token issue|revoke|list` manage the others.\n";
-    if (fs::exists(tokens)) PIAO_ASSIGN_OR_RETURN(text, ReadFile(tokens.string()));
+    if (fs::exists(tokens)) {
+      PIAO_ASSIGN_OR_RETURN(text, ReadFile(tokens.string()));
+    }
     PIAO_ASSIGN_OR_RETURN(std::vector<service::TokenEntry> entries, service::ParseTokenEntries(text, tokens.string()));
     const std::string operator_hash = service::HashToken(operator_token);
     const std::string service_hash = service::HashToken(service_token);

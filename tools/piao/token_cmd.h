@@ -15,6 +15,7 @@
 #ifndef PIAO_TOOLS_PIAO_TOKEN_CMD_H_
 #define PIAO_TOOLS_PIAO_TOKEN_CMD_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
