@@ -110,6 +110,18 @@ TEST_F(TenancyE2eTest, TokensPerRoleAndAdministrationWithoutRestart) {
   EXPECT_EQ(summary.exit_code, 0) << summary.out;
   CliResult audit = As(oiv, "audit --year 2022 --administration CCIAA-TO --json");
   EXPECT_EQ(audit.exit_code, 0) << audit.out;
+  for (const auto& [token, args] : std::vector<std::pair<std::string, std::string>>{
+           {rpct, "risk report --year 2022 --json"},  // reads the scores too
+           {oiv, "report relazione --year 2022 --format md --administration CCIAA-TO"},
+           {planner, "history --year 2022 --objective OS01.1.1 --indicator kpi1.1.1_03 --json"},
+           {planner, "lineage --year 2022 --objective OS01.1.1 --indicator kpi1.1.1_03 --json"}}) {
+    CliResult r = As(token, args);
+    EXPECT_EQ(r.exit_code, 0) << args << ": " << r.out;
+  }
+  // Reading every administration's raw events is for tokens granted every administration.
+  CliResult verify = As(oiv, "verify --json");
+  EXPECT_NE(verify.exit_code, 0);
+  EXPECT_NE(verify.out.find("spans every administration"), std::string::npos) << verify.out;
 
   // Another administration: refused, naming it, for reads and writes alike.
   for (const auto& [token, args] : std::vector<std::pair<std::string, std::string>>{
