@@ -76,14 +76,17 @@ void ExpectBadLine(const std::string& text, int line, const std::string& what) {
 TEST(TokenAuthenticatorTest, BadLinesAreNamed) {
   const std::string good = HashToken("a") + " user:a planner\n";
   ExpectBadLine(good + HashToken("b") + " user:b\n", 2, "got 2 field(s)");
-  ExpectBadLine("# c\n" + good + HashToken("b") + " user:b planner extra\n", 3, "got 4 field(s)");
+  ExpectBadLine("# c\n" + good + HashToken("b") + " user:b planner A extra\n", 3, "got 5 field(s)");
   ExpectBadLine("abc123 user:b planner\n", 1, "64-hex-digit SHA-256");
   ExpectBadLine(std::string(63, 'a') + "g user:b planner\n", 1, "64-hex-digit SHA-256");
   ExpectBadLine(good + HashToken("b") + " user:b planner,wizard\n", 2, "unknown role 'wizard'");
   ExpectBadLine(good + HashToken("b") + " user:b planner,,oiv\n", 2, "unknown role ''");
   ExpectBadLine(good + HashToken("a") + " user:other oiv\n", 2, "same token hash");
   // "planner, oiv" splits into 4 fields: roles must not contain spaces.
-  ExpectBadLine(HashToken("b") + " user:b planner, oiv\n", 1, "got 4 field(s)");
+  ExpectBadLine(HashToken("b") + " user:b planner, oiv\n", 1, "unknown role ''");
+  ExpectBadLine(HashToken("b") + " user:b planner A,,B\n", 1, "administrations: an empty name");
+  ExpectBadLine(HashToken("b") + " user:b planner A,*\n", 1, "'*' (every administration) must stand alone");
+  ExpectBadLine(HashToken("b") + " user:b planner A*\n", 1, "mixes '*'");
 }
 
 TEST(TokenAuthenticatorTest, LoadReadsFileAndReportsMissingFile) {
@@ -212,6 +215,179 @@ TEST(PrepareContextTest, AlwaysSetsDeadlineAndBearerMetadata) {
   EXPECT_LE(no_token.deadline(), std::chrono::system_clock::now() + std::chrono::hours(25));
   EXPECT_GE(no_token.deadline(), before + std::chrono::hours(23));
   EXPECT_EQ(grpc::testing::ClientContextTestPeer(&no_token).GetSendInitialMetadata().count("authorization"), 0u);
+}
+
+TEST(TokenAuthenticatorTest, FourthFieldGrantsAdministrationsAndThreeFieldsMeanEvery) {
+  const std::string text = HashToken("to") + " user:m.rossi planner CCIAA-TO\n" + HashToken("two") +
+                           " user:oiv oiv CCIAA-TO,CCIAA-MI\n" + HashToken("all") + " user:ops admin *\n" +
+                           HashToken("old") + " user:old admin\n";
+  auto auth = TokenAuthenticator::Parse(text, "tokens.txt");
+  ASSERT_TRUE(auth.ok()) << auth.status();
+  EXPECT_THAT(auth->AuthenticateToken("to")->administrations(), ElementsAre("CCIAA-TO"));
+  EXPECT_THAT(auth->AuthenticateToken("two")->administrations(), ElementsAre("CCIAA-TO", "CCIAA-MI"));
+  EXPECT_THAT(auth->AuthenticateToken("all")->administrations(), ElementsAre("*"));
+  EXPECT_THAT(auth->AuthenticateToken("old")->administrations(), ElementsAre("*"));
+
+  auto entries = ParseTokenEntries(text, "tokens.txt");
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 4u);
+  EXPECT_EQ(FormatTokenEntry((*entries)[1]), HashToken("two") + " user:oiv oiv CCIAA-TO,CCIAA-MI");
+  EXPECT_EQ(FormatTokenEntry((*entries)[3]), HashToken("old") + " user:old admin *");
+  EXPECT_EQ((*entries)[3].line, 4);
+}
+
+v1::Principal Granted(std::initializer_list<const char*> administrations) {
+  v1::Principal p;
+  p.set_id("user:m.rossi");
+  p.add_roles("planner");
+  for (const char* a : administrations) p.add_administrations(a);
+  return p;
+}
+
+TEST(AdministrationGrantTest, CheckNamesTheAdministrationRefused) {
+  EXPECT_TRUE(CheckAdministration(Granted({"CCIAA-TO"}), "CCIAA-TO").ok());
+  EXPECT_TRUE(CheckAdministration(Granted({"*"}), "CCIAA-MI").ok());
+  absl::Status s = CheckAdministration(Granted({"CCIAA-TO"}), "CCIAA-MI");
+  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(s.message(), HasSubstr("user:m.rossi may not act on administration 'CCIAA-MI': granted CCIAA-TO"));
+  // A prefix or a case variant is another administration.
+  EXPECT_EQ(CheckAdministration(Granted({"CCIAA-TO"}), "CCIAA-T").code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(CheckAdministration(Granted({"CCIAA-TO"}), "cciaa-to").code(), absl::StatusCode::kPermissionDenied);
+  // No grant at all: nothing (deny by default).
+  EXPECT_EQ(CheckAdministration(Granted({}), "CCIAA-TO").code(), absl::StatusCode::kPermissionDenied);
+  // No administration named: fine for "*" (validation or resolution follows), else name one.
+  EXPECT_TRUE(CheckAdministration(Granted({"*"}), "").ok());
+  EXPECT_EQ(CheckAdministration(Granted({"CCIAA-TO"}), "").code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(AdministrationGrantTest, ScopeFillsTheOnlyAdministration) {
+  EXPECT_EQ(*ScopeAdministration(Granted({"CCIAA-TO"}), ""), "CCIAA-TO");
+  EXPECT_EQ(*ScopeAdministration(Granted({"CCIAA-TO"}), "CCIAA-TO"), "CCIAA-TO");
+  EXPECT_EQ(*ScopeAdministration(Granted({"*"}), ""), "");
+  EXPECT_EQ(*ScopeAdministration(Granted({"*"}), "CCIAA-MI"), "CCIAA-MI");
+  EXPECT_EQ(ScopeAdministration(Granted({"CCIAA-TO"}), "CCIAA-MI").status().code(),
+            absl::StatusCode::kPermissionDenied);
+  auto two = ScopeAdministration(Granted({"CCIAA-TO", "CCIAA-MI"}), "");
+  EXPECT_EQ(two.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(two.status().message(), HasSubstr("CCIAA-TO, CCIAA-MI"));
+}
+
+TEST(AdministrationGrantTest, AuthorizerChecksRoleThenAdministration) {
+  const std::string text = HashToken("to-planner") + " user:m.rossi planner CCIAA-TO\n" + HashToken("to-oiv") +
+                           " user:oiv.to oiv CCIAA-TO\n" + HashToken("oiv") + " user:oiv oiv *\n";
+  auto tokens = TokenAuthenticator::Parse(text, "test");
+  ASSERT_TRUE(tokens.ok());
+  RolePolicy policy;
+  AllowEventLog(policy);
+  policy.Allow("/piao.v1.Planning/CreatePlan", {roles::kPlanner});
+  Authorizer authorizer(std::make_shared<const TokenAuthenticator>(*std::move(tokens)), std::move(policy));
+  auto call = [&](const char* token, absl::string_view method, const char* admin) {
+    grpc::ServerContext ctx;
+    grpc::testing::ServerContextTestSpouse spouse(&ctx);
+    spouse.AddClientMetadata("authorization", std::string("Bearer ") + token);
+    return admin == nullptr ? authorizer.AuthorizeAllAdministrations(ctx, method)
+                            : authorizer.Authorize(ctx, method, admin);
+  };
+  EXPECT_TRUE(call("to-planner", "/piao.v1.Planning/CreatePlan", "CCIAA-TO").ok());
+  auto other = call("to-planner", "/piao.v1.Planning/CreatePlan", "CCIAA-MI");
+  EXPECT_EQ(other.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(other.status().message(), HasSubstr("administration 'CCIAA-MI'"));
+  // The role is checked first: an OIV of the right administration still may not write.
+  auto oiv_write = call("to-oiv", "/piao.v1.Planning/CreatePlan", "CCIAA-TO");
+  EXPECT_THAT(oiv_write.status().message(), HasSubstr("requires one of the roles planner"));
+  // Methods spanning administrations need "*".
+  EXPECT_TRUE(call("oiv", kReadEventsMethod, nullptr).ok());
+  auto spans = call("to-oiv", kReadEventsMethod, nullptr);
+  EXPECT_EQ(spans.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(spans.status().message(), HasSubstr("spans every administration"));
+  // Every role reads a head, whatever its administrations.
+  grpc::ServerContext ctx;
+  grpc::testing::ServerContextTestSpouse spouse(&ctx);
+  spouse.AddClientMetadata("authorization", "Bearer to-planner");
+  EXPECT_TRUE(authorizer.Authorize(ctx, kGetHeadMethod).ok());
+}
+
+// Writes `text` the way `piao token` does: a new file renamed over the old one.
+void ReplaceFile(const std::string& path, const std::string& text) {
+  testing::WriteText(path + ".new", text);
+  std::filesystem::rename(path + ".new", path);
+}
+
+TEST(ReloadingTokenFileTest, IssuedAndRevokedTokensTakeEffectAfterTheCheckInterval) {
+  testing::TempDir dir;
+  const std::string path = dir.File("tokens");
+  testing::WriteText(path, HashToken("a") + " user:a planner CCIAA-TO\n");
+  FakeClock clock(absl::FromUnixSeconds(1000));
+  auto file = ReloadingTokenFile::Open(path, &clock, absl::Seconds(1));
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_TRUE((*file)->Current()->AuthenticateToken("a").ok());
+
+  // Issue b, revoke a.
+  ReplaceFile(path, HashToken("b") + " user:b oiv *\n");
+  clock.Advance(absl::Milliseconds(500));
+  EXPECT_TRUE((*file)->Current()->AuthenticateToken("a").ok()) << "checked at most once per interval";
+  clock.Advance(absl::Milliseconds(500));
+  EXPECT_FALSE((*file)->Current()->AuthenticateToken("a").ok()) << "revoked";
+  EXPECT_TRUE((*file)->Current()->AuthenticateToken("b").ok()) << "issued";
+  EXPECT_EQ((*file)->reloads(), 1);
+
+  // Rewritten in place (same inode): the size or modification time tells.
+  testing::WriteText(path, HashToken("c") + " user:c.longer oiv *\n");
+  EXPECT_TRUE((*file)->CheckNow().ok());
+  EXPECT_TRUE((*file)->Current()->AuthenticateToken("c").ok());
+  EXPECT_EQ((*file)->reloads(), 2);
+}
+
+TEST(ReloadingTokenFileTest, MalformedOrMissingFileKeepsThePreviousTokens) {
+  testing::TempDir dir;
+  const std::string path = dir.File("tokens");
+  testing::WriteText(path, HashToken("a") + " user:a planner\n");
+  FakeClock clock(absl::FromUnixSeconds(1000));
+  auto file = ReloadingTokenFile::Open(path, &clock, absl::Seconds(1));
+  ASSERT_TRUE(file.ok());
+
+  ReplaceFile(path, HashToken("b") + " user:b wizard\n");
+  absl::Status bad = (*file)->CheckNow();
+  EXPECT_EQ(bad.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad.message(), HasSubstr("unknown role 'wizard'"));
+  clock.Advance(absl::Seconds(5));
+  EXPECT_TRUE((*file)->Current()->AuthenticateToken("a").ok());
+  EXPECT_FALSE((*file)->Current()->AuthenticateToken("b").ok());
+  EXPECT_EQ((*file)->CheckNow().code(), absl::StatusCode::kInvalidArgument) << "still the same bad file";
+
+  std::filesystem::remove(path);
+  EXPECT_EQ((*file)->CheckNow().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE((*file)->Current()->AuthenticateToken("a").ok());
+
+  testing::WriteText(path, HashToken("b") + " user:b oiv\n");  // fixed
+  EXPECT_TRUE((*file)->CheckNow().ok());
+  EXPECT_TRUE((*file)->Current()->AuthenticateToken("b").ok());
+  EXPECT_FALSE((*file)->Current()->AuthenticateToken("a").ok());
+
+  EXPECT_EQ(ReloadingTokenFile::Open(dir.File("missing")).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(ReloadingTokenFileTest, AnAuthorizerOnTheFileSeesNewTokens) {
+  testing::TempDir dir;
+  const std::string path = dir.File("tokens");
+  testing::WriteText(path, HashToken("a") + " user:a planner\n");
+  FakeClock clock(absl::FromUnixSeconds(1000));
+  auto file = ReloadingTokenFile::Open(path, &clock, absl::Seconds(1));
+  ASSERT_TRUE(file.ok());
+  RolePolicy policy;
+  AllowEventLog(policy);
+  Authorizer authorizer(*file, std::move(policy));
+  auto head = [&](const char* token) {
+    grpc::ServerContext ctx;
+    grpc::testing::ServerContextTestSpouse spouse(&ctx);
+    spouse.AddClientMetadata("authorization", std::string("Bearer ") + token);
+    return authorizer.Authorize(ctx, kGetHeadMethod).status().code();
+  };
+  EXPECT_EQ(head("b"), absl::StatusCode::kUnauthenticated);
+  ReplaceFile(path, HashToken("b") + " user:b hr CCIAA-TO\n");
+  clock.Advance(absl::Seconds(1));
+  EXPECT_EQ(head("b"), absl::StatusCode::kOk);
+  EXPECT_EQ(head("a"), absl::StatusCode::kUnauthenticated);
 }
 
 }  // namespace

@@ -5,7 +5,10 @@
 // cancels, the call's deadline passes, or StopFollowing() is called (the stream then ends UNAVAILABLE: the
 // client should reconnect, from its last position + 1, to another instance or later).
 //
-// Every method requires one of the roles service, oiv or admin (AllowEventLog adds them to a RolePolicy).
+// ReadEvents and VerifyChain answer with (or about) every administration's events: they require one of the roles
+// service, oiv or admin and a token granted every administration (`*`). GetHead answers only the head's position
+// and hash, which every query needs for read-your-writes: every role may call it, whatever its administrations
+// (it reveals how many events the store holds in all, nothing of their content).
 #ifndef PIAO_LIBS_SERVICE_EVENT_LOG_SERVICE_H_
 #define PIAO_LIBS_SERVICE_EVENT_LOG_SERVICE_H_
 
@@ -22,7 +25,7 @@ inline constexpr char kReadEventsMethod[] = "/piao.v1.EventLog/ReadEvents";
 inline constexpr char kGetHeadMethod[] = "/piao.v1.EventLog/GetHead";
 inline constexpr char kVerifyChainMethod[] = "/piao.v1.EventLog/VerifyChain";
 
-// Allows the roles service, oiv and admin on every EventLog method.
+// Allows the roles service, oiv and admin on ReadEvents and VerifyChain, every role on GetHead.
 void AllowEventLog(RolePolicy& policy);
 
 struct EventLogOptions {

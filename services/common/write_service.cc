@@ -40,7 +40,8 @@ int RunWriteService(int argc, char** argv, const WriteServiceSpec& spec) {
   if (config.Get("tokens-file").empty()) {
     return fail("bad settings", absl::InvalidArgumentError("--tokens-file is required: every call is authenticated"));
   }
-  auto tokens = service::TokenAuthenticator::Load(config.Get("tokens-file"));
+  // Re-read when it changes: `piao token issue|revoke` take effect within a second or two, without a restart.
+  auto tokens = service::ReloadingTokenFile::Open(config.Get("tokens-file"));
   if (!tokens.ok()) return fail("cannot load tokens", tokens.status());
 
   service::RolePolicy policy;
@@ -49,8 +50,7 @@ int RunWriteService(int argc, char** argv, const WriteServiceSpec& spec) {
   std::vector<const google::protobuf::ServiceDescriptor*> descriptors = spec.descriptors;
   descriptors.push_back(google::protobuf::DescriptorPool::generated_pool()->FindServiceByName("piao.v1.EventLog"));
   if (absl::Status s = policy.CheckCovers(descriptors); !s.ok()) return fail("role policy incomplete", s);
-  service::Authorizer authorizer(std::make_shared<const service::TokenAuthenticator>(std::move(*tokens)),
-                                 std::move(policy));
+  service::Authorizer authorizer(std::move(*tokens), std::move(policy));
 
   std::error_code ec;
   const std::filesystem::path data_dir = config.Get("data-dir");

@@ -26,7 +26,7 @@ void AllowHr(service::RolePolicy& policy) {
 template <typename Request>
 grpc::Status HrCapacityService::Run(grpc::ServerContext* ctx, const char* method, const Request& request,
                                     v1::HrCommandResponse* out) {
-  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, Method(method)));
+  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, Method(method), request.administration()));
   const StreamId stream = HrStream(request.administration());
   PIAO_GRPC_ASSIGN_OR_RETURN(
       eventstore::AppendResult r,

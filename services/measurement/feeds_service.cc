@@ -23,7 +23,7 @@ void AllowFeeds(service::RolePolicy& policy) {
 
 grpc::Status FeedsService::SubmitBatch(grpc::ServerContext* ctx, const v1::SubmitBatchRequest* request,
                                        v1::SubmitBatchResponse* response) {
-  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, kSubmitBatch));
+  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, kSubmitBatch, request->administration()));
   const StreamId stream = VariablesStream(request->administration());
   v1::SubmitBatchResponse decided;
   PIAO_GRPC_ASSIGN_OR_RETURN(
@@ -49,7 +49,7 @@ grpc::Status FeedsService::SubmitBatch(grpc::ServerContext* ctx, const v1::Submi
 
 grpc::Status FeedsService::ComputeActuals(grpc::ServerContext* ctx, const v1::ComputeActualsRequest* request,
                                           v1::ComputeActualsResponse* response) {
-  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, kComputeActuals));
+  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, kComputeActuals, request->administration()));
   PIAO_GRPC_RETURN_IF_ERROR(services::ValidateAdministrationYear(request->administration(), request->year()));
   const StreamId stream = ActualsStream(request->administration(), request->year());
   std::vector<v1::ComputedActualResult> results;
@@ -84,7 +84,7 @@ grpc::Status FeedsService::ComputeActuals(grpc::ServerContext* ctx, const v1::Co
 
 grpc::Status FeedsService::GetVariables(grpc::ServerContext* ctx, const v1::GetVariablesRequest* request,
                                         v1::GetVariablesResponse* response) {
-  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, kGetVariables));
+  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, kGetVariables, request->administration()));
   if (request->administration().empty()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "administration: must not be empty");
   }

@@ -42,13 +42,13 @@ void AllowMeasurement(service::RolePolicy& policy) {
 
 grpc::Status MeasurementService::RecordActual(grpc::ServerContext* ctx, const v1::RecordActualRequest* request,
                                               v1::RecordActualResponse* response) {
-  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, kRecordActual));
+  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, kRecordActual, request->administration()));
   return Execute(*store_, who, *request, DecideRecordActual, response);
 }
 
 grpc::Status MeasurementService::CorrectActual(grpc::ServerContext* ctx, const v1::CorrectActualRequest* request,
                                                v1::RecordActualResponse* response) {
-  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, kCorrectActual));
+  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, kCorrectActual, request->administration()));
   return Execute(*store_, who, *request, DecideCorrectActual, response);
 }
 

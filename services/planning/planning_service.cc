@@ -26,7 +26,7 @@ void AllowPlanning(service::RolePolicy& policy) {
 
 grpc::Status PlanningService::CreatePlan(grpc::ServerContext* ctx, const v1::CreatePlanRequest* request,
                                          v1::CommandAck* response) {
-  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, kCreatePlan));
+  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, kCreatePlan, request->administration()));
   const StreamId stream = PlanStream(request->administration(), request->year());
   PIAO_GRPC_ASSIGN_OR_RETURN(
       eventstore::AppendResult r,
@@ -42,7 +42,7 @@ namespace piao::planning {
 
 grpc::Status PlanningService::AdoptObjectives(grpc::ServerContext* ctx, const v1::AdoptObjectivesRequest* request,
                                               v1::AdoptObjectivesResponse* response) {
-  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, kAdoptObjectives));
+  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, kAdoptObjectives, request->administration()));
   const StreamId stream = PlanStream(request->administration(), request->year());
   AdoptionSummary summary;
   PIAO_GRPC_ASSIGN_OR_RETURN(
@@ -79,7 +79,7 @@ grpc::Status PlanningService::AdoptObjectives(grpc::ServerContext* ctx, const v1
 
 grpc::Status PlanningService::ApplyRevisionAct(grpc::ServerContext* ctx, const v1::ApplyRevisionActRequest* request,
                                                v1::CommandAck* response) {
-  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, kApplyRevisionAct));
+  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, kApplyRevisionAct, request->administration()));
   const StreamId stream = PlanStream(request->administration(), request->year());
   PIAO_GRPC_ASSIGN_OR_RETURN(
       eventstore::AppendResult r,
@@ -91,7 +91,7 @@ grpc::Status PlanningService::ApplyRevisionAct(grpc::ServerContext* ctx, const v
 
 grpc::Status PlanningService::GetPlan(grpc::ServerContext* ctx, const v1::GetPlanRequest* request,
                                       v1::GetPlanResponse* response) {
-  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, kGetPlan));
+  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, kGetPlan, request->administration()));
   const StreamId stream = PlanStream(request->administration(), request->year());
   PIAO_GRPC_ASSIGN_OR_RETURN(std::vector<v1::EventEnvelope> events, store_->ReadStream(stream, StreamVersion(1)));
   PIAO_GRPC_ASSIGN_OR_RETURN(PlanState state, FoldPlan(events));

@@ -123,12 +123,12 @@ HrViewsService::HrViewsService(rocksdb::DB* db, const service::Authorizer* autho
 
 grpc::Status HrViewsService::GetHrSummary(grpc::ServerContext* ctx, const v1::GetHrSummaryRequest* request,
                                           v1::HrSummary* response) {
-  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who,
-                             authorizer_->Authorize(ctx, service::FullMethodName("piao.v1.HrViews", "GetHrSummary")));
-  static_cast<void>(who);
-  PIAO_GRPC_RETURN_IF_ERROR(WaitForCall(ctx, request->consistency(), sources_, applied_, max_wait_));
+  PIAO_GRPC_ASSIGN_OR_RETURN(
+      v1::GetHrSummaryRequest scoped,
+      AuthorizeQuery(*authorizer_, *ctx, service::FullMethodName("piao.v1.HrViews", "GetHrSummary"), *request));
+  PIAO_GRPC_RETURN_IF_ERROR(WaitForCall(ctx, scoped.consistency(), sources_, applied_, max_wait_));
   SnapshotReader snap(db_);
-  PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryHrSummary(snap.reader(), *request));
+  PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryHrSummary(snap.reader(), scoped));
   return grpc::Status::OK;
 }
 

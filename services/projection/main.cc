@@ -212,7 +212,8 @@ int Run(int argc, char** argv) {
   if (!max_wait.ok()) return Fail("bad settings", max_wait.status());
   auto poll_ms = config.GetInt("poll-ms");
   if (!poll_ms.ok()) return Fail("bad settings", poll_ms.status());
-  auto tokens = service::TokenAuthenticator::Load(config.Get("tokens-file"));
+  // Re-read when it changes: issued and revoked tokens take effect without a restart.
+  auto tokens = service::ReloadingTokenFile::Open(config.Get("tokens-file"));
   if (!tokens.ok()) return Fail("cannot load tokens", tokens.status());
 
   service::RolePolicy policy;
@@ -226,8 +227,7 @@ int Run(int argc, char** argv) {
       !s.ok()) {
     return Fail("role policy incomplete", s);
   }
-  service::Authorizer authorizer(std::make_shared<const service::TokenAuthenticator>(std::move(*tokens)),
-                                 std::move(policy));
+  service::Authorizer authorizer(std::move(*tokens), std::move(policy));
 
   std::map<std::string, service::EventLogEndpoint> endpoints;
   std::vector<std::string> source_names;

@@ -115,32 +115,29 @@ absl::Status ProjectionService::Wait(grpc::ServerContext* ctx, const v1::Consist
 
 grpc::Status ProjectionService::GetScores(grpc::ServerContext* ctx, const v1::GetScoresRequest* request,
                                           v1::ScoresView* response) {
-  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, Method("GetScores")));
-  static_cast<void>(who);
-  PIAO_GRPC_RETURN_IF_ERROR(Wait(ctx, request->consistency()));
+  PIAO_GRPC_ASSIGN_OR_RETURN(v1::GetScoresRequest scoped, AuthorizeQuery(*authorizer_, *ctx, Method("GetScores"), *request));
+  PIAO_GRPC_RETURN_IF_ERROR(Wait(ctx, scoped.consistency()));
   SnapshotReader snap(db_);
-  PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryScores(snap.reader(), *request));
+  PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryScores(snap.reader(), scoped));
   return grpc::Status::OK;
 }
 
 grpc::Status ProjectionService::GetIndicatorHistory(grpc::ServerContext* ctx,
                                                     const v1::GetIndicatorHistoryRequest* request,
                                                     v1::IndicatorHistory* response) {
-  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, Method("GetIndicatorHistory")));
-  static_cast<void>(who);
-  PIAO_GRPC_RETURN_IF_ERROR(Wait(ctx, request->consistency()));
+  PIAO_GRPC_ASSIGN_OR_RETURN(v1::GetIndicatorHistoryRequest scoped, AuthorizeQuery(*authorizer_, *ctx, Method("GetIndicatorHistory"), *request));
+  PIAO_GRPC_RETURN_IF_ERROR(Wait(ctx, scoped.consistency()));
   SnapshotReader snap(db_);
-  PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryIndicatorHistory(snap.reader(), *request));
+  PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryIndicatorHistory(snap.reader(), scoped));
   return grpc::Status::OK;
 }
 
 grpc::Status ProjectionService::GetAuditTrail(grpc::ServerContext* ctx, const v1::GetAuditTrailRequest* request,
                                               v1::AuditTrail* response) {
-  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, Method("GetAuditTrail")));
-  static_cast<void>(who);
-  PIAO_GRPC_RETURN_IF_ERROR(Wait(ctx, request->consistency()));
+  PIAO_GRPC_ASSIGN_OR_RETURN(v1::GetAuditTrailRequest scoped, AuthorizeQuery(*authorizer_, *ctx, Method("GetAuditTrail"), *request));
+  PIAO_GRPC_RETURN_IF_ERROR(Wait(ctx, scoped.consistency()));
   SnapshotReader snap(db_);
-  PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryAuditTrail(snap.reader(), *request));
+  PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryAuditTrail(snap.reader(), scoped));
   return grpc::Status::OK;
 }
 

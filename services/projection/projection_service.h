@@ -44,6 +44,21 @@ absl::Status WaitForPositions(const v1::Consistency& consistency, const std::vec
 absl::Status WaitForCall(grpc::ServerContext* ctx, const v1::Consistency& consistency,
                          const std::vector<std::string>& sources, const AppliedFn& applied, absl::Duration max_wait);
 
+// Authorises a query about one administration: a role allowed on `full_method`, then the administration the
+// request names, which the caller's grant must cover (PERMISSION_DENIED naming it). A request naming none is
+// scoped to the caller's only administration (service::ScopeAdministration). Returns the request to answer.
+template <typename Request>
+absl::StatusOr<Request> AuthorizeQuery(const service::Authorizer& authorizer, const grpc::ServerContext& ctx,
+                                       absl::string_view full_method, const Request& request) {
+  absl::StatusOr<v1::Principal> who = authorizer.Authorize(ctx, full_method);
+  if (!who.ok()) return who.status();
+  absl::StatusOr<std::string> administration = service::ScopeAdministration(*who, request.administration());
+  if (!administration.ok()) return administration.status();
+  Request scoped = request;
+  scoped.set_administration(*administration);
+  return scoped;
+}
+
 class ProjectionService final : public v1::Projection::Service {
  public:
   // `sources` are the followed source services (GetProgress lists them). `max_wait` caps the consistency

@@ -79,28 +79,28 @@ absl::Status RiskViewsService::Wait(grpc::ServerContext* ctx, const v1::Consiste
 
 grpc::Status RiskViewsService::GetRiskMap(grpc::ServerContext* ctx, const v1::GetRiskMapRequest* request,
                                           v1::RiskMap* response) {
-  PIAO_GRPC_RETURN_IF_ERROR(authorizer_->Authorize(ctx, Method("GetRiskMap")).status());
-  PIAO_GRPC_RETURN_IF_ERROR(Wait(ctx, request->consistency()));
+  PIAO_GRPC_ASSIGN_OR_RETURN(v1::GetRiskMapRequest scoped, AuthorizeQuery(*authorizer_, *ctx, Method("GetRiskMap"), *request));
+  PIAO_GRPC_RETURN_IF_ERROR(Wait(ctx, scoped.consistency()));
   SnapshotReader snap(db_);
-  PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryRiskMap(snap.reader(), *request));
+  PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryRiskMap(snap.reader(), scoped));
   return grpc::Status::OK;
 }
 
 grpc::Status RiskViewsService::GetProcessHistory(grpc::ServerContext* ctx, const v1::GetProcessHistoryRequest* request,
                                                  v1::ProcessHistory* response) {
-  PIAO_GRPC_RETURN_IF_ERROR(authorizer_->Authorize(ctx, Method("GetProcessHistory")).status());
-  PIAO_GRPC_RETURN_IF_ERROR(Wait(ctx, request->consistency()));
+  PIAO_GRPC_ASSIGN_OR_RETURN(v1::GetProcessHistoryRequest scoped, AuthorizeQuery(*authorizer_, *ctx, Method("GetProcessHistory"), *request));
+  PIAO_GRPC_RETURN_IF_ERROR(Wait(ctx, scoped.consistency()));
   SnapshotReader snap(db_);
-  PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryProcessHistory(snap.reader(), *request));
+  PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryProcessHistory(snap.reader(), scoped));
   return grpc::Status::OK;
 }
 
 grpc::Status RiskViewsService::GetRiskReport(grpc::ServerContext* ctx, const v1::GetRiskReportRequest* request,
                                              v1::RiskReport* response) {
-  PIAO_GRPC_RETURN_IF_ERROR(authorizer_->Authorize(ctx, Method("GetRiskReport")).status());
-  PIAO_GRPC_RETURN_IF_ERROR(Wait(ctx, request->consistency()));
+  PIAO_GRPC_ASSIGN_OR_RETURN(v1::GetRiskReportRequest scoped, AuthorizeQuery(*authorizer_, *ctx, Method("GetRiskReport"), *request));
+  PIAO_GRPC_RETURN_IF_ERROR(Wait(ctx, scoped.consistency()));
   SnapshotReader snap(db_);
-  PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryRiskReport(snap.reader(), *request));
+  PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryRiskReport(snap.reader(), scoped));
   return grpc::Status::OK;
 }
 

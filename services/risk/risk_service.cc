@@ -21,7 +21,7 @@ template <typename Request>
 grpc::Status Execute(eventstore::EventStore& store, const service::Authorizer& authorizer, grpc::ServerContext* ctx,
                      absl::string_view method, const Request& request, Decider<Request> decide,
                      v1::RiskCommandResponse* response) {
-  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer.Authorize(ctx, Method(method)));
+  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer.Authorize(ctx, Method(method), request.administration()));
   PIAO_GRPC_RETURN_IF_ERROR(services::ValidateAdministrationYear(request.administration(), request.year()));
   const StreamId stream = RiskStream(request.administration(), request.year());
   std::string decided_id;

@@ -38,9 +38,10 @@ inline std::string ReadText(const std::string& path) {
 }
 
 // Runs `piao <args>` through the shell (args are trusted test strings); stderr goes to the test log.
-inline CliResult RunPiao(const std::string& args) {
+// `env` is prefixed to the command line ("PIAO_TOKEN=... ").
+inline CliResult RunPiao(const std::string& args, const std::string& env = "") {
   CliResult r;
-  const std::string cmd = BinDir() + "/piao " + args;
+  const std::string cmd = env + BinDir() + "/piao " + args;
   FILE* p = ::popen(cmd.c_str(), "r");
   if (p == nullptr) return r;
   char buf[4096];

@@ -162,6 +162,15 @@ json ResultsJson(const ComputedYear& y, int* computed) {
 
 void ComputeAfterPlanChange(const std::string& data_dir, const std::string& administration, int year, bool as_json) {
   absl::StatusOr<ComputedYear> c = ComputeFormulaActuals(data_dir, administration, year);
+  if (c.status().code() == absl::StatusCode::kPermissionDenied) {
+    // A planner-only token writes plans but does not compute actuals: not a failure of this command.
+    std::fprintf(stderr,
+                 "piao: the plan was written; its formulas were not computed (this token may not: %s)\n"
+                 "      someone with the role feed, measurer or admin runs: piao feed compute --year %d "
+                 "--administration %s\n",
+                 std::string(c.status().message()).c_str(), year, administration.c_str());
+    return;
+  }
   if (!c.ok()) {
     std::fprintf(stderr,
                  "piao: the plan was written, but computing its formulas failed: %s\n"

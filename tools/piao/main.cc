@@ -15,6 +15,8 @@
 //   piao lineage --year Y --objective CODE --indicator CODE [--level L] [--scope S] [--administration A] ...
 //   piao risk import FILE | map --year Y [--as-of D] | report --year Y [--as-of D] | history --year Y --process C
 //   piao hr import FILE | piao hr summary --year Y [--as-of DATE] [--json]   (tools/piao/hr_cmd.h)
+//   piao token issue --principal P --roles R1,R2 [--administration A] | revoke --principal P | list [--json]
+//       (tools/piao/token_cmd.h)
 //
 // Every command finds the stack through --data DIR or $PIAO_DATA (default ~/.local/share/piao).
 #include <cstdio>
@@ -38,6 +40,7 @@
 #include "tools/piao/risk_cmd.h"
 #include "tools/piao/smoke.h"
 #include "tools/piao/stack.h"
+#include "tools/piao/token_cmd.h"
 
 namespace {
 
@@ -88,7 +91,11 @@ int Usage() {
                "  piao risk history --year Y --process CODE [--administration A] [--data DIR] [--json]\n"
                "  piao hr import FILE [--administration A] [--data DIR] [--json]\n"
                "      an HR file (docs/HR_FORMAT.md): establishment, staff, leaves, budget, agile work.\n"
-               "  piao hr summary --year Y [--as-of DATE] [--vacancy-dates D,...] [--administration A] [--data DIR] [--json]\n");
+               "  piao hr summary --year Y [--as-of DATE] [--vacancy-dates D,...] [--administration A] [--data DIR] [--json]\n"
+               "  piao token issue --principal P --roles R1,R2 [--administration A[,B...]|*] [--data DIR]\n"
+               "      prints a new bearer token alone on stdout (the services accept it within seconds)\n"
+               "  piao token revoke --principal P [--data DIR]\n"
+               "  piao token list [--json] [--data DIR]\n");
   return 2;
 }
 
@@ -477,6 +484,7 @@ int main(int argc, char** argv) {
   if (cmd == "lineage") return IndicatorCommand(argc, argv, piao::cli::RunLineage);
   if (cmd == "risk") return Risk(argc, argv);
   if (cmd == "hr") return piao::cli::HrMain(argc, argv);
+  if (cmd == "token") return piao::cli::TokenMain(argc, argv);
   if (cmd == "--help" || cmd == "help") {
     Usage();
     return 0;

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -21,6 +22,7 @@
 #include "piao/v1/event_log.grpc.pb.h"
 #include "piao/v1/projection.grpc.pb.h"
 #include "libs/service/local_pki.h"
+#include "tools/piao/token_cmd.h"
 
 namespace piao::cli {
 namespace fs = std::filesystem;
@@ -59,29 +61,56 @@ absl::Status SaveStack(const std::string& dir, const json& j) {
   return WriteFileAtomically(StackFile(dir).string(), j.dump(2) + "\n");
 }
 
-std::string RandomToken() {
-  std::random_device rd;
-  std::string raw;
-  for (int i = 0; i < 32; ++i) raw.push_back(static_cast<char>(rd() & 0xff));
-  return ToHex(raw);
+// A token file's content, or a new random token written to it (0600) when it is missing or empty.
+absl::StatusOr<std::string> EnsureTokenFile(const fs::path& file) {
+  if (absl::StatusOr<std::string> text = ReadFile(file.string()); text.ok()) {
+    std::string token(absl::StripAsciiWhitespace(*text));
+    if (!token.empty()) return token;
+  }
+  PIAO_ASSIGN_OR_RETURN(std::string token, NewRandomToken());
+  PIAO_RETURN_IF_ERROR(WriteSecretFile(file.string(), token + "\n"));
+  return token;
 }
 
-// The operator's token and the tokens file, created once per data directory.
+// The stack hands out two tokens, both on every administration: the local operator's (DIR/operator.token,
+// every role but service: the local administrator, which the CLI uses by default) and the projection's
+// (DIR/service.token, role service). Every other principal gets its own with `piao token issue`. Lines other
+// than these two principals' are kept; theirs are rewritten when they do not match the token files.
 absl::Status EnsureTokens(const std::string& dir) {
-  const fs::path token_file = fs::path(dir) / "operator.token";
-  const fs::path tokens = fs::path(dir) / "tokens";
-  if (fs::exists(token_file) && fs::exists(tokens)) return absl::OkStatus();
-  const std::string operator_token = RandomToken();
-  const std::string service_token = RandomToken();
-  PIAO_RETURN_IF_ERROR(WriteFileAtomically(token_file.string(), operator_token + "\n"));
-  ::chmod(token_file.c_str(), 0600);
-  PIAO_RETURN_IF_ERROR(WriteFileAtomically((fs::path(dir) / "service.token").string(), service_token + "\n"));
-  ::chmod((fs::path(dir) / "service.token").c_str(), 0600);
-  std::string text = absl::StrCat(
-      "# Written by `piao stack up`. Hashes only; the tokens are in operator.token and service.token.\n",
-      service::HashToken(operator_token), " user:local-operator admin,planner,measurer,feed,oiv,rpct,hr\n",
-      service::HashToken(service_token), " svc:local-stack service\n");
-  return WriteFileAtomically(tokens.string(), text);
+  return WithTokensLock(dir, [&]() -> absl::Status {
+    PIAO_ASSIGN_OR_RETURN(const std::string operator_token, EnsureTokenFile(fs::path(dir) / "operator.token"));
+    PIAO_ASSIGN_OR_RETURN(const std::string service_token, EnsureTokenFile(fs::path(dir) / "service.token"));
+    const fs::path tokens = fs::path(dir) / "tokens";
+    std::string text = "# Tokens file of `piao stack up`: hashes only. operator.token and service.token hold the\n"
+                       "# stack's own two tokens; `piao token issue|revoke|list` manage the others.\n";
+    if (fs::exists(tokens)) {
+      PIAO_ASSIGN_OR_RETURN(text, ReadFile(tokens.string()));
+    }
+    PIAO_ASSIGN_OR_RETURN(std::vector<service::TokenEntry> entries, service::ParseTokenEntries(text, tokens.string()));
+    const std::string operator_hash = service::HashToken(operator_token);
+    const std::string service_hash = service::HashToken(service_token);
+    bool operator_ok = false, service_ok = false;
+    for (const service::TokenEntry& e : entries) {
+      operator_ok |= e.hash == operator_hash && e.principal == "user:local-operator";
+      service_ok |= e.hash == service_hash && e.principal == "svc:local-stack";
+    }
+    if (operator_ok && service_ok) return absl::OkStatus();
+    int removed = 0;
+    PIAO_ASSIGN_OR_RETURN(text, RemovePrincipalLines(text, "user:local-operator", &removed));
+    PIAO_ASSIGN_OR_RETURN(text, RemovePrincipalLines(text, "svc:local-stack", &removed));
+    service::TokenEntry op, svc;
+    op.hash = operator_hash;
+    op.principal = "user:local-operator";
+    op.roles = {"admin", "planner", "measurer", "feed", "oiv", "rpct", "hr"};
+    op.administrations = {std::string(service::kAllAdministrations)};
+    svc.hash = service_hash;
+    svc.principal = "svc:local-stack";
+    svc.roles = {"service"};
+    svc.administrations = {std::string(service::kAllAdministrations)};
+    PIAO_ASSIGN_OR_RETURN(text, AddTokenLine(text, op));
+    PIAO_ASSIGN_OR_RETURN(text, AddTokenLine(text, svc));
+    return WriteSecretFile(tokens.string(), text);
+  });
 }
 
 absl::StatusOr<pid_t> StartComponent(const std::string& bin, std::vector<std::string> args, const fs::path& log) {

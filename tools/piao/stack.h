@@ -1,8 +1,11 @@
 // The local stack: the embedded broker and every service as background processes on loopback, with all
 // their data under one directory:
 //   DIR/stack.json        what runs where (pids, addresses, bootstrap servers)
-//   DIR/tokens            the tokens file the services read (hashes only)
-//   DIR/operator.token    the local operator's bearer token (mode 0600), used by the CLI
+//   DIR/tokens            the tokens file the services read, and re-read when it changes (hashes only, 0600;
+//                         `piao token issue|revoke|list`, tools/piao/token_cmd.h)
+//   DIR/operator.token    the local operator's bearer token (mode 0600), used by the CLI: every role but
+//                         service, on every administration
+//   DIR/service.token     the projection's token (role service, every administration)
 //   DIR/<service>/        each service's data (event store, views)
 //   DIR/logs/<name>.log   each process's JSON log lines
 //   DIR/tls/              with `stack up --tls`: the local CA, each service's server certificate and the
