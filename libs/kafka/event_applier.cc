@@ -37,6 +37,10 @@ absl::StatusOr<std::unique_ptr<EventApplier>> EventApplier::Open(rocksdb::DB* db
   std::unique_ptr<EventApplier> applier(
       new EventApplier(db, std::move(handler), std::move(filler), std::move(options)));
   PIAO_RETURN_IF_ERROR(applier->LoadPositions());
+  for (const auto& [source, problem] : applier->SourceProblems()) {  // still refused: say so at every start
+    log::Error("source refused: none of its later events will be applied",
+               {{"source", source}, {"position", absl::StrCat(problem.position.value())}, {"reason", problem.reason}});
+  }
   return applier;
 }
 

@@ -38,6 +38,14 @@ class AnchorE2eTest : public ::testing::Test {
     }
     return json::object();
   }
+  std::string ProjectionLog() {
+    json j = json::parse(RunPiao("stack status --json" + data_).out, nullptr, false);
+    if (!j.is_object()) return "";
+    for (const json& c : j["components"]) {
+      if (c["name"] == "projection") return c.value("log", "");
+    }
+    return "";
+  }
   fs::path dir_;
   std::string data_;
 };
@@ -104,6 +112,18 @@ TEST_F(AnchorE2eTest, TruncatedTailWithRewrittenHeadFailsVerifyAgainstAnEarlierA
   CliResult reused = RunPiao("verify --json --anchor " + anchor_file + data_);
   EXPECT_EQ(reused.exit_code, 4) << reused.out;
   EXPECT_EQ(Service(json::parse(reused.out), "planning")["problem_position"], 10) << reused.out;
+
+  // The projection had applied the removed event 10: the new event reusing position 10 is not silently
+  // dropped as a duplicate, the source is refused and reported.
+  const std::string log = ProjectionLog();
+  ASSERT_FALSE(log.empty());
+  bool refused = false;
+  for (int i = 0; i < 100 && !refused; ++i) {
+    const std::string text = ReadText(log);
+    refused = text.find("source refused") != std::string::npos && text.find("forked") != std::string::npos;
+    if (!refused) ::usleep(100000);
+  }
+  EXPECT_TRUE(refused) << ReadText(log).substr(0, 4000);
 
   // An anchor edited to hide the truncation (planning moved back to 9) no longer verifies.
   std::string text = ReadText(anchor_file);
