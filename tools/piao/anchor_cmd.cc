@@ -445,6 +445,10 @@ absl::StatusOr<bool> RunVerifyAnchor(const VerifyAnchorOptions& options) {
                   static_cast<unsigned long long>(r.events_checked()), anchored_at.c_str(), r.problem().c_str());
     }
   };
+  if (!options.json) {
+    std::printf("anchor %s of %s, key %s: signature valid\n", options.anchor_file.c_str(), doc.created_at.c_str(),
+                KeyFingerprint(doc.public_key).c_str());
+  }
   for (const AnchorHead& head : doc.heads) {
     anchored.insert(head.service);
     PIAO_ASSIGN_OR_RETURN(ServiceConnection conn, Connect(options.data_dir, head.service));
@@ -477,9 +481,6 @@ absl::StatusOr<bool> RunVerifyAnchor(const VerifyAnchorOptions& options) {
                                {"key_fingerprint", KeyFingerprint(doc.public_key)}}}}
                             .dump()
                             .c_str());
-  } else {
-    std::printf("anchor %s of %s, key %s: signature valid\n", options.anchor_file.c_str(), doc.created_at.c_str(),
-                KeyFingerprint(doc.public_key).c_str());
   }
   return all_intact;
 }
