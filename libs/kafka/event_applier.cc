@@ -103,10 +103,11 @@ absl::Status EventApplier::Apply(const v1::EventEnvelope& event, const std::opti
   absl::MutexLock l(&mu_);
   if (refused_.count(source) != 0) return SkipRefusedLocked(input);
   if (input.has_value() && input->topic != EventsTopic(source)) {
-    (void)RefuseLocked(source, pos,
-                       absl::StrCat("event ", pos, " of ", source, " arrived on topic ", input->topic,
-                                    ", not on its source's topic ", EventsTopic(source)),
-                       input);
+    absl::Status r = RefuseLocked(source, pos,
+                                  absl::StrCat("event ", pos, " of ", source, " arrived on topic ", input->topic,
+                                               ", not on its source's topic ", EventsTopic(source)),
+                                  input);
+    if (refused_.count(source) == 0) return r;  // the refusal could not be recorded: offered again later
     return SkipRefusedLocked(std::nullopt);
   }
   const uint64_t last = applied_[source];
@@ -114,11 +115,12 @@ absl::Status EventApplier::Apply(const v1::EventEnvelope& event, const std::opti
     // Kafka redelivers what was applied; the same position with another hash is another history.
     auto h = last_hash_.find(source);
     if (h != last_hash_.end() && h->second != event.hash()) {
-      (void)RefuseLocked(source, pos,
-                         absl::StrCat("event ", pos, " of ", source, " has hash ", ToHex(event.hash()),
-                                      ", the one applied at that position had ", ToHex(h->second),
-                                      ": the source's history moved backwards or forked"),
-                         input);
+      absl::Status r = RefuseLocked(source, pos,
+                                    absl::StrCat("event ", pos, " of ", source, " has hash ", ToHex(event.hash()),
+                                                 ", the one applied at that position had ", ToHex(h->second),
+                                                 ": the source's history moved backwards or forked"),
+                                    input);
+      if (refused_.count(source) == 0) return r;  // the refusal could not be recorded: offered again later
       return SkipRefusedLocked(std::nullopt);
     }
   }
