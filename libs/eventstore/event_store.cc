@@ -259,7 +259,7 @@ class EventStore::Impl {
     return head_.position;
   }
 
-  VerifyReport Verify() const;
+  VerifyReport Verify(const std::optional<Anchor>& anchor) const;
 
   Options options_;
   std::unique_ptr<rocksdb::DB> db_;
@@ -426,58 +426,122 @@ class EventStore::Impl {
   bool closed_ = false;
 };
 
-VerifyReport EventStore::Impl::Verify() const {
+VerifyReport EventStore::Impl::Verify(const std::optional<Anchor>& anchor) const {
   VerifyReport report;
-  auto fail = [&](std::string problem) {
+  auto fail = [&](uint64_t position, std::string problem) {
     report.intact = false;
     report.problem = std::move(problem);
+    report.problem_position = position;
     return report;
   };
+  // One snapshot for everything read below: the head record is written in the same WriteBatch as the events,
+  // so within a snapshot they always agree, however many appends commit meanwhile.
+  std::shared_ptr<const rocksdb::Snapshot> snapshot(db_->GetSnapshot(),
+                                                    [db = db_.get()](const rocksdb::Snapshot* s) {
+                                                      db->ReleaseSnapshot(s);
+                                                    });
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot.get();
   std::string expected_prev;
   uint64_t expected_pos = 1;
   absl::flat_hash_map<std::string, uint64_t> versions;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
   for (it->Seek("e"); it->Valid() && it->key().starts_with("e"); it->Next()) {
     const uint64_t key_pos = FromBe64(it->key().ToStringView().substr(1));
     if (key_pos != expected_pos) {
-      return fail(absl::StrCat("position ", expected_pos, " is missing (next stored is ", key_pos, ")"));
+      return fail(expected_pos,
+                  absl::StrCat("position ", expected_pos, " is missing (next stored is ", key_pos, ")"));
     }
     v1::EventEnvelope e;
     if (!e.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return fail(absl::StrCat("event at position ", key_pos, " cannot be decoded"));
+      return fail(key_pos, absl::StrCat("event at position ", key_pos, " cannot be decoded"));
     }
     if (e.global_position() != key_pos) {
-      return fail(absl::StrCat("event stored at position ", key_pos, " says it is position ", e.global_position()));
+      return fail(key_pos, absl::StrCat("event stored at position ", key_pos, " says it is position ",
+                                        e.global_position()));
     }
     if (e.prev_hash() != expected_prev) {
-      return fail(absl::StrCat("event at position ", key_pos, " does not chain to its predecessor"));
+      return fail(key_pos, absl::StrCat("event at position ", key_pos, " does not chain to its predecessor"));
     }
     if (ChainHash(e) != e.hash()) {
-      return fail(absl::StrCat("event at position ", key_pos, " was altered: its hash does not match its content"));
+      return fail(key_pos, absl::StrCat("event at position ", key_pos,
+                                        " was altered: its hash does not match its content"));
+    }
+    if (anchor.has_value() && key_pos == anchor->position.value() && e.hash() != anchor->hash) {
+      return fail(key_pos, absl::StrCat("anchored event at position ", key_pos, " has hash ", ToHex(e.hash()),
+                                        ", the anchor says ", ToHex(anchor->hash),
+                                        ": an event at or before it was altered, replaced or reordered"));
     }
     StreamId stream{e.stream().aggregate_type(), e.stream().aggregate_id()};
     uint64_t& v = versions[stream.Key()];
     if (e.stream_version() != v + 1) {
-      return fail(absl::StrCat("event at position ", key_pos, " has version ", e.stream_version(), " of stream ",
-                               stream.Key(), ", expected ", v + 1));
+      return fail(key_pos, absl::StrCat("event at position ", key_pos, " has version ", e.stream_version(),
+                                        " of stream ", stream.Key(), ", expected ", v + 1));
     }
     v = e.stream_version();
     std::string idx;
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), StreamIndexKey(stream, v), &idx);
+    rocksdb::Status s = db_->Get(ro, StreamIndexKey(stream, v), &idx);
     if (!s.ok() || FromBe64(idx) != key_pos) {
-      return fail(absl::StrCat("stream index of ", stream.Key(), " version ", v, " does not point to position ", key_pos));
+      return fail(key_pos, absl::StrCat("stream index of ", stream.Key(), " version ", v,
+                                        " does not point to position ", key_pos));
     }
     expected_prev = e.hash();
     ++expected_pos;
     ++report.events_checked;
   }
-  if (!it->status().ok()) return fail("scan failed: " + it->status().ToString());
-  Head h = head();
-  if (h.position.value() != report.events_checked || h.hash != expected_prev) {
-    return fail(absl::StrCat("head record says ", h.position.value(), " events, the chain has ",
-                             report.events_checked, ": events were removed or added outside the store"));
+  if (!it->status().ok()) return fail(0, "scan failed: " + it->status().ToString());
+  // The head record of the same snapshot (not the live in-memory head, which may be ahead of the scan).
+  std::string head_record;
+  rocksdb::Status hs = db_->Get(ro, kHeadKey, &head_record);
+  uint64_t head_pos = 0;
+  std::string head_hash;
+  if (hs.ok()) {
+    if (head_record.size() < 8) return fail(0, "the head record is malformed");
+    head_pos = FromBe64(head_record);
+    head_hash = head_record.substr(8);
+  } else if (!hs.IsNotFound()) {
+    return fail(0, "reading the head record failed: " + hs.ToString());
+  }
+  if (head_pos != report.events_checked || head_hash != expected_prev) {
+    return fail(std::max(head_pos, report.events_checked),
+                absl::StrCat("head record says ", head_pos, " events, the chain has ", report.events_checked,
+                             ": events were removed or added outside the store"));
+  }
+  if (anchor.has_value() && anchor->position.value() > report.events_checked) {
+    return fail(anchor->position.value(),
+                absl::StrCat("anchored event at position ", anchor->position.value(),
+                             " is missing: the chain ends at ", report.events_checked,
+                             " (the tail was removed and the head record rewritten)"));
+  }
+  if (anchor.has_value() && anchor->position.value() == 0 && !anchor->hash.empty()) {
+    return fail(0, "the anchor names position 0 with a hash: it is malformed");
   }
   return report;
+}
+
+absl::StatusOr<GlobalPosition> RemoveLastEventForTest(rocksdb::DB* db) {
+  std::string head_record;
+  PIAO_RETURN_IF_ERROR(FromRocks(db->Get(rocksdb::ReadOptions(), kHeadKey, &head_record), "reading head"));
+  const uint64_t pos = FromBe64(head_record);
+  if (pos == 0) return absl::FailedPreconditionError("the store is empty");
+  std::string bytes;
+  PIAO_RETURN_IF_ERROR(FromRocks(db->Get(rocksdb::ReadOptions(), EventKey(pos), &bytes), "reading last event"));
+  v1::EventEnvelope e;
+  if (!e.ParseFromString(bytes)) return absl::DataLossError("last event cannot be decoded");
+  const StreamId stream{e.stream().aggregate_type(), e.stream().aggregate_id()};
+  rocksdb::WriteBatch batch;
+  batch.Delete(EventKey(pos));
+  batch.Delete(StreamIndexKey(stream, e.stream_version()));
+  batch.Delete(OutboxKey(pos));
+  if (!e.idempotency_key().empty()) batch.Delete(IdempotencyRecordKey(IdempotencyKey(e.idempotency_key())));
+  if (e.stream_version() > 1) {
+    batch.Put(StreamHeadKey(stream), Be64(e.stream_version() - 1));
+  } else {
+    batch.Delete(StreamHeadKey(stream));
+  }
+  batch.Put(kHeadKey, Be64(pos - 1) + e.prev_hash());
+  PIAO_RETURN_IF_ERROR(FromRocks(db->Write(rocksdb::WriteOptions(), &batch), "removing the last event"));
+  return GlobalPosition(pos);
 }
 
 EventStore::EventStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -535,7 +599,7 @@ GlobalPosition EventStore::WaitForAppend(GlobalPosition after, absl::Duration ti
   return impl_->WaitForAppend(after, timeout);
 }
 
-VerifyReport EventStore::Verify() const { return impl_->Verify(); }
+VerifyReport EventStore::Verify(const std::optional<Anchor>& anchor) const { return impl_->Verify(anchor); }
 
 absl::StatusOr<std::vector<v1::EventEnvelope>> EventStore::ReadOutbox(GlobalPosition from, size_t max) const {
   return impl_->Scan(OutboxKey(from.value()), "o", max, false);

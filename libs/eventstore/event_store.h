@@ -7,6 +7,9 @@
 //   WriteBatch (group commit): an OK return means the events survive kill -9.
 // - A command retried with the same idempotency key gets the original result and appends nothing.
 // - Every event carries SHA-256(prev_hash || event): Verify() detects an altered, removed or reordered event.
+//   Verify() reads one RocksDB snapshot (events, stream index and head record alike), so it is exact while
+//   appends go on. Someone who can write the database can still cut the tail and rewrite the head record;
+//   an Anchor (a position and hash exported earlier and kept elsewhere, signed: `piao anchor`) catches that.
 // - Each event is also written to an outbox, in the same WriteBatch, until a relay marks it delivered.
 #ifndef PIAO_LIBS_EVENTSTORE_EVENT_STORE_H_
 #define PIAO_LIBS_EVENTSTORE_EVENT_STORE_H_
@@ -83,10 +86,18 @@ struct Head {
   std::string hash;  // raw SHA-256 of the event at `position`; empty for an empty store
 };
 
+// A chain head recorded earlier and kept outside the store: the event at `position` must still be there
+// with exactly this hash (so every event before it is unchanged too, by the chain).
+struct Anchor {
+  GlobalPosition position;
+  std::string hash;  // raw SHA-256; empty only for position 0 (an empty store)
+};
+
 struct VerifyReport {
   bool intact = true;
   uint64_t events_checked = 0;
   std::string problem;  // the first problem found, with its position
+  uint64_t problem_position = 0;  // the position the problem is about, when there is one
 };
 
 // The largest serialized event (envelope with payload) a store accepts: below Kafka's message limit, so
@@ -133,8 +144,10 @@ class EventStore {
   // Blocks until the head is beyond `after` or `timeout` passes; returns the head position then.
   GlobalPosition WaitForAppend(GlobalPosition after, absl::Duration timeout) const;
 
-  // Re-reads the whole store and checks positions, stream versions, the hash chain and the head record.
-  VerifyReport Verify() const;
+  // Re-reads the whole store from one snapshot and checks positions, stream versions, the hash chain and the
+  // head record of that snapshot; with `anchor`, also that the anchored event is there with the anchored hash
+  // (a missing one — a truncated tail, even with a rewritten head record — or a different one is a problem).
+  VerifyReport Verify(const std::optional<Anchor>& anchor = std::nullopt) const;
 
   // Outbox: events not yet confirmed delivered to Kafka, oldest first, with position >= from.
   absl::StatusOr<std::vector<v1::EventEnvelope>> ReadOutbox(GlobalPosition from, size_t max) const;
@@ -169,6 +182,12 @@ std::string ChainHash(const v1::EventEnvelope& envelope);
 
 // RocksDB key of the event at `position`, for tests that tamper with the store.
 std::string EventKeyForTest(GlobalPosition position);
+
+// Removes the last event the way an attacker with write access to the database would, leaving no trace a
+// plain Verify() sees: the event, its stream index entry, outbox entry and idempotency record are deleted,
+// the stream head and the chain head record are rewritten to the event before. For tamper-evidence tests
+// (`db` is a closed store's database, or an open store's raw_db() before Verify). Returns the removed position.
+absl::StatusOr<GlobalPosition> RemoveLastEventForTest(rocksdb::DB* db);
 
 }  // namespace piao::eventstore
 

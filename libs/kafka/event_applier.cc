@@ -5,8 +5,11 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "libs/base/log.h"
+#include "libs/base/sha256.h"
 #include "libs/base/status_macros.h"
 #include "libs/eventstore/event_store.h"
+#include "libs/kafka/kafka_conf.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 
@@ -34,6 +37,10 @@ absl::StatusOr<std::unique_ptr<EventApplier>> EventApplier::Open(rocksdb::DB* db
   std::unique_ptr<EventApplier> applier(
       new EventApplier(db, std::move(handler), std::move(filler), std::move(options)));
   PIAO_RETURN_IF_ERROR(applier->LoadPositions());
+  for (const auto& [source, problem] : applier->SourceProblems()) {  // still refused: say so at every start
+    log::Error("source refused: none of its later events will be applied",
+               {{"source", source}, {"position", absl::StrCat(problem.position.value())}, {"reason", problem.reason}});
+  }
   return applier;
 }
 
@@ -42,6 +49,14 @@ EventApplier::EventApplier(rocksdb::DB* db, EventHandler handler, GapFiller fill
 
 std::string EventApplier::AppliedKey(const std::string& source) const {
   return absl::StrCat(options_.key_prefix, "applied/", source);
+}
+
+std::string EventApplier::HashKey(const std::string& source) const {
+  return absl::StrCat(options_.key_prefix, "hash/", source);
+}
+
+std::string EventApplier::RefusedKey(const std::string& source) const {
+  return absl::StrCat(options_.key_prefix, "refused/", source);
 }
 
 std::string EventApplier::OffsetKey(const std::string& topic, int32_t partition) const {
@@ -60,6 +75,21 @@ absl::Status EventApplier::LoadPositions() {
     applied_[it->key().ToString().substr(prefix.size())] = pos;
   }
   if (!it->status().ok()) return absl::UnavailableError("load applied positions: " + it->status().ToString());
+  const std::string hash_prefix = HashKey("");
+  for (it->Seek(hash_prefix); it->Valid() && it->key().starts_with(hash_prefix); it->Next()) {
+    last_hash_[it->key().ToString().substr(hash_prefix.size())] = it->value().ToString();
+  }
+  const std::string refused_prefix = RefusedKey("");
+  for (it->Seek(refused_prefix); it->Valid() && it->key().starts_with(refused_prefix); it->Next()) {
+    const std::string v = it->value().ToString();
+    uint64_t pos = 0;
+    const size_t nl = v.find('\n');
+    if (nl == std::string::npos || !absl::SimpleAtoi(v.substr(0, nl), &pos)) {
+      return absl::DataLossError(absl::StrCat("bad refused-source record under ", it->key().ToString()));
+    }
+    refused_[it->key().ToString().substr(refused_prefix.size())] = RefusedSource{GlobalPosition(pos), v.substr(nl + 1)};
+  }
+  if (!it->status().ok()) return absl::UnavailableError("load applied hashes: " + it->status().ToString());
   return absl::OkStatus();
 }
 
@@ -71,7 +101,29 @@ absl::Status EventApplier::Apply(const v1::EventEnvelope& event, const std::opti
         absl::StrCat("event ", event.event_id(), " has no source service or global position"));
   }
   absl::MutexLock l(&mu_);
+  if (refused_.count(source) != 0) return SkipRefusedLocked(input);
+  if (input.has_value() && input->topic != EventsTopic(source)) {
+    absl::Status r = RefuseLocked(source, pos,
+                                  absl::StrCat("event ", pos, " of ", source, " arrived on topic ", input->topic,
+                                               ", not on its source's topic ", EventsTopic(source)),
+                                  input);
+    if (refused_.count(source) == 0) return r;  // the refusal could not be recorded: offered again later
+    return SkipRefusedLocked(std::nullopt);
+  }
   const uint64_t last = applied_[source];
+  if (pos == last) {
+    // Kafka redelivers what was applied; the same position with another hash is another history.
+    auto h = last_hash_.find(source);
+    if (h != last_hash_.end() && h->second != event.hash()) {
+      absl::Status r = RefuseLocked(source, pos,
+                                    absl::StrCat("event ", pos, " of ", source, " has hash ", ToHex(event.hash()),
+                                                 ", the one applied at that position had ", ToHex(h->second),
+                                                 ": the source's history moved backwards or forked"),
+                                    input);
+      if (refused_.count(source) == 0) return r;  // the refusal could not be recorded: offered again later
+      return SkipRefusedLocked(std::nullopt);
+    }
+  }
   if (pos <= last) {
     ++stats_.duplicates;
     if (!input.has_value()) return absl::OkStatus();
@@ -82,8 +134,53 @@ absl::Status EventApplier::Apply(const v1::EventEnvelope& event, const std::opti
     if (!s.ok()) return absl::UnavailableError("store consumer offset: " + s.ToString());
     return absl::OkStatus();
   }
-  if (pos > last + 1) PIAO_RETURN_IF_ERROR(FillLocked(source, pos - 1, filler_));
-  return ApplyOneLocked(event, input);
+  absl::Status s = pos > last + 1 ? FillLocked(source, pos - 1, filler_) : absl::OkStatus();
+  if (s.ok()) s = ApplyOneLocked(event, input);
+  // A refused source's event is consumed, not retried: it is reported, and the other sources go on.
+  if (!s.ok() && refused_.count(source) != 0) return SkipRefusedLocked(input);
+  return s;
+}
+
+absl::Status EventApplier::CheckContinuityLocked(const v1::EventEnvelope& event,
+                                                 const std::optional<InputPosition>& input) {
+  const std::string& source = event.source_service();
+  const uint64_t last = applied_[source];
+  auto h = last_hash_.find(source);
+  if (last != 0 && h == last_hash_.end()) return absl::OkStatus();  // applied before hashes were kept
+  const std::string expected = last == 0 ? std::string() : h->second;
+  if (event.prev_hash() == expected) return absl::OkStatus();
+  return RefuseLocked(source, event.global_position(),
+                      absl::StrCat("event ", event.global_position(), " of ", source,
+                                   " does not chain to the event applied at ", last, " (prev_hash ",
+                                   ToHex(event.prev_hash()), ", applied hash ", ToHex(expected),
+                                   "): the source's history moved backwards or forked"),
+                      input);
+}
+
+absl::Status EventApplier::RefuseLocked(const std::string& source, uint64_t position, const std::string& reason,
+                                        const std::optional<InputPosition>& input) {
+  rocksdb::WriteBatch batch;
+  batch.Put(RefusedKey(source), absl::StrCat(position, "\n", reason));
+  if (input.has_value()) batch.Put(OffsetKey(input->topic, input->partition), absl::StrCat(input->offset + 1));
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync;
+  if (rocksdb::Status s = db_->Write(wo, &batch); !s.ok()) {
+    return absl::UnavailableError("record refused source: " + s.ToString());
+  }
+  refused_[source] = RefusedSource{GlobalPosition(position), reason};
+  log::Error("source refused: none of its later events will be applied",
+             {{"source", source}, {"position", absl::StrCat(position)}, {"reason", reason}});
+  return absl::FailedPreconditionError(absl::StrCat("source ", source, " refused at position ", position, ": ", reason));
+}
+
+absl::Status EventApplier::SkipRefusedLocked(const std::optional<InputPosition>& input) {
+  ++stats_.refused;
+  if (!input.has_value()) return absl::OkStatus();
+  rocksdb::WriteBatch batch;
+  batch.Put(OffsetKey(input->topic, input->partition), absl::StrCat(input->offset + 1));
+  rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &batch);
+  if (!s.ok()) return absl::UnavailableError("store consumer offset: " + s.ToString());
+  return absl::OkStatus();
 }
 
 absl::Status EventApplier::SkipInput(const InputPosition& input) {
@@ -120,15 +217,18 @@ absl::Status EventApplier::FillLocked(const std::string& source, uint64_t to, co
 
 absl::Status EventApplier::ApplyOneLocked(const v1::EventEnvelope& event,
                                           const std::optional<InputPosition>& input) {
+  PIAO_RETURN_IF_ERROR(CheckContinuityLocked(event, input));
   rocksdb::WriteBatch batch;
   PIAO_RETURN_IF_ERROR(handler_(event, &batch));
   batch.Put(AppliedKey(event.source_service()), absl::StrCat(event.global_position()));
+  batch.Put(HashKey(event.source_service()), event.hash());
   if (input.has_value()) batch.Put(OffsetKey(input->topic, input->partition), absl::StrCat(input->offset + 1));
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
   rocksdb::Status s = db_->Write(wo, &batch);
   if (!s.ok()) return absl::UnavailableError("apply event: " + s.ToString());
   applied_[event.source_service()] = event.global_position();
+  last_hash_[event.source_service()] = event.hash();
   ++stats_.applied;
   return absl::OkStatus();
 }
@@ -136,6 +236,7 @@ absl::Status EventApplier::ApplyOneLocked(const v1::EventEnvelope& event,
 absl::StatusOr<uint64_t> EventApplier::CatchUp(const std::string& source, const GapFiller* filler) {
   const GapFiller& f = filler != nullptr && *filler ? *filler : filler_;
   absl::MutexLock l(&mu_);
+  if (refused_.count(source) != 0) return uint64_t{0};
   const uint64_t start = applied_[source];
   while (true) {
     const uint64_t from = applied_[source] + 1;
@@ -149,7 +250,9 @@ absl::StatusOr<uint64_t> EventApplier::CatchUp(const std::string& source, const 
                                                 e.source_service(), "@", e.global_position(), " where ",
                                                 want, " was expected"));
       }
-      PIAO_RETURN_IF_ERROR(ApplyOneLocked(e, std::nullopt));
+      absl::Status applied = ApplyOneLocked(e, std::nullopt);
+      if (!applied.ok() && refused_.count(source) != 0) return applied_[source] - start;  // reported there
+      PIAO_RETURN_IF_ERROR(applied);
       ++stats_.filled;
     }
     if (events.size() < options_.catch_up_chunk) break;  // reached the head
@@ -177,6 +280,18 @@ absl::StatusOr<std::optional<int64_t>> EventApplier::StoredOffset(const std::str
 ApplierStats EventApplier::stats() const {
   absl::MutexLock l(&mu_);
   return stats_;
+}
+
+std::optional<RefusedSource> EventApplier::SourceProblem(const std::string& source) const {
+  absl::MutexLock l(&mu_);
+  auto it = refused_.find(source);
+  if (it == refused_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::map<std::string, RefusedSource> EventApplier::SourceProblems() const {
+  absl::MutexLock l(&mu_);
+  return refused_;
 }
 
 }  // namespace piao::kafka

@@ -11,6 +11,14 @@
 // makes the applier fetch the missing range from the GapFiller — the source's event store, the source
 // of truth — and apply it first.
 //
+// Each source's continuity is checked too (tamper evidence): the applier stores the last applied event's
+// hash with its position (same WriteBatch) and refuses an event whose prev_hash is not that hash (the
+// source's history moved backwards or forked, e.g. its tail was cut and the position reused), a redelivered
+// event at the last applied position with another hash, and an event that arrived on a topic other than its
+// source's (piao.<source>.events.v1). A refused source is logged as an error, kept (persisted) with the
+// position and reason in SourceProblem(), and none of its later events is applied: its messages are consumed
+// and skipped, so the other sources go on. Only a rebuild from the (repaired) sources clears it.
+//
 // The applier owns the keys under ApplierOptions::key_prefix; handlers must write elsewhere.
 #ifndef PIAO_LIBS_KAFKA_EVENT_APPLIER_H_
 #define PIAO_LIBS_KAFKA_EVENT_APPLIER_H_
@@ -70,6 +78,13 @@ struct ApplierStats {
   uint64_t applied = 0;     // events applied (including filled ones)
   uint64_t filled = 0;      // events applied from the GapFiller
   uint64_t duplicates = 0;  // events ignored: at or below the source's last applied position
+  uint64_t refused = 0;     // events not applied because their source is refused (see SourceProblem)
+};
+
+// Why a source's events stopped being applied.
+struct RefusedSource {
+  GlobalPosition position;  // the event that was refused
+  std::string reason;
 };
 
 class EventApplier {
@@ -94,6 +109,9 @@ class EventApplier {
   // The next offset to consume in topic/partition, if one was stored.
   absl::StatusOr<std::optional<int64_t>> StoredOffset(const std::string& topic, int32_t partition) const;
   ApplierStats stats() const;
+  // The problem that made the applier refuse `source`, if it did.
+  std::optional<RefusedSource> SourceProblem(const std::string& source) const;
+  std::map<std::string, RefusedSource> SourceProblems() const;
 
  private:
   EventApplier(rocksdb::DB* db, EventHandler handler, GapFiller filler, ApplierOptions options);
@@ -102,7 +120,17 @@ class EventApplier {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status ApplyOneLocked(const v1::EventEnvelope& event, const std::optional<InputPosition>& input)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // FAILED_PRECONDITION (and the source refused) when `event` does not continue its source's chain: its
+  // prev_hash is not the last applied event's hash.
+  absl::Status CheckContinuityLocked(const v1::EventEnvelope& event, const std::optional<InputPosition>& input)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status RefuseLocked(const std::string& source, uint64_t position, const std::string& reason,
+                            const std::optional<InputPosition>& input) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Consumes `input` (if any) of a refused source's event without applying it.
+  absl::Status SkipRefusedLocked(const std::optional<InputPosition>& input) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string AppliedKey(const std::string& source) const;
+  std::string HashKey(const std::string& source) const;
+  std::string RefusedKey(const std::string& source) const;
   std::string OffsetKey(const std::string& topic, int32_t partition) const;
 
   rocksdb::DB* const db_;
@@ -113,6 +141,8 @@ class EventApplier {
   mutable absl::Mutex mu_;
   std::map<std::string, uint64_t> applied_ ABSL_GUARDED_BY(mu_);
   ApplierStats stats_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::string> last_hash_ ABSL_GUARDED_BY(mu_);  // absent: not known (older data)
+  std::map<std::string, RefusedSource> refused_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace piao::kafka

@@ -6,7 +6,9 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/kafka/kafka_conf.h"
 #include "libs/kafka/test_util.h"
+#include "libs/base/sha256.h"
 
 namespace piao::kafka {
 namespace {
@@ -15,6 +17,10 @@ using ::testing::ElementsAre;
 using testing::Get;
 using testing::OpenDb;
 using testing::TempDir;
+
+// Each event arrives on its own source's topic (the applier refuses it elsewhere).
+const std::string kPlanningTopic = EventsTopic("planning");
+const std::string kHrTopic = EventsTopic("hr");
 
 std::pair<uint64_t, uint64_t> Fill(uint64_t from, uint64_t to) { return {from, to}; }
 
@@ -54,6 +60,12 @@ class ApplierTest : public ::testing::Test {
                GlobalPosition to) -> absl::StatusOr<std::vector<v1::EventEnvelope>> {
           fills_.push_back({from.value(), to.value()});
           std::vector<v1::EventEnvelope> out;
+          if (auto h = history_.find(source); h != history_.end()) {  // a chained history, when set
+            for (uint64_t p = from.value(); p <= std::min<uint64_t>(to.value(), h->second.size()); ++p) {
+              out.push_back(h->second[p - 1]);
+            }
+            return out;
+          }
           for (uint64_t p = from.value(); p <= std::min(to.value(), source_head_); ++p) out.push_back(Event(source, p));
           return out;
         },
@@ -72,6 +84,7 @@ class ApplierTest : public ::testing::Test {
   uint64_t source_head_ = 1'000'000;  // what the filler can serve
   uint64_t fail_at_ = 0;
   uint64_t chunk_ = 1000;
+  std::map<std::string, std::vector<v1::EventEnvelope>> history_;  // what the filler serves, per source
 };
 
 TEST_F(ApplierTest, AppliesInOrderAndIgnoresDuplicates) {
@@ -106,35 +119,35 @@ TEST_F(ApplierTest, ShortFillIsUnavailableAndResumesLater) {
 }
 
 TEST_F(ApplierTest, HandlerErrorWritesNothing) {
-  ASSERT_TRUE(applier_->Apply(Event("planning", 1), InputPosition{"t", 0, 10}).ok());
+  ASSERT_TRUE(applier_->Apply(Event("planning", 1), InputPosition{kPlanningTopic, 0, 10}).ok());
   fail_at_ = 2;
-  EXPECT_FALSE(applier_->Apply(Event("planning", 2), InputPosition{"t", 0, 11}).ok());
+  EXPECT_FALSE(applier_->Apply(Event("planning", 2), InputPosition{kPlanningTopic, 0, 11}).ok());
   EXPECT_EQ(applier_->LastApplied("planning"), GlobalPosition(1));
-  EXPECT_EQ(applier_->StoredOffset("t", 0).value(), std::optional<int64_t>(11));
+  EXPECT_EQ(applier_->StoredOffset(kPlanningTopic, 0).value(), std::optional<int64_t>(11));
   EXPECT_EQ(Get(db_.get(), "event/planning/2"), "");
   fail_at_ = 0;
-  ASSERT_TRUE(applier_->Apply(Event("planning", 2), InputPosition{"t", 0, 11}).ok());
-  EXPECT_EQ(applier_->StoredOffset("t", 0).value(), std::optional<int64_t>(12));
+  ASSERT_TRUE(applier_->Apply(Event("planning", 2), InputPosition{kPlanningTopic, 0, 11}).ok());
+  EXPECT_EQ(applier_->StoredOffset(kPlanningTopic, 0).value(), std::optional<int64_t>(12));
   EXPECT_EQ(Count("planning"), "2");
 }
 
 TEST_F(ApplierTest, PositionsAndOffsetsSurviveReopen) {
-  ASSERT_TRUE(applier_->Apply(Event("planning", 1), InputPosition{"t", 1, 40}).ok());
-  ASSERT_TRUE(applier_->Apply(Event("hr", 1), InputPosition{"u", 0, 7}).ok());
-  ASSERT_TRUE(applier_->Apply(Event("planning", 2), InputPosition{"t", 2, 3}).ok());
+  ASSERT_TRUE(applier_->Apply(Event("planning", 1), InputPosition{kPlanningTopic, 1, 40}).ok());
+  ASSERT_TRUE(applier_->Apply(Event("hr", 1), InputPosition{kHrTopic, 0, 7}).ok());
+  ASSERT_TRUE(applier_->Apply(Event("planning", 2), InputPosition{kPlanningTopic, 2, 3}).ok());
   Reopen();
   EXPECT_EQ(applier_->LastApplied("planning"), GlobalPosition(2));
   EXPECT_EQ(applier_->LastApplied("hr"), GlobalPosition(1));
   EXPECT_EQ(applier_->LastApplied("risk"), GlobalPosition(0));
-  EXPECT_EQ(applier_->StoredOffset("t", 1).value(), std::optional<int64_t>(41));
-  EXPECT_EQ(applier_->StoredOffset("t", 2).value(), std::optional<int64_t>(4));
-  EXPECT_EQ(applier_->StoredOffset("u", 0).value(), std::optional<int64_t>(8));
-  EXPECT_EQ(applier_->StoredOffset("t", 0).value(), std::nullopt);
+  EXPECT_EQ(applier_->StoredOffset(kPlanningTopic, 1).value(), std::optional<int64_t>(41));
+  EXPECT_EQ(applier_->StoredOffset(kPlanningTopic, 2).value(), std::optional<int64_t>(4));
+  EXPECT_EQ(applier_->StoredOffset(kHrTopic, 0).value(), std::optional<int64_t>(8));
+  EXPECT_EQ(applier_->StoredOffset(kPlanningTopic, 0).value(), std::nullopt);
   // A duplicate after the restart is ignored but still moves its partition's offset.
-  ASSERT_TRUE(applier_->Apply(Event("planning", 2), InputPosition{"t", 2, 9}).ok());
+  ASSERT_TRUE(applier_->Apply(Event("planning", 2), InputPosition{kPlanningTopic, 2, 9}).ok());
   EXPECT_TRUE(seen_.size() == 3u);
   EXPECT_EQ(Count("planning"), "2");
-  EXPECT_EQ(applier_->StoredOffset("t", 2).value(), std::optional<int64_t>(10));
+  EXPECT_EQ(applier_->StoredOffset(kPlanningTopic, 2).value(), std::optional<int64_t>(10));
 }
 
 TEST_F(ApplierTest, CatchUpAppliesUpToTheHeadInChunks) {
@@ -168,6 +181,115 @@ TEST_F(ApplierTest, FillerReturningWrongEventsIsDataLoss) {
   ASSERT_TRUE(a.ok());
   EXPECT_TRUE(absl::IsDataLoss((*a)->Apply(Event("risk", 3), std::nullopt)));
   EXPECT_EQ((*a)->LastApplied("risk"), GlobalPosition(0));
+}
+
+// A hash-chained history of `n` events of `source`; `tag` makes a different history from `fork_at` on.
+std::vector<v1::EventEnvelope> History(const std::string& source, uint64_t n, uint64_t fork_at = 0,
+                                       const std::string& tag = "") {
+  std::vector<v1::EventEnvelope> out;
+  std::string prev;
+  for (uint64_t p = 1; p <= n; ++p) {
+    v1::EventEnvelope e = Event(source, p);
+    if (fork_at != 0 && p >= fork_at) e.set_event_id(absl::StrCat(e.event_id(), tag));
+    e.set_prev_hash(prev);
+    e.set_hash(Sha256({prev, e.event_id()}));
+    prev = e.hash();
+    out.push_back(e);
+  }
+  return out;
+}
+
+InputPosition At(const std::string& source, int64_t offset) { return InputPosition{EventsTopic(source), 0, offset}; }
+
+// The reproduction: the source's last event deleted and its head rewritten, then the position reused
+// by a new event. The redelivered position with another hash is refused, and so is everything after it.
+TEST_F(ApplierTest, RefusesASourceWhoseHistoryForkedAndKeepsServingTheOthers) {
+  const auto original = History("planning", 4);
+  const auto forked = History("planning", 5, /*fork_at=*/4, "-forged");
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(applier_->Apply(original[i], At("planning", i)).ok());
+  EXPECT_FALSE(applier_->SourceProblem("planning").has_value());
+
+  EXPECT_TRUE(applier_->Apply(forked[3], At("planning", 4)).ok()) << "consumed: the others must go on";
+  auto problem = applier_->SourceProblem("planning");
+  ASSERT_TRUE(problem.has_value()) << "the reused position was silently dropped as a duplicate";
+  EXPECT_EQ(problem->position, GlobalPosition(4));
+  EXPECT_THAT(problem->reason, ::testing::HasSubstr("forked"));
+  ASSERT_TRUE(applier_->Apply(forked[4], At("planning", 5)).ok());
+  EXPECT_THAT(seen_, ElementsAre(1, 2, 3, 4)) << "nothing of the refused source is applied";
+  EXPECT_EQ(applier_->LastApplied("planning"), GlobalPosition(4));
+  EXPECT_EQ(applier_->StoredOffset(kPlanningTopic, 0).value(), std::optional<int64_t>(6));
+  EXPECT_EQ(applier_->stats().refused, 2u);
+
+  const auto hr = History("hr", 1);
+  ASSERT_TRUE(applier_->Apply(hr[0], At("hr", 0)).ok());
+  EXPECT_EQ(applier_->LastApplied("hr"), GlobalPosition(1));
+
+  // The refusal survives a restart; catch-up does not merge the forked history either.
+  Reopen();
+  history_["planning"] = forked;
+  ASSERT_TRUE(applier_->SourceProblem("planning").has_value());
+  EXPECT_EQ(applier_->SourceProblem("planning")->position, GlobalPosition(4));
+  EXPECT_EQ(applier_->CatchUp("planning").value(), 0u);
+  EXPECT_EQ(applier_->LastApplied("planning"), GlobalPosition(4));
+  EXPECT_EQ(applier_->SourceProblems().size(), 1u);
+}
+
+TEST_F(ApplierTest, RefusesAnEventThatDoesNotChainToTheLastApplied) {
+  const auto original = History("planning", 3);
+  const auto other = History("planning", 3, /*fork_at=*/2, "-other");
+  ASSERT_TRUE(applier_->Apply(original[0], At("planning", 0)).ok());
+  ASSERT_TRUE(applier_->Apply(original[1], At("planning", 1)).ok());
+  // Position 3 of a history that differs from position 2 on: its prev_hash is not what was applied at 2.
+  ASSERT_TRUE(applier_->Apply(other[2], At("planning", 2)).ok());
+  auto problem = applier_->SourceProblem("planning");
+  ASSERT_TRUE(problem.has_value());
+  EXPECT_EQ(problem->position, GlobalPosition(3));
+  EXPECT_THAT(problem->reason, ::testing::HasSubstr("does not chain to the event applied at 2"));
+  EXPECT_EQ(applier_->LastApplied("planning"), GlobalPosition(2));
+  // The genuine event 3 is refused too: once a source is refused, nothing more of it is merged.
+  ASSERT_TRUE(applier_->Apply(original[2], At("planning", 3)).ok());
+  EXPECT_THAT(seen_, ElementsAre(1, 2));
+}
+
+TEST_F(ApplierTest, RefusesAGapFillThatDoesNotChain) {
+  const auto original = History("planning", 5);
+  ASSERT_TRUE(applier_->Apply(original[0], At("planning", 0)).ok());
+  ASSERT_TRUE(applier_->Apply(original[1], At("planning", 1)).ok());
+  history_["planning"] = History("planning", 5, /*fork_at=*/2, "-rewritten");  // the store was rewritten
+  ASSERT_TRUE(applier_->Apply(original[4], At("planning", 4)).ok());
+  ASSERT_TRUE(applier_->SourceProblem("planning").has_value());
+  EXPECT_EQ(applier_->SourceProblem("planning")->position, GlobalPosition(3));
+  EXPECT_THAT(seen_, ElementsAre(1, 2));
+}
+
+TEST_F(ApplierTest, AcceptsAChainedHistoryDeliveredOutOfOrderWithDuplicates) {
+  const auto original = History("planning", 5);
+  history_["planning"] = original;
+  ASSERT_TRUE(applier_->Apply(original[2], At("planning", 0)).ok());  // fills 1..2 first
+  ASSERT_TRUE(applier_->Apply(original[2], At("planning", 1)).ok());  // redelivered, same hash
+  ASSERT_TRUE(applier_->Apply(original[0], At("planning", 2)).ok());
+  ASSERT_TRUE(applier_->Apply(original[3], At("planning", 3)).ok());
+  ASSERT_EQ(applier_->CatchUp("planning").value(), 1u);
+  EXPECT_THAT(seen_, ElementsAre(1, 2, 3, 4, 5));
+  EXPECT_FALSE(applier_->SourceProblem("planning").has_value());
+  EXPECT_EQ(applier_->stats().refused, 0u);
+}
+
+TEST_F(ApplierTest, RefusesAnEventOnAnotherSourcesTopic) {
+  const auto planning = History("planning", 2);
+  ASSERT_TRUE(applier_->Apply(planning[0], At("planning", 0)).ok());
+  // A planning event published on the HR topic (a misconfigured or hostile producer).
+  ASSERT_TRUE(applier_->Apply(planning[1], InputPosition{kHrTopic, 0, 0}).ok());
+  auto problem = applier_->SourceProblem("planning");
+  ASSERT_TRUE(problem.has_value());
+  EXPECT_EQ(problem->position, GlobalPosition(2));
+  EXPECT_THAT(problem->reason, ::testing::HasSubstr("arrived on topic piao.hr.events.v1"));
+  EXPECT_THAT(seen_, ElementsAre(1));
+  EXPECT_EQ(applier_->StoredOffset(kHrTopic, 0).value(), std::optional<int64_t>(1)) << "consumed";
+  const auto hr = History("hr", 1);
+  ASSERT_TRUE(applier_->Apply(hr[0], At("hr", 1)).ok());
+  EXPECT_FALSE(applier_->SourceProblem("hr").has_value());
+  EXPECT_EQ(applier_->LastApplied("hr"), GlobalPosition(1));
 }
 
 }  // namespace

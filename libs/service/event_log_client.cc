@@ -35,12 +35,13 @@ absl::StatusOr<v1::GetHeadResponse> GetHead(const EventLogEndpoint& endpoint) {
   return resp;
 }
 
-absl::StatusOr<v1::VerifyChainResponse> VerifyChain(const EventLogEndpoint& endpoint) {
+absl::StatusOr<v1::VerifyChainResponse> VerifyChain(const EventLogEndpoint& endpoint,
+                                                    const v1::VerifyChainRequest& request) {
   auto stub = v1::EventLog::NewStub(endpoint.channel);
   grpc::ClientContext ctx;
   PrepareContext(&ctx, endpoint.token, endpoint.timeout);
   v1::VerifyChainResponse resp;
-  grpc::Status s = stub->VerifyChain(&ctx, v1::VerifyChainRequest(), &resp);
+  grpc::Status s = stub->VerifyChain(&ctx, request, &resp);
   if (!s.ok()) return FromGrpcStatus(s);
   return resp;
 }

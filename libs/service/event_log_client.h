@@ -28,7 +28,9 @@ struct EventLogEndpoint {
 absl::StatusOr<std::vector<v1::EventEnvelope>> ReadEventRange(const EventLogEndpoint& endpoint, GlobalPosition from,
                                                               GlobalPosition to);
 absl::StatusOr<v1::GetHeadResponse> GetHead(const EventLogEndpoint& endpoint);
-absl::StatusOr<v1::VerifyChainResponse> VerifyChain(const EventLogEndpoint& endpoint);
+// The service's chain check; with `anchor`, also that the anchored event is still there unchanged.
+absl::StatusOr<v1::VerifyChainResponse> VerifyChain(const EventLogEndpoint& endpoint,
+                                                    const v1::VerifyChainRequest& request = {});
 
 // A gap filler (the signature of kafka::GapFiller) reading each source's EventLog over gRPC.
 // UNAVAILABLE for a source it has no endpoint for.

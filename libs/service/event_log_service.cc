@@ -1,6 +1,7 @@
 #include "libs/service/event_log_service.h"
 
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -71,11 +72,17 @@ grpc::Status EventLogService::GetHead(grpc::ServerContext* ctx, const v1::GetHea
 grpc::Status EventLogService::VerifyChain(grpc::ServerContext* ctx, const v1::VerifyChainRequest* request,
                                           v1::VerifyChainResponse* response) {
   PIAO_GRPC_RETURN_IF_ERROR(authorizer_->AuthorizeAllAdministrations(*ctx, kVerifyChainMethod).status());
-  eventstore::VerifyReport report = store_->Verify();
+  std::optional<eventstore::Anchor> anchor;
+  if (request->has_anchor()) {
+    anchor = eventstore::Anchor{GlobalPosition(request->anchor().global_position()), request->anchor().hash()};
+  }
+  eventstore::VerifyReport report = store_->Verify(anchor);
   response->set_source_service(store_->source_service().value());
   response->set_intact(report.intact);
   response->set_events_checked(report.events_checked);
   response->set_problem(report.problem);
+  response->set_problem_position(report.problem_position);
+  response->set_anchor_checked(anchor.has_value());
   return grpc::Status::OK;
 }
 

@@ -190,6 +190,35 @@ TEST_F(EventLogServiceTest, GetHeadAndVerifyChain) {
   EXPECT_EQ(verify.problem(), "");
 }
 
+TEST_F(EventLogServiceTest, VerifyChainChecksTheAnchorOverTheWire) {
+  StartHost(absl::Seconds(5), true);
+  AppendN(3);
+  auto channel = MakeChannel(ChannelOptions::Plaintext(host_->address()));
+  ASSERT_TRUE(channel.ok());
+  EventLogEndpoint endpoint{*channel, "admin-token", absl::Seconds(10)};
+  v1::VerifyChainRequest request;
+  request.mutable_anchor()->set_global_position(3);
+  request.mutable_anchor()->set_hash(store_->head().hash);
+  auto ok = VerifyChain(endpoint, request);
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_TRUE(ok->intact()) << ok->problem();
+  EXPECT_TRUE(ok->anchor_checked());
+  EXPECT_FALSE(VerifyChain(endpoint)->anchor_checked()) << "no anchor asked, none checked";
+
+  request.mutable_anchor()->set_global_position(4);  // beyond the chain: as if the tail had been cut
+  auto missing = VerifyChain(endpoint, request);
+  ASSERT_TRUE(missing.ok()) << missing.status();
+  EXPECT_FALSE(missing->intact());
+  EXPECT_EQ(missing->problem_position(), 4u);
+  EXPECT_THAT(missing->problem(), HasSubstr("anchored event at position 4 is missing"));
+
+  request.mutable_anchor()->set_global_position(2);  // exists, but with another hash
+  auto altered = VerifyChain(endpoint, request);
+  ASSERT_TRUE(altered.ok()) << altered.status();
+  EXPECT_FALSE(altered->intact());
+  EXPECT_EQ(altered->problem_position(), 2u);
+}
+
 TEST_F(EventLogServiceTest, FollowDeliversEventsAppendedAfterTheCallStarted) {
   StartHost(absl::Seconds(5), true);
   AppendN(2);

@@ -2,7 +2,8 @@
 //
 //   piao stack up|down|status [--data DIR] [--json]     (up --tls: mutual TLS everywhere, kept once on)
 //   piao smoke [--data DIR] [--plans N] [--json]
-//   piao verify [--data DIR] [--json]
+//   piao verify [--anchor FILE [--public-key FILE]] [--data DIR] [--json]
+//   piao anchor [--out FILE] [--key FILE] [--data DIR] [--json]   (tools/piao/anchor_cmd.h)
 //   piao import FILE... [--administration A] [--act TEXT --act-date YYYY-MM-DD] [--data DIR] [--json]
 //   piao revise FILE [--administration A] [--year Y] [--data DIR] [--json]
 //   piao scores --year Y [--as-of DATE] [--as-of-record TIME] [--basis approved|revised] [--administration A] [--data DIR] [--json]
@@ -30,6 +31,7 @@
 #include "libs/base/log.h"
 #include "libs/service/client.h"
 #include "libs/service/event_log_client.h"
+#include "tools/piao/anchor_cmd.h"
 #include "tools/piao/audit_cmd.h"
 #include "tools/piao/feed_cmd.h"
 #include "tools/piao/hr_cmd.h"
@@ -58,7 +60,12 @@ int Usage() {
                "  every command: [--tls-ca FILE] [--tls-client-cert FILE --tls-client-key FILE] [--tls-server-name N]\n"
                "      (or PIAO_TLS_CA, PIAO_TLS_CLIENT_CERT, ...) replace the client TLS settings the stack recorded.\n"
                "  piao smoke [--data DIR] [--plans N] [--json]\n"
-               "  piao verify [--data DIR] [--json]\n"
+               "  piao verify [--anchor FILE [--public-key FILE]] [--data DIR] [--json]\n"
+               "      re-checks every service's hash chain; with --anchor, also that each anchored event is still there\n"
+               "      unchanged (the anchor's signature is checked with DIR/anchor.pub or --public-key first).\n"
+               "  piao anchor [--out FILE] [--key FILE] [--data DIR] [--json]\n"
+               "      every write service's chain head, signed with DIR/anchor.key (created 0600 on first use);\n"
+               "      keep the file and DIR/anchor.pub away from this machine.\n"
                "  piao import FILE... [--administration A] [--act TEXT --act-date YYYY-MM-DD] [--data DIR] [--json]\n"
                "      SCHEMA.md plan/results files: adopts their objectives under the file's \"approved\" act (or\n"
                "      --act/--act-date) and records their actuals as year-end actuals. The administration is the\n"
@@ -212,8 +219,17 @@ int Smoke(int argc, char** argv) {
 
 int Verify(int argc, char** argv) {
   Config config;
+  config.Declare("anchor", "", "an anchor file written by `piao anchor`: also check every anchored head")
+      .Declare("public-key", "", "with --anchor: the trusted public key (default DIR/anchor.pub)");
   if (!ParseFlags(config, argc, argv, 1)) return 2;
   const std::string dir = piao::cli::ResolveDataDir(config.Get("data"));
+  if (!config.Get("anchor").empty()) {
+    auto intact = piao::cli::RunVerifyAnchor(
+        {dir, config.Get("anchor"), config.Get("public-key"), config.GetBool("json")});
+    if (!intact.ok()) return Fail(intact.status());
+    return *intact ? 0 : 4;
+  }
+  if (!config.Get("public-key").empty()) return Fail(absl::InvalidArgumentError("--public-key needs --anchor"));
   json out = json::array();
   bool all_intact = true;
   for (const std::string& name : piao::cli::StackServices()) {
@@ -233,6 +249,17 @@ int Verify(int argc, char** argv) {
   }
   if (config.GetBool("json")) std::printf("%s\n", json{{"services", out}, {"intact", all_intact}}.dump().c_str());
   return all_intact ? 0 : 4;
+}
+
+int Anchor(int argc, char** argv) {
+  Config config;
+  config.Declare("out", "", "write the anchor to FILE (default: standard output)")
+      .Declare("key", "", "the Ed25519 private key file (default DIR/anchor.key; its .pub beside it)");
+  if (!ParseFlags(config, argc, argv, 1)) return 2;
+  if (!config.positional().empty()) return Usage();
+  absl::Status s = piao::cli::RunAnchor({piao::cli::ResolveDataDir(config.Get("data")), config.Get("out"),
+                                         config.Get("key"), config.GetBool("json")});
+  return s.ok() ? 0 : Fail(s);
 }
 
 int Import(int argc, char** argv) {
@@ -473,6 +500,7 @@ int main(int argc, char** argv) {
   if (cmd == "stack") return Stack(argc, argv);
   if (cmd == "smoke") return Smoke(argc, argv);
   if (cmd == "verify") return Verify(argc, argv);
+  if (cmd == "anchor") return Anchor(argc, argv);
   if (cmd == "import") return Import(argc, argv);
   if (cmd == "revise") return Revise(argc, argv);
   if (cmd == "scores") return Scores(argc, argv);
