@@ -71,6 +71,7 @@ class EventConsumer {
   absl::Status Close();
 
   GlobalPosition LastApplied(const std::string& source) const { return applier_->LastApplied(source); }
+  std::map<std::string, RefusedSource> SourceProblems() const { return applier_->SourceProblems(); }
   absl::StatusOr<std::optional<int64_t>> StoredOffset(const std::string& topic, int32_t partition) const {
     return applier_->StoredOffset(topic, partition);
   }

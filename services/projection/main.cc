@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/descriptor.h"
 #include "libs/base/config.h"
@@ -286,6 +287,13 @@ int Run(int argc, char** argv) {
 
   Follower follower(source_names, consumer.get(), applier.get(), absl::Milliseconds(*poll_ms));
   ProjectionService projection(db.get(), &authorizer, source_names, applied, absl::Seconds(*max_wait));
+  projection.SetSourceProblems([&]() {
+    std::map<std::string, std::string> out;
+    const std::map<std::string, kafka::RefusedSource> refused =
+        consumer != nullptr ? consumer->SourceProblems() : applier->SourceProblems();
+    for (const auto& [source, r] : refused) out[source] = absl::StrCat("position ", r.position.value(), ": ", r.reason);
+    return out;
+  });
   HrViewsService hr_views(db.get(), &authorizer, source_names, applied, absl::Seconds(*max_wait));
   service::ServiceHost host(*host_options);
   host.AddService(&projection);

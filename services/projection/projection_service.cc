@@ -148,6 +148,17 @@ grpc::Status ProjectionService::GetProgress(grpc::ServerContext* ctx, const v1::
   for (const std::string& s : sources_) (*response->mutable_applied())[s] = applied_(s);
   SnapshotReader snap(db_);
   PIAO_GRPC_RETURN_IF_ERROR(DescribeQuarantine(snap.reader(), response));
+  if (source_problems_) {
+    // A refused source holds every later event of that source: reported first, for every administration.
+    for (const auto& [source, problem] : source_problems_()) {
+      v1::QuarantinedEvent* q = response->mutable_quarantined()->Add();
+      q->set_source(source);
+      q->set_reason("source refused: " + problem);
+      response->mutable_quarantined()->SwapElements(0, response->quarantined_size() - 1);
+      response->set_quarantined_total(response->quarantined_total() + 1);
+      response->set_state(v1::Progress::DEGRADED);
+    }
+  }
   return grpc::Status::OK;
 }
 

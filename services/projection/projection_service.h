@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,11 @@ class ProjectionService final : public v1::Projection::Service {
   // wait of calls without a (shorter) deadline. Pointers must outlive the service.
   ProjectionService(rocksdb::DB* db, const service::Authorizer* authorizer, std::vector<std::string> sources,
                     AppliedFn applied, absl::Duration max_wait = absl::Seconds(30));
+  // Sources the applier refused (a forked or backwards history, an event on another source's topic): source ->
+  // "position N: reason". GetProgress reports them, with the state DEGRADED. Set before serving.
+  void SetSourceProblems(std::function<std::map<std::string, std::string>()> problems) {
+    source_problems_ = std::move(problems);
+  }
 
   grpc::Status GetScores(grpc::ServerContext* ctx, const v1::GetScoresRequest* request,
                          v1::ScoresView* response) override;
@@ -82,6 +88,7 @@ class ProjectionService final : public v1::Projection::Service {
   const service::Authorizer* const authorizer_;
   const std::vector<std::string> sources_;
   const AppliedFn applied_;
+  std::function<std::map<std::string, std::string>()> source_problems_;
   const absl::Duration max_wait_;
 };
 
