@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_split.h"
 #include "libs/base/config.h"
+#include "libs/base/files.h"
 #include "libs/base/log.h"
 #include "libs/kafka/kafka_conf.h"
 #include "libs/kafka/outbox_relay.h"
@@ -49,9 +50,8 @@ int RunWriteService(int argc, char** argv, const WriteServiceSpec& spec) {
   service::Authorizer authorizer(std::make_shared<const service::TokenAuthenticator>(std::move(*tokens)),
                                  std::move(policy));
 
-  std::error_code ec;
   const std::filesystem::path data_dir = config.Get("data-dir");
-  std::filesystem::create_directories(data_dir, ec);
+  if (absl::Status s = EnsurePrivateDirectory(data_dir.string()); !s.ok()) return fail("cannot create data dir", s);
   eventstore::Options store_options;
   store_options.source_service = ServiceName(spec.name);
   auto store = eventstore::EventStore::Open((data_dir / "events").string(), store_options);

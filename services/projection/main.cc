@@ -21,6 +21,7 @@
 #include "absl/strings/str_split.h"
 #include "google/protobuf/descriptor.h"
 #include "libs/base/config.h"
+#include "libs/base/files.h"
 #include "libs/base/log.h"
 #include "libs/kafka/event_applier.h"
 #include "libs/kafka/event_consumer.h"
@@ -200,9 +201,8 @@ int Run(int argc, char** argv) {
   }
   kafka::GapFiller filler = service::RemoteGapFiller(endpoints);
 
-  std::error_code ec;
   const std::filesystem::path data_dir = config.Get("data-dir");
-  std::filesystem::create_directories(data_dir, ec);
+  if (absl::Status s = EnsurePrivateDirectory(data_dir.string()); !s.ok()) return Fail("cannot create data dir", s);
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
   rocksdb::DB* raw_db = nullptr;
