@@ -28,8 +28,10 @@ inline constexpr mode_t kSharedFile = 0644;
 // untouched and no temporary is left behind.
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view content, mode_t mode = kPrivateFile);
 
-// Creates `dir` (and missing parents) with mode 0700. An existing directory owned by this user is
-// tightened to 0700; one owned by someone else is FAILED_PRECONDITION (a data directory must be ours).
+// Creates `dir` (and missing parents) with mode 0700 from the start. An existing directory owned by this
+// user is tightened to 0700. One owned by someone else (a volume mounted by an orchestrator, owned by root
+// with group access for the service) is left as its owner set it: callers keep their files one level down,
+// in a directory of their own made here. FAILED_PRECONDITION when `dir` exists and is not a directory.
 absl::Status EnsurePrivateDirectory(const std::string& dir);
 
 // A new, empty directory under $TMPDIR (else /tmp) named `prefix` + six random characters, mode 0700

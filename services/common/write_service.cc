@@ -52,6 +52,10 @@ int RunWriteService(int argc, char** argv, const WriteServiceSpec& spec) {
 
   const std::filesystem::path data_dir = config.Get("data-dir");
   if (absl::Status s = EnsurePrivateDirectory(data_dir.string()); !s.ok()) return fail("cannot create data dir", s);
+  // The store's own directory too: the data dir may be a volume whose mode the orchestrator sets.
+  if (absl::Status s = EnsurePrivateDirectory((data_dir / "events").string()); !s.ok()) {
+    return fail("cannot create data dir", s);
+  }
   eventstore::Options store_options;
   store_options.source_service = ServiceName(spec.name);
   auto store = eventstore::EventStore::Open((data_dir / "events").string(), store_options);

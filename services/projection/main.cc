@@ -203,6 +203,10 @@ int Run(int argc, char** argv) {
 
   const std::filesystem::path data_dir = config.Get("data-dir");
   if (absl::Status s = EnsurePrivateDirectory(data_dir.string()); !s.ok()) return Fail("cannot create data dir", s);
+  // The views' own directory too: the data dir may be a volume whose mode the orchestrator sets.
+  if (absl::Status s = EnsurePrivateDirectory((data_dir / "views").string()); !s.ok()) {
+    return Fail("cannot create data dir", s);
+  }
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
   rocksdb::DB* raw_db = nullptr;
