@@ -6,7 +6,8 @@
 // come off the wire, given to the request type's ParseFromArray exactly as gRPC would. Debian 12 has no
 // libprotobuf-mutator, so mutation is libFuzzer's own on the raw bytes; the seed corpus holds well-formed
 // requests (services/fuzz/corpus, made with `protoc --encode`), so mutations start from meaningful ones.
-// The stores persist for the process, so later inputs meet the state earlier ones built.
+// The stores persist for the process, so later inputs meet the state earlier ones built; idempotency keys
+// are made unique per input (Uniquify), so each request is decided, not answered from a retry record.
 //
 // Property: a handler answers every request with a status, never a crash, and never INTERNAL or UNKNOWN
 // (those mean a request got past validation into a state the code did not expect).
@@ -20,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include <google/protobuf/stubs/logging.h>
 #include <grpcpp/test/server_context_test_spouse.h>
 
 #include "libs/base/files.h"
@@ -27,6 +29,7 @@
 #include "libs/eventstore/event_store.h"
 #include "libs/service/auth.h"
 #include "libs/service/event_log_service.h"
+#include "piao/v1/command.pb.h"
 #include "services/hr/hr_service.h"
 #include "services/measurement/feeds_service.h"
 #include "services/measurement/measurement_service.h"
@@ -43,11 +46,23 @@ struct Method {
   std::function<grpc::Status(const uint8_t*, size_t)> call;  // OK when the bytes are not a request
 };
 
+// A command's idempotency key made unique per input (a counter appended to a non-empty key): otherwise
+// most mutated requests would reuse a corpus key and be answered from the idempotency record, never
+// reaching the decision logic. An empty key stays empty (its refusal is under test too).
+void Uniquify(google::protobuf::Message& request) {
+  static uint64_t counter = 0;
+  const google::protobuf::FieldDescriptor* f = request.GetDescriptor()->FindFieldByName("meta");
+  if (f == nullptr || f->message_type() != v1::CommandMeta::descriptor()) return;
+  auto* meta = static_cast<v1::CommandMeta*>(request.GetReflection()->MutableMessage(&request, f));
+  if (!meta->idempotency_key().empty()) meta->set_idempotency_key(meta->idempotency_key() + "#" + std::to_string(++counter));
+}
+
 template <typename Svc, typename Req, typename Resp>
 Method Make(std::string name, Svc* svc, grpc::Status (Svc::*fn)(grpc::ServerContext*, const Req*, Resp*)) {
   return Method{std::move(name), [svc, fn](const uint8_t* data, size_t size) {
                   Req req;
                   if (!req.ParseFromArray(data, static_cast<int>(size))) return grpc::Status::OK;
+                  Uniquify(req);
                   grpc::ServerContext ctx;
                   grpc::testing::ServerContextTestSpouse spouse(&ctx);
                   spouse.AddClientMetadata("authorization", std::string("Bearer ") + kToken);
@@ -85,6 +100,7 @@ struct World {
 
 World* MakeWorld() {
   log::SetMinLevelWarning(true);
+  google::protobuf::SetLogHandler(nullptr);  // "invalid UTF-8" on most mutated strings: parse failures, expected
   auto* w = new World;
   auto dir = MakeTempDirectory("piao-grpc-fuzz-");
   if (!dir.ok()) std::abort();

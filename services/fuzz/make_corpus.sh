@@ -9,7 +9,7 @@ seed() {  # seed NAME INDEX TYPE TEXT
   printf "\\x$(printf %02x "$2")" > "corpus/$1"
   printf '%s' "$4" | protoc -I"$PROTO" --encode="piao.v1.$3" "$PROTO"/piao/v1/*.proto >> "corpus/$1"
 }
-rm -rf corpus && mkdir -p corpus
+rm -f corpus/[0-9]* && mkdir -p corpus  # regression_*: inputs the fuzzer found, kept
 META='meta { idempotency_key: "k1" correlation_id: "c1" }'
 seed 00_create_plan 0 CreatePlanRequest "$META administration: \"CCIAA-TO\" year: 2022 title: \"PIAO 2022-2024\""
 seed 01_adopt_objectives 1 AdoptObjectivesRequest "$META administration: \"CCIAA-TO\" year: 2022
