@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "libs/base/files.h"  // WriteFileAtomically
 
 namespace piao {
 
@@ -33,9 +34,6 @@ void KillNow(pid_t pid);
 // Polls until `path` exists and is non-empty, or `timeout` passes; returns its content (trailing
 // whitespace trimmed). DEADLINE_EXCEEDED names the file.
 absl::StatusOr<std::string> WaitForFile(const std::string& path, absl::Duration timeout);
-
-// Writes `content` to `path` atomically (temporary file + rename).
-absl::Status WriteFileAtomically(const std::string& path, const std::string& content);
 
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 

@@ -64,11 +64,14 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   return absl::UnavailableError(absl::StrCat(what, ": ", s.ToString()));
 }
 
+// Seconds (floored) and the remainder apart: a count of nanoseconds since 1970 only spans 1678-2262, and a
+// valid time outside it (an act dated 1009, found by grpc_request_fuzz) overflowed it.
 google::protobuf::Timestamp ToProto(absl::Time t) {
   google::protobuf::Timestamp ts;
-  const int64_t nanos = absl::ToUnixNanos(t);
-  ts.set_seconds(nanos >= 0 ? nanos / 1000000000 : (nanos - 999999999) / 1000000000);
-  ts.set_nanos(static_cast<int32_t>(nanos - ts.seconds() * 1000000000));
+  const int64_t seconds = absl::ToUnixSeconds(t);
+  const int64_t nanos = absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(seconds));
+  ts.set_seconds(seconds);
+  ts.set_nanos(nanos >= 0 && nanos < 1000000000 ? static_cast<int32_t>(nanos) : 0);
   return ts;
 }
 

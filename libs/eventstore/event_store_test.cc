@@ -98,6 +98,24 @@ TEST_F(EventStoreTest, ValidTimeIsKeptApartFromRecordTime) {
   EXPECT_EQ((*all)[0].recorded_at().seconds(), 1656288000);
 }
 
+// A valid time far from 1970 (an act of 1009, a typo a client may well send) is stored as it is: it used
+// to overflow a 64-bit count of nanoseconds (UBSan, found by grpc_request_fuzz).
+TEST_F(EventStoreTest, ValidTimesFarFrom1970AreExact) {
+  const absl::Time year_1009 = absl::FromCivil(absl::CivilSecond(1009, 2, 16, 0, 0, 0), absl::UTCTimeZone());
+  const absl::Time year_2999 = absl::FromCivil(absl::CivilSecond(2999, 12, 31, 23, 59, 59), absl::UTCTimeZone()) +
+                               absl::Nanoseconds(5);
+  std::vector<NewEvent> ev = Events(2);
+  ev[0].occurred_at = year_1009;
+  ev[1].occurred_at = year_2999;
+  ASSERT_TRUE(store_->Append(plan_, ExpectedVersion::Any(), ev, Ctx()).ok());
+  auto all = store_->ReadAll(GlobalPosition(1));
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ((*all)[0].occurred_at().seconds(), absl::ToUnixSeconds(year_1009));
+  EXPECT_EQ((*all)[0].occurred_at().nanos(), 0);
+  EXPECT_EQ((*all)[1].occurred_at().seconds(), absl::ToUnixSeconds(year_2999));
+  EXPECT_EQ((*all)[1].occurred_at().nanos(), 5);
+}
+
 TEST_F(EventStoreTest, WrongExpectedVersionIsAbortedAndWritesNothing) {
   ASSERT_TRUE(store_->Append(plan_, ExpectedVersion::NoStream(), Events(2), Ctx()).ok());
   auto r = store_->Append(plan_, ExpectedVersion::Exactly(StreamVersion(1)), Events(1), Ctx());

@@ -98,16 +98,24 @@ bool IsVariableName(absl::string_view name) {
   return true;
 }
 
-// The column indexes of `wanted` names in a header (first alias found); -1 when missing.
+// The column indexes of `wanted` names in a header; -1 when missing. A column given twice (by the same name
+// or by two of its aliases) is an error, as a duplicate key is in the JSON files: which one would count?
 std::map<std::string, int> Columns(const CsvRecord& header,
-                                   const std::vector<std::pair<std::string, std::vector<std::string>>>& wanted) {
+                                   const std::vector<std::pair<std::string, std::vector<std::string>>>& wanted,
+                                   Errors& errors) {
   std::map<std::string, int> out;
   for (const auto& [name, aliases] : wanted) {
     out[name] = -1;
-    for (size_t c = 0; c < header.cells.size() && out[name] < 0; ++c) {
+    for (size_t c = 0; c < header.cells.size(); ++c) {
       const std::string cell = absl::AsciiStrToLower(absl::StripAsciiWhitespace(header.cells[c]));
-      for (const std::string& a : aliases) {
-        if (cell == a) out[name] = static_cast<int>(c);
+      bool match = false;
+      for (const std::string& a : aliases) match = match || cell == a;
+      if (!match) continue;
+      if (out[name] >= 0) {
+        errors.Add(header.line, static_cast<int>(c) + 1, name,
+                   absl::StrCat("column given twice (also column ", out[name] + 1, ")"));
+      } else {
+        out[name] = static_cast<int>(c);
       }
     }
   }
@@ -206,7 +214,8 @@ absl::StatusOr<Mapping> ParseMapping(absl::string_view bytes, absl::string_view 
   if (records.empty()) return absl::InvalidArgumentError(absl::StrCat(file, ": empty mapping file"));
   auto col = Columns(records[0], {{"code", {"item_code", "variable_code", "code"}},
                                   {"variable", {"variable"}},
-                                  {"unit", {"unit"}}});
+                                  {"unit", {"unit"}}},
+                 errors);
   for (const auto& [name, idx] : col) {
     if (idx < 0) errors.Add(1, 1, name, absl::StrCat("missing column '", name == "code" ? "item_code" : name, "'"));
   }
@@ -250,13 +259,15 @@ absl::StatusOr<Batch> ParseBatch(Kind kind, absl::string_view bytes, const Parse
     col = Columns(records[0], {{"item_code", {"item_code", "code"}},
                                {"label", {"label"}},
                                {"year", {"year"}},
-                               {"amount", {"amount"}}});
+                               {"amount", {"amount"}}},
+                 errors);
   } else {
     col = Columns(records[0], {{"period", {"period"}},
                                {"variable", {"variable", "variable_code"}},
                                {"value", {"value"}},
                                {"unit", {"unit"}},
-                               {"extraction_id", {"extraction_id"}}});
+                               {"extraction_id", {"extraction_id"}}},
+                 errors);
   }
   for (const auto& [name, idx] : col) {
     if (idx < 0) errors.Add(1, 1, name, absl::StrCat("missing column '", name, "'"));

@@ -4,7 +4,8 @@
 //   accounting   item_code,label,year,amount      + a mapping item_code,variable,unit
 //   infocamere   period,variable,value,unit,extraction_id   [+ an optional mapping variable code -> name, unit]
 //
-// Columns are found by their header name (any order, extra columns ignored). A batch is all or nothing: any
+// Columns are found by their header name (any order, extra columns ignored; one named twice, or by two of
+// its aliases, is refused like a duplicate JSON key). A batch is all or nothing: any
 // bad row rejects it, and the error lists every bad cell as "FILE:ROW:COLUMN (name): rule" (rows are file
 // lines, 1-based, the header is row 1). Rules: a known variable (in the mapping; without an InfoCamere
 // mapping, a name the formula language accepts), a number with a dot as decimal separator, a period "YYYY"

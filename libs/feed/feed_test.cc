@@ -151,6 +151,25 @@ TEST(FeedTest, MappingErrors) {
   EXPECT_THAT(msg, HasSubstr("m.csv:6:3 (unit): unknown unit 'lire'"));
 }
 
+// A header naming a column twice is refused, as a duplicate key is in the JSON files: which one would count?
+TEST(FeedTest, AColumnGivenTwiceIsRefused) {
+  auto m = ParseMapping("item_code,variable,unit,code\nCE01,a,M€,CE02\n", "map.csv");
+  ASSERT_FALSE(m.ok());
+  EXPECT_THAT(std::string(m.status().message()), HasSubstr("map.csv:1:4 (code): column given twice (also column 1)"));
+  auto good = ParseMapping("item_code,variable,unit\nCE01,a,M€\n", "map.csv");
+  ASSERT_TRUE(good.ok()) << good.status();
+  ParseOptions o;
+  o.file = "acc.csv";
+  o.mapping = &*good;
+  auto b = ParseBatch(Kind::kAccounting, "item_code,label,year,amount,Amount\nCE01,l,2021,1,2\n", o);
+  ASSERT_FALSE(b.ok());
+  EXPECT_THAT(std::string(b.status().message()), HasSubstr("acc.csv:1:5 (amount): column given twice (also column 4)"));
+  auto ic = ParseBatch(Kind::kInfocamere,
+                       "period,variable,value,unit,extraction_id,variable_code\n2022,imprese,1,N.,E1,x\n", o);
+  ASSERT_FALSE(ic.ok());
+  EXPECT_THAT(std::string(ic.status().message()), HasSubstr("acc.csv:1:6 (variable): column given twice"));
+}
+
 TEST(FeedTest, CsvEdgeCases) {
   auto r = ParseCsv("a,\"b \"\"q\"\"\nline\",c\nd", "f");
   ASSERT_TRUE(r.ok());

@@ -1,8 +1,9 @@
 #include "libs/hr/hr_json.h"
 
-#include <set>
+#include <initializer_list>
 
 #include "absl/strings/str_cat.h"
+#include "libs/base/json_strict.h"
 #include "libs/base/status_macros.h"
 #include "libs/hr/model.h"
 #include "libs/hr/money.h"
@@ -16,13 +17,9 @@ absl::Status Bad(const std::string& path, absl::string_view rule) {
   return absl::InvalidArgumentError(absl::StrCat(path, ": ", rule));
 }
 
-absl::Status OnlyKeys(const json& j, const std::string& path, std::initializer_list<const char*> keys) {
+absl::Status OnlyKeys(const json& j, const std::string& path, std::initializer_list<absl::string_view> keys) {
   if (!j.is_object()) return Bad(path, "must be an object");
-  std::set<std::string> allowed(keys.begin(), keys.end());
-  for (const auto& [k, v] : j.items()) {
-    if (!allowed.contains(k)) return Bad(path + "." + k, "unknown key");
-  }
-  return absl::OkStatus();
+  return CheckKnownKeys(j, keys, path);
 }
 
 absl::StatusOr<std::string> Str(const json& j, const char* key, const std::string& path, bool required = false) {
@@ -335,6 +332,11 @@ absl::StatusOr<HrImport> ParseHrImport(const json& j) {
     out.year_settings.push_back(std::move(m));
   }
   return out;
+}
+
+absl::StatusOr<HrImport> ParseHrImportText(const std::string& text) {
+  PIAO_ASSIGN_OR_RETURN(json j, ParseJsonStrict(text, "the HR file", "$"));
+  return ParseHrImport(j);
 }
 
 absl::Status ApplyImport(const HrImport& f, HrBook& book) {

@@ -30,6 +30,9 @@ struct HrImport {
 // INVALID_ARGUMENT naming the JSON path and the rule (unknown keys included: a typo never passes silently).
 // Only the shape and the value formats are checked here; the book's rules are checked on applying.
 absl::StatusOr<HrImport> ParseHrImport(const nlohmann::json& j);
+// The file's text: a duplicate key ("$.staff[3].unit: duplicate key"), invalid JSON or nesting deeper than
+// 64 levels is INVALID_ARGUMENT too (libs/base/json_strict.h), then ParseHrImport.
+absl::StatusOr<HrImport> ParseHrImportText(const std::string& text);
 
 // Applies every fact of `file` to `book`, in file order (the same order the CLI sends them).
 class HrBook;

@@ -51,5 +51,36 @@ TEST(HrJsonTest, BadFilesNameThePath) {
   }
 }
 
+// The same rules as every import file: a key given twice, or one the format does not have, is refused with
+// its path, not resolved to the last value or skipped.
+TEST(HrJsonTest, DuplicateAndUnknownKeysAreRefusedNamingThem) {
+  const std::string ok =
+      R"({"format": "piao-hr/1", "administration": "CCIAA-TO", "provenance": {"free": ["form"]},
+          "staff": [{"id": "x", "category": "C", "unit": "U", "gender": "F"}],
+          "year_settings": [{"year": 2022, "accessory_top_up": {"zero_below": 60, "full_from": 90}}]})";
+  ASSERT_TRUE(ParseHrImportText(ok).ok()) << ParseHrImportText(ok).status();
+  struct Case {
+    std::string from, to, expected;
+  } cases[] = {
+      {R"("unit": "U")", R"("unit": "U", "unit": "V")", "$.staff[0].unit: duplicate key"},
+      {R"("format": "piao-hr/1")", R"("format": "piao-hr/1", "format": "piao-hr/1")", "$.format: duplicate key"},
+      {R"("zero_below": 60)", R"("zero_below": 60, "zero_below": 70)",
+       "$.year_settings[0].accessory_top_up.zero_below: duplicate key"},
+      {R"("zero_below": 60)", R"("zero_below": 60, "full_form": 70)",
+       "$.year_settings[0].accessory_top_up.full_form: unknown key"},
+      {R"("gender": "F")", R"("gender": "F", "genre": "F")", "$.staff[0].genre: unknown key"},
+  };
+  for (const Case& c : cases) {
+    std::string text = ok;
+    text.replace(text.find(c.from), c.from.size(), c.to);
+    auto f = ParseHrImportText(text);
+    ASSERT_FALSE(f.ok()) << c.expected;
+    EXPECT_EQ(f.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(f.status().message()), HasSubstr(c.expected));
+  }
+  EXPECT_THAT(std::string(ParseHrImportText("{\"format\": ").status().message()),
+              HasSubstr("the HR file is not valid JSON"));
+}
+
 }  // namespace
 }  // namespace piao::hr

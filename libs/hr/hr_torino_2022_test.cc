@@ -27,7 +27,7 @@ using ::testing::HasSubstr;
 class Torino2022Test : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto file = ParseHrImport(nlohmann::json::parse(plan::testing::ReadFixture("torino-2022/hr-2022.json")));
+    auto file = ParseHrImportText(plan::testing::ReadFixture("torino-2022/hr-2022.json"));
     ASSERT_TRUE(file.ok()) << file.status();
     file_ = new HrImport(*std::move(file));
     book_ = new HrBook();

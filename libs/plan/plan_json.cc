@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "libs/base/json_strict.h"
 #include "libs/base/status_macros.h"
 
 namespace piao::plan {
@@ -81,12 +82,15 @@ absl::StatusOr<Quantity> QuantityOf(const json& j, const std::string& path) {
   return q;
 }
 
+// Duplicate keys and absurd nesting are refused here, unknown keys at each object (KnownKeys below).
 absl::StatusOr<nlohmann::json> ParseText(const std::string& text, absl::string_view what) {
-  try {
-    return json::parse(text);
-  } catch (const json::exception& e) {  // parse_error, or out_of_range for numbers like 1e999
-    return absl::InvalidArgumentError(absl::StrCat(what, " is not valid JSON: ", e.what()));
-  }
+  return ParseJsonStrict(text, what);
+}
+
+// Every object of the format has a closed set of keys: a misspelt one ("tagret") is an error, never a
+// silently ignored field.
+absl::Status KnownKeys(const json& j, std::initializer_list<absl::string_view> allowed, const std::string& path) {
+  return CheckKnownKeys(j, allowed, path);
 }
 
 absl::StatusOr<IndicatorFlags> FlagsOf(const json& obj, const std::string& path) {
@@ -149,6 +153,7 @@ absl::StatusOr<std::optional<ApprovalAct>> Approval(const json& root) {
   if (m == nullptr) return std::optional<ApprovalAct>();
   const std::string path = "approved";
   PIAO_RETURN_IF_ERROR(ExpectObject(*m, path));
+  PIAO_RETURN_IF_ERROR(KnownKeys(*m, {"act", "date", "number", "body"}, path));
   PIAO_ASSIGN_OR_RETURN(std::string act, String(*m, "act", path));
   std::optional<Date> date;
   if (m->contains("date") && !m->at("date").is_null()) {
@@ -171,6 +176,11 @@ absl::StatusOr<Objective> ObjectiveOf(const json& j, const std::string& path, Pa
                                       std::map<ObjectiveKey, std::string>& seen_objectives,
                                       std::map<IndicatorRef, std::string>& seen_indicators) {
   PIAO_RETURN_IF_ERROR(ExpectObject(j, path));
+  PIAO_RETURN_IF_ERROR(KnownKeys(j,
+                                 {"code", "level", "title", "description", "strategic_area", "parent", "units",
+                                  "owner", "objective_weight_pct", "note", "reported_score_pct",
+                                  "reported_evaluation", "indicators"},
+                                 path));
   Objective o;
   PIAO_ASSIGN_OR_RETURN(o.code, String(j, "code", path, /*required=*/true));
   PIAO_ASSIGN_OR_RETURN(std::string level, String(j, "level", path, /*required=*/true));
@@ -232,6 +242,10 @@ absl::StatusOr<std::optional<double>> OptionalWeight(const json& j, const std::s
 
 absl::StatusOr<Revision> RevisionOf(const json& j, const std::string& path) {
   PIAO_RETURN_IF_ERROR(ExpectObject(j, path));
+  PIAO_RETURN_IF_ERROR(KnownKeys(j,
+                                 {"objective", "indicator", "change", "from", "to", "effective_date", "act", "reason",
+                                  "evidence", "note", "level", "scope"},
+                                 path));
   Revision r;
   PIAO_ASSIGN_OR_RETURN(r.objective, String(j, "objective", path, true));
   PIAO_ASSIGN_OR_RETURN(r.indicator, String(j, "indicator", path, true));
@@ -325,15 +339,18 @@ absl::StatusOr<Target> ParseTargetJson(const json& j, const std::string& path) {
   PIAO_RETURN_IF_ERROR(ExpectObject(j, path));
   PIAO_ASSIGN_OR_RETURN(std::string op, String(j, "op", path, /*required=*/true));
   if (op == "by_date") {
+    PIAO_RETURN_IF_ERROR(KnownKeys(j, {"op", "date"}, path));
     PIAO_ASSIGN_OR_RETURN(Date d, DateMember(j, "date", path));
     return Target(DeadlineTarget{d});
   }
   if (op == "text") {
+    PIAO_RETURN_IF_ERROR(KnownKeys(j, {"op", "text"}, path));
     PIAO_ASSIGN_OR_RETURN(std::string text, String(j, "text", path, /*required=*/true));
     return Target(Text{std::move(text)});
   }
   auto cmp = ParseCompareOp(op);
   if (!cmp.ok()) return Err(Child(path, "op"), absl::StrCat("'", op, "' must be one of >=, <=, =, >, <, by_date, text"));
+  PIAO_RETURN_IF_ERROR(KnownKeys(j, {"op", "value", "unit"}, path));
   PIAO_ASSIGN_OR_RETURN(Quantity q, QuantityOf(j, path));
   return Target(ComparisonTarget{*cmp, std::move(q)});
 }
@@ -341,6 +358,7 @@ absl::StatusOr<Target> ParseTargetJson(const json& j, const std::string& path) {
 absl::StatusOr<std::optional<Threshold>> ParseThresholdJson(const json& j, const std::string& path) {
   if (j.is_null()) return std::optional<Threshold>();
   PIAO_RETURN_IF_ERROR(ExpectObject(j, path));
+  PIAO_RETURN_IF_ERROR(KnownKeys(j, {"value", "unit", "date", "implied"}, path));
   const bool has_value = j.contains("value"), has_date = j.contains("date");
   if (has_value == has_date) return Err(path, "a threshold has either a \"value\" or a \"date\"");
   Threshold t;
@@ -358,6 +376,7 @@ absl::StatusOr<std::optional<Threshold>> ParseThresholdJson(const json& j, const
 absl::StatusOr<std::optional<Value>> ParseValueJson(const json& j, const std::string& path) {
   if (j.is_null()) return std::optional<Value>();
   PIAO_RETURN_IF_ERROR(ExpectObject(j, path));
+  PIAO_RETURN_IF_ERROR(KnownKeys(j, {"value", "unit", "date", "text"}, path));
   const int kinds = static_cast<int>(j.contains("value")) + static_cast<int>(j.contains("date")) +
                     static_cast<int>(j.contains("text"));
   if (kinds != 1) return Err(path, "must hold exactly one of \"value\", \"date\", \"text\"");
@@ -375,6 +394,14 @@ absl::StatusOr<std::optional<Value>> ParseValueJson(const json& j, const std::st
 
 absl::StatusOr<Indicator> ParseIndicatorJson(const json& j, const std::string& path) {
   PIAO_RETURN_IF_ERROR(ExpectObject(j, path));
+  // Beside the definition, a results file prints actual and reported_grade_pct (read by ParsePlanJson) and
+  // deviation (the printed "scostamento", for the reader only); a revision's definition may quote them too.
+  PIAO_RETURN_IF_ERROR(KnownKeys(j,
+                                 {"code", "name", "flags", "weight_pct", "type", "algorithm", "source", "target",
+                                  "targets_by_year", "threshold", "baseline", "formula", "note", "neutralised",
+                                  "neutralised_reason", "suppressed", "suppressed_reason", "actual",
+                                  "reported_grade_pct", "deviation"},
+                                 path));
   Indicator ind;
   PIAO_ASSIGN_OR_RETURN(ind.code, String(j, "code", path, /*required=*/true));
   PIAO_ASSIGN_OR_RETURN(ind.name, String(j, "name", path));
@@ -404,6 +431,10 @@ absl::StatusOr<Indicator> ParseIndicatorJson(const json& j, const std::string& p
 absl::StatusOr<ParsedPlanFile> ParsePlanJson(const std::string& text) {
   PIAO_ASSIGN_OR_RETURN(json root, ParseText(text, "plan"));
   PIAO_RETURN_IF_ERROR(ExpectObject(root, ""));
+  // "expected": a test fixture's published figures (actuals, scores, known misprints), for the tests that
+  // compare with them; free-form and never read by the importer.
+  PIAO_RETURN_IF_ERROR(
+      KnownKeys(root, {"year", "source", "administration", "approved", "objectives", "expected"}, ""));
   ParsedPlanFile file;
   Plan& plan = file.plan;
   PIAO_ASSIGN_OR_RETURN(const json* year, Member(root, "year", "", /*required=*/true));
@@ -432,6 +463,8 @@ absl::StatusOr<ParsedPlanFile> ParsePlanJson(const std::string& text) {
 absl::StatusOr<std::vector<Revision>> ParseRevisionsJson(const std::string& text) {
   PIAO_ASSIGN_OR_RETURN(json root, ParseText(text, "revisions"));
   PIAO_RETURN_IF_ERROR(ExpectObject(root, ""));
+  // "year" and "administration" are read by the CLI (piao revise), "source" names the document.
+  PIAO_RETURN_IF_ERROR(KnownKeys(root, {"revisions", "year", "administration", "source"}, ""));
   PIAO_ASSIGN_OR_RETURN(const json* list, Member(root, "revisions", "", /*required=*/true));
   if (!list->is_array()) return Err("revisions", "must be an array");
   std::vector<Revision> out;

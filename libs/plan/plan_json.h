@@ -1,11 +1,16 @@
 // JSON in the extracted-data format of SCHEMA.md: parsing plans (and the actuals and published figures
 // a results file carries) and revision files, and writing targets, thresholds, actuals, indicators,
 // objectives, plans and revisions back in the same shape. Errors are INVALID_ARGUMENT naming the JSON
-// path (e.g. "objectives[3].indicators[1].target.op") and the rule broken.
+// path (e.g. "objectives[3].indicators[1].target.op") and the rule broken. Every object has a closed set of
+// keys: a duplicate key or an unknown one (a typo such as "tagret") is refused naming it and its path
+// (libs/base/json_strict.h), as in every import file of the system.
 //
 // Beyond SCHEMA.md, the parser accepts (and the writer emits, when set) an indicator's "neutralised",
 // "neutralised_reason", "suppressed" and "suppressed_reason", a plan's "administration", an approval's
-// "number" and "body", and a revision's "level" and "scope" (to disambiguate an objective code).
+// "number" and "body", and a revision's "level" and "scope" (to disambiguate an objective code). A results
+// file's indicator may carry "actual", "reported_grade_pct" and "deviation" (printed, not read); a plan
+// file's root may carry "expected" (a fixture's published figures, for tests; not read); a revisions file's
+// root "year", "administration" (read by `piao revise`) and "source".
 #ifndef PIAO_LIBS_PLAN_PLAN_JSON_H_
 #define PIAO_LIBS_PLAN_PLAN_JSON_H_
 

@@ -394,5 +394,110 @@ TEST(ParseRevisionsJsonTest, ErrorsNameTheJsonPath) {
   }
 }
 
+// Every object of a plan, results or revisions file has a closed set of keys; a typo or a key given twice is
+// refused naming it and its path (a parser that kept the last duplicate, or skipped an unknown key, would
+// import something other than what the file says).
+TEST(ParsePlanJsonTest, UnknownAndDuplicateKeysAreRefusedNamingThem) {
+  const json base = {
+      {"year", 2022},
+      {"approved", {{"date", "2022-06-27"}, {"act", "Deliberazione di Giunta n. 103 del 27/06/2022"}}},
+      {"objectives",
+       {{{"code", "OS1"},
+         {"level", "strategic"},
+         {"indicators",
+          {{{"code", "k0"}, {"weight_pct", 50}, {"target", {{"op", ">="}, {"value", 1}, {"unit", "N."}}}},
+           {{"code", "k1"},
+            {"weight_pct", 50},
+            {"target", {{"op", "by_date"}, {"date", "2022-12-31"}}},
+            {"threshold", {{"value", 5}, {"unit", "%"}}},
+            {"actual", {{"value", 7}, {"unit", "%"}}},
+            {"deviation", nullptr}}}}}}},
+      {"expected", {{"anything", {1, 2}}}}};
+  ASSERT_TRUE(ParsePlanJson(base.dump()).ok()) << ParsePlanJson(base.dump()).status();
+  struct Case {
+    std::string name;
+    std::function<void(json&)> mutate;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {"root", [](json& j) { j["yaer"] = 2022; }, "yaer: unknown key"},
+      {"approved", [](json& j) { j["approved"]["numero"] = 103; }, "approved.numero: unknown key"},
+      {"objective", [](json& j) { j["objectives"][0]["weight"] = 10; }, "objectives[0].weight: unknown key"},
+      {"indicator", [](json& j) { j["objectives"][0]["indicators"][0]["tagret"] = 1; },
+       "objectives[0].indicators[0].tagret: unknown key"},
+      {"comparison target", [](json& j) { j["objectives"][0]["indicators"][0]["target"]["date"] = "2022-12-31"; },
+       "objectives[0].indicators[0].target.date: unknown key"},
+      {"deadline target", [](json& j) { j["objectives"][0]["indicators"][1]["target"]["value"] = 1; },
+       "objectives[0].indicators[1].target.value: unknown key"},
+      {"threshold", [](json& j) { j["objectives"][0]["indicators"][1]["threshold"]["soglia"] = 1; },
+       "objectives[0].indicators[1].threshold.soglia: unknown key"},
+      {"actual", [](json& j) { j["objectives"][0]["indicators"][1]["actual"]["units"] = "%"; },
+       "objectives[0].indicators[1].actual.units: unknown key"},
+  };
+  for (const Case& c : cases) {
+    json doc = base;
+    c.mutate(doc);
+    auto parsed = ParsePlanJson(doc.dump());
+    ASSERT_FALSE(parsed.ok()) << c.name;
+    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << c.name;
+    EXPECT_THAT(std::string(parsed.status().message()), HasSubstr(c.expected)) << c.name;
+  }
+
+  // Duplicates cannot be built with nlohmann::json: edit the text.
+  const std::string text = base.dump();
+  auto duplicate = [&](const std::string& once, const std::string& twice) {
+    std::string t = text;
+    const size_t at = t.find(once);
+    EXPECT_NE(at, std::string::npos) << once;
+    return t.replace(at, once.size(), twice);
+  };
+  struct Dup {
+    std::string text;
+    std::string expected;
+  };
+  for (const Dup& d : {Dup{duplicate("\"year\":2022", "\"year\":2022,\"year\":2023"), "year: duplicate key"},
+                       Dup{duplicate("\"weight_pct\":50", "\"weight_pct\":50,\"weight_pct\":0"),
+                           "objectives[0].indicators[0].weight_pct: duplicate key"},
+                       Dup{duplicate("\"date\":\"2022-12-31\"", "\"date\":\"2022-12-31\",\"date\":\"2023-12-31\""),
+                           "objectives[0].indicators[1].target.date: duplicate key"}}) {
+    auto parsed = ParsePlanJson(d.text);
+    ASSERT_FALSE(parsed.ok()) << d.text;
+    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(parsed.status().message()), HasSubstr(d.expected));
+  }
+}
+
+TEST(ParseRevisionsJsonTest, UnknownAndDuplicateKeysAreRefusedNamingThem) {
+  const json base = {{"year", 2022},
+                     {"administration", "CCIAA-TO"},
+                     {"revisions",
+                      {{{"objective", "OS1"},
+                        {"indicator", "k1"},
+                        {"change", "added"},
+                        {"from", nullptr},
+                        {"to", {{"code", "k1"}, {"target", {{"op", ">="}, {"value", 2}, {"unit", "N."}}}}},
+                        {"effective_date", "2022-09-13"},
+                        {"act", "Deliberazione di Giunta n. 142 del 13/09/2022"},
+                        {"reason", "r"}}}}};
+  ASSERT_TRUE(ParseRevisionsJson(base.dump()).ok());
+  json root = base;
+  root["revision"] = json::array();
+  EXPECT_THAT(std::string(ParseRevisionsJson(root.dump()).status().message()), HasSubstr("revision: unknown key"));
+  json item = base;
+  item["revisions"][0]["efective_date"] = "2022-09-13";
+  EXPECT_THAT(std::string(ParseRevisionsJson(item.dump()).status().message()),
+              HasSubstr("revisions[0].efective_date: unknown key"));
+  json to = base;
+  to["revisions"][0]["to"]["target"]["valeu"] = 3;
+  EXPECT_THAT(std::string(ParseRevisionsJson(to.dump()).status().message()),
+              HasSubstr("revisions[0].to.target.valeu: unknown key"));
+  std::string dup = base.dump();
+  dup.replace(dup.find("\"reason\":\"r\""), 12, "\"reason\":\"r\",\"reason\":\"s\"");
+  auto parsed = ParseRevisionsJson(dup);
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(parsed.status().message()), HasSubstr("revisions[0].reason: duplicate key"));
+}
+
 }  // namespace
 }  // namespace piao::plan

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "libs/base/json_strict.h"
 #include "libs/base/status_macros.h"
 #include "libs/plan/plan_json.h"
 
@@ -291,9 +292,9 @@ absl::StatusOr<Revision> FromProto(const v1::RevisionChange& p, const std::strin
                                    const std::string& path) {
   auto parse = [&](const std::string& text, const char* field) -> absl::StatusOr<nlohmann::json> {
     if (text.empty()) return nlohmann::json(nullptr);
-    nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded()) return Bad(absl::StrCat(path, ".", field), "is not valid JSON");
-    return j;
+    // A client's JSON, as strict as a file's: a duplicate key is refused, not resolved to the last one.
+    const std::string where = absl::StrCat(path, ".", field);
+    return ParseJsonStrict(text, where, where);
   };
   PIAO_ASSIGN_OR_RETURN(nlohmann::json from, parse(p.from_json(), "from_json"));
   PIAO_ASSIGN_OR_RETURN(nlohmann::json to, parse(p.to_json(), "to_json"));

@@ -56,5 +56,33 @@ TEST(PlanProto, BadValuesAreNamedByPath) {
   EXPECT_NE(FromProto(act, "act").status().message().find("act.text"), std::string::npos);
 }
 
+// A client's from_json / to_json over gRPC is as strict as a file: a duplicate or unknown key is refused.
+TEST(PlanProto, RevisionJsonFromClientsIsStrict) {
+  auto revisions = ParseRevisionsJson(testing::ReadFixture("torino-2022/revisions-2022.json"));
+  ASSERT_TRUE(revisions.ok()) << revisions.status();
+  const Revision* target_change = nullptr;
+  for (const Revision& r : *revisions) {
+    if (r.change == ChangeKind::kTarget && r.to_target.has_value() &&
+        std::holds_alternative<ComparisonTarget>(*r.to_target)) {
+      target_change = &r;
+    }
+  }
+  ASSERT_NE(target_change, nullptr);
+  v1::RevisionChange p = ToProto(*target_change);
+  ASSERT_TRUE(FromProto(p, target_change->act, target_change->effective_date, "changes[0]").ok());
+  v1::RevisionChange dup = p;
+  std::string to = dup.to_json();
+  ASSERT_EQ(to.front(), '{');
+  dup.set_to_json("{\"op\":\"<=\"," + to.substr(1));
+  auto d = FromProto(dup, target_change->act, target_change->effective_date, "changes[0]");
+  EXPECT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(d.status().message().find("changes[0].to_json.op: duplicate key"), std::string::npos) << d.status();
+  v1::RevisionChange unknown = p;
+  unknown.set_to_json("{\"extra\":1," + to.substr(1));
+  auto u = FromProto(unknown, target_change->act, target_change->effective_date, "changes[0]");
+  EXPECT_EQ(u.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(u.status().message().find("to.extra: unknown key"), std::string::npos) << u.status();
+}
+
 }  // namespace
 }  // namespace piao::plan

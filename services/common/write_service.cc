@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_split.h"
 #include "libs/base/config.h"
+#include "libs/base/files.h"
 #include "libs/base/log.h"
 #include "libs/kafka/kafka_conf.h"
 #include "libs/kafka/outbox_relay.h"
@@ -52,9 +53,12 @@ int RunWriteService(int argc, char** argv, const WriteServiceSpec& spec) {
   if (absl::Status s = policy.CheckCovers(descriptors); !s.ok()) return fail("role policy incomplete", s);
   service::Authorizer authorizer(std::move(*tokens), std::move(policy));
 
-  std::error_code ec;
   const std::filesystem::path data_dir = config.Get("data-dir");
-  std::filesystem::create_directories(data_dir, ec);
+  if (absl::Status s = EnsurePrivateDirectory(data_dir.string()); !s.ok()) return fail("cannot create data dir", s);
+  // The store's own directory too: the data dir may be a volume whose mode the orchestrator sets.
+  if (absl::Status s = EnsurePrivateDirectory((data_dir / "events").string()); !s.ok()) {
+    return fail("cannot create data dir", s);
+  }
   auto max_event_bytes = config.GetInt("max-event-bytes");
   if (!max_event_bytes.ok()) return fail("bad settings", max_event_bytes.status());
   if (*max_event_bytes < 1024) {

@@ -23,6 +23,7 @@
 #include "absl/strings/str_split.h"
 #include "google/protobuf/descriptor.h"
 #include "libs/base/config.h"
+#include "libs/base/files.h"
 #include "libs/base/log.h"
 #include "libs/kafka/event_applier.h"
 #include "libs/kafka/event_consumer.h"
@@ -243,9 +244,12 @@ int Run(int argc, char** argv) {
   }
   kafka::GapFiller filler = service::RemoteGapFiller(endpoints);
 
-  std::error_code ec;
   const std::filesystem::path data_dir = config.Get("data-dir");
-  std::filesystem::create_directories(data_dir, ec);
+  if (absl::Status s = EnsurePrivateDirectory(data_dir.string()); !s.ok()) return Fail("cannot create data dir", s);
+  // The views' own directory too: the data dir may be a volume whose mode the orchestrator sets.
+  if (absl::Status s = EnsurePrivateDirectory((data_dir / "views").string()); !s.ok()) {
+    return Fail("cannot create data dir", s);
+  }
   auto opened = OpenViews((data_dir / "views").string());
   if (!opened.ok()) return Fail("cannot open views", opened.status());
   std::unique_ptr<rocksdb::DB> db = std::move(*opened);

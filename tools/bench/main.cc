@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "libs/base/config.h"
+#include "libs/base/files.h"
 #include "libs/eventstore/event_store.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
@@ -109,14 +110,22 @@ Result BenchRawRocks(const fs::path& dir, int batch, int threads, double seconds
 
 int main(int argc, char** argv) {
   piao::Config config;
-  config.Declare("dir", (fs::temp_directory_path() / "piao-bench").string(), "scratch directory (removed)")
+  config.Declare("dir", "", "scratch directory (removed); default: a new one from mkdtemp under $TMPDIR")
       .Declare("seconds", "3", "seconds per measurement")
       .Declare("relay-events", "20000", "events published by the relay measurement");
   if (auto s = config.ParseFromProcess(argc, argv); !s.ok()) {
     std::fprintf(stderr, "%s\n%s", std::string(s.message()).c_str(), config.Usage().c_str());
     return 2;
   }
-  const fs::path dir = config.Get("dir");
+  fs::path dir = config.Get("dir");
+  if (dir.empty()) {
+    absl::StatusOr<std::string> made = piao::MakeTempDirectory("piao-bench-");
+    if (!made.ok()) {
+      std::fprintf(stderr, "%s\n", made.status().ToString().c_str());
+      return 1;
+    }
+    dir = *made;
+  }
   fs::create_directories(dir);
   const double seconds = static_cast<double>(config.GetInt("seconds").value_or(3));
   std::printf("| events per append | appenders | store appends/s | store events/s | raw RocksDB batches/s | raw events/s |\n");

@@ -263,9 +263,7 @@ std::string RenderHrSummary(const v1::HrSummary& s) {
 
 absl::Status RunHrImport(const HrImportOptions& o) {
   PIAO_ASSIGN_OR_RETURN(std::string text, ReadFile(o.file));
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return absl::InvalidArgumentError(absl::StrCat(o.file, ": not valid JSON"));
-  absl::StatusOr<hr::HrImport> file = hr::ParseHrImport(j);
+  absl::StatusOr<hr::HrImport> file = hr::ParseHrImportText(text);
   if (!file.ok()) return absl::Status(file.status().code(), absl::StrCat(o.file, ": ", file.status().message()));
   std::string admin = file->administration;
   if (!o.administration.empty() && !admin.empty() && admin != o.administration) {

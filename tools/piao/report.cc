@@ -20,6 +20,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "libs/base/files.h"
 #include "libs/base/process.h"
 #include "libs/base/status_macros.h"
 #include "libs/plan/model.h"
@@ -567,9 +568,8 @@ std::string RenderTreeSvg(const v1::ScoresView& view) {
 
 absl::StatusOr<std::string> SvgToPng(const std::string& svg) {
   std::error_code ec;
-  const std::filesystem::path dir = std::filesystem::temp_directory_path(ec) / absl::StrCat("piao-tree-", ::getpid());
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", dir.string(), ": ", ec.message()));
+  PIAO_ASSIGN_OR_RETURN(const std::string made, MakeTempDirectory("piao-tree-"));
+  const std::filesystem::path dir = made;
   const std::string in = (dir / "tree.svg").string(), out = (dir / "tree.png").string();
   PIAO_RETURN_IF_ERROR(WriteFileAtomically(in, svg));
   std::vector<std::string> args = {"rsvg-convert", "--format=png", "--output=" + out, in};
@@ -668,7 +668,7 @@ absl::Status RunReport(const ReportOptions& o) {
     std::fwrite(body.data(), 1, body.size(), stdout);
     return absl::OkStatus();
   }
-  return WriteFileAtomically(o.out, body);
+  return WriteFileAtomically(o.out, body, kSharedFile);  // a report is meant to be shared
 }
 
 }  // namespace piao::cli

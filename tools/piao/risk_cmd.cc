@@ -9,9 +9,11 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/json_util.h"
+#include "libs/base/json_strict.h"
 #include "libs/base/sha256.h"
 #include "libs/base/status_macros.h"
 #include "libs/plan/model.h"
@@ -98,6 +100,36 @@ class Builder {
   PreparedRiskImport out_;
 };
 
+// The register file's keys against the message it maps to, with the same path and words as the other import
+// files ("processes[3].risk_events[0].descripton: unknown key"); protobuf's own JSON reader would refuse it
+// too, but naming neither the item nor the path.
+absl::Status CheckKnownFields(const json& j, const google::protobuf::Descriptor* d, const std::string& path) {
+  if (!j.is_object()) return absl::OkStatus();  // type errors: protobuf's JSON reader
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const google::protobuf::FieldDescriptor* f = d->FindFieldByName(it.key());
+    if (f == nullptr) f = d->FindFieldByCamelcaseName(it.key());
+    if (f == nullptr || (f->json_name() != it.key() && f->name() != it.key())) {
+      std::vector<std::string> names;
+      for (int i = 0; i < d->field_count(); ++i) names.push_back(d->field(i)->name());
+      return absl::InvalidArgumentError(absl::StrCat(JsonChildPath(path, it.key()),
+                                                     ": unknown key (expected one of ", absl::StrJoin(names, ", "), ")"));
+    }
+    if (f->type() != google::protobuf::FieldDescriptor::TYPE_MESSAGE || f->is_map() ||
+        f->message_type()->file()->name().rfind("google/protobuf/", 0) == 0) {
+      continue;  // scalars, maps and well-known types (Timestamp is a string) have no keys of ours
+    }
+    const std::string child = JsonChildPath(path, it.key());
+    if (f->is_repeated() && it->is_array()) {
+      for (size_t i = 0; i < it->size(); ++i) {
+        PIAO_RETURN_IF_ERROR(CheckKnownFields((*it)[i], f->message_type(), absl::StrCat(child, "[", i, "]")));
+      }
+    } else {
+      PIAO_RETURN_IF_ERROR(CheckKnownFields(*it, f->message_type(), child));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot read"));
@@ -141,6 +173,10 @@ PerformanceLinks LinksOf(const v1::ScoresView& view) {
 }
 
 absl::StatusOr<PreparedRiskImport> PrepareRiskImport(const std::string& path, const std::string& bytes) {
+  // Duplicate and unknown keys first, as for every import file (libs/base/json_strict.h).
+  absl::StatusOr<json> strict = ParseJsonStrict(bytes, "the risk register");
+  if (!strict.ok()) return InFile(path, strict.status());
+  if (absl::Status s = CheckKnownFields(*strict, v1::RiskRegisterFile::descriptor(), ""); !s.ok()) return InFile(path, s);
   v1::RiskRegisterFile f;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;

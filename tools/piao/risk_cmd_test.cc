@@ -63,6 +63,28 @@ TEST(RiskImportTest, BadFilesNameTheItemAndField) {
   }
 }
 
+// As in every import file: a key given twice or unknown anywhere in the register is refused, naming it and
+// its path.
+TEST(RiskImportTest, DuplicateAndUnknownKeysAreRefusedNamingThem) {
+  const nlohmann::json good = nlohmann::json::parse(Read(FixturePath()));
+  nlohmann::json nested = good;
+  nested["processes"][3]["risk_events"][0]["descripton"] = "x";
+  absl::StatusOr<PreparedRiskImport> p = PrepareRiskImport("f.json", nested.dump());
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(p.status().message(), HasSubstr("f.json: processes[3].risk_events[0].descripton: unknown key"));
+
+  std::string text = good.dump();
+  const std::string owner = "\"owner_principal\":";
+  const size_t at = text.find(owner);
+  ASSERT_NE(at, std::string::npos);
+  text.insert(at, owner + "\"user:someone.else\",");  // the first process names two owners
+  p = PrepareRiskImport("f.json", text);
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(p.status().message(), HasSubstr("f.json: processes[0].owner_principal: duplicate key"));
+}
+
 TEST(RiskMapJsonTest, ExactShape) {
   v1::RiskMap map;
   v1::ProcessRating* rated = map.add_processes();

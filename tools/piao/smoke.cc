@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "libs/base/files.h"
 #include "libs/base/sha256.h"
 #include "libs/base/status_macros.h"
 #include "libs/kafka/event_consumer.h"
@@ -97,7 +98,8 @@ absl::Status RunSmoke(const SmokeOptions& options) {
   }
 
   // 3. A fresh consumer group reads the topic from Kafka, deduplicating by position, filling gaps from the store.
-  const fs::path consumer_dir = fs::temp_directory_path() / absl::StrCat("piao-smoke-", run);
+  PIAO_ASSIGN_OR_RETURN(const std::string scratch, MakeTempDirectory("piao-smoke-"));
+  const fs::path consumer_dir = fs::path(scratch) / "consumer";
   rocksdb::Options ro;
   ro.create_if_missing = true;
   rocksdb::DB* raw = nullptr;
@@ -140,7 +142,7 @@ absl::Status RunSmoke(const SmokeOptions& options) {
   consumer->reset();
   db.reset();
   std::error_code ec;
-  fs::remove_all(consumer_dir, ec);
+  fs::remove_all(scratch, ec);
   if (smoke_events != static_cast<uint64_t>(options.plans)) {
     return absl::InternalError(absl::StrCat("consumer saw ", smoke_events.load(), " smoke events, expected ", options.plans));
   }

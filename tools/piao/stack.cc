@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "libs/base/files.h"
 #include "libs/base/process.h"
 #include "libs/base/sha256.h"
 #include "libs/base/status_macros.h"
@@ -163,7 +164,8 @@ void ApplyClientTlsFlags(const Config& config) { ClientTlsOverrides() = service:
 
 absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, const std::string& bin_dir,
                                                      absl::Duration timeout, bool tls) {
-  fs::create_directories(fs::path(dir) / "logs");
+  PIAO_RETURN_IF_ERROR(EnsurePrivateDirectory(dir));  // tokens, stores and logs: the operator's alone
+  PIAO_RETURN_IF_ERROR(EnsurePrivateDirectory((fs::path(dir) / "logs").string()));
   PIAO_RETURN_IF_ERROR(EnsureTokens(dir));
   json stack = LoadStack(dir);
   const absl::Time deadline = absl::Now() + timeout;
