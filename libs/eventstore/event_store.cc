@@ -536,7 +536,12 @@ absl::StatusOr<GlobalPosition> RemoveLastEventForTest(rocksdb::DB* db) {
   batch.Delete(EventKey(pos));
   batch.Delete(StreamIndexKey(stream, e.stream_version()));
   batch.Delete(OutboxKey(pos));
-  if (!e.idempotency_key().empty()) batch.Delete(IdempotencyRecordKey(IdempotencyKey(e.idempotency_key())));
+  if (!e.idempotency_key().empty()) {
+    CommandContext ctx;
+    *ctx.actor.mutable_id() = e.actor().id();
+    ctx.idempotency_key = IdempotencyKey(e.idempotency_key());
+    batch.Delete(IdempotencyRecordKey(stream, ctx));
+  }
   if (e.stream_version() > 1) {
     batch.Put(StreamHeadKey(stream), Be64(e.stream_version() - 1));
   } else {
