@@ -133,7 +133,7 @@ TEST_F(VerifyTest, TruncatedTailWithRewrittenHeadFailsOnlyAgainstTheAnchor) {
   store_ = Open("store");
   ASSERT_NE(store_, nullptr);
   EXPECT_EQ(store_->head().position, GlobalPosition(3));
-  EXPECT_FALSE(store_->LookupIdempotencyKey(IdempotencyKey("k-d"))->has_value()) << "no trace left";
+  EXPECT_FALSE(store_->LookupIdempotencyKey(StreamId{"plan", "B/2022"}, Ctx("k-d"))->has_value()) << "no trace left";
   EXPECT_EQ(*store_->OutboxSize(), 3u);
   VerifyReport plain = store_->Verify();
   EXPECT_TRUE(plain.intact) << "without an anchor the truncation is invisible: " << plain.problem;
