@@ -24,17 +24,7 @@ constexpr char kAdminsPrefix[] = "h/a/";
 std::string EventsPrefix(const std::string& admin) { return absl::StrCat("h/e/", EncodeKeyParts({admin})); }
 
 absl::StatusOr<std::string> ChooseAdministration(const ViewReader& view, const std::string& asked) {
-  std::vector<std::string> admins;
-  bool bad = false;
-  PIAO_RETURN_IF_ERROR(view.Scan(kAdminsPrefix, [&](const std::string& key, const std::string&) {
-    absl::StatusOr<std::vector<std::string>> parts = SplitKeyParts(absl::string_view(key).substr(sizeof(kAdminsPrefix) - 1));
-    if (!parts.ok() || parts->size() != 1) {
-      bad = true;
-      return;
-    }
-    admins.push_back(std::move((*parts)[0]));
-  }));
-  if (bad) return absl::DataLossError("undecodable administration key under h/a/");
+  PIAO_ASSIGN_OR_RETURN(std::vector<std::string> admins, AdministrationsUnder(view, kAdminsPrefix));
   if (!asked.empty()) {
     PIAO_RETURN_IF_ERROR(CheckServed(view, asked, {kHrSource}));
     if (std::find(admins.begin(), admins.end(), asked) == admins.end()) {

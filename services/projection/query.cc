@@ -94,18 +94,7 @@ absl::StatusOr<std::string> ResolveAdministration(const ViewReader& view, const 
     }
     return administration;
   }
-  std::vector<std::string> admins;
-  const std::string prefix = YearPrefix(year);
-  bool bad = false;
-  PIAO_RETURN_IF_ERROR(view.Scan(prefix, [&](const std::string& k, const std::string&) {
-    absl::StatusOr<std::vector<std::string>> parts = SplitKeyParts(absl::string_view(k).substr(prefix.size()));
-    if (!parts.ok() || parts->size() != 1) {
-      bad = true;
-      return;
-    }
-    admins.push_back(std::move((*parts)[0]));
-  }));
-  if (bad) return absl::DataLossError(absl::StrCat("undecodable administration key under ", prefix));
+  PIAO_ASSIGN_OR_RETURN(std::vector<std::string> admins, AdministrationsUnder(view, YearPrefix(year)));
   if (admins.empty()) return absl::NotFoundError(absl::StrCat("no plan for year ", year, " is known to the projection"));
   if (admins.size() > 1) {
     return absl::InvalidArgumentError(absl::StrCat("administration: year ", year, " has plans of several administrations (",

@@ -51,18 +51,7 @@ absl::StatusOr<std::string> ResolveRiskAdministration(const ViewReader& view, co
     PIAO_RETURN_IF_ERROR(CheckServed(view, administration, {kRiskSource}));
     return administration;
   }
-  std::vector<std::string> found;
-  const std::string prefix = YearKeyPrefix(year);
-  bool bad = false;
-  PIAO_RETURN_IF_ERROR(view.Scan(prefix, [&](const std::string& k, const std::string&) {
-    absl::StatusOr<std::vector<std::string>> parts = SplitKeyParts(absl::string_view(k).substr(prefix.size()));
-    if (!parts.ok() || parts->size() != 1) {
-      bad = true;
-      return;
-    }
-    found.push_back(std::move((*parts)[0]));
-  }));
-  if (bad) return absl::DataLossError(absl::StrCat("undecodable administration key under ", prefix));
+  PIAO_ASSIGN_OR_RETURN(std::vector<std::string> found, AdministrationsUnder(view, YearKeyPrefix(year)));
   if (found.empty()) return absl::NotFoundError(absl::StrCat("no risk register for year ", year));
   if (found.size() > 1) {
     return absl::InvalidArgumentError(absl::StrCat("administration: year ", year, " has several risk registers (",

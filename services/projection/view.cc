@@ -376,6 +376,21 @@ std::string HeaderKey(const std::string& administration, int year) { return Plan
 std::string ScoresKey(const std::string& administration, int year) { return PlanPrefix(administration, year) + "S"; }
 std::string YearPrefix(int year) { return absl::StrCat("y/", year, "/"); }
 
+absl::StatusOr<std::vector<std::string>> AdministrationsUnder(const ViewReader& view, const std::string& prefix) {
+  std::vector<std::string> out;
+  bool bad = false;
+  PIAO_RETURN_IF_ERROR(view.Scan(prefix, [&](const std::string& k, const std::string&) {
+    absl::StatusOr<std::vector<std::string>> parts = SplitKeyParts(absl::string_view(k).substr(prefix.size()));
+    if (!parts.ok() || parts->size() != 1) {
+      bad = true;
+      return;
+    }
+    out.push_back(std::move((*parts)[0]));
+  }));
+  if (bad) return absl::DataLossError(absl::StrCat("undecodable administration key under ", prefix));
+  return out;
+}
+
 std::string SerializeDeterministic(const google::protobuf::MessageLite& message) {
   std::string out;
   {

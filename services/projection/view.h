@@ -123,6 +123,9 @@ std::string PlanPrefix(const std::string& administration, int year);
 std::string HeaderKey(const std::string& administration, int year);
 std::string ScoresKey(const std::string& administration, int year);
 std::string YearPrefix(int year);
+// The administrations listed under `prefix`: keys prefix + one key_codec part each. DATA_LOSS for a key that
+// is not exactly one encoded part.
+absl::StatusOr<std::vector<std::string>> AdministrationsUnder(const ViewReader& view, const std::string& prefix);
 
 // Protobuf bytes with deterministic map ordering: the view must be byte-identical on every rebuild.
 std::string SerializeDeterministic(const google::protobuf::MessageLite& message);

@@ -22,6 +22,7 @@
 #include "libs/service/client.h"
 #include "piao/v1/planning.grpc.pb.h"
 #include "tests/e2e/cli_runner.h"
+#include "tests/e2e/stack_status.h"
 
 namespace piao::e2e {
 namespace {
@@ -44,19 +45,7 @@ class HostileE2eTest : public ::testing::Test {
     RunPiao("stack down" + *data_);
     fs::remove_all(*dir_);
   }
-  static json Status() {
-    CliResult r = RunPiao("stack status --json" + *data_);
-    return json::parse(r.out, nullptr, false);
-  }
-  static json Component(const std::string& name) {
-    json s = Status();
-    if (s.is_object()) {
-      for (const json& c : s["components"]) {
-        if (c["name"] == name) return c;
-      }
-    }
-    return json::object();
-  }
+  static json Component(const std::string& name) { return StackComponent(*data_, name); }
   // A one-objective plan file whose objective code is `code` (raw bytes, written as JSON by nlohmann, which
   // escapes control characters; invalid UTF-8 is written raw, as a careless integrator's file would hold it).
   static std::string PlanFile(const std::string& name, const std::string& code) {

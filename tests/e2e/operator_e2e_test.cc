@@ -17,6 +17,7 @@
 #include "libs/eventstore/event_store.h"
 #include "rocksdb/db.h"
 #include "tests/e2e/cli_runner.h"
+#include "tests/e2e/stack_status.h"
 
 namespace piao::e2e {
 namespace {
@@ -70,7 +71,7 @@ class OperatorE2eTest : public ::testing::Test {
     fs::remove_all(*dir_);
   }
 
-  static json Status() { return json::parse(RunPiao("stack status --json" + *data_).out, nullptr, false); }
+  static json Status() { return StackStatusJson(*data_); }
   static std::vector<std::string> ServiceNames() {
     std::vector<std::string> names;
     json s = Status();
@@ -80,15 +81,7 @@ class OperatorE2eTest : public ::testing::Test {
     }
     return names;
   }
-  static json Component(const std::string& name) {
-    json s = Status();
-    if (s.is_object()) {
-      for (const json& c : s["components"]) {
-        if (c["name"] == name) return c;
-      }
-    }
-    return json::object();
-  }
+  static json Component(const std::string& name) { return StackComponent(*data_, name); }
   static void KillAndRestart(const std::string& name) {
     const int pid = Component(name).value("pid", 0);
     ASSERT_GT(pid, 0) << name;
