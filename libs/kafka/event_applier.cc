@@ -126,13 +126,7 @@ absl::Status EventApplier::Apply(const v1::EventEnvelope& event, const std::opti
   }
   if (pos <= last) {
     ++stats_.duplicates;
-    if (!input.has_value()) return absl::OkStatus();
-    // Only the offset moves; losing it in a crash costs a re-read, not correctness, so no fsync.
-    rocksdb::WriteBatch batch;
-    batch.Put(OffsetKey(input->topic, input->partition), absl::StrCat(input->offset + 1));
-    rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &batch);
-    if (!s.ok()) return absl::UnavailableError("store consumer offset: " + s.ToString());
-    return absl::OkStatus();
+    return StoreOffsetOnlyLocked(input);
   }
   absl::Status s = pos > last + 1 ? FillLocked(source, pos - 1, filler_) : absl::OkStatus();
   if (s.ok()) s = ApplyOneLocked(event, input);
@@ -175,7 +169,12 @@ absl::Status EventApplier::RefuseLocked(const std::string& source, uint64_t posi
 
 absl::Status EventApplier::SkipRefusedLocked(const std::optional<InputPosition>& input) {
   ++stats_.refused;
+  return StoreOffsetOnlyLocked(input);
+}
+
+absl::Status EventApplier::StoreOffsetOnlyLocked(const std::optional<InputPosition>& input) {
   if (!input.has_value()) return absl::OkStatus();
+  // Only the offset moves; losing it in a crash costs a re-read, not correctness, so no fsync.
   rocksdb::WriteBatch batch;
   batch.Put(OffsetKey(input->topic, input->partition), absl::StrCat(input->offset + 1));
   rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &batch);

@@ -128,6 +128,8 @@ class EventApplier {
                             const std::optional<InputPosition>& input) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Consumes `input` (if any) of a refused source's event without applying it.
   absl::Status SkipRefusedLocked(const std::optional<InputPosition>& input) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Stores only the message's next offset (a duplicate or a refused source's event), unsynced.
+  absl::Status StoreOffsetOnlyLocked(const std::optional<InputPosition>& input) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string AppliedKey(const std::string& source) const;
   std::string HashKey(const std::string& source) const;
   std::string RefusedKey(const std::string& source) const;
