@@ -79,6 +79,10 @@ StreamId PlanStream(const std::string& administration, int year) {
   return StreamId{"plan", absl::StrCat(administration, "/", year)};
 }
 
+std::string AdoptedKey(const plan::ObjectiveKey& objective, const std::string& indicator) {
+  return absl::StrCat(plan::DescribeKey(objective), "\x1f", indicator);
+}
+
 absl::StatusOr<PlanState> FoldPlan(const std::vector<v1::EventEnvelope>& events) {
   PlanState s;
   for (const v1::EventEnvelope& e : events) {
@@ -96,10 +100,16 @@ absl::StatusOr<PlanState> FoldPlan(const std::vector<v1::EventEnvelope>& events)
       }
       for (const v1::ObjectiveDefinition& o : a.objectives()) {
         PIAO_ASSIGN_OR_RETURN(plan::Objective obj, plan::FromProto(o, where + ".objectives"));
+        for (const plan::Indicator& in : obj.indicators) {
+          s.adopted[AdoptedKey(plan::KeyOf(obj), in.code)] = PlanState::Adopted{in, a.act().text()};
+        }
         s.plan.objectives.push_back(std::move(obj));
       }
       for (const v1::IndicatorAdoption& i : a.indicators()) {
         PIAO_RETURN_IF_ERROR(PutIndicator(s.plan, i.objective(), i.indicator(), where));
+        PIAO_ASSIGN_OR_RETURN(plan::ObjectiveKey key, plan::FromProto(i.objective(), where + ".objective"));
+        PIAO_ASSIGN_OR_RETURN(plan::Indicator in, plan::FromProto(i.indicator(), where + ".indicator"));
+        s.adopted[AdoptedKey(key, in.code)] = PlanState::Adopted{std::move(in), a.act().text()};
       }
     } else if (e.event_type() == v1::DescriptionsUpdated::descriptor()->full_name()) {
       PIAO_ASSIGN_OR_RETURN(v1::DescriptionsUpdated d, services::DecodePayload<v1::DescriptionsUpdated>(e));
@@ -177,6 +187,14 @@ absl::StatusOr<std::vector<eventstore::NewEvent>> DecideAdoptObjectives(const Pl
         *a->mutable_objective() = plan::ToProto(key);
         *a->mutable_indicator() = plan::ToProto(in);
         existing->indicators.push_back(in);
+        continue;
+      }
+      // Exactly what its adopting act said (the approved plan's file again, after revisions or later
+      // descriptions): nothing new.
+      auto adopted = state.adopted.find(AdoptedKey(key, in.code));
+      if (adopted != state.adopted.end() && adopted->second.act == cmd.act().text() &&
+          ScoringDifferences(adopted->second.indicator, in).empty() && SameDescription(adopted->second.indicator, in)) {
+        summary->unchanged++;
         continue;
       }
       std::vector<std::string> diffs = ScoringDifferences(*now, in);

@@ -30,6 +30,13 @@ struct PlanState {
   StreamVersion version;
   // Every revision act applied, by its text and effective date: the same act sent again is unchanged.
   std::map<std::string, v1::RevisionActApplied> revision_acts;
+  // Each indicator as it was adopted (before any revision or description update), by AdoptedKey: importing
+  // the approved plan file again, under the same act, after revisions or later descriptions is unchanged.
+  struct Adopted {
+    plan::Indicator indicator;
+    std::string act;  // the text of the act it was adopted under
+  };
+  std::map<std::string, Adopted> adopted;
 };
 
 // The largest payload of one planning event the aggregate decides: a larger adoption (or set of description
@@ -41,6 +48,9 @@ inline constexpr size_t kMaxPlanPayloadBytes = eventstore::kDefaultMaxEventBytes
 // Splits `whole` into adoptions of the same act whose serialized size is at most `max_bytes` each, keeping
 // the order of objectives and indicators. INVALID_ARGUMENT naming the objective when one alone is larger.
 absl::StatusOr<std::vector<v1::ObjectivesAdopted>> SplitAdoption(const v1::ObjectivesAdopted& whole, size_t max_bytes);
+
+// The key of PlanState::adopted: the objective (as DescribeKey says it) and the indicator code.
+std::string AdoptedKey(const plan::ObjectiveKey& objective, const std::string& indicator);
 
 // The stream of a plan: "plan" / "<administration>/<year>".
 StreamId PlanStream(const std::string& administration, int year);

@@ -252,3 +252,30 @@ TEST(PlanAggregateTest, ALargeAdoptionIsSplitIntoEventsThatFoldBackIdentical) {
 
 }  // namespace
 }  // namespace piao::planning
+
+namespace piao::planning {
+namespace {
+
+// With fresh idempotency keys per run (issue 11 §3), re-importing the approved plan after its revisions must be
+// decided unchanged against the state: the file still says what was adopted, not a new scoring definition.
+TEST(PlanAggregateTest, TheApprovedPlanImportedAgainAfterItsRevisionsIsUnchanged) {
+  AdoptionSummary summary;
+  PlanStreamSim sim;
+  auto state = sim.Append(*DecideAdoptObjectives(PlanState{}, AdoptFile("torino-2022/plan-2022.json", true), &summary));
+  ASSERT_TRUE(state.ok());
+  auto revised = DecideApplyRevisionAct(*state, ReviseFile("torino-2022/revisions-2022.json"));
+  ASSERT_TRUE(revised.ok()) << revised.status();
+  state = sim.Append(*revised);
+  ASSERT_TRUE(state.ok());
+  auto again = DecideAdoptObjectives(*state, AdoptFile("torino-2022/plan-2022.json", true), &summary);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->empty());
+  EXPECT_GT(summary.unchanged, 0u);
+  // A file with a target that was never adopted nor revised is still refused, pointing to a revision.
+  v1::AdoptObjectivesRequest changed = AdoptFile("torino-2022/plan-2022.json", true);
+  changed.mutable_objectives(0)->mutable_indicators(0)->mutable_target()->mutable_comparison()->set_value(1);
+  EXPECT_EQ(DecideAdoptObjectives(*state, changed, &summary).status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace piao::planning
