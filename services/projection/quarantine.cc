@@ -4,13 +4,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "libs/base/key_codec.h"
+#include "libs/base/strong_types.h"
 #include "libs/base/status_macros.h"
 
 namespace piao::projection {
 namespace {
 
 std::string Hex16(uint64_t v) { return absl::StrFormat("%016x", v); }
-std::string StreamKey(const v1::StreamRef& s) { return absl::StrCat(s.aggregate_type(), "/", s.aggregate_id()); }
+std::string StreamKey(const v1::StreamRef& s) { return StreamId{s.aggregate_type(), s.aggregate_id()}.Key(); }
 std::string EventKey(const std::string& source, uint64_t pos) {
   return absl::StrCat("q/e/", EncodeKeyParts({source}), Hex16(pos));
 }

@@ -79,9 +79,9 @@ class HostileE2eTest : public ::testing::Test {
     return t;
   }
   static std::unique_ptr<v1::Planning::Stub> Planning() {
-    std::string addr = ReadText((*dir_ / "planning.addr").string());
-    while (!addr.empty() && (addr.back() == '\n' || addr.back() == ' ')) addr.pop_back();
-    auto channel = service::MakeChannel(service::ChannelOptions::Plaintext(addr));
+    absl::StatusOr<std::string> addr = service::ReadAddressFile((*dir_ / "planning.addr").string());
+    EXPECT_TRUE(addr.ok()) << addr.status();
+    auto channel = service::MakeChannel(service::ChannelOptions::Plaintext(addr.value_or("")));
     EXPECT_TRUE(channel.ok()) << channel.status();
     return v1::Planning::NewStub(*channel);
   }
