@@ -1,5 +1,6 @@
 #include "libs/kafka/event_applier.h"
 
+#include <algorithm>
 #include <memory>
 #include <utility>
 
@@ -67,12 +68,14 @@ absl::Status EventApplier::LoadPositions() {
   const std::string prefix = AppliedKey("");
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   absl::MutexLock l(&mu_);
+  absl::MutexLock p(&published_mu_);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     uint64_t pos;
     if (!absl::SimpleAtoi(it->value().ToString(), &pos)) {
       return absl::DataLossError(absl::StrCat("bad applied position under ", it->key().ToString()));
     }
     applied_[it->key().ToString().substr(prefix.size())] = pos;
+    published_[it->key().ToString().substr(prefix.size())] = pos;
   }
   if (!it->status().ok()) return absl::UnavailableError("load applied positions: " + it->status().ToString());
   const std::string hash_prefix = HashKey("");
@@ -100,39 +103,107 @@ absl::Status EventApplier::Apply(const v1::EventEnvelope& event, const std::opti
     return absl::InvalidArgumentError(
         absl::StrCat("event ", event.event_id(), " has no source service or global position"));
   }
-  absl::MutexLock l(&mu_);
-  if (refused_.count(source) != 0) return SkipRefusedLocked(input);
-  if (input.has_value() && input->topic != EventsTopic(source)) {
-    absl::Status r = RefuseLocked(source, pos,
-                                  absl::StrCat("event ", pos, " of ", source, " arrived on topic ", input->topic,
-                                               ", not on its source's topic ", EventsTopic(source)),
-                                  input);
-    if (refused_.count(source) == 0) return r;  // the refusal could not be recorded: offered again later
-    return SkipRefusedLocked(std::nullopt);
-  }
-  const uint64_t last = applied_[source];
-  if (pos == last) {
-    // Kafka redelivers what was applied; the same position with another hash is another history.
-    auto h = last_hash_.find(source);
-    if (h != last_hash_.end() && h->second != event.hash()) {
-      absl::Status r = RefuseLocked(source, pos,
-                                    absl::StrCat("event ", pos, " of ", source, " has hash ", ToHex(event.hash()),
-                                                 ", the one applied at that position had ", ToHex(h->second),
-                                                 ": the source's history moved backwards or forked"),
-                                    input);
-      if (refused_.count(source) == 0) return r;  // the refusal could not be recorded: offered again later
-      return SkipRefusedLocked(std::nullopt);
+  // At most two rounds: a gap is filled (outside the lock), then the event itself is applied.
+  for (int round = 0;; ++round) {
+    uint64_t gap_from = 0;
+    {
+      absl::MutexLock l(&mu_);
+      if (IsRefused(source)) return SkipRefusedLocked(input);
+      if (input.has_value() && input->topic != EventsTopic(source)) {
+        absl::Status r = RefuseLocked(source, pos,
+                                      absl::StrCat("event ", pos, " of ", source, " arrived on topic ", input->topic,
+                                                   ", not on its source's topic ", EventsTopic(source)),
+                                      input);
+        if (!IsRefused(source)) return r;  // the refusal could not be recorded: offered again later
+        return SkipRefusedLocked(std::nullopt);
+      }
+      const uint64_t last = applied_[source];
+      if (pos == last) {
+        // Kafka redelivers what was applied; the same position with another hash is another history.
+        auto h = last_hash_.find(source);
+        if (h != last_hash_.end() && h->second != event.hash()) {
+          absl::Status r = RefuseLocked(source, pos,
+                                        absl::StrCat("event ", pos, " of ", source, " has hash ", ToHex(event.hash()),
+                                                     ", the one applied at that position had ", ToHex(h->second),
+                                                     ": the source's history moved backwards or forked"),
+                                        input);
+          if (!IsRefused(source)) return r;  // the refusal could not be recorded: offered again later
+          return SkipRefusedLocked(std::nullopt);
+        }
+      }
+      if (pos <= last) {
+        Count(&ApplierStats::duplicates);
+        return StoreOffsetOnlyLocked(input);
+      }
+      if (pos == last + 1) {
+        absl::Status s = ApplyOneLocked(event, input, options_.sync);
+        // A refused source's event is consumed, not retried: it is reported, and the other sources go on.
+        if (!s.ok() && IsRefused(source)) return SkipRefusedLocked(input);
+        return s;
+      }
+      gap_from = last + 1;
+    }
+    if (round > 0) {
+      return absl::UnavailableError(absl::StrCat("gap of ", source, " before ", pos, " still open after filling"));
+    }
+    // A gap: fetch it from the source without holding the lock (queries, health and catch-up go on meanwhile).
+    absl::Status filled = FillRange(source, gap_from, pos - 1, filler_);
+    if (!filled.ok()) {
+      absl::MutexLock l(&mu_);
+      if (IsRefused(source)) return SkipRefusedLocked(input);
+      return filled;
     }
   }
-  if (pos <= last) {
-    ++stats_.duplicates;
-    return StoreOffsetOnlyLocked(input);
+}
+
+absl::Status EventApplier::FillRange(const std::string& source, uint64_t from, uint64_t to, const GapFiller& filler) {
+  while (from <= to) {
+    const uint64_t chunk_to = std::min(to, from + options_.catch_up_chunk - 1);
+    PIAO_ASSIGN_OR_RETURN(std::vector<v1::EventEnvelope> events,
+                          filler(source, GlobalPosition(from), GlobalPosition(chunk_to)));
+    absl::MutexLock l(&mu_);
+    PIAO_RETURN_IF_ERROR(ApplyFetchedLocked(source, events, chunk_to));
+    if (applied_[source] < chunk_to) {
+      // The source is behind what Kafka delivered (e.g. it cannot be reached): retry later.
+      return absl::UnavailableError(absl::StrCat("gap of ", source, " up to ", to, ": the filler stopped at ",
+                                                 applied_[source]));
+    }
+    from = applied_[source] + 1;
   }
-  absl::Status s = pos > last + 1 ? FillLocked(source, pos - 1, filler_) : absl::OkStatus();
-  if (s.ok()) s = ApplyOneLocked(event, input);
-  // A refused source's event is consumed, not retried: it is reported, and the other sources go on.
-  if (!s.ok() && refused_.count(source) != 0) return SkipRefusedLocked(input);
-  return s;
+  return absl::OkStatus();
+}
+
+absl::Status EventApplier::ApplyFetchedLocked(const std::string& source, const std::vector<v1::EventEnvelope>& events,
+                                              uint64_t to) {
+  // Only the last event of a chunk is synced: RocksDB's WAL is ordered, so syncing it makes every earlier write
+  // durable too, and a crash before it loses a prefix of whole events (positions are written with their views).
+  size_t last_index = 0;
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (events[i].global_position() <= to) last_index = i;
+  }
+  for (size_t i = 0; i < events.size(); ++i) {
+    const v1::EventEnvelope& e = events[i];
+    const uint64_t want = applied_[source] + 1;
+    if (e.source_service() == source && e.global_position() < want) continue;  // applied meanwhile (Kafka)
+    if (e.source_service() != source || e.global_position() != want) {
+      return absl::DataLossError(absl::StrCat("gap filler for ", source, " returned ", e.source_service(), "@",
+                                              e.global_position(), " where ", want, " was expected"));
+    }
+    if (want > to) break;
+    PIAO_RETURN_IF_ERROR(ApplyOneLocked(e, std::nullopt, options_.sync && i == last_index));
+    Count(&ApplierStats::filled);
+  }
+  return absl::OkStatus();
+}
+
+bool EventApplier::IsRefused(const std::string& source) const {
+  absl::MutexLock p(&published_mu_);
+  return refused_.count(source) != 0;
+}
+
+void EventApplier::Count(uint64_t ApplierStats::*counter) {
+  absl::MutexLock p(&published_mu_);
+  ++(stats_.*counter);
 }
 
 absl::Status EventApplier::CheckContinuityLocked(const v1::EventEnvelope& event,
@@ -161,14 +232,17 @@ absl::Status EventApplier::RefuseLocked(const std::string& source, uint64_t posi
   if (rocksdb::Status s = db_->Write(wo, &batch); !s.ok()) {
     return absl::UnavailableError("record refused source: " + s.ToString());
   }
-  refused_[source] = RefusedSource{GlobalPosition(position), reason};
+  {
+    absl::MutexLock p(&published_mu_);
+    refused_[source] = RefusedSource{GlobalPosition(position), reason};
+  }
   log::Error("source refused: none of its later events will be applied",
              {{"source", source}, {"position", absl::StrCat(position)}, {"reason", reason}});
   return absl::FailedPreconditionError(absl::StrCat("source ", source, " refused at position ", position, ": ", reason));
 }
 
 absl::Status EventApplier::SkipRefusedLocked(const std::optional<InputPosition>& input) {
-  ++stats_.refused;
+  Count(&ApplierStats::refused);
   return StoreOffsetOnlyLocked(input);
 }
 
@@ -192,30 +266,8 @@ absl::Status EventApplier::SkipInput(const InputPosition& input) {
   return absl::OkStatus();
 }
 
-absl::Status EventApplier::FillLocked(const std::string& source, uint64_t to, const GapFiller& filler) {
-  const uint64_t from = applied_[source] + 1;
-  PIAO_ASSIGN_OR_RETURN(std::vector<v1::EventEnvelope> events,
-                        filler(source, GlobalPosition(from), GlobalPosition(to)));
-  for (const v1::EventEnvelope& e : events) {
-    const uint64_t want = applied_[source] + 1;
-    if (e.source_service() != source || e.global_position() != want) {
-      return absl::DataLossError(absl::StrCat("gap filler for ", source, " returned ", e.source_service(),
-                                              "@", e.global_position(), " where ", want, " was expected"));
-    }
-    if (want > to) break;
-    PIAO_RETURN_IF_ERROR(ApplyOneLocked(e, std::nullopt));
-    ++stats_.filled;
-  }
-  if (applied_[source] < to) {
-    // The source is behind what Kafka delivered (e.g. it cannot be reached): retry later.
-    return absl::UnavailableError(absl::StrCat("gap of ", source, " up to ", to, ": the filler stopped at ",
-                                               applied_[source]));
-  }
-  return absl::OkStatus();
-}
-
 absl::Status EventApplier::ApplyOneLocked(const v1::EventEnvelope& event,
-                                          const std::optional<InputPosition>& input) {
+                                          const std::optional<InputPosition>& input, bool sync) {
   PIAO_RETURN_IF_ERROR(CheckContinuityLocked(event, input));
   rocksdb::WriteBatch batch;
   PIAO_RETURN_IF_ERROR(handler_(event, &batch));
@@ -223,46 +275,42 @@ absl::Status EventApplier::ApplyOneLocked(const v1::EventEnvelope& event,
   batch.Put(HashKey(event.source_service()), event.hash());
   if (input.has_value()) batch.Put(OffsetKey(input->topic, input->partition), absl::StrCat(input->offset + 1));
   rocksdb::WriteOptions wo;
-  wo.sync = options_.sync;
+  wo.sync = sync;
   rocksdb::Status s = db_->Write(wo, &batch);
   if (!s.ok()) return absl::UnavailableError("apply event: " + s.ToString());
   applied_[event.source_service()] = event.global_position();
   last_hash_[event.source_service()] = event.hash();
+  absl::MutexLock p(&published_mu_);
+  published_[event.source_service()] = event.global_position();
   ++stats_.applied;
   return absl::OkStatus();
 }
 
 absl::StatusOr<uint64_t> EventApplier::CatchUp(const std::string& source, const GapFiller* filler) {
   const GapFiller& f = filler != nullptr && *filler ? *filler : filler_;
-  absl::MutexLock l(&mu_);
-  if (refused_.count(source) != 0) return uint64_t{0};
-  const uint64_t start = applied_[source];
+  if (IsRefused(source)) return uint64_t{0};
+  const uint64_t start = LastApplied(source).value();
+  // Chunk by chunk, fetching without the lock and applying under it: Kafka deliveries, queries' position
+  // checks, health and progress never wait for more than one chunk's application.
   while (true) {
-    const uint64_t from = applied_[source] + 1;
+    const uint64_t from = LastApplied(source).value() + 1;
     const uint64_t to = from + options_.catch_up_chunk - 1;
-    PIAO_ASSIGN_OR_RETURN(std::vector<v1::EventEnvelope> events,
-                          f(source, GlobalPosition(from), GlobalPosition(to)));
-    for (const v1::EventEnvelope& e : events) {
-      const uint64_t want = applied_[source] + 1;
-      if (e.source_service() != source || e.global_position() != want || want > to) {
-        return absl::DataLossError(absl::StrCat("catch-up filler for ", source, " returned ",
-                                                e.source_service(), "@", e.global_position(), " where ",
-                                                want, " was expected"));
-      }
-      absl::Status applied = ApplyOneLocked(e, std::nullopt);
-      if (!applied.ok() && refused_.count(source) != 0) return applied_[source] - start;  // reported there
+    PIAO_ASSIGN_OR_RETURN(std::vector<v1::EventEnvelope> events, f(source, GlobalPosition(from), GlobalPosition(to)));
+    {
+      absl::MutexLock l(&mu_);
+      absl::Status applied = ApplyFetchedLocked(source, events, to);
+      if (!applied.ok() && IsRefused(source)) break;  // reported there
       PIAO_RETURN_IF_ERROR(applied);
-      ++stats_.filled;
     }
     if (events.size() < options_.catch_up_chunk) break;  // reached the head
   }
-  return applied_[source] - start;
+  return LastApplied(source).value() - start;
 }
 
 GlobalPosition EventApplier::LastApplied(const std::string& source) const {
-  absl::MutexLock l(&mu_);
-  auto it = applied_.find(source);
-  return GlobalPosition(it == applied_.end() ? 0 : it->second);
+  absl::MutexLock p(&published_mu_);
+  auto it = published_.find(source);
+  return GlobalPosition(it == published_.end() ? 0 : it->second);
 }
 
 absl::StatusOr<std::optional<int64_t>> EventApplier::StoredOffset(const std::string& topic,
@@ -277,19 +325,19 @@ absl::StatusOr<std::optional<int64_t>> EventApplier::StoredOffset(const std::str
 }
 
 ApplierStats EventApplier::stats() const {
-  absl::MutexLock l(&mu_);
+  absl::MutexLock p(&published_mu_);
   return stats_;
 }
 
 std::optional<RefusedSource> EventApplier::SourceProblem(const std::string& source) const {
-  absl::MutexLock l(&mu_);
+  absl::MutexLock p(&published_mu_);
   auto it = refused_.find(source);
   if (it == refused_.end()) return std::nullopt;
   return it->second;
 }
 
 std::map<std::string, RefusedSource> EventApplier::SourceProblems() const {
-  absl::MutexLock l(&mu_);
+  absl::MutexLock p(&published_mu_);
   return refused_;
 }
 

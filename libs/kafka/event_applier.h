@@ -102,7 +102,8 @@ class EventApplier {
   absl::Status SkipInput(const InputPosition& input);
 
   // Applies everything of `source` after its last applied position up to the source's head, using
-  // `filler` (or the applier's own when null). Returns the number of events applied.
+  // `filler` (or the applier's own when null), chunk by chunk: each chunk is fetched without the applier's
+  // lock and applied under it. Returns the number of events applied meanwhile.
   absl::StatusOr<uint64_t> CatchUp(const std::string& source, const GapFiller* filler = nullptr);
 
   GlobalPosition LastApplied(const std::string& source) const;
@@ -116,10 +117,18 @@ class EventApplier {
  private:
   EventApplier(rocksdb::DB* db, EventHandler handler, GapFiller filler, ApplierOptions options);
   absl::Status LoadPositions();
-  absl::Status FillLocked(const std::string& source, uint64_t to, const GapFiller& filler)
+  // Fetches from..to of `source` from `filler` chunk by chunk without holding mu_, applying each chunk under it;
+  // UNAVAILABLE when the filler stops short of `to`.
+  absl::Status FillRange(const std::string& source, uint64_t from, uint64_t to, const GapFiller& filler)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // Applies the fetched `events` that continue `source` (skipping those applied meanwhile) up to `to`; the last
+  // one applied is synced (when options_.sync), the others ride on its WAL sync.
+  absl::Status ApplyFetchedLocked(const std::string& source, const std::vector<v1::EventEnvelope>& events,
+                                  uint64_t to) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status ApplyOneLocked(const v1::EventEnvelope& event, const std::optional<InputPosition>& input, bool sync)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status ApplyOneLocked(const v1::EventEnvelope& event, const std::optional<InputPosition>& input)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool IsRefused(const std::string& source) const ABSL_LOCKS_EXCLUDED(published_mu_);
+  void Count(uint64_t ApplierStats::*counter) ABSL_LOCKS_EXCLUDED(published_mu_);
   // FAILED_PRECONDITION (and the source refused) when `event` does not continue its source's chain: its
   // prev_hash is not the last applied event's hash.
   absl::Status CheckContinuityLocked(const v1::EventEnvelope& event, const std::optional<InputPosition>& input)
@@ -140,11 +149,16 @@ class EventApplier {
   const GapFiller filler_;
   const ApplierOptions options_;
 
-  mutable absl::Mutex mu_;
+  // mu_ serialises application; it is never held while fetching from a source. Readers (LastApplied, stats,
+  // SourceProblems: queries, health, progress) take only published_mu_, held for a copy (order: mu_, then
+  // published_mu_), so a catch-up of thousands of events never makes them wait for more than a map copy.
+  mutable absl::Mutex mu_ ABSL_ACQUIRED_BEFORE(published_mu_);
   std::map<std::string, uint64_t> applied_ ABSL_GUARDED_BY(mu_);
-  ApplierStats stats_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> last_hash_ ABSL_GUARDED_BY(mu_);  // absent: not known (older data)
-  std::map<std::string, RefusedSource> refused_ ABSL_GUARDED_BY(mu_);
+  mutable absl::Mutex published_mu_;
+  std::map<std::string, uint64_t> published_ ABSL_GUARDED_BY(published_mu_);  // = applied_, once written
+  ApplierStats stats_ ABSL_GUARDED_BY(published_mu_);
+  std::map<std::string, RefusedSource> refused_ ABSL_GUARDED_BY(published_mu_);
 };
 
 }  // namespace piao::kafka

@@ -1,9 +1,12 @@
 #include "libs/kafka/event_applier.h"
 
+#include <functional>
 #include <memory>
+#include <thread>
 #include <string>
 #include <vector>
 
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/kafka/kafka_conf.h"
@@ -59,6 +62,7 @@ class ApplierTest : public ::testing::Test {
         [this](const std::string& source, GlobalPosition from,
                GlobalPosition to) -> absl::StatusOr<std::vector<v1::EventEnvelope>> {
           fills_.push_back({from.value(), to.value()});
+          if (on_fill_) on_fill_(from.value());
           std::vector<v1::EventEnvelope> out;
           if (auto h = history_.find(source); h != history_.end()) {  // a chained history, when set
             for (uint64_t p = from.value(); p <= std::min<uint64_t>(to.value(), h->second.size()); ++p) {
@@ -85,6 +89,7 @@ class ApplierTest : public ::testing::Test {
   uint64_t fail_at_ = 0;
   uint64_t chunk_ = 1000;
   std::map<std::string, std::vector<v1::EventEnvelope>> history_;  // what the filler serves, per source
+  std::function<void(uint64_t from)> on_fill_;  // called in the filler, outside the fixture's lock
 };
 
 TEST_F(ApplierTest, AppliesInOrderAndIgnoresDuplicates) {
@@ -164,6 +169,86 @@ TEST_F(ApplierTest, CatchUpAppliesUpToTheHeadInChunks) {
   EXPECT_EQ(applier_->CatchUp("planning").value(), 10u);
   EXPECT_EQ(applier_->CatchUp("planning").value(), 0u);
   EXPECT_EQ(Count("planning"), "260");
+}
+
+// The reported failure: `piao rebuild` of ~9,000 events ended in DEADLINE_EXCEEDED because catch-up held the
+// applier's lock while fetching and applying everything, so position checks (queries, progress, health) waited.
+// Here the filler blocks while serving catch-up's second chunk; meanwhile readers and another source's events
+// must go through.
+TEST_F(ApplierTest, CatchUpNeverHoldsTheLockWhileFetching) {
+  chunk_ = 100;
+  Reopen();
+  source_head_ = 250;
+  absl::Notification fetching, release;
+  on_fill_ = [&](uint64_t from) {
+    if (from == 101) {
+      fetching.Notify();
+      release.WaitForNotification();
+    }
+  };
+  std::thread catch_up([&] {
+    auto n = applier_->CatchUp("planning");
+    EXPECT_TRUE(n.ok()) << n.status();
+    EXPECT_EQ(n.value_or(0), 250u);
+  });
+  ASSERT_TRUE(fetching.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  absl::Notification probed;
+  GlobalPosition seen_during;
+  absl::Status other_source;
+  std::thread probe([&] {
+    seen_during = applier_->LastApplied("planning");
+    (void)applier_->stats();
+    (void)applier_->SourceProblems();
+    other_source = applier_->Apply(Event("hr", 1), InputPosition{kHrTopic, 0, 0});
+    probed.Notify();
+  });
+  const bool answered = probed.WaitForNotificationWithTimeout(absl::Seconds(30));
+  release.Notify();
+  probe.join();
+  catch_up.join();
+  ASSERT_TRUE(answered) << "readers waited for the catch-up's fetch";
+  EXPECT_EQ(seen_during, GlobalPosition(100)) << "the first chunk is visible while the second is fetched";
+  EXPECT_TRUE(other_source.ok()) << other_source;
+  EXPECT_EQ(applier_->LastApplied("planning"), GlobalPosition(250));
+  EXPECT_EQ(Count("planning"), "250");
+  EXPECT_EQ(Count("hr"), "1");
+}
+
+// Kafka delivers event 500 first: the gap 1..499 is filled chunk by chunk without the lock, and events that
+// arrive (or are caught up) meanwhile are not applied twice.
+TEST_F(ApplierTest, GapFillFetchesWithoutTheLockAndNeverAppliesTwice) {
+  chunk_ = 100;
+  Reopen();
+  absl::Notification fetching, release;
+  on_fill_ = [&](uint64_t from) {
+    if (from == 201 && !fetching.HasBeenNotified()) {
+      fetching.Notify();
+      release.WaitForNotification();
+    }
+  };
+  std::thread kafka([&] {
+    absl::Status s = applier_->Apply(Event("planning", 500), InputPosition{kPlanningTopic, 0, 7});
+    EXPECT_TRUE(s.ok()) << s;
+  });
+  ASSERT_TRUE(fetching.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  absl::Notification probed;
+  GlobalPosition seen_during;
+  absl::Status redelivered;
+  std::thread probe([&] {
+    seen_during = applier_->LastApplied("planning");
+    redelivered = applier_->Apply(Event("planning", 150), InputPosition{kPlanningTopic, 0, 3});  // a duplicate now
+    probed.Notify();
+  });
+  const bool answered = probed.WaitForNotificationWithTimeout(absl::Seconds(30));
+  release.Notify();
+  probe.join();
+  kafka.join();
+  ASSERT_TRUE(answered) << "readers waited for the gap fill's fetch";
+  EXPECT_EQ(seen_during, GlobalPosition(200));
+  EXPECT_TRUE(redelivered.ok()) << redelivered;
+  EXPECT_EQ(applier_->LastApplied("planning"), GlobalPosition(500));
+  EXPECT_EQ(Count("planning"), "500");
+  EXPECT_EQ(applier_->stats().duplicates, 1u);
 }
 
 TEST_F(ApplierTest, RejectsEnvelopesWithoutSourceOrPosition) {

@@ -5,7 +5,8 @@
 //                   --sources=planning=HOST:PORT,measurement=HOST:PORT --service-token-file=FILE
 //                   [--address-file=FILE] [--kafka-properties=k=v;k=v] [--max-wait-seconds=30]
 //                   [--tls-ca=FILE --tls-client-cert=FILE --tls-client-key=FILE]   (TLS/mTLS to the sources)
-// Without --bootstrap-servers it follows the sources' EventLogs by polling (every --poll-ms).
+// Without --bootstrap-servers it follows the sources' EventLogs by polling (every --poll-ms); with it, a source
+// that Kafka stops delivering is followed from its EventLog the same way until Kafka catches up.
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -113,7 +114,9 @@ absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenViews(const std::string& path) 
 }
 
 // Keeps the sources caught up: catch-up rounds with backoff until each source answered once, then Kafka
-// (or, without Kafka, catch-up polling forever).
+// (or, without Kafka, catch-up polling forever). While following Kafka it also watches for a stall: a source
+// whose applied position did not move for a poll period is caught up from its EventLog, so reads stay fresh
+// from the stores while the broker is unreachable (duplicates of what Kafka delivers later are ignored).
 class Follower {
  public:
   Follower(std::vector<std::string> sources, kafka::EventConsumer* consumer, kafka::EventApplier* applier,
@@ -134,6 +137,9 @@ class Follower {
  private:
   absl::StatusOr<uint64_t> CatchUp(const std::string& source) {
     return consumer_ != nullptr ? consumer_->CatchUp(source) : applier_->CatchUp(source);
+  }
+  uint64_t Applied(const std::string& source) const {
+    return (consumer_ != nullptr ? consumer_->LastApplied(source) : applier_->LastApplied(source)).value();
   }
   // Sleeps `d` unless stopped; false once stopped.
   bool Sleep(absl::Duration d) {
@@ -165,7 +171,10 @@ class Follower {
         }
       }
       if (pending.empty()) {
-        if (consumer_ != nullptr && following) return;
+        if (consumer_ != nullptr && following) {
+          WatchForStalls();
+          return;
+        }
         // No Kafka: poll the sources' EventLogs.
         if (!Sleep(poll_)) return;
         pending.insert(sources_.begin(), sources_.end());
@@ -173,6 +182,36 @@ class Follower {
       }
       if (!Sleep(backoff)) return;
       backoff = std::min(backoff * 2, absl::Seconds(10));
+    }
+  }
+  // Until stopped: every poll period, a source whose applied position did not move is read from its EventLog.
+  // While Kafka flows the positions move and nothing is read twice; an idle source costs one empty read.
+  void WatchForStalls() {
+    std::map<std::string, uint64_t> seen;
+    bool stalled_before = false;
+    while (Sleep(poll_)) {
+      bool stalled = false;
+      for (const std::string& source : sources_) {
+        const uint64_t now = Applied(source);
+        auto [it, inserted] = seen.try_emplace(source, now);
+        if (!inserted && it->second != now) {
+          it->second = now;
+          continue;
+        }
+        absl::StatusOr<uint64_t> n = CatchUp(source);
+        if (!n.ok()) {
+          log::Warn("stall check: the source's EventLog cannot be read", {{"source", source}, {"error", n.status().ToString()}});
+        } else if (*n > 0) {
+          stalled = true;
+          if (!stalled_before) {
+            log::Warn("Kafka is behind the source: following its EventLog until Kafka catches up",
+                      {{"source", source}, {"applied", std::to_string(*n)}});
+          }
+        }
+        it->second = Applied(source);
+      }
+      if (stalled_before && !stalled) log::Info("Kafka is keeping up again");
+      stalled_before = stalled;
     }
   }
 
@@ -195,7 +234,7 @@ int Run(int argc, char** argv) {
       .Declare("service-token-file", "", "file holding the bearer token (role service) for the sources' EventLogs")
       .Declare("kafka-properties", "", "extra librdkafka consumer properties, k=v separated by ';'")
       .Declare("max-wait-seconds", "30", "longest read-your-writes wait of a query without a shorter deadline")
-      .Declare("poll-ms", "500", "without --bootstrap-servers: how often the sources' EventLogs are polled");
+      .Declare("poll-ms", "500", "how often the sources' EventLogs are polled (without --bootstrap-servers), or read for a stall of Kafka");
   if (absl::Status s = config.ParseFromProcess(argc, argv); !s.ok()) {
     std::fprintf(stderr, "projection: %s\nsettings:\n%s", std::string(s.message()).c_str(), config.Usage().c_str());
     return 2;
