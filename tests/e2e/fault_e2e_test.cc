@@ -3,18 +3,23 @@
 //   because the projection follows the sources' EventLogs while Kafka delivers nothing; after `stack up`
 //   brings a new broker, the system goes on;
 // - `piao rebuild` of 9,000 events: catch-up never holds a lock that makes progress, health or read-your-writes
-//   waits miss their deadlines (reproduced before: DEADLINE_EXCEEDED).
+//   waits miss their deadlines (reproduced before: DEADLINE_EXCEEDED);
+// - a results import cut short by a killed service says how far it got, and running it again completes it.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <filesystem>
 #include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "absl/time/clock.h"
+#include "libs/service/client.h"
+#include "piao/v1/event_log.grpc.pb.h"
 #include "tests/e2e/cli_runner.h"
 
 namespace piao::e2e {
@@ -122,6 +127,77 @@ TEST_F(FaultE2eTest, RebuildOfNineThousandEventsKeepsProgressAndHealthAnswering)
   EXPECT_GT(status_calls.load(), 0);
   EXPECT_GE(healthy_pids.size(), 1u);
   EXPECT_EQ(status_failures.load(), 0) << first_failure;
+}
+
+// The measurement service's head position, over gRPC with the operator's token (0 when it cannot answer).
+uint64_t MeasurementHead(const fs::path& dir) {
+  const json stack = json::parse(ReadText((dir / "stack.json").string()), nullptr, false);
+  if (!stack.is_object()) return 0;
+  service::ChannelOptions o;
+  o.address = stack["services"]["measurement"].value("address", "");
+  auto channel = service::MakeChannel(o);
+  if (!channel.ok()) return 0;
+  std::string token = ReadText((dir / "operator.token").string());
+  while (!token.empty() && (token.back() == '\n' || token.back() == ' ')) token.pop_back();
+  grpc::ClientContext ctx;
+  service::PrepareContext(&ctx, token, absl::Seconds(2));
+  v1::GetHeadResponse head;
+  if (!v1::EventLog::NewStub(*channel)->GetHead(&ctx, v1::GetHeadRequest(), &head).ok()) return 0;
+  return head.global_position();
+}
+
+// A results import whose measurement service is killed half-way says how many actuals are stored; `stack up`
+// and the same import again complete it, writing each actual once.
+TEST_F(FaultE2eTest, AResultsImportCutShortSaysHowFarItGotAndTheSameImportCompletesIt) {
+  ASSERT_EQ(RunPiao("import " + Fixture("plan-2022.json") + data_).exit_code, 0);
+  ASSERT_EQ(RunPiao("revise " + Fixture("revisions-2022.json") + data_).exit_code, 0);
+  const int measurement_pid = Component("measurement").value("pid", 0);
+  ASSERT_GT(measurement_pid, 0);
+  ASSERT_EQ(MeasurementHead(dir_), 0u);
+
+  CliResult cut;
+  std::thread import([&] { cut = RunPiao("import " + Fixture("results-2022-strategic.json") + data_ + " 2>&1"); });
+  uint64_t head = 0;
+  const absl::Time deadline = absl::Now() + absl::Seconds(120);
+  while ((head = MeasurementHead(dir_)) < 38 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
+  ASSERT_EQ(::kill(measurement_pid, SIGKILL), 0);
+  import.join();
+  ASSERT_GE(head, 38u) << "the import never got half-way";
+  EXPECT_NE(cut.exit_code, 0) << cut.out;
+  // "... (K of N actuals are stored (K new); run the same import again to complete it)"
+  const size_t at = cut.out.find(" actuals are stored");
+  ASSERT_NE(at, std::string::npos) << cut.out;
+  auto number_before = [&](size_t end) {
+    size_t begin = end;
+    while (begin > 0 && std::isdigit(static_cast<unsigned char>(cut.out[begin - 1]))) --begin;
+    return begin == end ? -1 : std::stoi(cut.out.substr(begin, end - begin));
+  };
+  const int total = number_before(at);
+  const size_t of = cut.out.rfind(" of ", at);
+  ASSERT_NE(of, std::string::npos) << cut.out;
+  const int reported = number_before(of);
+  EXPECT_GE(total, 70) << cut.out;  // the file's actuals (indicators with a value)
+  EXPECT_GE(reported, 38) << cut.out;
+  EXPECT_LT(reported, total) << cut.out;
+  EXPECT_NE(cut.out.find("run the same import again"), std::string::npos) << cut.out;
+
+  ASSERT_EQ(RunPiao("stack up" + data_).exit_code, 0);
+  // What was acknowledged is stored; at most the one in flight when it died is stored without an answer.
+  const uint64_t stored = MeasurementHead(dir_);
+  EXPECT_GE(stored, static_cast<uint64_t>(reported));
+  EXPECT_LE(stored, static_cast<uint64_t>(reported) + 1);
+  CliResult again = RunPiao("import " + Fixture("results-2022-strategic.json") + " --json" + data_);
+  ASSERT_EQ(again.exit_code, 0) << again.out;
+  const json r = json::parse(again.out);
+  ASSERT_TRUE(r.is_object()) << again.out;
+  EXPECT_EQ(r["actuals_unchanged"].get<uint64_t>(), stored) << again.out;
+  EXPECT_EQ(r["actuals_recorded"].get<uint64_t>(), total - stored) << again.out;
+  EXPECT_EQ(MeasurementHead(dir_), static_cast<uint64_t>(total)) << "every actual written once";
+  CliResult scores = RunPiao("scores --year 2022 --json" + data_);
+  ASSERT_EQ(scores.exit_code, 0) << scores.out;
+  const json published = json::parse(ReadText(Fixture("results-2022-strategic.json")));
+  EXPECT_NEAR(json::parse(scores.out)["enterprise_score_pct"].get<double>(),
+              published["expected"]["enterprise_score_pct"].get<double>(), 0.1);
 }
 
 }  // namespace
