@@ -143,7 +143,7 @@ absl::StatusOr<Reconstructed> Reconstruct(const PlanRecords& records, const AsOf
     p.objectives[at->second].indicators.push_back(std::move(ind));
   }
 
-  // Actuals: corrections supersede what they correct; the latest remaining year-end actual counts.
+  // Actuals: corrections supersede what they correct; the latest remaining actual of the period counts.
   std::set<std::string> superseded;
   std::map<std::string, const ActualRecord*> by_id;
   for (const ActualRecord& a : records.actuals) {
@@ -159,7 +159,7 @@ absl::StatusOr<Reconstructed> Reconstruct(const PlanRecords& records, const AsOf
       auto c = by_id.find(a.actual().corrects());
       if (c != by_id.end()) period = c->second->actual().period();
     }
-    if (period != "year-end") continue;
+    if (period != as_of.period) continue;
     // The objective: exact key, or its code alone when the actual names no level.
     const plan::Objective* objective = nullptr;
     for (const plan::Objective& o : p.objectives) {
@@ -189,6 +189,7 @@ absl::StatusOr<v1::ScoresView> ScoreRecords(const PlanRecords& records, const As
   view.set_year(records.year);
   view.set_as_of_date(as_of.date);
   view.set_basis(as_of.approved ? "approved" : "revised");
+  view.set_period(as_of.period);
   if (scored.enterprise_score_pct.has_value()) view.set_enterprise_score_pct(*scored.enterprise_score_pct);
   if (scored.enterprise_label.has_value()) view.set_enterprise_label(std::string(scoring::LabelText(*scored.enterprise_label)));
   for (const scoring::ObjectiveScore& os : scored.objectives) {
@@ -252,8 +253,16 @@ absl::StatusOr<v1::ScoresView> QueryScores(const ViewReader& view, const v1::Get
     as_of.date = request.as_of_date();
   }
   if (request.has_as_of_record_time()) as_of.record_time = ToTime(request.as_of_record_time());
+  if (!request.period().empty() && request.period() != "year-end") {
+    if (!plan::ParseIsoDate(request.period()).ok()) {
+      return absl::InvalidArgumentError("period: '" + request.period() +
+                                        "' is neither \"year-end\" nor a monitoring date YYYY-MM-DD");
+    }
+    as_of.period = request.period();
+    if (as_of.date.empty()) as_of.date = request.period();  // the definitions in force when it was measured
+  }
 
-  if (as_of.date.empty() && !as_of.record_time.has_value() && !as_of.approved) {
+  if (as_of.date.empty() && !as_of.record_time.has_value() && !as_of.approved && as_of.period == "year-end") {
     // The materialised current tree.
     PIAO_ASSIGN_OR_RETURN(std::optional<std::string> raw, view.Get(ScoresKey(admin, request.year())));
     if (raw.has_value()) {

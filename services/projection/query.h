@@ -28,9 +28,10 @@ struct AsOf {
   std::string date;                        // "YYYY-MM-DD"; "" = latest
   std::optional<absl::Time> record_time;   // unset = everything recorded
   bool approved = false;                   // basis "approved"
+  std::string period = "year-end";         // the actuals scored: "year-end" or a monitoring date "YYYY-MM-DD"
 };
 
-// The plan and its year-end measurements as of `as_of`.
+// The plan and its measurements of `as_of.period` as of `as_of`.
 struct Reconstructed {
   plan::Plan plan;
   scoring::Measurements measurements;

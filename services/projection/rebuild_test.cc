@@ -95,13 +95,15 @@ class RebuildTest : public ::testing::Test {
     ASSERT_GT(events_.measurement.size(), 50u);
   }
 
-  v1::ScoresView Scores(rocksdb::DB* db, const std::string& date = "", const std::string& basis = "") {
+  v1::ScoresView Scores(rocksdb::DB* db, const std::string& date = "", const std::string& basis = "",
+                        const std::string& period = "") {
     RocksDbReader reader(db);
     v1::GetScoresRequest req;
     req.set_administration(kTorinoAdmin);
     req.set_year(2022);
     req.set_as_of_date(date);
     req.set_basis(basis);
+    req.set_period(period);
     auto v = QueryScores(reader, req);
     EXPECT_TRUE(v.ok()) << v.status();
     return v.ok() ? *v : v1::ScoresView();
@@ -232,6 +234,67 @@ TEST_F(RebuildTest, TheViewReproducesTheTorinoFigures) {
   EXPECT_FALSE(hist->versions(2).to_json().empty());
   ASSERT_EQ(hist->actuals_size(), 1);
   EXPECT_EQ(hist->actuals(0).actor(), "user:measurer");
+}
+
+// Mid-year monitoring (issue 12 §1): actuals recorded for a monitoring date are scored when that period is
+// asked for, against the definitions in force that day; the year-end scores ignore them.
+TEST_F(RebuildTest, AMonitoringPeriodIsScoredOnItsOwnActuals) {
+  // kpi3.1.1_01 at the September monitoring: 50 %, against ">= 20 %" as approved (reached) — the revision
+  // to ">= 85 %" (deliberazione 142, valid from 2022-09-13) is not in force on 2022-09-01.
+  testing::SourceLog monitoring("measurement", "actuals");
+  for (const v1::EventEnvelope& e : events_.measurement) {
+    v1::ActualRecorded a;
+    ASSERT_TRUE(a.ParseFromString(e.payload()));
+    monitoring.Add(kTorinoAdmin, 2022, a, testing::At("2023-03-01T09:00:00"));
+  }
+  v1::ActualRecorded mid;
+  mid.set_actual_id("monitoring-1");
+  mid.mutable_objective()->set_level("strategic");
+  mid.mutable_objective()->set_code("OS03.1.1");
+  mid.set_indicator("kpi3.1.1_01");
+  mid.set_period("2022-09-01");
+  mid.mutable_value()->mutable_quantity()->set_value(50);
+  mid.mutable_value()->mutable_quantity()->set_unit("%");
+  monitoring.Add(kTorinoAdmin, 2022, mid, testing::At("2022-09-05T09:00:00"));
+  events_.measurement = monitoring.events();
+
+  Projection p(dir_.Sub("monitoring"), &events_);
+  p.Apply(events_.All());
+  const v1::ScoresView year_end = Scores(p.db());
+  EXPECT_EQ(year_end.period(), "year-end");
+  EXPECT_NEAR(year_end.enterprise_score_pct(), 90.91, 0.1) << "the monitoring actual does not count at year-end";
+
+  const v1::ScoresView september = Scores(p.db(), "", "", "2022-09-01");
+  EXPECT_EQ(september.period(), "2022-09-01");
+  EXPECT_EQ(september.as_of_date(), "2022-09-01") << "definitions in force on the monitoring date";
+  int measured = 0;
+  for (const v1::ObjectiveScore& o : september.objectives()) {
+    for (const v1::IndicatorScore& i : o.indicators()) {
+      if (i.actual_json() != "null") ++measured;
+    }
+  }
+  EXPECT_EQ(measured, 1) << "only the monitoring actual is scored";
+  const v1::IndicatorScore* k = Indicator(september, "OS03.1.1", "kpi3.1.1_01");
+  ASSERT_NE(k, nullptr);
+  EXPECT_EQ(nlohmann::json::parse(k->actual_json()).at("value").get<double>(), 50);
+  EXPECT_LT(nlohmann::json::parse(k->target_json()).at("value").get<double>(), 85);
+  ASSERT_TRUE(k->has_grade_pct());
+  EXPECT_EQ(k->grade_pct(), 100);
+
+  // The same monitoring actual against the revised target (as_of_date after the act): not reached.
+  const v1::ScoresView against_revised = Scores(p.db(), "2022-12-31", "", "2022-09-01");
+  const v1::IndicatorScore* r = Indicator(against_revised, "OS03.1.1", "kpi3.1.1_01");
+  ASSERT_NE(r, nullptr);
+  EXPECT_LT(r->grade_pct(), 100);
+
+  RocksDbReader reader(p.db());
+  v1::GetScoresRequest bad;
+  bad.set_administration(kTorinoAdmin);
+  bad.set_year(2022);
+  bad.set_period("Q3");
+  auto refused = QueryScores(reader, bad);
+  EXPECT_TRUE(absl::IsInvalidArgument(refused.status())) << refused.status();
+  EXPECT_NE(refused.status().message().find("period"), std::string::npos);
 }
 
 }  // namespace

@@ -104,6 +104,11 @@ absl::StatusOr<PreparedImport> PrepareImport(const std::string& path, const std:
   if (!admin.ok()) return InFile(path, admin.status());
 
   // The approval act: the file's, else the flags'.
+  const std::string period = flags.period.empty() ? "year-end" : flags.period;
+  if (period != "year-end" && !plan::ParseIsoDate(period).ok()) {
+    return InFile(path, absl::InvalidArgumentError("--period: '" + period +
+                                                   "' is neither year-end nor a monitoring date YYYY-MM-DD"));
+  }
   if (flags.act.empty() != flags.act_date.empty()) {
     return absl::InvalidArgumentError("--act and --act-date go together: the act's text and its date");
   }
@@ -157,7 +162,7 @@ absl::StatusOr<PreparedImport> PrepareImport(const std::string& path, const std:
     r.set_year(p.year);
     *r.mutable_objective() = key;
     r.set_indicator(ref.indicator);
-    r.set_period("year-end");
+    r.set_period(period);
     *r.mutable_value() = plan::ToProto(value);
     r.set_source(source);
     out.actuals.push_back(std::move(r));

@@ -36,6 +36,7 @@ struct ImportFlags {
   std::string administration;  // used when the file names none
   std::string act;             // used when the file has no "approved"
   std::string act_date;
+  std::string period;          // the actuals' period: "" / "year-end", or a monitoring date YYYY-MM-DD
 };
 
 // One file's commands, built and validated from its bytes alone (pure).

@@ -6,7 +6,7 @@
 //   piao anchor [--out FILE] [--key FILE] [--data DIR] [--json]   (tools/piao/anchor_cmd.h)
 //   piao import FILE... [--administration A] [--act TEXT --act-date YYYY-MM-DD] [--data DIR] [--json]
 //   piao revise FILE [--administration A] [--year Y] [--data DIR] [--json]
-//   piao scores --year Y [--as-of DATE] [--as-of-record TIME] [--basis approved|revised] [--administration A] [--data DIR] [--json]
+//   piao scores --year Y [--as-of DATE] [--as-of-record TIME] [--basis approved|revised] [--period year-end|DATE] [--administration A] [--data DIR] [--json]
 //   piao history --year Y --objective CODE --indicator CODE [--level L] [--scope S] [--administration A] ...
 //   piao audit --year Y [--actor P] [--from T --to T] [--objective CODE] [--administration A] [--json]
 //   piao rebuild [--data DIR] [--json]
@@ -66,13 +66,13 @@ int Usage() {
                "  piao anchor [--out FILE] [--key FILE] [--data DIR] [--json]\n"
                "      every write service's chain head, signed with DIR/anchor.key (created 0600 on first use);\n"
                "      keep the file and DIR/anchor.pub away from this machine.\n"
-               "  piao import FILE... [--administration A] [--act TEXT --act-date YYYY-MM-DD] [--data DIR] [--json]\n"
+               "  piao import FILE... [--administration A] [--act TEXT --act-date YYYY-MM-DD] [--period DATE] [--data DIR] [--json]\n"
                "      SCHEMA.md plan/results files: adopts their objectives under the file's \"approved\" act (or\n"
                "      --act/--act-date) and records their actuals as year-end actuals. The administration is the\n"
                "      file's, else --administration, else \"default\". Re-importing the same file is a no-op.\n"
                "  piao revise FILE [--administration A] [--year Y] [--data DIR] [--json]\n"
                "      a revisions file: one revision act per act named in it, all or nothing per act.\n"
-               "  piao scores --year Y [--as-of DATE] [--as-of-record TIME] [--basis approved|revised] [--level L] [--administration A]\n"
+               "  piao scores --year Y [--as-of DATE] [--as-of-record TIME] [--basis approved|revised] [--period DATE] [--level L] [--administration A]\n"
                "              [--data DIR] [--json]\n"
                "  piao history --year Y --objective CODE --indicator CODE [--level L] [--scope S] [--administration A]\n"
                "               [--data DIR] [--json]\n"
@@ -81,8 +81,8 @@ int Usage() {
                "      record time; --from/--to take an RFC 3339 time or a date (that whole day, UTC).\n"
                "  piao rebuild [--data DIR] [--json]\n"
                "      rebuilds the projection's views from zero (progress bar on a terminal)\n"
-               "  piao report relazione --year Y --format html|md|csv [--as-of DATE] [--out FILE] [--data DIR]\n"
-               "  piao report tree --year Y --format svg|png [--as-of DATE] [--out FILE] [--data DIR]\n"
+               "  piao report relazione --year Y --format html|md|csv [--as-of DATE] [--period DATE] [--out FILE] [--data DIR]\n"
+               "  piao report tree --year Y --format svg|png [--as-of DATE] [--period DATE] [--out FILE] [--data DIR]\n"
                "  piao report risk|hr --year Y --format html|csv [--as-of DATE] [--out FILE] [--data DIR]\n"
                "  piao feed import --kind accounting|infocamere FILE [--mapping FILE] [--batch-id ID] [--administration A]\n"
                "                   [--data DIR] [--json]\n"
@@ -266,13 +266,15 @@ int Import(int argc, char** argv) {
   Config config;
   config.Declare("administration", "", "administration, when the file names none (else \"default\")")
       .Declare("act", "", "approval act text, when the file has no \"approved\"")
-      .Declare("act-date", "", "approval act date YYYY-MM-DD, with --act");
+      .Declare("act-date", "", "approval act date YYYY-MM-DD, with --act")
+      .Declare("period", "", "the actuals' period: year-end (default) or a monitoring date YYYY-MM-DD");
   if (!ParseFlags(config, argc, argv, 1)) return 2;
   piao::cli::ImportOptions o;
   o.files = config.positional();
   o.flags.administration = config.Get("administration");
   o.flags.act = config.Get("act");
   o.flags.act_date = config.Get("act-date");
+  o.flags.period = config.Get("period");
   o.data_dir = piao::cli::ResolveDataDir(config.Get("data"));
   o.json = config.GetBool("json");
   if (o.files.empty()) return Usage();
@@ -319,6 +321,7 @@ int Scores(int argc, char** argv) {
       .Declare("as-of", "", "valid date YYYY-MM-DD: the definitions in force that day (default: latest)")
       .Declare("as-of-record", "", "record time (RFC 3339): what the system showed then (default: now)")
       .Declare("basis", "", "revised (default) or approved")
+      .Declare("period", "", "year-end (default) or a monitoring date YYYY-MM-DD: score that monitoring's actuals")
       .Declare("level", "", "only objectives of this level: strategic | operational | individual")
       .Declare("administration", "", "administration (default: the year's only plan)");
   if (!ParseFlags(config, argc, argv, 1)) return 2;
@@ -329,6 +332,7 @@ int Scores(int argc, char** argv) {
   if (!YearFlag(config, &o.year)) return 1;
   o.as_of = config.Get("as-of");
   o.basis = config.Get("basis");
+  o.period = config.Get("period");
   o.administration = config.Get("administration");
   o.data_dir = piao::cli::ResolveDataDir(config.Get("data"));
   o.json = config.GetBool("json");
@@ -401,6 +405,7 @@ int Report(int argc, char** argv) {
   config.Declare("year", "", "plan year")
       .Declare("format", "", "relazione: html | md | csv; tree: svg | png; risk, hr: html | csv")
       .Declare("as-of", "", "valid date YYYY-MM-DD (default: latest)")
+      .Declare("period", "", "relazione, tree: year-end (default) or a monitoring date YYYY-MM-DD")
       .Declare("out", "", "write to FILE instead of standard output")
       .Declare("administration", "", "administration (default: the year's only plan)");
   if (!ParseFlags(config, argc, argv, 2)) return 2;
@@ -410,6 +415,7 @@ int Report(int argc, char** argv) {
   if (!YearFlag(config, &o.year)) return 1;
   o.format = config.Get("format");
   o.as_of = config.Get("as-of");
+  o.period = config.Get("period");
   o.out = config.Get("out");
   o.administration = config.Get("administration");
   o.data_dir = piao::cli::ResolveDataDir(config.Get("data"));

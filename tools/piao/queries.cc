@@ -68,6 +68,10 @@ json ScoresToJson(const v1::ScoresView& view) {
     owners.push_back({{"owner", g.name()}, {"score_pct", NumberOrNull(g.has_score_pct(), g.score_pct())}});
   }
   return {{"year", view.year()},
+          {"administration", view.administration()},
+          {"as_of_date", OrNull(view.as_of_date())},
+          {"basis", view.basis().empty() ? "revised" : view.basis()},
+          {"period", view.period().empty() ? "year-end" : view.period()},
           {"enterprise_score_pct", NumberOrNull(view.has_enterprise_score_pct(), view.enterprise_score_pct())},
           {"objectives", std::move(objectives)},
           {"units", std::move(units)},
@@ -80,7 +84,11 @@ std::string RenderScores(const v1::ScoresView& view, bool color) {
                                  ScoreText(view.has_enterprise_score_pct(), view.enterprise_score_pct(), color));
   if (!view.enterprise_label().empty()) absl::StrAppend(&out, " ", view.enterprise_label());
   absl::StrAppend(&out, "  (", view.basis().empty() ? "revised" : view.basis(), " definitions, as of ",
-                  view.as_of_date().empty() ? "latest" : view.as_of_date(), ")\n");
+                  view.as_of_date().empty() ? "latest" : view.as_of_date(),
+                  view.period().empty() || view.period() == "year-end"
+                      ? std::string()
+                      : absl::StrCat("; actuals of the monitoring of ", view.period()),
+                  ")\n");
   for (const v1::ObjectiveScore& o : view.objectives()) {
     std::string who = !o.unit().empty() ? o.unit() : o.owner();
     absl::StrAppend(&out, "\n", o.code(), "  ", o.level(), who.empty() ? "" : absl::StrCat(", ", who), "  ",
@@ -193,6 +201,7 @@ absl::Status RunScores(const ScoresOptions& o) {
   req.set_administration(o.administration);
   req.set_year(o.year);
   req.set_as_of_date(o.as_of);
+  req.set_period(o.period);
   req.set_basis(o.basis);
   if (!o.as_of_record.empty()) {
     PIAO_ASSIGN_OR_RETURN(*req.mutable_as_of_record_time(), ParseRfc3339Flag("as-of-record", o.as_of_record));

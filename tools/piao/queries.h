@@ -40,6 +40,7 @@ struct ScoresOptions {
   std::string as_of;
   std::string as_of_record;  // RFC 3339 record time: what the system showed then ("" = now)
   std::string basis;
+  std::string period;  // "" / "year-end", or a monitoring date YYYY-MM-DD: the actuals of that period
   std::string level;  // only objectives of this level ("" = all); the enterprise, unit and owner scores stay
   bool json = false;
 };

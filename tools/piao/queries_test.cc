@@ -64,8 +64,13 @@ v1::ScoresView SampleView() {
 
 TEST(ScoresToJson, ExactShape) {
   json j = ScoresToJson(SampleView());
-  EXPECT_EQ(Keys(j), (std::set<std::string>{"year", "enterprise_score_pct", "objectives", "units", "owners"}));
+  // The wave-one keys, and (issue 12) what the scores are of: administration, as-of date, basis, period.
+  EXPECT_EQ(Keys(j), (std::set<std::string>{"year", "administration", "as_of_date", "basis", "period",
+                                            "enterprise_score_pct", "objectives", "units", "owners"}));
   EXPECT_EQ(j["year"], 2022);
+  EXPECT_EQ(j["basis"], "revised");
+  EXPECT_EQ(j["period"], "year-end");
+  EXPECT_TRUE(j["as_of_date"].is_null());
   EXPECT_DOUBLE_EQ(j["enterprise_score_pct"].get<double>(), 60.48);
   ASSERT_EQ(j["objectives"].size(), 2u);
   const json& os = j["objectives"][0];

@@ -67,6 +67,7 @@ struct ReportOptions {
   int year = 0;
   std::string format;
   std::string as_of;
+  std::string period;  // relazione, tree: "" / "year-end", or a monitoring date YYYY-MM-DD
   std::string out;  // "" = stdout
 };
 absl::Status RunReport(const ReportOptions& options);
