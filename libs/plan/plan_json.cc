@@ -1,5 +1,6 @@
 #include "libs/plan/plan_json.h"
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
 
@@ -124,7 +125,12 @@ absl::StatusOr<std::map<int, std::optional<Target>>> TargetsByYear(const json& o
   for (auto it = m->begin(); it != m->end(); ++it) {
     int year = 0;
     const std::string ypath = Child(tpath, it.key());
-    if (it.key().size() != 4 || !absl::SimpleAtoi(it.key(), &year)) return Err(ypath, "key must be a year");
+    // Four ASCII digits, no leading zero: the form the writer gives back ("+317", " 317" and "0317" are not
+    // years, and would come back as "317", which is refused: found by plan_json_fuzz).
+    const std::string& k = it.key();
+    const bool four_digits = k.size() == 4 && k[0] >= '1' && k[0] <= '9' &&
+                             std::all_of(k.begin(), k.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!four_digits || !absl::SimpleAtoi(k, &year)) return Err(ypath, "key must be a year YYYY");
     if (it->is_null()) {
       out[year] = std::nullopt;
       continue;

@@ -183,6 +183,13 @@ TEST(ParsePlanJsonTest, ErrorsNameTheJsonPath) {
       {"targets_by_year key",
        [](json& j) { j["objectives"][0]["indicators"][0]["targets_by_year"] = {{"22", nullptr}}; },
        "objectives[0].indicators[0].targets_by_year.22: key must be a year"},
+      // Found by plan_json_fuzz: SimpleAtoi took these as 317, and the writer's "317" was then refused.
+      {"targets_by_year key with a sign",
+       [](json& j) { j["objectives"][0]["indicators"][0]["targets_by_year"] = {{"+317", nullptr}}; },
+       "objectives[0].indicators[0].targets_by_year.+317: key must be a year YYYY"},
+      {"targets_by_year key with a leading zero",
+       [](json& j) { j["objectives"][0]["indicators"][0]["targets_by_year"] = {{"0317", nullptr}}; },
+       "objectives[0].indicators[0].targets_by_year.0317: key must be a year YYYY"},
       {"targets_by_year target",
        [](json& j) { j["objectives"][0]["indicators"][0]["targets_by_year"] = {{"2023", {{"op", "~"}}}}; },
        "objectives[0].indicators[0].targets_by_year.2023.op"},
