@@ -2,10 +2,14 @@
 #include "services/projection/audit.h"
 
 #include <map>
+#include <utility>
+#include <vector>
 #include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/projection/hr_view.h"
+#include "services/projection/risk_view.h"
 #include "services/projection/torino_events_test_util.h"
 #include "services/projection/view.h"
 
@@ -55,8 +59,11 @@ class AuditTest : public ::testing::Test {
 
   void Apply(const v1::EventEnvelope& e) {
     MapReader reader(&kv_);
-    absl::StatusOr<ViewUpdate> u = ProjectEvent(e, reader);
+    absl::StatusOr<ViewUpdate> u = e.source_service() == kRiskSource ? ProjectRiskEvent(e)
+                                   : e.source_service() == kHrSource ? ProjectHrEvent(e)
+                                                                     : ProjectEvent(e, reader);
     ASSERT_TRUE(u.ok()) << u.status();
+    ASSERT_FALSE(u->unknown_type) << e.event_type();
     for (const auto& [k, v] : u->puts) kv_[k] = v;
   }
 
@@ -73,9 +80,16 @@ class AuditTest : public ::testing::Test {
   uint64_t measurement_positions_ = 0;
 };
 
+// "AUDIT_CHANGE_ACTUAL_CORRECTED" -> "actual-corrected" (the enum's documented display name).
+std::string Kind(const v1::AuditEntry& e) {
+  std::string name = v1::AuditChange_Name(e.change()).substr(std::string("AUDIT_CHANGE_").size());
+  for (char& c : name) c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
+
 std::map<std::string, int> CountByKind(const v1::AuditTrail& t) {
   std::map<std::string, int> n;
-  for (const v1::AuditEntry& e : t.entries()) ++n[e.kind()];
+  for (const v1::AuditEntry& e : t.entries()) ++n[Kind(e)];
   return n;
 }
 
@@ -99,8 +113,8 @@ TEST_F(AuditTest, EveryChangeOfTheYearIsListedWithActorActValidAndRecordTime) {
     EXPECT_LE(t.entries(i - 1).recorded_at().seconds(), t.entries(i).recorded_at().seconds()) << i;
   }
   for (const v1::AuditEntry& e : t.entries()) {
-    EXPECT_FALSE(e.actor().empty()) << e.kind() << " " << e.indicator();
-    EXPECT_FALSE(e.valid_from().empty()) << e.kind() << " " << e.indicator();
+    EXPECT_FALSE(e.actor().empty()) << Kind(e) << " " << e.indicator();
+    EXPECT_FALSE(e.valid_from().empty()) << Kind(e) << " " << e.indicator();
   }
 }
 
@@ -111,7 +125,7 @@ TEST_F(AuditTest, TheTargetRevisionOfKpi311_01CarriesDelibera142) {
   const v1::AuditEntry* found = nullptr;
   for (const v1::AuditEntry& e : t.entries()) {
     EXPECT_EQ(e.objective().code(), "OS03.1.1");
-    if (e.indicator() == "kpi3.1.1_01" && e.kind() == "target") found = &e;
+    if (e.indicator() == "kpi3.1.1_01" && Kind(e) == "target") found = &e;
   }
   ASSERT_NE(found, nullptr);
   EXPECT_THAT(found->from_json(), ::testing::HasSubstr("20"));
@@ -128,7 +142,7 @@ TEST_F(AuditTest, FiltersByActorAndRecordTimeWindow) {
   v1::AuditTrail c = Query(by_actor);
   ASSERT_EQ(c.entries_size(), 1);
   const v1::AuditEntry& e = c.entries(0);
-  EXPECT_EQ(e.kind(), "actual-corrected");
+  EXPECT_EQ(e.change(), v1::AUDIT_CHANGE_ACTUAL_CORRECTED);
   EXPECT_EQ(e.indicator(), "EC07");
   EXPECT_THAT(e.from_json(), ::testing::HasSubstr("7.75"));
   EXPECT_THAT(e.to_json(), ::testing::HasSubstr("7.8"));
@@ -154,6 +168,116 @@ TEST_F(AuditTest, AWindowEndingBeforeItStartsIsRejected) {
   ASSERT_FALSE(t.ok());
   EXPECT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(t.status().message(), ::testing::HasSubstr("to_record_time"));
+}
+
+// The OIV audits everything (issue 12 §1): the risk register's and the workforce plan's facts are in the trail,
+// each with its typed fact, and every filter and paging work across the sources.
+TEST_F(AuditTest, RiskAndHrFactsAreInTheTrailAndEveryFilterAndPageWorks) {
+  testing::SourceLog risk("risk", "register");
+  v1::AssessmentRecorded rating;
+  rating.mutable_assessment()->set_process("B.02");
+  risk.Add(testing::kTorinoAdmin, 2022, rating, At("2022-04-01T10:00:00"), testing::ValidFrom("2022-03-31"),
+           "user:rpct");
+  v1::MeasureDefined measure;
+  measure.mutable_measure()->set_code("MO4");
+  measure.mutable_measure()->add_processes("B.02");
+  measure.mutable_measure()->add_processes("C.01");
+  risk.Add(testing::kTorinoAdmin, 2022, measure, At("2022-04-02T10:00:00"), testing::ValidFrom("2022-04-02"),
+           "user:rpct");
+  for (const v1::EventEnvelope& e : risk.events()) Apply(e);
+  v1::YearSettingsSet settings;
+  settings.set_year(2022);
+  settings.set_act("Determinazione 7/2022");
+  v1::EventEnvelope hr;
+  hr.set_source_service("hr");
+  hr.mutable_stream()->set_aggregate_type("hr");
+  hr.mutable_stream()->set_aggregate_id(testing::kTorinoAdmin);
+  hr.set_global_position(1);
+  hr.set_stream_version(1);
+  hr.set_event_type("piao.v1.YearSettingsSet");
+  hr.set_payload(settings.SerializeAsString());
+  *hr.mutable_occurred_at() = Ts(At("2022-01-10T00:00:00"));
+  *hr.mutable_recorded_at() = Ts(At("2022-01-11T08:00:00"));
+  hr.mutable_actor()->set_id("user:hr");
+  Apply(hr);
+
+  const v1::AuditTrail all = Query({});
+  std::map<std::string, int> n = CountByKind(all);
+  EXPECT_EQ(n["risk-assessment-recorded"], 1);
+  EXPECT_EQ(n["risk-measure-defined"], 1);
+  EXPECT_EQ(n["hr-year-settings-set"], 1);
+  EXPECT_EQ(all.total(), static_cast<uint32_t>(all.entries_size()));
+
+  v1::GetAuditTrailRequest only_risk;
+  only_risk.add_services("risk");
+  const v1::AuditTrail r = Query(only_risk);
+  ASSERT_EQ(r.entries_size(), 2);
+  EXPECT_EQ(r.entries(0).change(), v1::AUDIT_CHANGE_RISK_ASSESSMENT_RECORDED);
+  EXPECT_EQ(r.entries(0).actor(), "user:rpct");
+  EXPECT_EQ(r.entries(0).valid_from(), "2022-03-31");
+  ASSERT_EQ(r.entries(0).processes_size(), 1);
+  EXPECT_EQ(r.entries(0).processes(0), "B.02");
+  v1::AssessmentRecorded back;
+  ASSERT_TRUE(r.entries(0).fact().UnpackTo(&back)) << r.entries(0).fact().type_url();
+  EXPECT_EQ(back.assessment().process(), "B.02");
+  EXPECT_EQ(r.entries(1).subject(), "MO4");
+
+  v1::GetAuditTrailRequest by_process;
+  by_process.set_process("C.01");
+  const v1::AuditTrail p = Query(by_process);
+  ASSERT_EQ(p.entries_size(), 1);
+  EXPECT_EQ(p.entries(0).change(), v1::AUDIT_CHANGE_RISK_MEASURE_DEFINED);
+
+  v1::GetAuditTrailRequest hr_only;
+  hr_only.add_services("hr");
+  const v1::AuditTrail h = Query(hr_only);
+  ASSERT_EQ(h.entries_size(), 1);
+  v1::YearSettingsSet hr_back;
+  ASSERT_TRUE(h.entries(0).fact().UnpackTo(&hr_back));
+  EXPECT_EQ(hr_back.act(), "Determinazione 7/2022");
+
+  // Kinds, an indicator, and a valid-time window (delibera 142's changes are valid from 2022-09-13).
+  v1::GetAuditTrailRequest targets;
+  targets.add_changes(v1::AUDIT_CHANGE_TARGET);
+  targets.add_changes(v1::AUDIT_CHANGE_THRESHOLD);
+  EXPECT_EQ(Query(targets).entries_size(), 8 + 5);
+  v1::GetAuditTrailRequest one_indicator;
+  one_indicator.set_indicator("kpi3.1.1_01");
+  const v1::AuditTrail of_indicator = Query(one_indicator);
+  for (const v1::AuditEntry& e : of_indicator.entries()) EXPECT_EQ(e.indicator(), "kpi3.1.1_01");
+  EXPECT_GT(of_indicator.entries_size(), 1);
+  v1::GetAuditTrailRequest september;
+  september.set_valid_from("2022-09-13");
+  september.set_valid_to("2022-09-13");
+  EXPECT_EQ(Query(september).entries_size(), 26);
+
+  // Pages of 10: the same entries, in the same order, page by page.
+  v1::GetAuditTrailRequest paged;
+  paged.set_page_size(10);
+  std::vector<std::pair<std::string, uint64_t>> seen;
+  uint32_t pages = 0;
+  for (uint32_t page = 1;; ++page) {
+    paged.set_page(page);
+    const v1::AuditTrail t = Query(paged);
+    EXPECT_EQ(t.total(), all.total());
+    pages = t.pages();
+    for (const v1::AuditEntry& e : t.entries()) seen.emplace_back(e.source(), e.global_position());
+    if (t.entries_size() < 10) break;
+  }
+  EXPECT_EQ(pages, (all.total() + 9) / 10);
+  ASSERT_EQ(seen.size(), static_cast<size_t>(all.entries_size()));
+  for (int i = 0; i < all.entries_size(); ++i) {
+    EXPECT_EQ(seen[i], std::make_pair(all.entries(i).source(), all.entries(i).global_position())) << i;
+  }
+
+  MapReader reader(&kv_);
+  v1::GetAuditTrailRequest bad;
+  bad.set_year(2022);
+  bad.add_services("accounting");
+  EXPECT_THAT(QueryAuditTrail(reader, bad).status().message(), ::testing::HasSubstr("services[0]"));
+  bad.clear_services();
+  bad.set_valid_from("2022-13-01");
+  EXPECT_EQ(QueryAuditTrail(reader, bad).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(AuditTest, AnUnknownYearIsNotFound) {

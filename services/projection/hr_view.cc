@@ -61,6 +61,18 @@ absl::StatusOr<ViewUpdate> ProjectHrEvent(const v1::EventEnvelope& e) {
   return u;
 }
 
+absl::StatusOr<std::vector<v1::EventEnvelope>> LoadHrEvents(const ViewReader& view, const std::string& administration) {
+  std::vector<v1::EventEnvelope> events;
+  absl::Status bad;
+  PIAO_RETURN_IF_ERROR(view.Scan(EventsPrefix(administration), [&](const std::string&, const std::string& value) {
+    v1::EventEnvelope e;
+    if (!e.ParseFromString(value) && bad.ok()) bad = absl::DataLossError("undecodable HR view record");
+    events.push_back(std::move(e));
+  }));
+  PIAO_RETURN_IF_ERROR(bad);
+  return events;
+}
+
 absl::StatusOr<v1::HrSummary> QueryHrSummary(const ViewReader& view, const v1::GetHrSummaryRequest& r) {
   PIAO_ASSIGN_OR_RETURN(std::string admin, ChooseAdministration(view, r.administration()));
   hr::HrBook book;

@@ -29,6 +29,9 @@ inline constexpr char kHrSource[] = "hr";
 // event without a usable stream id.
 absl::StatusOr<ViewUpdate> ProjectHrEvent(const v1::EventEnvelope& event);
 
+// The stored HR facts of `administration`, in position order (empty when none).
+absl::StatusOr<std::vector<v1::EventEnvelope>> LoadHrEvents(const ViewReader& view, const std::string& administration);
+
 // INVALID_ARGUMENT for a bad year, date or an administration that must be named (several have HR data);
 // NOT_FOUND when the administration has no HR data; FAILED_PRECONDITION when it has no establishment in force.
 absl::StatusOr<v1::HrSummary> QueryHrSummary(const ViewReader& view, const v1::GetHrSummaryRequest& request);

@@ -61,8 +61,8 @@ absl::StatusOr<std::string> ResolveRiskAdministration(const ViewReader& view, co
   return found.front();
 }
 
-absl::StatusOr<risk::RegisterState> LoadRegister(const ViewReader& view, const std::string& administration,
-                                                 int year) {
+absl::StatusOr<std::vector<v1::EventEnvelope>> LoadRiskEvents(const ViewReader& view, const std::string& administration,
+                                                              int year) {
   std::vector<v1::EventEnvelope> events;
   absl::Status bad;
   PIAO_RETURN_IF_ERROR(view.Scan(EventPrefix(administration, year), [&](const std::string& k, const std::string& v) {
@@ -71,6 +71,12 @@ absl::StatusOr<risk::RegisterState> LoadRegister(const ViewReader& view, const s
     events.push_back(std::move(e));
   }));
   PIAO_RETURN_IF_ERROR(bad);
+  return events;
+}
+
+absl::StatusOr<risk::RegisterState> LoadRegister(const ViewReader& view, const std::string& administration,
+                                                 int year) {
+  PIAO_ASSIGN_OR_RETURN(std::vector<v1::EventEnvelope> events, LoadRiskEvents(view, administration, year));
   if (events.empty()) {
     return absl::NotFoundError(absl::StrCat("no risk register for ", administration, " ", year));
   }

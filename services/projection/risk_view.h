@@ -31,6 +31,10 @@ absl::StatusOr<ViewUpdate> ProjectRiskEvent(const v1::EventEnvelope& event);
 absl::StatusOr<std::string> ResolveRiskAdministration(const ViewReader& view, const std::string& administration,
                                                       int year);
 
+// The stored events of the year's register of `administration`, in position order (empty when none).
+absl::StatusOr<std::vector<v1::EventEnvelope>> LoadRiskEvents(const ViewReader& view, const std::string& administration,
+                                                              int year);
+
 // Every recorded event of the register folded, in position order.
 absl::StatusOr<risk::RegisterState> LoadRegister(const ViewReader& view, const std::string& administration, int year);
 

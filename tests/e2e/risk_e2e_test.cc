@@ -11,9 +11,12 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/str_cat.h"
 #include "libs/base/sha256.h"
 #include "tests/e2e/cli_runner.h"
 
@@ -190,6 +193,65 @@ TEST_F(RiskE2eTest, RpctReportFigures) {
   CliResult text = RunPiao("risk report --year 2022" + *data_);
   EXPECT_EQ(text.exit_code, 0);
   EXPECT_NE(text.out.find("NOT MONITORED"), std::string::npos) << text.out;
+}
+
+// The OIV's audit covers the register too (issue 12 §1): `piao audit --service risk`, `--process`, `--kind`,
+// valid-time windows and pages, each served by the projection.
+TEST_F(RiskE2eTest, TheAuditTrailListsTheRegisterWithEveryFilterAndPage) {
+  CliResult all = RunPiao("audit --year 2022 --administration CCIAA-TO --json" + *data_);
+  ASSERT_EQ(all.exit_code, 0) << all.out.substr(0, 400);
+  const json a = json::parse(all.out);
+  std::map<std::string, int> by_source;
+  for (const json& e : a["entries"]) ++by_source[e["source"].get<std::string>()];
+  EXPECT_GT(by_source["planning"], 100);
+  EXPECT_GT(by_source["measurement"], 70);
+  EXPECT_GT(by_source["risk"], 50) << "the register's facts are in the OIV's trail";
+  EXPECT_EQ(a["total"], a["count"]);
+
+  CliResult risk = RunPiao("audit --year 2022 --administration CCIAA-TO --service risk --json" + *data_);
+  ASSERT_EQ(risk.exit_code, 0);
+  const json r = json::parse(risk.out);
+  EXPECT_EQ(r["total"].get<int>(), by_source["risk"]);
+  std::string process;
+  for (const json& e : r["entries"]) {
+    EXPECT_EQ(e["source"], "risk");
+    EXPECT_TRUE(e["kind"].get<std::string>().rfind("risk-", 0) == 0) << e["kind"];
+    EXPECT_FALSE(e["actor"].is_null());
+    EXPECT_TRUE(e["fact"].is_object()) << e.dump();
+    if (process.empty() && e["kind"] == "risk-assessment-recorded") process = e["processes"][0];
+  }
+  ASSERT_FALSE(process.empty());
+  CliResult one = RunPiao("audit --year 2022 --administration CCIAA-TO --process " + process +
+                          " --kind risk-assessment-recorded --json" + *data_);
+  ASSERT_EQ(one.exit_code, 0) << one.out;
+  const json o = json::parse(one.out);
+  ASSERT_GE(o["total"].get<int>(), 1);
+  for (const json& e : o["entries"]) {
+    EXPECT_EQ(e["kind"], "risk-assessment-recorded");
+    EXPECT_EQ(e["fact"]["assessment"]["process"], process);
+  }
+  // Pages of 7 cover the same entries in the same order.
+  std::vector<std::pair<std::string, int>> paged;
+  int pages = 0;
+  for (int page = 1; page <= 1000; ++page) {
+    CliResult p = RunPiao(absl::StrCat("audit --year 2022 --administration CCIAA-TO --service risk --page-size 7 --page ",
+                                       page, " --json", *data_));
+    ASSERT_EQ(p.exit_code, 0);
+    const json j = json::parse(p.out);
+    pages = j["pages"];
+    for (const json& e : j["entries"]) paged.emplace_back(e["source"], e["position"]);
+    if (page >= pages) break;
+  }
+  EXPECT_EQ(pages, (r["total"].get<int>() + 6) / 7);
+  ASSERT_EQ(paged.size(), r["entries"].size());
+  for (size_t i = 0; i < paged.size(); ++i) EXPECT_EQ(paged[i].second, r["entries"][i]["position"]) << i;
+  // A valid-time window, and refusals naming the flag.
+  CliResult window = RunPiao("audit --year 2022 --administration CCIAA-TO --valid-from 2022-09-13 --valid-to 2022-09-13 --service planning --json" + *data_);
+  ASSERT_EQ(window.exit_code, 0);
+  EXPECT_EQ(json::parse(window.out)["total"], 26) << "the 26 changes of deliberazione 142";
+  EXPECT_NE(RunPiao("audit --year 2022 --kind tagret" + *data_).exit_code, 0);
+  EXPECT_NE(RunPiao("audit --year 2022 --service accounting" + *data_).exit_code, 0);
+  EXPECT_NE(RunPiao("audit --year 2022 --valid-from 2022-02-30" + *data_).exit_code, 0);
 }
 
 TEST_F(RiskE2eTest, BadInputIsRefusedWithTheRule) {

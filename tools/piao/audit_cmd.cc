@@ -1,9 +1,16 @@
 #include "tools/piao/audit_cmd.h"
 
 #include <cstdio>
+#include <utility>
+#include <vector>
+
+#include <google/protobuf/util/json_util.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "libs/base/status_macros.h"
 #include "libs/plan/model.h"
 #include "libs/service/client.h"
@@ -37,6 +44,30 @@ absl::StatusOr<google::protobuf::Timestamp> TimeFlag(const std::string& flag, co
 
 }  // namespace
 
+std::string AuditChangeName(v1::AuditChange change) {
+  std::string name = v1::AuditChange_Name(change);
+  constexpr absl::string_view kPrefix = "AUDIT_CHANGE_";
+  if (absl::StartsWith(name, kPrefix)) name = name.substr(kPrefix.size());
+  for (char& c : name) c = c == '_' ? '-' : absl::ascii_tolower(static_cast<unsigned char>(c));
+  return name;
+}
+
+absl::StatusOr<v1::AuditChange> ParseAuditChange(const std::string& name) {
+  std::string upper = absl::AsciiStrToUpper(name);
+  for (char& c : upper) c = c == '-' ? '_' : c;
+  v1::AuditChange change = v1::AUDIT_CHANGE_UNSPECIFIED;
+  if (name.empty() || !v1::AuditChange_Parse("AUDIT_CHANGE_" + upper, &change) ||
+      change == v1::AUDIT_CHANGE_UNSPECIFIED) {
+    std::vector<std::string> known;
+    for (int i = 0; i < v1::AuditChange_descriptor()->value_count(); ++i) {
+      const auto v = static_cast<v1::AuditChange>(v1::AuditChange_descriptor()->value(i)->number());
+      if (v != v1::AUDIT_CHANGE_UNSPECIFIED) known.push_back(AuditChangeName(v));
+    }
+    return absl::InvalidArgumentError(absl::StrCat("--kind: '", name, "' is not one of ", absl::StrJoin(known, ", ")));
+  }
+  return change;
+}
+
 absl::StatusOr<v1::GetAuditTrailRequest> AuditRequest(const AuditOptions& o) {
   PIAO_RETURN_IF_ERROR(CheckYear(o.year));
   v1::GetAuditTrailRequest r;
@@ -44,6 +75,25 @@ absl::StatusOr<v1::GetAuditTrailRequest> AuditRequest(const AuditOptions& o) {
   r.set_year(o.year);
   r.set_actor(o.actor);
   r.set_objective(o.objective);
+  r.set_indicator(o.indicator);
+  r.set_process(o.process);
+  for (const std::string& s : o.services) r.add_services(s);
+  for (const std::string& k : o.kinds) {
+    PIAO_ASSIGN_OR_RETURN(v1::AuditChange change, ParseAuditChange(k));
+    r.add_changes(change);
+  }
+  for (const auto& [flag, value] : {std::pair<const char*, const std::string*>{"valid-from", &o.valid_from},
+                                    {"valid-to", &o.valid_to}}) {
+    if (!value->empty() && !plan::ParseIsoDate(*value).ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--", flag, ": '", *value, "' is not a real date YYYY-MM-DD"));
+    }
+  }
+  r.set_valid_from(o.valid_from);
+  r.set_valid_to(o.valid_to);
+  if (o.page_size < 0) return absl::InvalidArgumentError("--page-size: must not be negative");
+  if (o.page < 0) return absl::InvalidArgumentError("--page: must not be negative");
+  r.set_page_size(static_cast<uint32_t>(o.page_size));
+  r.set_page(static_cast<uint32_t>(o.page));
   if (!o.from.empty()) {
     PIAO_ASSIGN_OR_RETURN(*r.mutable_from_record_time(), TimeFlag("from", o.from, false));
   }
@@ -53,6 +103,22 @@ absl::StatusOr<v1::GetAuditTrailRequest> AuditRequest(const AuditOptions& o) {
   return r;
 }
 
+namespace {
+
+// A recorded risk or HR fact as protobuf JSON; null when the entry carries none (or an unknown type).
+json FactJson(const google::protobuf::Any& fact) {
+  if (fact.type_url().empty()) return nullptr;
+  std::string out;
+  google::protobuf::util::JsonPrintOptions o;
+  o.preserve_proto_field_names = true;
+  if (!google::protobuf::util::MessageToJsonString(fact, &out, o).ok()) return nullptr;
+  json j = json::parse(out, nullptr, false);
+  if (j.is_object()) j.erase("@type");
+  return j.is_discarded() ? json(nullptr) : j;
+}
+
+}  // namespace
+
 json AuditToJson(const v1::AuditTrail& trail) {
   json entries = json::array();
   for (const v1::AuditEntry& e : trail.entries()) {
@@ -61,7 +127,7 @@ json AuditToJson(const v1::AuditTrail& trail) {
                        {"recorded_at", TimestampJson(e.recorded_at())},
                        {"valid_from", OrNull(e.valid_from())},
                        {"actor", OrNull(e.actor())},
-                       {"kind", e.kind()},
+                       {"kind", AuditChangeName(e.change())},
                        {"objective",
                         {{"level", e.objective().level()},
                          {"code", e.objective().code()},
@@ -71,28 +137,42 @@ json AuditToJson(const v1::AuditTrail& trail) {
                        {"to", ParsedOrNull(e.to_json())},
                        {"act", OrNull(e.act().text())},
                        {"act_date", OrNull(e.act().date())},
-                       {"reason", OrNull(e.reason())}});
+                       {"reason", OrNull(e.reason())},
+                       {"processes", json(std::vector<std::string>(e.processes().begin(), e.processes().end()))},
+                       {"subject", OrNull(e.subject())},
+                       {"fact", FactJson(e.fact())}});
   }
   return {{"administration", trail.administration()},
           {"year", trail.year()},
           {"count", trail.entries_size()},
+          {"total", trail.total()},
+          {"page", trail.page()},
+          {"pages", trail.pages()},
           {"entries", std::move(entries)}};
 }
 
 std::string RenderAudit(const v1::AuditTrail& trail) {
   std::string out = absl::StrCat("Audit trail of ", trail.administration(), "/", trail.year(), ": ",
-                                 trail.entries_size(), " changes\n");
+                                 trail.total(), " changes",
+                                 trail.pages() > 1 ? absl::StrCat(" (page ", trail.page(), " of ", trail.pages(), ")")
+                                                   : std::string(),
+                                 "\n");
   for (const v1::AuditEntry& e : trail.entries()) {
+    const std::string kind = AuditChangeName(e.change());
     std::string what = e.objective().code();
     if (!e.objective().scope().empty()) absl::StrAppend(&what, " (", e.objective().scope(), ")");
     if (!e.indicator().empty()) absl::StrAppend(&what, " / ", e.indicator());
-    absl::StrAppend(&out, "\n", TimestampText(e.recorded_at()), "  ", absl::StrFormat("%-18s", e.kind()), " ", what,
+    if (!e.subject().empty()) absl::StrAppend(&what, what.empty() ? "" : " ", e.subject());
+    if (e.processes_size() > 0) {
+      absl::StrAppend(&what, what.empty() ? "" : " ", "process ", absl::StrJoin(e.processes(), ", "));
+    }
+    absl::StrAppend(&out, "\n", TimestampText(e.recorded_at()), "  ", absl::StrFormat("%-18s", kind), " ", what,
                     "\n    by ", e.actor().empty() ? "-" : e.actor(), ", valid from ",
                     e.valid_from().empty() ? "-" : e.valid_from(), ", ", e.source(), " #", e.global_position(), "\n");
-    if (e.kind() == "objective-adopted") {
+    if (e.change() == v1::AUDIT_CHANGE_OBJECTIVE_ADOPTED) {
       const json title = ParsedOrNull(e.to_json());
       absl::StrAppend(&out, "    title ", title.is_string() ? title.get<std::string>() : e.to_json(), "\n");
-    } else if (!e.from_json().empty() || (!e.to_json().empty() && e.kind() != "adopted")) {
+    } else if (!e.from_json().empty() || (!e.to_json().empty() && e.change() != v1::AUDIT_CHANGE_ADOPTED)) {
       absl::StrAppend(&out, "    ", DescribeChangeJson(e.from_json()), " -> ", DescribeChangeJson(e.to_json()), "\n");
     }
     if (!e.act().text().empty()) absl::StrAppend(&out, "    act ", e.act().text(), "\n");

@@ -24,14 +24,28 @@ struct AuditOptions {
   std::string from;
   std::string to;
   std::string objective;
+  std::string indicator;
+  std::string process;                // a risk process code
+  std::vector<std::string> services;  // planning, measurement, risk, hr ("--service a,b")
+  std::vector<std::string> kinds;     // display names of AuditChange ("--kind target,threshold")
+  std::string valid_from;             // YYYY-MM-DD
+  std::string valid_to;
+  int page_size = 0;                  // 0 = every entry
+  int page = 0;
   bool json = false;
 };
+
+// AUDIT_CHANGE_ACTUAL_CORRECTED <-> "actual-corrected" (the display name documented on the enum).
+std::string AuditChangeName(v1::AuditChange change);
+absl::StatusOr<v1::AuditChange> ParseAuditChange(const std::string& name);
 
 // The request the options ask for: INVALID_ARGUMENT naming the flag for a bad year, time or date.
 absl::StatusOr<v1::GetAuditTrailRequest> AuditRequest(const AuditOptions& options);
 
-// {"administration", "year", "count", "entries": [{"source", "position", "recorded_at", "valid_from", "actor",
-//  "kind", "objective": {"level", "code", "scope"}, "indicator", "from", "to", "act", "act_date", "reason"}]}
+// {"administration", "year", "count", "total", "page", "pages", "entries": [{"source", "position", "recorded_at",
+//  "valid_from", "actor", "kind", "objective": {"level", "code", "scope"}, "indicator", "from", "to", "act",
+//  "act_date", "reason", "processes", "subject", "fact"}]}: "count" is this page's entries, "total" all of them;
+// "fact" is a risk or HR fact as protobuf JSON (null for planning and measurement entries).
 nlohmann::json AuditToJson(const v1::AuditTrail& trail);
 // One block per change: record time, actor, kind, what, from -> to, act, valid from, reason.
 std::string RenderAudit(const v1::AuditTrail& trail);

@@ -1,5 +1,7 @@
 #include "tools/piao/audit_cmd.h"
 
+#include "piao/v1/risk.pb.h"
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -47,6 +49,38 @@ TEST(AuditRequestTest, BadFlagsNameTheFlag) {
   EXPECT_THAT(AuditRequest(o).status().message(), HasSubstr("--year"));
 }
 
+TEST(AuditChangeNameTest, DisplayNamesRoundTripAndUnknownOnesAreRefused) {
+  EXPECT_EQ(AuditChangeName(v1::AUDIT_CHANGE_ACTUAL_CORRECTED), "actual-corrected");
+  EXPECT_EQ(AuditChangeName(v1::AUDIT_CHANGE_RISK_ASSESSMENT_RECORDED), "risk-assessment-recorded");
+  for (int i = 0; i < v1::AuditChange_descriptor()->value_count(); ++i) {
+    const auto c = static_cast<v1::AuditChange>(v1::AuditChange_descriptor()->value(i)->number());
+    if (c == v1::AUDIT_CHANGE_UNSPECIFIED) continue;
+    EXPECT_EQ(ParseAuditChange(AuditChangeName(c)).value_or(v1::AUDIT_CHANGE_UNSPECIFIED), c) << AuditChangeName(c);
+  }
+  EXPECT_THAT(ParseAuditChange("tagret").status().message(), HasSubstr("--kind: 'tagret'"));
+  EXPECT_FALSE(ParseAuditChange("unspecified").ok());
+}
+
+TEST(AuditToJsonTest, ARiskFactIsRenderedFromItsTypedMessage) {
+  v1::AuditTrail t;
+  t.set_total(1);
+  t.set_page(1);
+  t.set_pages(1);
+  v1::AuditEntry* e = t.add_entries();
+  e->set_source("risk");
+  e->set_change(v1::AUDIT_CHANGE_RISK_ASSESSMENT_RECORDED);
+  e->add_processes("B.02");
+  v1::AssessmentRecorded a;
+  a.mutable_assessment()->set_process("B.02");
+  e->mutable_fact()->PackFrom(a);
+  const nlohmann::json j = AuditToJson(t);
+  EXPECT_EQ(j["total"], 1);
+  EXPECT_EQ(j["entries"][0]["kind"], "risk-assessment-recorded");
+  EXPECT_EQ(j["entries"][0]["processes"], nlohmann::json::array({"B.02"}));
+  EXPECT_EQ(j["entries"][0]["fact"]["assessment"]["process"], "B.02");
+  EXPECT_THAT(RenderAudit(t), HasSubstr("process B.02"));
+}
+
 TEST(AuditToJsonTest, OneEntryHasEveryField) {
   v1::AuditTrail t;
   t.set_administration("CCIAA-TO");
@@ -57,7 +91,7 @@ TEST(AuditToJsonTest, OneEntryHasEveryField) {
   e->mutable_recorded_at()->set_seconds(1663149600);
   e->set_valid_from("2022-09-13");
   e->set_actor("user:planner");
-  e->set_kind("target");
+  e->set_change(v1::AUDIT_CHANGE_TARGET);
   e->mutable_objective()->set_level("strategic");
   e->mutable_objective()->set_code("OS03.1.1");
   e->set_indicator("kpi3.1.1_01");
@@ -68,6 +102,8 @@ TEST(AuditToJsonTest, OneEntryHasEveryField) {
   e->set_reason("after the intermediate monitoring");
   const nlohmann::json j = AuditToJson(t);
   EXPECT_EQ(j["count"], 1);
+  EXPECT_EQ(j["entries"][0]["kind"], "target");
+  EXPECT_TRUE(j["entries"][0]["fact"].is_null());
   const nlohmann::json& x = j["entries"][0];
   EXPECT_EQ(x["recorded_at"], "2022-09-14T10:00:00Z");
   EXPECT_EQ(x["from"]["value"], 20.0);

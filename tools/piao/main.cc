@@ -8,7 +8,9 @@
 //   piao revise FILE [--administration A] [--year Y] [--data DIR] [--json]
 //   piao scores --year Y [--as-of DATE] [--as-of-record TIME] [--basis approved|revised] [--period year-end|DATE] [--administration A] [--data DIR] [--json]
 //   piao history --year Y --objective CODE --indicator CODE [--level L] [--scope S] [--administration A] ...
-//   piao audit --year Y [--actor P] [--from T --to T] [--objective CODE] [--administration A] [--json]
+//   piao audit --year Y [--actor P] [--from T --to T] [--objective CODE] [--indicator CODE] [--process CODE]
+//              [--service S,...] [--kind K,...] [--valid-from D --valid-to D] [--page-size N --page P]
+//              [--administration A] [--json]
 //   piao rebuild [--data DIR] [--json]
 //   piao report relazione|tree|risk|hr --year Y --format F [--as-of DATE] [--out FILE]
 //   piao feed import --kind accounting|infocamere FILE [--mapping FILE] [--batch-id ID] [--administration A] ...
@@ -27,6 +29,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_split.h"
 #include "libs/base/config.h"
 #include "libs/base/log.h"
 #include "libs/service/client.h"
@@ -76,7 +80,9 @@ int Usage() {
                "              [--data DIR] [--json]\n"
                "  piao history --year Y --objective CODE --indicator CODE [--level L] [--scope S] [--administration A]\n"
                "               [--data DIR] [--json]\n"
-               "  piao audit --year Y [--actor P] [--from T --to T] [--objective CODE] [--administration A] [--data DIR] [--json]\n"
+               "  piao audit --year Y [--actor P] [--from T --to T] [--objective CODE] [--indicator CODE] [--process CODE]\n"
+               "             [--service S,...] [--kind K,...] [--valid-from D] [--valid-to D] [--page-size N] [--page P]\n"
+               "             [--administration A] [--data DIR] [--json]\n"
                "      every change of the year (adoptions, revisions, actuals, corrections) with actor, act, valid and\n"
                "      record time; --from/--to take an RFC 3339 time or a date (that whole day, UTC).\n"
                "  piao rebuild [--data DIR] [--json]\n"
@@ -372,10 +378,33 @@ int Audit(int argc, char** argv) {
       .Declare("from", "", "recorded at or after: RFC 3339 time or YYYY-MM-DD")
       .Declare("to", "", "recorded at or before: RFC 3339 time or YYYY-MM-DD (that whole day)")
       .Declare("objective", "", "only changes of this objective code")
+      .Declare("indicator", "", "only changes of this indicator code")
+      .Declare("process", "", "only risk changes naming this process code")
+      .Declare("service", "", "only these services, comma-separated: planning, measurement, risk, hr")
+      .Declare("kind", "", "only these kinds of change, comma-separated (target, threshold, actual, risk-assessment-recorded, ...)")
+      .Declare("valid-from", "", "valid on or after YYYY-MM-DD")
+      .Declare("valid-to", "", "valid on or before YYYY-MM-DD")
+      .Declare("page-size", "0", "entries per page (0: all)")
+      .Declare("page", "1", "page number, from 1")
       .Declare("administration", "", "administration (default: the year's only plan)");
   if (!ParseFlags(config, argc, argv, 1)) return 2;
   if (!config.positional().empty()) return Usage();
   piao::cli::AuditOptions o;
+  for (const char* list : {"service", "kind"}) {
+    for (absl::string_view item : absl::StrSplit(config.Get(list), ',', absl::SkipWhitespace())) {
+      (std::string(list) == "service" ? o.services : o.kinds).emplace_back(absl::StripAsciiWhitespace(item));
+    }
+  }
+  o.indicator = config.Get("indicator");
+  o.process = config.Get("process");
+  o.valid_from = config.Get("valid-from");
+  o.valid_to = config.Get("valid-to");
+  auto page_size = config.GetInt("page-size");
+  if (!page_size.ok()) return Fail(page_size.status());
+  auto page = config.GetInt("page");
+  if (!page.ok()) return Fail(page.status());
+  o.page_size = static_cast<int>(*page_size);
+  o.page = static_cast<int>(*page);
   if (!YearFlag(config, &o.year)) return 1;
   o.actor = config.Get("actor");
   o.from = config.Get("from");

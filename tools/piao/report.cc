@@ -27,6 +27,7 @@
 #include "libs/service/client.h"
 #include "libs/service/grpc_status.h"
 #include "piao/v1/projection.grpc.pb.h"
+#include "tools/piao/audit_cmd.h"
 #include "tools/piao/cli_util.h"
 #include "tools/piao/hr_cmd.h"
 #include "tools/piao/risk_cmd.h"
@@ -71,8 +72,10 @@ std::tuple<std::string, std::string, std::string> KeyOf(const v1::ObjectiveScore
   return {o.level(), o.code(), ObjectiveScope(o)};
 }
 
-bool IsVariation(const std::string& kind) {
-  return kind != "adopted" && kind != "objective-adopted" && kind != "actual" && kind != "actual-corrected";
+// A change of the plan after its adoption (a revision act or a description update): what the Relazione lists.
+bool IsVariation(const v1::AuditEntry& e) {
+  return e.source() == "planning" && e.change() != v1::AUDIT_CHANGE_ADOPTED &&
+         e.change() != v1::AUDIT_CHANGE_OBJECTIVE_ADOPTED;
 }
 
 std::string Weight(const v1::IndicatorScore& i) {
@@ -165,10 +168,10 @@ std::string RenderHtml(const RelazioneInput& in) {
                         "<th>Reason</th><th>By, recorded</th></tr>\n");
   int variations = 0;
   for (const v1::AuditEntry& e : in.trail.entries()) {
-    if (!IsVariation(e.kind())) continue;
+    if (!IsVariation(e)) continue;
     ++variations;
     absl::StrAppend(&out, "<tr><td>", Html(e.valid_from()), "</td><td>", Html(e.act().text()), "</td><td>",
-                    Html(e.objective().code()), "</td><td>", Html(e.indicator()), "</td><td>", Html(e.kind()),
+                    Html(e.objective().code()), "</td><td>", Html(e.indicator()), "</td><td>", Html(AuditChangeName(e.change())),
                     "</td><td>", Html(ChangeText(e.from_json())), "</td><td>", Html(ChangeText(e.to_json())),
                     "</td><td>", Html(e.reason()), "</td><td>", Html(e.actor()), "<br>",
                     Html(TimestampText(e.recorded_at())), "</td></tr>\n");
@@ -213,9 +216,9 @@ std::string RenderMarkdown(const RelazioneInput& in) {
                         "| Valid from | Act | Objective | Indicator | Change | From | To | Reason | By |\n"
                         "|---|---|---|---|---|---|---|---|---|\n");
   for (const v1::AuditEntry& e : in.trail.entries()) {
-    if (!IsVariation(e.kind())) continue;
+    if (!IsVariation(e)) continue;
     absl::StrAppend(&out, "| ", e.valid_from(), " | ", Md(e.act().text()), " | ", Md(e.objective().code()), " | ",
-                    Md(e.indicator()), " | ", e.kind(), " | ", Md(ChangeText(e.from_json())), " | ",
+                    Md(e.indicator()), " | ", AuditChangeName(e.change()), " | ", Md(ChangeText(e.from_json())), " | ",
                     Md(ChangeText(e.to_json())), " | ", Md(e.reason()), " | ", Md(e.actor()), " |\n");
   }
   absl::StrAppend(&out, "\n## Scores as approved and as revised\n\nEnterprise: ",
@@ -254,9 +257,9 @@ std::string RenderCsv(const RelazioneInput& in) {
     }
   }
   for (const v1::AuditEntry& e : in.trail.entries()) {
-    if (!IsVariation(e.kind())) continue;
+    if (!IsVariation(e)) continue;
     row({{"section", "variation"}, {"level", e.objective().level()}, {"objective", e.objective().code()},
-         {"scope", e.objective().scope()}, {"indicator", e.indicator()}, {"change", e.kind()},
+         {"scope", e.objective().scope()}, {"indicator", e.indicator()}, {"change", AuditChangeName(e.change())},
          {"from", e.from_json()}, {"to", e.to_json()}, {"act", e.act().text()}, {"valid_from", e.valid_from()},
          {"reason", e.reason()}, {"actor", e.actor()}, {"recorded_at", TimestampText(e.recorded_at())}});
   }
@@ -660,17 +663,9 @@ absl::Status RunReport(const ReportOptions& o) {
     v1::GetAuditTrailRequest req;
     req.set_administration(o.administration);
     req.set_year(o.year);
+    req.add_services("planning");  // the plan's variations
+    req.set_valid_to(o.as_of);      // those in force on the as-of date (the projection filters)
     PIAO_RETURN_IF_ERROR(QueryProjection(o.data_dir, &v1::Projection::Stub::GetAuditTrail, req, &in.trail));
-    if (!o.as_of.empty()) {
-      // Variations valid after the as-of date were not yet in force: leave them out.
-      v1::AuditTrail kept;
-      kept.set_administration(in.trail.administration());
-      kept.set_year(in.trail.year());
-      for (const v1::AuditEntry& e : in.trail.entries()) {
-        if (e.valid_from() <= o.as_of) *kept.add_entries() = e;
-      }
-      in.trail = std::move(kept);
-    }
     body = RenderRelazione(in, format);
   }
   if (o.out.empty()) {
