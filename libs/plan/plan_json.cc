@@ -431,6 +431,13 @@ absl::StatusOr<Indicator> ParseIndicatorJson(const json& j, const std::string& p
   PIAO_ASSIGN_OR_RETURN(ind.neutralised_reason, String(j, "neutralised_reason", path));
   PIAO_ASSIGN_OR_RETURN(ind.suppressed, Bool(j, "suppressed", path));
   PIAO_ASSIGN_OR_RETURN(ind.suppressed_reason, String(j, "suppressed_reason", path));
+  // A reason belongs to its flag (found by plan_json_fuzz: a reason without the flag was read, then not written).
+  if (!ind.neutralised && !ind.neutralised_reason.empty()) {
+    return Err(Child(path, "neutralised_reason"), "only a neutralised indicator has one (\"neutralised\": true)");
+  }
+  if (!ind.suppressed && !ind.suppressed_reason.empty()) {
+    return Err(Child(path, "suppressed_reason"), "only a suppressed indicator has one (\"suppressed\": true)");
+  }
   return ind;
 }
 

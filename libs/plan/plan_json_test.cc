@@ -183,6 +183,13 @@ TEST(ParsePlanJsonTest, ErrorsNameTheJsonPath) {
       {"targets_by_year key",
        [](json& j) { j["objectives"][0]["indicators"][0]["targets_by_year"] = {{"22", nullptr}}; },
        "objectives[0].indicators[0].targets_by_year.22: key must be a year"},
+      // Found by plan_json_fuzz: a reason without its flag was read, then not written back.
+      {"neutralised_reason without neutralised",
+       [](json& j) { j["objectives"][0]["indicators"][0]["neutralised_reason"] = "r"; },
+       "objectives[0].indicators[0].neutralised_reason: only a neutralised indicator has one"},
+      {"suppressed_reason without suppressed",
+       [](json& j) { j["objectives"][0]["indicators"][0]["suppressed_reason"] = "r"; },
+       "objectives[0].indicators[0].suppressed_reason: only a suppressed indicator has one"},
       // Found by plan_json_fuzz: SimpleAtoi took these as 317, and the writer's "317" was then refused.
       {"targets_by_year key with a sign",
        [](json& j) { j["objectives"][0]["indicators"][0]["targets_by_year"] = {{"+317", nullptr}}; },
