@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 
 namespace piao::plan {
@@ -33,7 +34,9 @@ absl::StatusOr<Date> ParseIsoDate(absl::string_view text) {
   return day;
 }
 
-std::string FormatIsoDate(Date d) { return absl::FormatCivilTime(d); }
+// Always four digits of year, as ParseIsoDate reads them (FormatCivilTime writes year 525 as "525": found by
+// revisions_fuzz, a date read from "0525-09-30" was written back unreadable).
+std::string FormatIsoDate(Date d) { return absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day()); }
 
 absl::string_view LevelName(Level level) {
   switch (level) {

@@ -21,6 +21,7 @@ TEST(ParseIsoDateTest, AcceptsRealDatesOnly) {
       {"2022-06-27", true},  {"2024-02-29", true},  {"2023-02-29", false}, {"2022-02-30", false},
       {"2022-13-01", false}, {"2022-00-10", false}, {"2022-6-27", false},  {"27/06/2022", false},
       {"2022-06-27x", false}, {"", false},          {"0000-01-01", false}, {"2022-12-31", true},
+      {"0525-09-30", true},  // revisions_fuzz: written back as "525-09-30" before
   };
   for (const Case& c : cases) {
     auto d = ParseIsoDate(c.text);
