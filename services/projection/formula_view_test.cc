@@ -84,14 +84,23 @@ TEST(FormulaViewTest, FormulaVersionsAndComputedActuals) {
   after->mutable_indicator()->mutable_target()->mutable_comparison()->set_value(999);  // not part of this change
   view.Apply(planning.Add(kAdmin, kYear, revised, At("2021-09-14T09:00:00"), ValidFrom("2021-09-13")));
 
-  // A feed batch on the measurement topic is not a view fact.
+  // A feed batch on the measurement topic: its summary only (for lineage), never a plan fact.
   v1::VariableBatchRecorded batch;
   batch.set_batch_id("b1");
+  batch.set_kind("accounting");
+  batch.add_values();
+  batch.add_values();
   v1::EventEnvelope batch_event = variables.Add(kAdmin, kYear, batch, At("2022-03-01T09:00:00"));
   batch_event.mutable_stream()->set_aggregate_id(kAdmin);
   const ViewUpdate u = view.Apply(batch_event);
-  EXPECT_TRUE(u.unknown_type);
-  EXPECT_TRUE(u.puts.empty());
+  EXPECT_FALSE(u.unknown_type);
+  ASSERT_EQ(u.puts.size(), 1u);
+  EXPECT_EQ(u.puts[0].first, BatchKey(kAdmin, "b1"));
+  v1::BatchSummary summary;
+  ASSERT_TRUE(summary.ParseFromString(u.puts[0].second));
+  EXPECT_EQ(summary.rows(), 2u);
+  EXPECT_EQ(summary.kind(), "accounting");
+  EXPECT_EQ(summary.global_position(), batch_event.global_position());
 
   v1::ActualRecorded actual;
   actual.set_actual_id("a1");

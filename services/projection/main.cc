@@ -79,7 +79,7 @@ absl::StatusOr<std::string> ReadToken(const std::string& path) {
 // The views' key format (view.h). Views written in another format are dropped and rebuilt from the sources,
 // which hold the truth: the projection never reads keys it cannot decode.
 constexpr char kFormatKey[] = "\x01piao.views/format";
-constexpr char kFormat[] = "3: key_codec parts, quarantine, scores period";
+constexpr char kFormat[] = "4: key_codec parts, quarantine, scores period, feed batches";
 
 absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenViews(const std::string& path) {
   rocksdb::Options options;

@@ -12,6 +12,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 #include "services/projection/audit.h"
+#include "services/projection/lineage.h"
 #include "services/projection/hr_view.h"
 #include "services/projection/quarantine.h"
 #include "services/projection/query.h"
@@ -58,7 +59,7 @@ kafka::EventHandler MakeViewHandler(rocksdb::DB* db, std::function<void(const v1
 
 void AllowProjection(service::RolePolicy& policy) {
   namespace r = service::roles;
-  for (absl::string_view m : {"GetScores", "GetIndicatorHistory", "GetProgress", "GetAuditTrail"}) {
+  for (absl::string_view m : {"GetScores", "GetIndicatorHistory", "GetProgress", "GetAuditTrail", "GetLineage"}) {
     policy.Allow(Method(m), {r::kAdmin, r::kPlanner, r::kMeasurer, r::kFeed, r::kOiv, r::kRpct, r::kHr, r::kService});
   }
 }
@@ -138,6 +139,15 @@ grpc::Status ProjectionService::GetAuditTrail(grpc::ServerContext* ctx, const v1
   PIAO_GRPC_RETURN_IF_ERROR(Wait(ctx, scoped.consistency()));
   SnapshotReader snap(db_);
   PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryAuditTrail(snap.reader(), scoped));
+  return grpc::Status::OK;
+}
+
+grpc::Status ProjectionService::GetLineage(grpc::ServerContext* ctx, const v1::GetLineageRequest* request,
+                                           v1::Lineage* response) {
+  PIAO_GRPC_ASSIGN_OR_RETURN(v1::GetLineageRequest scoped, AuthorizeQuery(*authorizer_, *ctx, Method("GetLineage"), *request));
+  PIAO_GRPC_RETURN_IF_ERROR(Wait(ctx, scoped.consistency()));
+  SnapshotReader snap(db_);
+  PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryLineage(snap.reader(), scoped));
   return grpc::Status::OK;
 }
 

@@ -74,6 +74,8 @@ class ProjectionService final : public v1::Projection::Service {
 
   grpc::Status GetScores(grpc::ServerContext* ctx, const v1::GetScoresRequest* request,
                          v1::ScoresView* response) override;
+  grpc::Status GetLineage(grpc::ServerContext* ctx, const v1::GetLineageRequest* request,
+                          v1::Lineage* response) override;
   grpc::Status GetIndicatorHistory(grpc::ServerContext* ctx, const v1::GetIndicatorHistoryRequest* request,
                                    v1::IndicatorHistory* response) override;
   grpc::Status GetAuditTrail(grpc::ServerContext* ctx, const v1::GetAuditTrailRequest* request,

@@ -16,6 +16,7 @@
 #include "libs/plan/plan_json.h"
 #include "libs/plan/plan_proto.h"
 #include "nlohmann/json.hpp"
+#include "piao/v1/feeds.pb.h"
 #include "piao/v1/measurement.pb.h"
 #include "piao/v1/planning.pb.h"
 #include "rocksdb/db.h"
@@ -374,6 +375,10 @@ std::string PlanPrefix(const std::string& administration, int year) {
 }
 std::string HeaderKey(const std::string& administration, int year) { return PlanPrefix(administration, year) + "H"; }
 std::string ScoresKey(const std::string& administration, int year) { return PlanPrefix(administration, year) + "S"; }
+
+std::string BatchKey(const std::string& administration, const std::string& batch_id) {
+  return "b/" + EncodeKeyParts({administration, batch_id});
+}
 std::string YearPrefix(int year) { return absl::StrCat("y/", year, "/"); }
 
 absl::StatusOr<std::vector<std::string>> AdministrationsUnder(const ViewReader& view, const std::string& prefix) {
@@ -444,7 +449,8 @@ absl::Status RocksDbReader::Scan(const std::string& prefix,
 
 bool IsProjectedType(const std::string& t) {
   return Is<v1::PlanCreated>(t) || Is<v1::ObjectivesAdopted>(t) || Is<v1::DescriptionsUpdated>(t) ||
-         Is<v1::RevisionActApplied>(t) || Is<v1::ActualRecorded>(t) || Is<v1::ActualCorrected>(t);
+         Is<v1::RevisionActApplied>(t) || Is<v1::ActualRecorded>(t) || Is<v1::ActualCorrected>(t) ||
+         Is<v1::VariableBatchRecorded>(t);
 }
 
 absl::StatusOr<ViewUpdate> ProjectEvent(const v1::EventEnvelope& e, const ViewReader& view) {
@@ -454,11 +460,29 @@ absl::StatusOr<ViewUpdate> ProjectEvent(const v1::EventEnvelope& e, const ViewRe
     update.unknown_type = true;
     return update;
   }
+  std::map<std::string, std::string> pending;
+  Writer w(&update, &pending);
+  if (Is<v1::VariableBatchRecorded>(t)) {  // a feed batch: its summary, for the lineage of computed actuals
+    PIAO_ASSIGN_OR_RETURN(v1::VariableBatchRecorded m, Decode<v1::VariableBatchRecorded>(e));
+    const std::string& admin = e.stream().aggregate_id();
+    if (admin.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("stream.aggregate_id of ", t, " at ", e.source_service(),
+                                                     " position ", e.global_position(), " is empty"));
+    }
+    v1::BatchSummary b;
+    b.set_batch_id(m.batch_id());
+    b.set_kind(m.kind());
+    b.set_checksum(m.checksum());
+    b.set_source(m.source());
+    b.set_rows(static_cast<uint32_t>(m.values_size()));
+    b.set_actor(e.actor().id());
+    b.set_global_position(e.global_position());
+    w.Put(BatchKey(admin, m.batch_id()), b);
+    return update;
+  }
   std::string admin;
   int year = 0;
   PIAO_RETURN_IF_ERROR(ParsePlanId(e, &admin, &year));
-  std::map<std::string, std::string> pending;
-  Writer w(&update, &pending);
   if (Is<v1::PlanCreated>(t)) {
     PIAO_RETURN_IF_ERROR(ProjectPlanCreated(e, view, admin, year, w));
   } else if (Is<v1::ObjectivesAdopted>(t)) {

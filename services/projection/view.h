@@ -10,6 +10,7 @@
 //                                                      VersionRecord    one definition version (planning pos)
 //   p/{admin}{year}A/<pos:16 hex>                      ActualRecord     one actual or correction (measurement pos)
 //   p/{admin}{year}S                                   ScoresRecord     the current scored tree (revised, latest)
+//   b/{admin}{batch_id}                                BatchSummary     a feed batch (lineage of computed actuals)
 //   q/...                                              QuarantineRecord an event that could not be applied (below)
 // Positions are fixed-width hex, so a prefix scan returns an indicator's versions and a plan's actuals oldest
 // first. Everything is derived from the events alone (no clock, no randomness), and ScoresRecord is recomputed
@@ -122,6 +123,8 @@ absl::StatusOr<PlanRecords> LoadPlan(const ViewReader& view, const std::string& 
 std::string PlanPrefix(const std::string& administration, int year);
 std::string HeaderKey(const std::string& administration, int year);
 std::string ScoresKey(const std::string& administration, int year);
+// A feed batch of the administration's variables (measurement's VariableBatchRecorded): BatchSummary.
+std::string BatchKey(const std::string& administration, const std::string& batch_id);
 std::string YearPrefix(int year);
 // The administrations listed under `prefix`: keys prefix + one key_codec part each. DATA_LOSS for a key that
 // is not exactly one encoded part.

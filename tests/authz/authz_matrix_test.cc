@@ -88,7 +88,7 @@ std::map<std::string, Expectation> ExpectedMatrix() {
   m["/piao.v1.EventLog/ReadEvents"] = {{"service", "oiv", "admin"}, Scope::kAllAdministrations};
   m["/piao.v1.EventLog/VerifyChain"] = {{"service", "oiv", "admin"}, Scope::kAllAdministrations};
   m["/piao.v1.EventLog/GetHead"] = {kEveryRole, Scope::kNone};  // read-your-writes for every query
-  for (const char* q : {"GetScores", "GetIndicatorHistory", "GetAuditTrail"}) {
+  for (const char* q : {"GetScores", "GetIndicatorHistory", "GetAuditTrail", "GetLineage"}) {
     one(std::string("/piao.v1.Projection/") + q, kEveryRole);
   }
   m["/piao.v1.Projection/GetProgress"] = {kEveryRole, Scope::kNone};

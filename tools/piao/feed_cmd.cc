@@ -326,91 +326,60 @@ absl::Status RunFeedImport(const FeedImportOptions& o) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<json> LineageToJson(const Lineage& l) {
-  const v1::ObjectiveKey& key = l.history.objective();
-  const v1::ObjectiveScore* objective = nullptr;
-  const v1::IndicatorScore* indicator = nullptr;
-  for (const v1::ObjectiveScore& o : l.scores.objectives()) {
-    if (o.code() != key.code() || o.level() != key.level()) continue;
-    const std::string scope = o.level() == "individual" ? o.owner() : o.level() == "operational" ? o.unit() : "";
-    if (scope != key.scope()) continue;
-    objective = &o;
-    for (const v1::IndicatorScore& i : o.indicators()) {
-      if (i.code() == l.history.indicator()) indicator = &i;
-    }
-  }
-  if (objective == nullptr || indicator == nullptr) {
-    return absl::NotFoundError(absl::StrCat("indicator ", l.history.indicator(), " of objective ", key.code(),
-                                            " is not in the scored plan of ", l.scores.year()));
-  }
+json LineageToJson(const v1::Lineage& l) {
+  const v1::ObjectiveKey& key = l.objective();
+  const v1::ObjectiveScore& objective = l.objective_score();
+  const v1::IndicatorScore& indicator = l.indicator();
   auto num = [](bool has, double v) { return has ? json(v) : json(nullptr); };
-  json out = {{"year", l.scores.year()},
-              {"administration", l.scores.administration()},
+  json out = {{"year", l.year()},
+              {"administration", l.administration()},
               {"objective",
                {{"level", key.level()},
                 {"code", key.code()},
                 {"scope", key.scope()},
-                {"score_pct", num(objective->has_score_pct(), objective->score_pct())},
-                {"label", objective->label()}}},
+                {"score_pct", num(objective.has_score_pct(), objective.score_pct())},
+                {"label", objective.label()}}},
               {"indicator",
-               {{"code", indicator->code()},
-                {"grade_pct", num(indicator->has_grade_pct(), indicator->grade_pct())},
-                {"how", indicator->how()},
-                {"target", ParsedOrNull(indicator->target_json())},
-                {"threshold", ParsedOrNull(indicator->threshold_json())},
-                {"weight_pct", num(indicator->has_weight_pct(), indicator->weight_pct())}}}};
-
-  // The current year-end actual: the last one recorded for that period (corrections come after what they
-  // correct); else the last of any period.
-  const v1::ActualVersion* current = nullptr;
-  for (const v1::ActualVersion& a : l.history.actuals()) {
-    if (a.period() == "year-end") current = &a;
-  }
-  if (current == nullptr && l.history.actuals_size() > 0) current = &l.history.actuals(l.history.actuals_size() - 1);
+               {{"code", indicator.code()},
+                {"grade_pct", num(indicator.has_grade_pct(), indicator.grade_pct())},
+                {"how", indicator.how()},
+                {"target", ParsedOrNull(indicator.target_json())},
+                {"threshold", ParsedOrNull(indicator.threshold_json())},
+                {"weight_pct", num(indicator.has_weight_pct(), indicator.weight_pct())}}}};
   out["actual"] = nullptr;
   out["formula"] = nullptr;
   out["inputs"] = json::array();
   out["batches"] = json::array();
   out["earlier_actuals"] = json::array();
-  if (current == nullptr) return out;
-  out["actual"] = {{"actual_id", current->actual_id()},
-                   {"period", current->period()},
-                   {"value", ParsedOrNull(current->value_json())},
-                   {"source", current->source()},
-                   {"corrects", current->corrects().empty() ? json(nullptr) : json(current->corrects())},
-                   {"reason", current->reason()},
-                   {"actor", current->actor()},
-                   {"recorded_at", Rfc3339(current->recorded_at())}};
-  for (const v1::ActualVersion& a : l.history.actuals()) {
-    if (&a == current || a.period() != current->period()) continue;
+  if (!l.has_actual()) return out;
+  const v1::ActualVersion& current = l.actual();
+  out["actual"] = {{"actual_id", current.actual_id()},
+                   {"period", current.period()},
+                   {"value", ParsedOrNull(current.value_json())},
+                   {"source", current.source()},
+                   {"corrects", current.corrects().empty() ? json(nullptr) : json(current.corrects())},
+                   {"reason", current.reason()},
+                   {"actor", current.actor()},
+                   {"recorded_at", Rfc3339(current.recorded_at())}};
+  for (const v1::ActualVersion& a : l.earlier_actuals()) {
     out["earlier_actuals"].push_back({{"actual_id", a.actual_id()},
                                       {"value", ParsedOrNull(a.value_json())},
                                       {"reason", a.reason()},
                                       {"recorded_at", Rfc3339(a.recorded_at())}});
   }
-  if (!current->has_computation()) return out;
-  const v1::Computation& c = current->computation();
-  // The formula's version: the definition version since which the indicator has had this formula text.
-  const v1::IndicatorVersion* since = nullptr;
-  std::string previous;
-  bool first = true;
-  for (const v1::IndicatorVersion& v : l.history.versions()) {
-    if (v.change() == "description") continue;  // descriptive updates never change the formula
-    if (v.formula() == c.formula() && (first || previous != v.formula())) since = &v;
-    previous = v.formula();
-    first = false;
-  }
+  if (!current.has_computation()) return out;
+  const v1::Computation& c = current.computation();
   json version = nullptr;
-  if (since != nullptr) {
-    version = {{"change", since->change()},
-               {"act", since->act().text()},
-               {"effective_date", since->effective_date()},
-               {"global_position", since->global_position()},
-               {"actor", since->actor()},
-               {"recorded_at", Rfc3339(since->recorded_at())}};
+  if (l.has_formula_version()) {
+    const v1::IndicatorVersion& since = l.formula_version();
+    version = {{"change", since.change()},
+               {"act", since.act().text()},
+               {"effective_date", since.effective_date()},
+               {"global_position", since.global_position()},
+               {"actor", since.actor()},
+               {"recorded_at", Rfc3339(since.recorded_at())}};
   }
   out["formula"] = {{"text", c.formula()}, {"plan_version", c.plan_version()}, {"version", version}};
-  std::set<std::string> batch_ids;
   for (const v1::ComputationInput& in : c.inputs()) {
     const v1::VariableValue& v = in.value();
     out["inputs"].push_back({{"variable", in.variable()},
@@ -423,10 +392,8 @@ absl::StatusOr<json> LineageToJson(const Lineage& l) {
                              {"source_code", v.source_code()},
                              {"label", v.label()},
                              {"extraction_id", v.extraction_id()}});
-    batch_ids.insert(v.batch_id());
   }
-  for (const v1::BatchSummary& b : l.variables.batches()) {
-    if (!batch_ids.count(b.batch_id())) continue;
+  for (const v1::BatchSummary& b : l.batches()) {
     out["batches"].push_back({{"batch_id", b.batch_id()},
                               {"kind", b.kind()},
                               {"source", b.source()},
@@ -503,31 +470,16 @@ absl::Status RunLineage(const LineageOptions& o) {
   PIAO_RETURN_IF_ERROR(CheckYear(o.year));
   if (o.objective.empty()) return absl::InvalidArgumentError("--objective: the objective code is required");
   if (o.indicator.empty()) return absl::InvalidArgumentError("--indicator: the indicator code is required");
-  Lineage l;
-  l.objective = o.objective;
-  l.indicator = o.indicator;
-  v1::GetIndicatorHistoryRequest history;
-  history.set_administration(o.administration);
-  history.set_year(o.year);
-  history.set_objective(o.objective);
-  history.set_indicator(o.indicator);
-  history.set_level(o.level);
-  history.set_scope(o.scope);
-  PIAO_RETURN_IF_ERROR(QueryProjection(o.data_dir, &v1::Projection::Stub::GetIndicatorHistory, history, &l.history));
-  v1::GetScoresRequest scores;
-  scores.set_administration(o.administration);
-  scores.set_year(o.year);
-  PIAO_RETURN_IF_ERROR(QueryProjection(o.data_dir, &v1::Projection::Stub::GetScores, scores, &l.scores));
-  {
-    PIAO_ASSIGN_OR_RETURN(ServiceConnection measurement, Connect(o.data_dir, "measurement"));
-    auto feeds = v1::Feeds::NewStub(measurement.channel);
-    v1::GetVariablesRequest req;
-    req.set_administration(l.scores.administration());
-    grpc::ClientContext ctx;
-    service::PrepareContext(&ctx, measurement.token, absl::Seconds(30));
-    PIAO_RETURN_IF_ERROR(service::FromGrpcStatus(feeds->GetVariables(&ctx, req, &l.variables)));
-  }
-  PIAO_ASSIGN_OR_RETURN(json j, LineageToJson(l));
+  v1::GetLineageRequest req;
+  req.set_administration(o.administration);
+  req.set_year(o.year);
+  req.set_objective(o.objective);
+  req.set_indicator(o.indicator);
+  req.set_level(o.level);
+  req.set_scope(o.scope);
+  v1::Lineage lineage;
+  PIAO_RETURN_IF_ERROR(QueryProjection(o.data_dir, &v1::Projection::Stub::GetLineage, req, &lineage));
+  const json j = LineageToJson(lineage);
   if (o.json) {
     std::printf("%s\n", j.dump().c_str());
   } else {

@@ -102,14 +102,6 @@ bool HasFormulas(const v1::AdoptObjectivesRequest& adopt);
 // when the plan has no formulas.
 std::string RenderComputed(const ComputedYear& computed);
 
-// The chain behind one indicator's score, as gathered from the projection and the measurement service.
-struct Lineage {
-  v1::ScoresView scores;                // for the objective score and the indicator's grade
-  v1::IndicatorHistory history;         // definition versions and actuals
-  v1::GetVariablesResponse variables;   // for the feed batches
-  std::string objective;
-  std::string indicator;
-};
 // {"year", "administration", "objective": {"level", "code", "scope", "score_pct", "label"},
 //  "indicator": {"code", "grade_pct", "how", "target", "threshold", "weight_pct"},
 //  "actual": {"actual_id", "period", "value", "source", "corrects", "reason", "actor", "recorded_at"} | null,
@@ -119,7 +111,8 @@ struct Lineage {
 //              "extraction_id"}],
 //  "batches": [{"batch_id", "kind", "source", "checksum", "rows", "actor", "global_position"}],
 //  "earlier_actuals": [{"actual_id", "value", "reason", "recorded_at"}]}
-absl::StatusOr<nlohmann::json> LineageToJson(const Lineage& lineage);
+// Renders the projection's answer (GetLineage assembles the chain; the CLI only prints it).
+nlohmann::json LineageToJson(const v1::Lineage& lineage);
 std::string RenderLineage(const nlohmann::json& lineage);
 
 struct LineageOptions {
