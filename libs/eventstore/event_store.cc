@@ -3,7 +3,9 @@
 #include <condition_variable>
 #include <deque>
 #include <future>
+#include <filesystem>
 #include <mutex>
+#include <shared_mutex>
 #include <thread>
 
 #include "absl/container/flat_hash_map.h"
@@ -13,6 +15,8 @@
 #include "google/protobuf/util/time_util.h"
 #include "libs/base/key_codec.h"
 #include "libs/base/sha256.h"
+#include "libs/base/log.h"
+#include "libs/eventstore/rocksdb_log.h"
 #include "libs/base/status_macros.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
@@ -139,8 +143,10 @@ std::string EventKeyForTest(GlobalPosition position) { return EventKey(position.
 
 class EventStore::Impl {
  public:
-  Impl(Options options, std::unique_ptr<rocksdb::DB> db, std::unique_ptr<IdGenerator> owned_ids)
-      : options_(std::move(options)), db_(std::move(db)), owned_ids_(std::move(owned_ids)) {
+  Impl(Options options, std::unique_ptr<rocksdb::DB> db, std::unique_ptr<IdGenerator> owned_ids, std::string path,
+       rocksdb::Options rocks_options)
+      : options_(std::move(options)), db_(std::move(db)), owned_ids_(std::move(owned_ids)), path_(std::move(path)),
+        rocks_options_(std::move(rocks_options)) {
     if (options_.ids == nullptr) options_.ids = owned_ids_.get();
   }
 
@@ -306,7 +312,102 @@ class EventStore::Impl {
     head_cv_.notify_all();
   }
 
+ public:
+  // OK while the store can write. After a failed write (a full disk, a failed sync) RocksDB refuses every
+  // write until it is resumed: this tries DB::Resume() (RocksDB flushes and starts a new WAL, so a batch whose
+  // write failed is never half-applied) and says whether writing works again. The writer reloads its cached
+  // head and stream versions before its next group, so a batch that did reach the database is never
+  // overwritten.
+  absl::Status Writable() {
+    std::lock_guard<std::mutex> l(failure_mu_);
+    if (failure_.ok() || resumed_) return absl::OkStatus();
+    rocksdb::Status resumed = rocksdb::Status::Busy("reopening");
+    {
+      std::shared_lock<std::shared_mutex> r(db_mu_);
+      if (db_ != nullptr) resumed = db_->Resume();
+    }
+    if (!resumed.ok()) {
+      // RocksDB's own recovery from a full disk first flushes the memtable, which may need more room than has
+      // come back, and stays busy: reopen the database instead, once there is room to replay the WAL. Opening
+      // replays the synced WAL, so every acknowledged batch is there, and a batch whose write failed is either
+      // whole or absent.
+      const absl::Status room = RoomToReopen();
+      if (!room.ok()) {
+        return absl::UnavailableError(absl::StrCat("the event store cannot write (", failure_.message(), "): ",
+                                                   room.message()));
+      }
+      std::unique_lock<std::shared_mutex> w(db_mu_);
+      db_.reset();
+      rocksdb::DB* raw = nullptr;
+      rocksdb::Status opened = rocksdb::DB::Open(rocks_options_, path_, &raw);
+      if (!opened.ok()) {
+        // Reads go on from a read-only open; writing is tried again at the next check.
+        rocksdb::DB* ro = nullptr;
+        if (rocksdb::DB::OpenForReadOnly(rocks_options_, path_, &ro).ok()) db_.reset(ro);
+        return absl::UnavailableError(absl::StrCat("the event store cannot write (", failure_.message(),
+                                                   "); reopening failed: ", opened.ToString()));
+      }
+      db_.reset(raw);
+    }
+    log::Info("the event store can write again", {{"after", std::string(failure_.message())}});
+    resumed_ = true;
+    return absl::OkStatus();
+  }
+
+  // OK when the disk has room to replay the WAL at a reopen (twice the WAL files, and 1 MiB).
+  absl::Status RoomToReopen() const {
+    std::error_code ec;
+    uintmax_t wal = 0;
+    for (const auto& f : std::filesystem::directory_iterator(path_, ec)) {
+      if (f.path().extension() == ".log") wal += f.file_size(ec);
+    }
+    const std::filesystem::space_info space = std::filesystem::space(path_, ec);
+    if (ec) return absl::UnavailableError("cannot read the free space: " + ec.message());
+    const uintmax_t needed = 2 * wal + (1u << 20);
+    if (space.available < needed) {
+      return absl::UnavailableError(
+          absl::StrCat("waiting for free space: ", space.available, " bytes available, ", needed, " needed"));
+    }
+    return absl::OkStatus();
+  }
+
+  // Shared access to the database for readers: UNAVAILABLE while it is being reopened after a write failure.
+  absl::StatusOr<std::shared_lock<std::shared_mutex>> ReadAccess() const {
+    std::shared_lock<std::shared_mutex> l(db_mu_);
+    if (db_ == nullptr) return absl::UnavailableError("the event store is reopening after a write failure");
+    return l;
+  }
+
+ private:
   void CommitGroup(const std::vector<std::shared_ptr<Pending>>& group) {
+    if (absl::Status w = Writable(); !w.ok()) {
+      for (const auto& p : group) p->promise.set_value(w);  // nothing is written: the callers may retry
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> l(failure_mu_);
+      if (resumed_) {
+        // The failed batch may or may not have reached the database: read the head again, forget cached versions.
+        stream_versions_.clear();
+        absl::Status reloaded;
+        {
+          std::shared_lock<std::shared_mutex> r(db_mu_);
+          std::lock_guard<std::mutex> h(head_mu_);
+          reloaded = db_ != nullptr ? LoadHead() : absl::UnavailableError("the event store is reopening");
+        }
+        if (!reloaded.ok()) {
+          for (const auto& p : group) p->promise.set_value(absl::UnavailableError(reloaded.ToString()));
+          return;
+        }
+        failure_ = absl::OkStatus();
+        resumed_ = false;
+      }
+    }
+    absl::StatusOr<std::shared_lock<std::shared_mutex>> access = ReadAccess();
+    if (!access.ok()) {
+      for (const auto& p : group) p->promise.set_value(access.status());
+      return;
+    }
     Tentative t;
     {
       std::lock_guard<std::mutex> l(head_mu_);
@@ -327,8 +428,15 @@ class EventStore::Impl {
       wo.sync = options_.sync;
       absl::Status s = FromRocks(db_->Write(wo, &batch), "committing events");
       if (!s.ok()) {
-        // Nothing of the group is stored: every caller gets the error, cached versions are dropped.
+        // Nothing of the group is acknowledged: every caller gets the error, cached versions are dropped, and
+        // the store reports itself unwritable until RocksDB resumes (Writable()).
         stream_versions_.clear();
+        {
+          std::lock_guard<std::mutex> l(failure_mu_);
+          if (failure_.ok()) log::Error("the event store cannot write", {{"error", s.ToString()}});
+          failure_ = s;
+          resumed_ = false;
+        }
         for (size_t i = 0; i < group.size(); ++i) group[i]->promise.set_value(s);
         return;
       }
@@ -423,6 +531,13 @@ class EventStore::Impl {
 
   // Only the writer thread touches this cache.
   absl::flat_hash_map<std::string, uint64_t> stream_versions_;
+
+  const std::string path_;
+  const rocksdb::Options rocks_options_;
+  mutable std::shared_mutex db_mu_;  // readers shared; a reopen after a write failure exclusive
+  std::mutex failure_mu_;
+  absl::Status failure_;  // the last failed write, until the writer reloads after a resume
+  bool resumed_ = false;  // RocksDB resumed since failure_; the writer has not reloaded yet
 
   mutable std::mutex head_mu_;
   mutable std::condition_variable head_cv_;
@@ -560,11 +675,13 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const std::string& 
   if (options.source_service.empty()) return absl::InvalidArgumentError("source_service must not be empty");
   rocksdb::Options ro;
   ro.create_if_missing = true;
+  ro.info_log = RocksDbLogger();  // no LOG file on the data disk (a full disk must not abort the process)
+  ro.avoid_flush_during_shutdown = true;  // a close (or a reopen after a full disk) writes nothing: the WAL has it
   rocksdb::DB* raw = nullptr;
   PIAO_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(ro, path, &raw), "opening event store at " + path));
   std::unique_ptr<IdGenerator> ids;
   if (options.ids == nullptr) ids = RandomIdGenerator::FromEntropy();
-  auto impl = std::make_unique<Impl>(std::move(options), std::unique_ptr<rocksdb::DB>(raw), std::move(ids));
+  auto impl = std::make_unique<Impl>(std::move(options), std::unique_ptr<rocksdb::DB>(raw), std::move(ids), path, ro);
   PIAO_RETURN_IF_ERROR(impl->LoadHead());
   impl->StartWriter();
   return std::unique_ptr<EventStore>(new EventStore(std::move(impl)));
@@ -579,14 +696,17 @@ absl::StatusOr<std::vector<v1::EventEnvelope>> EventStore::ReadStream(const Stre
                                                                       size_t max) const {
   PIAO_RETURN_IF_ERROR(ValidateId("stream.aggregate_type", stream.aggregate_type));
   PIAO_RETURN_IF_ERROR(ValidateId("stream.aggregate_id", stream.aggregate_id));
+  PIAO_ASSIGN_OR_RETURN(auto access, impl_->ReadAccess());
   return impl_->Scan(StreamIndexKey(stream, std::max<uint64_t>(from.value(), 1)), StreamPrefix(stream), max, true);
 }
 
 absl::StatusOr<std::vector<v1::EventEnvelope>> EventStore::ReadAll(GlobalPosition from, size_t max) const {
+  PIAO_ASSIGN_OR_RETURN(auto access, impl_->ReadAccess());
   return impl_->Scan(EventKey(std::max<uint64_t>(from.value(), 1)), "e", max, false);
 }
 
 absl::StatusOr<StreamVersion> EventStore::CurrentVersion(const StreamId& stream) const {
+  PIAO_ASSIGN_OR_RETURN(auto access, impl_->ReadAccess());
   return impl_->StoredVersion(stream);
 }
 
@@ -594,6 +714,7 @@ absl::StatusOr<std::optional<AppendResult>> EventStore::LookupIdempotencyKey(con
                                                                              const CommandContext& ctx) const {
   if (ctx.idempotency_key.empty()) return std::optional<AppendResult>();
   std::string v;
+  PIAO_ASSIGN_OR_RETURN(auto access, impl_->ReadAccess());
   rocksdb::Status s = impl_->db_->Get(rocksdb::ReadOptions(), IdempotencyRecordKey(stream, ctx), &v);
   if (s.IsNotFound()) return std::optional<AppendResult>();
   PIAO_RETURN_IF_ERROR(FromRocks(s, "reading idempotency record"));
@@ -608,13 +729,24 @@ GlobalPosition EventStore::WaitForAppend(GlobalPosition after, absl::Duration ti
   return impl_->WaitForAppend(after, timeout);
 }
 
-VerifyReport EventStore::Verify(const std::optional<Anchor>& anchor) const { return impl_->Verify(anchor); }
+VerifyReport EventStore::Verify(const std::optional<Anchor>& anchor) const {
+  absl::StatusOr<std::shared_lock<std::shared_mutex>> access = impl_->ReadAccess();
+  if (!access.ok()) {
+    VerifyReport unreadable;
+    unreadable.intact = false;
+    unreadable.problem = std::string(access.status().message());
+    return unreadable;
+  }
+  return impl_->Verify(anchor);
+}
 
 absl::StatusOr<std::vector<v1::EventEnvelope>> EventStore::ReadOutbox(GlobalPosition from, size_t max) const {
+  PIAO_ASSIGN_OR_RETURN(auto access, impl_->ReadAccess());
   return impl_->Scan(OutboxKey(from.value()), "o", max, false);
 }
 
 absl::Status EventStore::MarkDelivered(const std::vector<GlobalPosition>& positions) {
+  PIAO_ASSIGN_OR_RETURN(auto access, impl_->ReadAccess());
   rocksdb::WriteBatch batch;
   for (GlobalPosition p : positions) batch.Delete(OutboxKey(p.value()));
   // Not synced: a delivery mark lost in a crash only means one more publish, which consumers deduplicate.
@@ -622,6 +754,7 @@ absl::Status EventStore::MarkDelivered(const std::vector<GlobalPosition>& positi
 }
 
 absl::Status EventStore::ParkOutboxEntry(GlobalPosition position, const std::string& reason) {
+  PIAO_ASSIGN_OR_RETURN(auto access, impl_->ReadAccess());
   rocksdb::WriteBatch batch;
   batch.Delete(OutboxKey(position.value()));
   batch.Put("x" + Be64(position.value()), reason);
@@ -631,6 +764,7 @@ absl::Status EventStore::ParkOutboxEntry(GlobalPosition position, const std::str
 }
 
 absl::StatusOr<std::vector<EventStore::ParkedEntry>> EventStore::ParkedEntries(size_t max) const {
+  PIAO_ASSIGN_OR_RETURN(auto access, impl_->ReadAccess());
   std::vector<ParkedEntry> out;
   std::unique_ptr<rocksdb::Iterator> it(impl_->db_->NewIterator(rocksdb::ReadOptions()));
   for (it->Seek("x"); it->Valid() && it->key().starts_with("x"); it->Next()) {
@@ -641,9 +775,12 @@ absl::StatusOr<std::vector<EventStore::ParkedEntry>> EventStore::ParkedEntries(s
   return out;
 }
 
+absl::Status EventStore::Writable() { return impl_->Writable(); }
+
 size_t EventStore::max_event_bytes() const { return impl_->options_.max_event_bytes; }
 
 absl::StatusOr<uint64_t> EventStore::OutboxSize() const {
+  PIAO_ASSIGN_OR_RETURN(auto access, impl_->ReadAccess());
   uint64_t n = 0;
   std::unique_ptr<rocksdb::Iterator> it(impl_->db_->NewIterator(rocksdb::ReadOptions()));
   for (it->Seek("o"); it->Valid() && it->key().starts_with("o"); it->Next()) ++n;

@@ -166,6 +166,11 @@ class EventStore {
 
   size_t max_event_bytes() const;
 
+  // OK while the store can write. After a write failed (a full disk, a failed sync: the append was UNAVAILABLE
+  // and nothing was acknowledged) it tries to resume and answers UNAVAILABLE with the cause until that works;
+  // the services report NOT_SERVING meanwhile (services/common/write_service.cc).
+  absl::Status Writable();
+
   const ServiceName& source_service() const;
 
   // The underlying database, for tests that tamper with it and for tools.

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -141,6 +142,37 @@ void ServiceHost::AddShutdownHook(std::string name, std::function<void()> hook) 
   shutdown_hooks_.push_back({std::move(name), std::move(hook)});
 }
 
+void ServiceHost::AddReadinessCheck(std::string name, std::function<absl::Status()> check, absl::Duration every) {
+  checks_.push_back({std::move(name), std::move(check), every});
+}
+
+void ServiceHost::RunChecks() {
+  std::vector<bool> passing(checks_.size(), true);
+  absl::Duration every = absl::InfiniteDuration();
+  for (const Check& c : checks_) every = std::min(every, c.every);
+  while (!stop_checks_.WaitForNotificationWithTimeout(every)) {
+    bool all = true;
+    for (size_t i = 0; i < checks_.size(); ++i) {
+      absl::Status s = checks_[i].fn();
+      if (s.ok() != passing[i]) {
+        if (s.ok()) {
+          log::Info("ready again", {{"service", options_.name}, {"check", checks_[i].name}});
+        } else {
+          log::Error("not ready: health says NOT_SERVING",
+                     {{"service", options_.name}, {"check", checks_[i].name}, {"error", s.ToString()}});
+        }
+        passing[i] = s.ok();
+      }
+      all &= s.ok();
+    }
+    absl::MutexLock l(&mu_);
+    if (shutdown_begun_ || server_ == nullptr) break;  // shutdown owns the health status from now on
+    if (grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService(); health != nullptr) {
+      health->SetServingStatus(all);
+    }
+  }
+}
+
 absl::Status ServiceHost::Start() {
   absl::MutexLock l(&mu_);
   if (started_ || shutdown_begun_) return absl::FailedPreconditionError("ServiceHost already started");
@@ -178,6 +210,7 @@ absl::Status ServiceHost::Start() {
   }
   server_ = std::move(server);
   started_ = true;
+  if (!checks_.empty()) checker_ = std::thread([this] { RunChecks(); });
   log::Info("listening", {{"service", options_.name},
                           {"addr", address_},
                           {"tls", tls() ? "true" : "false"},
@@ -254,6 +287,8 @@ void ServiceHost::DoShutdown(absl::string_view reason) {
     }
     shutdown_begun_ = true;
   }
+  stop_checks_.Notify();
+  if (checker_.joinable()) checker_.join();
   absl::Time begin = absl::Now();
   log::Info("stopping", {{"service", options_.name}, {"reason", std::string(reason)}});
   if (server_ != nullptr) {

@@ -25,6 +25,7 @@
 #include <grpcpp/security/server_credentials.h>
 
 #include <functional>
+#include <thread>
 #include <memory>
 #include <string>
 #include <utility>
@@ -84,6 +85,11 @@ class ServiceHost {
   void AddService(grpc::Service* service);
   void AddDrainHook(std::string name, std::function<void()> hook);
   void AddShutdownHook(std::string name, std::function<void()> hook);
+  // Before Start(): a check run every `every` while serving; the health service answers NOT_SERVING while it
+  // fails (e.g. an event store that cannot write: a full disk) and SERVING again once it passes. Each change is
+  // logged with the check's error.
+  void AddReadinessCheck(std::string name, std::function<absl::Status()> check,
+                         absl::Duration every = absl::Milliseconds(500));
 
   // Builds the server, binds, marks health SERVING and writes the address file. UNAVAILABLE if the address
   // cannot be bound; FAILED_PRECONDITION if already started.
@@ -116,8 +122,18 @@ class ServiceHost {
     std::function<void()> fn;
   };
 
+  struct Check {
+    std::string name;
+    std::function<absl::Status()> fn;
+    absl::Duration every;
+  };
+  void RunChecks();
+
   HostOptions options_;
   std::vector<grpc::Service*> services_;
+  std::vector<Check> checks_;
+  std::thread checker_;
+  absl::Notification stop_checks_;
   std::vector<Hook> drain_hooks_;
   std::vector<Hook> shutdown_hooks_;
   std::unique_ptr<grpc::Server> server_;

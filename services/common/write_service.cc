@@ -100,6 +100,8 @@ int RunWriteService(int argc, char** argv, const WriteServiceSpec& spec) {
   host.AddService(&event_log);
   for (auto& s : services) host.AddService(s.get());
   host.AddDrainHook("stop event followers", [&] { event_log.StopFollowing(); });
+  // NOT_SERVING while the store cannot write (a full disk, failed syncs), SERVING again once it can.
+  host.AddReadinessCheck("event store writable", [&] { return (*store)->Writable(); });
   host.AddShutdownHook("flush outbox", [&] {
     if (relay == nullptr) return;
     if (absl::Status s = relay->Flush(absl::Seconds(*flush_seconds)); !s.ok()) {

@@ -26,6 +26,7 @@
 #include "libs/base/config.h"
 #include "libs/base/files.h"
 #include "libs/base/log.h"
+#include "libs/eventstore/rocksdb_log.h"
 #include "libs/kafka/event_applier.h"
 #include "libs/kafka/event_consumer.h"
 #include "libs/kafka/kafka_conf.h"
@@ -84,6 +85,7 @@ constexpr char kFormat[] = "4: key_codec parts, quarantine, scores period, feed 
 absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenViews(const std::string& path) {
   rocksdb::Options options;
   options.create_if_missing = true;
+  options.info_log = eventstore::RocksDbLogger();  // no LOG file on the data disk
   for (int attempt = 0; attempt < 2; ++attempt) {
     rocksdb::DB* raw = nullptr;
     rocksdb::Status s = rocksdb::DB::Open(options, path, &raw);
