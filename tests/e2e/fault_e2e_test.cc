@@ -7,10 +7,14 @@
 // - a results import cut short by a killed service says how far it got, and running it again completes it.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <filesystem>
 #include <set>
 #include <thread>
@@ -198,6 +202,60 @@ TEST_F(FaultE2eTest, AResultsImportCutShortSaysHowFarItGotAndTheSameImportComple
   const json published = json::parse(ReadText(Fixture("results-2022-strategic.json")));
   EXPECT_NEAR(json::parse(scores.out)["enterprise_score_pct"].get<double>(),
               published["expected"]["enterprise_score_pct"].get<double>(), 0.1);
+}
+
+// The whole stack on a small tmpfs that fills up: planning answers UNAVAILABLE, its health says NOT_SERVING
+// (`stack status`), and once space returns it serves again, nothing acknowledged lost.
+TEST(DiskFullE2eTest, AServiceOnAFullDiskIsUnavailableNotServingAndRecovers) {
+  const fs::path dir = fs::temp_directory_path() / ("piao_e2e_diskfull_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  ASSERT_EQ(::mount("tmpfs", dir.c_str(), "tmpfs", 0, "size=48m,mode=0700"), 0)
+      << std::strerror(errno) << " (needs root or CAP_SYS_ADMIN, as on the project's machines)";
+  struct Unmount {
+    fs::path dir;
+    ~Unmount() {
+      RunPiao("stack down --data " + dir.string());
+      ::umount2(dir.c_str(), MNT_DETACH);
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } unmount{dir};
+  const std::string data = " --data " + dir.string();
+  ASSERT_EQ(RunPiao("stack up" + data).exit_code, 0);
+  ASSERT_EQ(RunPiao("smoke --plans 5 --json" + data).exit_code, 0);
+  auto planning_healthy = [&]() {
+    json j = json::parse(RunPiao("stack status --json" + data).out, nullptr, false);
+    if (!j.is_object()) return false;
+    for (const json& c : j["components"]) {
+      if (c["name"] == "planning") return c.value("healthy", false);
+    }
+    return false;
+  };
+  ASSERT_TRUE(planning_healthy());
+
+  // Fill the disk, then write until planning refuses.
+  const fs::path filler = dir / "filler";
+  {
+    std::ofstream out(filler, std::ios::binary);
+    const std::string chunk(1 << 20, 'x');
+    while (out.write(chunk.data(), chunk.size())) {
+    }
+  }
+  CliResult full = RunPiao("smoke --plans 50 --json" + data + " 2>&1");
+  EXPECT_NE(full.exit_code, 0) << full.out;
+  EXPECT_NE(full.out.find("UNAVAILABLE"), std::string::npos) << full.out;
+  bool not_serving = false;
+  for (int i = 0; i < 100 && !(not_serving = !planning_healthy()); ++i) ::usleep(100 * 1000);
+  EXPECT_TRUE(not_serving) << "stack status shows planning unhealthy while its disk is full";
+
+  // Space returns: planning serves again and writes.
+  fs::remove(filler);
+  bool serving = false;
+  for (int i = 0; i < 300 && !(serving = planning_healthy()); ++i) ::usleep(100 * 1000);
+  ASSERT_TRUE(serving) << "planning recovers when space returns";
+  CliResult again = RunPiao("smoke --plans 5 --json" + data);
+  ASSERT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_TRUE(json::parse(again.out)["chain_intact"].get<bool>());
 }
 
 }  // namespace
