@@ -1,6 +1,7 @@
 // Appends events to a store as fast as it can and prints "ack <last_position>" after each acknowledged
 // append, so a test can SIGKILL it and check that every acknowledged event survived.
-// Usage: eventstore_crash_writer DIR THREADS
+// Usage: eventstore_crash_writer DIR THREADS [nosync]   (nosync: acknowledge before the WAL is synced, for the
+// crash-consistency test's check that it would notice)
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -11,13 +12,13 @@
 #include "libs/eventstore/event_store.h"
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: %s DIR THREADS\n", argv[0]);
+  if (argc != 3 && !(argc == 4 && std::string(argv[3]) == "nosync")) {
+    std::fprintf(stderr, "usage: %s DIR THREADS [nosync]\n", argv[0]);
     return 2;
   }
   piao::eventstore::Options o;
   o.source_service = piao::ServiceName("crash");
-  o.sync = true;
+  o.sync = argc != 4;
   auto store = piao::eventstore::EventStore::Open(argv[1], o);
   if (!store.ok()) {
     std::fprintf(stderr, "open: %s\n", store.status().ToString().c_str());
