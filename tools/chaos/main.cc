@@ -36,6 +36,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "libs/base/config.h"
+#include "libs/base/process.h"
 #include "libs/base/status_macros.h"
 #include "libs/eventstore/event_store.h"
 #include "libs/kafka/event_applier.h"
@@ -285,7 +286,11 @@ int Run(int argc, char** argv) {
         break;
       }
       for (const cli::ComponentStatus& c : *status) {
-        if (c.name == victim && c.alive && c.pid > 0 && ::kill(c.pid, SIGKILL) == 0) ++kills[victim];
+        if (c.name != victim || !c.alive || c.pid <= 0 || ::kill(c.pid, SIGKILL) != 0) continue;
+        ++kills[victim];
+        // A crash is over before anyone restarts the service: wait until the process is gone (our child is
+        // reaped by IsAlive), or `stack up` could see it still exiting, leave it, and wait for it forever.
+        for (int i = 0; i < 500 && IsAlive(c.pid); ++i) absl::SleepFor(absl::Milliseconds(10));
       }
     }
     if (!harness_failure.empty()) break;

@@ -256,9 +256,14 @@ absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, con
   for (const std::string& name : StackServices()) {
     PIAO_ASSIGN_OR_RETURN(auto channel, service::MakeChannel(ClientOptions(
                                             stack, stack["services"][name].value("address", ""))));
+    const int pid = stack["services"][name].value("pid", 0);
     for (;;) {
       auto healthy = service::CheckHealth(channel, absl::Seconds(2));
       if (healthy.ok() && *healthy) break;
+      if (!IsAlive(pid)) {  // gone meanwhile (killed as it started, or crashed): say so now, `stack up` restarts it
+        return absl::UnavailableError(absl::StrCat(name, " (pid ", pid, ") is not running; run `piao stack up` again, ",
+                                                   "and see ", stack["services"][name].value("log", "its log")));
+      }
       if (absl::Now() > deadline) {
         return absl::DeadlineExceededError(absl::StrCat(
             name, " is not healthy: ", healthy.ok() ? "NOT_SERVING" : healthy.status().ToString()));
