@@ -324,7 +324,7 @@ class EventStore::Impl {
     rocksdb::Status resumed = rocksdb::Status::Busy("reopening");
     {
       std::shared_lock<std::shared_mutex> r(db_mu_);
-      if (db_ != nullptr) resumed = db_->Resume();
+      if (db_ != nullptr && !read_only_) resumed = db_->Resume();  // a read-only open is reopened, not resumed
     }
     if (!resumed.ok()) {
       // RocksDB's own recovery from a full disk first flushes the memtable, which may need more room than has
@@ -344,10 +344,12 @@ class EventStore::Impl {
         // Reads go on from a read-only open; writing is tried again at the next check.
         rocksdb::DB* ro = nullptr;
         if (rocksdb::DB::OpenForReadOnly(rocks_options_, path_, &ro).ok()) db_.reset(ro);
+        read_only_ = true;
         return absl::UnavailableError(absl::StrCat("the event store cannot write (", failure_.message(),
                                                    "); reopening failed: ", opened.ToString()));
       }
       db_.reset(raw);
+      read_only_ = false;
     }
     log::Info("the event store can write again", {{"after", std::string(failure_.message())}});
     resumed_ = true;
@@ -538,6 +540,7 @@ class EventStore::Impl {
   std::mutex failure_mu_;
   absl::Status failure_;  // the last failed write, until the writer reloads after a resume
   bool resumed_ = false;  // RocksDB resumed since failure_; the writer has not reloaded yet
+  bool read_only_ = false;  // db_ is a read-only open (a reopen for writing failed); guarded by failure_mu_
 
   mutable std::mutex head_mu_;
   mutable std::condition_variable head_cv_;

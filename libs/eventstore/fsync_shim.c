@@ -5,8 +5,11 @@
 //   s <dev> <ino> <size> <path>     after a successful fsync or fdatasync: the first <size> bytes are durable
 // sync_file_range is not recorded: it does not make data durable. The test then "crashes the disk" by cutting
 // every written file back to its last synced size, as crash-consistency checkers do.
+// Failed syncs: while the file named by $PIAO_FSYNC_FAIL exists, fsync and fdatasync of files under
+// $PIAO_FSYNC_DIR fail with EIO (disk_fault_test's failed-sync case).
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +22,7 @@
 static int log_fd = -1;
 static char dir_prefix[4096];
 static size_t dir_prefix_len = 0;
+static char fail_file[4096];
 
 static ssize_t (*real_write)(int, const void*, size_t);
 static ssize_t (*real_pwrite)(int, const void*, size_t, off_t);
@@ -38,10 +42,23 @@ __attribute__((constructor)) static void init(void) {
   real_fdatasync = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
   const char* log = getenv("PIAO_FSYNC_LOG");
   const char* dir = getenv("PIAO_FSYNC_DIR");
-  if (log == NULL || dir == NULL) return;
+  const char* fail = getenv("PIAO_FSYNC_FAIL");
+  if (dir == NULL) return;
   snprintf(dir_prefix, sizeof dir_prefix, "%s", dir);
   dir_prefix_len = strlen(dir_prefix);
-  log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fail != NULL) snprintf(fail_file, sizeof fail_file, "%s", fail);
+  if (log != NULL) log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+}
+
+// True when syncs of `fd` must fail: the switch file exists and the file is under the watched directory.
+static int sync_fails(int fd) {
+  if (fail_file[0] == '\0' || access(fail_file, F_OK) != 0) return 0;
+  char link[64], path[4096];
+  snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+  ssize_t n = readlink(link, path, sizeof path - 1);
+  if (n <= 0) return 0;
+  path[n] = '\0';
+  return strncmp(path, dir_prefix, dir_prefix_len) == 0;
 }
 
 static void note(char op, int fd) {
@@ -86,11 +103,19 @@ ssize_t pwritev(int fd, const struct iovec* iov, int iovcnt, off_t offset) {
   return r;
 }
 int fsync(int fd) {
+  if (sync_fails(fd)) {
+    errno = EIO;
+    return -1;
+  }
   int r = real_fsync(fd);
   if (r == 0) note('s', fd);
   return r;
 }
 int fdatasync(int fd) {
+  if (sync_fails(fd)) {
+    errno = EIO;
+    return -1;
+  }
   int r = real_fdatasync(fd);
   if (r == 0) note('s', fd);
   return r;
