@@ -31,8 +31,9 @@ TEST(FailedSyncTest, FailedSyncsAreUnavailableAcknowledgeNothingAndRecover) {
   ASSERT_TRUE(dir_env != nullptr && fail_env != nullptr && std::getenv("LD_PRELOAD") != nullptr)
       << "run it as the ctest failed_sync_test, which preloads the fsync shim";
   const fs::path dir = dir_env, fail = fail_env;
-  fs::remove_all(dir);
-  fs::remove(fail);
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  fs::remove(fail, ec);
   Options o;
   o.source_service = ServiceName("sync");
   CommandContext ctx;
@@ -74,7 +75,8 @@ TEST(FailedSyncTest, FailedSyncsAreUnavailableAcknowledgeNothingAndRecover) {
   }
   VerifyReport v = (*reopened)->Verify();
   EXPECT_TRUE(v.intact) << v.problem;
-  fs::remove_all(dir);
+  reopened->reset();  // closed before its files go (RocksDB may still be writing them)
+  fs::remove_all(dir, ec);
 }
 
 }  // namespace
