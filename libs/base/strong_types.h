@@ -9,6 +9,11 @@
 #include <string>
 #include <utility>
 
+#include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
 namespace piao {
 
 // An unsigned counter with a distinct type per Tag.
@@ -68,6 +73,25 @@ struct StreamId {
     return H::combine(std::move(h), s.aggregate_type, s.aggregate_id);
   }
 };
+
+// The identity of a plan year's streams (plan, actuals, risk, hr): aggregate id "<administration>/<year>".
+struct AdministrationYear {
+  std::string administration;
+  int year = 0;
+};
+
+// The one parser of "<administration>/<year>" aggregate ids: INVALID_ARGUMENT naming the id otherwise.
+inline absl::StatusOr<AdministrationYear> ParseAdministrationYear(absl::string_view aggregate_id) {
+  const size_t slash = aggregate_id.rfind('/');
+  AdministrationYear out;
+  if (slash == absl::string_view::npos || slash == 0 || slash + 5 != aggregate_id.size() ||
+      !absl::SimpleAtoi(aggregate_id.substr(slash + 1), &out.year)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("stream.aggregate_id: '", aggregate_id, "' is not <administration>/<year>"));
+  }
+  out.administration = std::string(aggregate_id.substr(0, slash));
+  return out;
+}
 
 }  // namespace piao
 

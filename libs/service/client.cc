@@ -98,6 +98,15 @@ void PrepareContext(grpc::ClientContext* ctx, absl::string_view token, absl::Dur
   if (!token.empty()) ctx->AddMetadata("authorization", absl::StrCat("Bearer ", token));
 }
 
+absl::StatusOr<std::string> ReadTokenFile(absl::string_view flag, const std::string& path) {
+  if (path.empty()) return absl::InvalidArgumentError(absl::StrCat("--", flag, " is required (a token file)"));
+  absl::StatusOr<std::string> content = ReadFile(path);
+  if (!content.ok()) return absl::NotFoundError(absl::StrCat("--", flag, ": cannot read ", path));
+  std::string token(absl::StripAsciiWhitespace(*content));
+  if (token.empty()) return absl::InvalidArgumentError(absl::StrCat("--", flag, ": ", path, " is empty"));
+  return token;
+}
+
 absl::StatusOr<std::string> ReadAddressFile(const std::string& path) {
   absl::StatusOr<std::string> content = ReadFile(path);
   if (!content.ok()) return absl::NotFoundError(absl::StrCat("no address file ", path));

@@ -69,6 +69,10 @@ inline constexpr absl::Duration kMaxCallTimeout = absl::Hours(24);
 // `authorization: Bearer <token>`. Works on plaintext and TLS channels alike.
 void PrepareContext(grpc::ClientContext* ctx, absl::string_view token, absl::Duration timeout);
 
+// A bearer token kept in a file (whitespace around it removed). INVALID_ARGUMENT naming `flag` when the path
+// is empty or the file is empty, NOT_FOUND when it cannot be read.
+absl::StatusOr<std::string> ReadTokenFile(absl::string_view flag, const std::string& path);
+
 // The address a server wrote to its --address-file (trailing whitespace removed). NOT_FOUND if the file is
 // missing or empty.
 absl::StatusOr<std::string> ReadAddressFile(const std::string& path);

@@ -26,6 +26,7 @@ int RunWriteService(int argc, char** argv, const WriteServiceSpec& spec) {
       .Declare("max-event-bytes", std::to_string(eventstore::kDefaultMaxEventBytes),
                "largest event accepted (bytes); the relay's message.max.bytes is this plus headroom, and topics' "
                "max.message.bytes must be at least that (deploy/README.md)");
+  if (spec.flags) spec.flags(config);
   if (absl::Status s = config.ParseFromProcess(argc, argv); !s.ok()) {
     std::fprintf(stderr, "%s: %s\nsettings:\n%s", spec.name.c_str(), std::string(s.message()).c_str(),
                  config.Usage().c_str());
@@ -92,11 +93,16 @@ int RunWriteService(int argc, char** argv, const WriteServiceSpec& spec) {
   auto flush_seconds = config.GetInt("flush-seconds");
   if (!flush_seconds.ok()) return fail("bad settings", flush_seconds.status());
 
-  WriteServiceContext ctx{store->get(), &authorizer, Clock::Real()};
-  std::vector<std::unique_ptr<grpc::Service>> services = spec.make_services(ctx);
+  service::ServiceHost host(*host_options);
+  WriteServiceContext ctx{store->get(), &authorizer, Clock::Real(), &config, data_dir.string(),
+                          [&host](std::string name, std::function<void()> hook) {
+                            host.AddDrainHook(std::move(name), std::move(hook));
+                          }};
+  auto made = spec.make_services(ctx);
+  if (!made.ok()) return fail("cannot start the service", made.status());
+  std::vector<std::unique_ptr<grpc::Service>> services = std::move(*made);
   service::EventLogService event_log(store->get(), &authorizer);
 
-  service::ServiceHost host(*host_options);
   host.AddService(&event_log);
   for (auto& s : services) host.AddService(s.get());
   host.AddDrainHook("stop event followers", [&] { event_log.StopFollowing(); });

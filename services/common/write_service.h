@@ -18,6 +18,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "libs/base/clock.h"
+#include "libs/base/config.h"
 #include "libs/eventstore/event_store.h"
 #include "libs/service/auth.h"
 
@@ -28,13 +29,19 @@ struct WriteServiceContext {
   eventstore::EventStore* store;
   const service::Authorizer* authorizer;
   Clock* clock;
+  const Config* config;             // the service's settings (its own, declared by WriteServiceSpec::flags)
+  std::string data_dir;             // where the service keeps its state (the store is data_dir/events)
+  // Registers what stops before the server drains (background work the service started).
+  std::function<void(std::string name, std::function<void()> hook)> add_drain_hook;
 };
 
 struct WriteServiceSpec {
   std::string name;                                  // "planning": store's source, topic, log component
   std::function<void(service::RolePolicy&)> policy;  // the domain RPCs' roles (EventLog's are added)
-  // Builds the domain gRPC services (owned by the runtime until shutdown).
-  std::function<std::vector<std::unique_ptr<grpc::Service>>(const WriteServiceContext&)> make_services;
+  std::function<void(Config&)> flags;                // the service's own settings (optional)
+  // Builds the domain gRPC services (owned by the runtime until shutdown); an error stops the start-up.
+  std::function<absl::StatusOr<std::vector<std::unique_ptr<grpc::Service>>>(const WriteServiceContext&)>
+      make_services;
   // Descriptors of the domain services, to check the policy covers every method at start-up.
   std::vector<const google::protobuf::ServiceDescriptor*> descriptors;
 };

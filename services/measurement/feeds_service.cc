@@ -1,6 +1,7 @@
 #include "services/measurement/feeds_service.h"
 
 #include "services/common/command_path.h"
+#include "absl/strings/str_cat.h"
 #include "libs/service/grpc_status.h"
 #include "libs/service/roles.h"
 #include "services/common/aggregate_util.h"
@@ -44,41 +45,52 @@ grpc::Status FeedsService::SubmitBatch(grpc::ServerContext* ctx, const v1::Submi
     response->set_duplicate(true);
   }
   services::FillAck(stream, r, response->mutable_ack());
+  if (!response->duplicate() && policy_ != nullptr && policy_->follows_planning()) {
+    // The batch is recorded (acknowledged whatever follows); now the plan years it feeds, as the same actor.
+    for (int year : PlanYearsAffectedBy(*request)) {
+      if (year < 2000 || year > 2999) continue;  // no plan year can exist there
+      v1::CommandMeta meta;
+      meta.set_correlation_id(request->meta().correlation_id().empty()
+                                  ? absl::StrCat("feed:", request->batch_id())
+                                  : request->meta().correlation_id());
+      meta.set_causation_id(absl::StrCat("measurement@", r.last_position.value()));
+      absl::StatusOr<v1::ComputeActualsResponse> c =
+          policy_->Recompute(who, meta, request->administration(), year);
+      if (!c.ok()) {
+        policy_->Defer(request->administration(), year);
+        if (response->compute_pending().empty()) {
+          response->set_compute_pending(absl::StrCat("plan year ", year, ": ", c.status().ToString(),
+                                                     " (the service recomputes it when planning answers)"));
+        }
+        continue;
+      }
+      if (c->results_size() == 0) continue;
+      v1::ComputedYear* y = response->add_computed();
+      y->set_year(year);
+      *y->mutable_results() = c->results();
+    }
+  }
   return grpc::Status::OK;
 }
 
 grpc::Status FeedsService::ComputeActuals(grpc::ServerContext* ctx, const v1::ComputeActualsRequest* request,
                                           v1::ComputeActualsResponse* response) {
   PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, kComputeActuals, request->administration()));
-  PIAO_GRPC_RETURN_IF_ERROR(services::ValidateAdministrationYear(request->administration(), request->year()));
-  const StreamId stream = ActualsStream(request->administration(), request->year());
-  std::vector<v1::ComputedActualResult> results;
-  // The variables are read once per attempt, before deciding on the actuals stream: the lineage records the
-  // exact values used, and a batch recorded meanwhile triggers its own computation.
-  PIAO_GRPC_ASSIGN_OR_RETURN(
-      eventstore::AppendResult r,
-      services::RunCommand<ActualsState>(*store_, who, *request, stream, FoldActuals,
-          [&](const ActualsState& s) -> absl::StatusOr<std::vector<eventstore::NewEvent>> {
-            PIAO_ASSIGN_OR_RETURN(std::vector<v1::EventEnvelope> events,
-                                  store_->ReadStream(VariablesStream(request->administration()), StreamVersion(1)));
-            PIAO_ASSIGN_OR_RETURN(VariablesState vars, FoldVariables(events));
-            PIAO_ASSIGN_OR_RETURN(ComputeDecision d, DecideComputeActuals(s, vars, *request));
-            results = std::move(d.results);
-            return std::move(d.events);
-          },
-          [&] {
-            v1::ComputeActualsResponse stored;
-            for (const auto& res : results) *stored.add_results() = res;
-            return stored.SerializeAsString();
-          }));
-  if (r.duplicate) {
-    if (!response->ParseFromString(r.reply)) {
-      return grpc::Status(grpc::StatusCode::DATA_LOSS, "the stored answer of the retried command is undecodable");
+  if (request->formulas_size() > 0) {
+    if (request->covering_plan_version() != 0) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "covering_plan_version: only without formulas (it names a computation of the policy)");
     }
-  } else {
-    for (auto& res : results) *response->add_results() = std::move(res);
+    PIAO_GRPC_ASSIGN_OR_RETURN(*response, ComputeActualsCommand(*store_, who, *request));
+    return grpc::Status::OK;
   }
-  services::FillAck(stream, r, response->mutable_ack());
+  if (policy_ == nullptr || !policy_->follows_planning()) {
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                        "formulas: required, this measurement service does not follow planning (no --planning)");
+  }
+  PIAO_GRPC_RETURN_IF_ERROR(service::ValidateRequestText(*request));
+  PIAO_GRPC_ASSIGN_OR_RETURN(*response, policy_->Recompute(who, request->meta(), request->administration(),
+                                                           request->year(), request->covering_plan_version()));
   return grpc::Status::OK;
 }
 

@@ -5,6 +5,7 @@
 #include "libs/eventstore/event_store.h"
 #include "libs/service/auth.h"
 #include "piao/v1/feeds.grpc.pb.h"
+#include "services/measurement/actuals_policy.h"
 
 namespace piao::measurement {
 
@@ -13,8 +14,10 @@ void AllowFeeds(service::RolePolicy& policy);
 
 class FeedsService final : public v1::Feeds::Service {
  public:
-  FeedsService(eventstore::EventStore* store, const service::Authorizer* authorizer)
-      : store_(store), authorizer_(authorizer) {}
+  // `policy` recomputes the years a batch touches and serves ComputeActuals without formulas; without one
+  // (tools, tests of the batch path) formulas must be given.
+  FeedsService(eventstore::EventStore* store, const service::Authorizer* authorizer, ActualsPolicy* policy = nullptr)
+      : store_(store), authorizer_(authorizer), policy_(policy) {}
 
   grpc::Status SubmitBatch(grpc::ServerContext* ctx, const v1::SubmitBatchRequest* request,
                            v1::SubmitBatchResponse* response) override;
@@ -26,6 +29,7 @@ class FeedsService final : public v1::Feeds::Service {
  private:
   eventstore::EventStore* store_;
   const service::Authorizer* authorizer_;
+  ActualsPolicy* policy_;
 };
 
 }  // namespace piao::measurement

@@ -66,16 +66,6 @@ absl::StatusOr<std::map<std::string, std::string>> ParseSources(const std::strin
   return out;
 }
 
-absl::StatusOr<std::string> ReadToken(const std::string& path) {
-  if (path.empty()) return absl::InvalidArgumentError("--service-token-file is required (the token to read the sources' EventLogs)");
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError("--service-token-file: cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string token(absl::StripAsciiWhitespace(ss.str()));
-  if (token.empty()) return absl::InvalidArgumentError("--service-token-file: " + path + " is empty");
-  return token;
-}
 
 // The views' key format (view.h). Views written in another format are dropped and rebuilt from the sources,
 // which hold the truth: the projection never reads keys it cannot decode.
@@ -249,7 +239,7 @@ int Run(int argc, char** argv) {
   }
   auto sources = ParseSources(config.Get("sources"));
   if (!sources.ok()) return Fail("bad settings", sources.status());
-  auto token = ReadToken(config.Get("service-token-file"));
+  auto token = service::ReadTokenFile("service-token-file", config.Get("service-token-file"));
   if (!token.ok()) return Fail("bad settings", token.status());
   auto max_wait = config.GetInt("max-wait-seconds");
   if (!max_wait.ok()) return Fail("bad settings", max_wait.status());

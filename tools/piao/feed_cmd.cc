@@ -69,67 +69,14 @@ v1::SubmitBatchRequest BatchRequest(const feed::Batch& batch, const std::string&
   return r;
 }
 
-std::vector<v1::FormulaSpec> FormulaSpecs(const v1::GetPlanResponse& plan) {
-  std::vector<v1::FormulaSpec> out;
-  for (const v1::ObjectiveDefinition& o : plan.objectives()) {
-    for (const v1::IndicatorDefinition& i : o.indicators()) {
-      if (i.formula().empty() || i.suppressed()) continue;
-      v1::FormulaSpec s;
-      s.mutable_objective()->set_level(o.level());
-      s.mutable_objective()->set_code(o.code());
-      // The objective's scope as planning keys it: the units joined by " + " (operational) or the owner.
-      if (o.level() == "individual") {
-        s.mutable_objective()->set_scope(o.owner());
-      } else if (o.level() == "operational") {
-        std::string scope;
-        for (int k = 0; k < o.units_size(); ++k) absl::StrAppend(&scope, k ? " + " : "", o.units(k));
-        s.mutable_objective()->set_scope(scope);
-      }
-      s.set_indicator(i.code());
-      s.set_formula(i.formula());
-      s.set_unit(i.target().has_comparison() ? i.target().comparison().unit() : i.unit());
-      s.set_plan_version(plan.version());
-      out.push_back(std::move(s));
-    }
-  }
-  return out;
-}
-
-std::set<int> AffectedYears(const feed::Batch& batch) {
-  std::set<int> years;
-  for (const feed::Row& r : batch.rows) {
-    const int y = std::stoi(r.period.substr(0, 4));
-    years.insert(y);
-    years.insert(y + 1);
-  }
-  return years;
-}
-
 absl::StatusOr<ComputedYear> ComputeFormulaActuals(const std::string& data_dir, const std::string& administration,
-                                                   int year) {
+                                                   int year, uint64_t covering_plan_version) {
   ComputedYear out;
   out.year = year;
-  if (year < 2000 || year > 2999) return out;  // no plan can exist there
-  PIAO_ASSIGN_OR_RETURN(ServiceConnection planning, Connect(data_dir, "planning"));
-  auto plan_stub = v1::Planning::NewStub(planning.channel);
-  v1::GetPlanRequest get;
-  get.set_administration(administration);
-  get.set_year(year);
-  v1::GetPlanResponse plan;
-  {
-    grpc::ClientContext ctx;
-    service::PrepareContext(&ctx, planning.token, absl::Seconds(30));
-    absl::Status s = service::FromGrpcStatus(plan_stub->GetPlan(&ctx, get, &plan));
-    if (absl::IsNotFound(s)) return out;
-    PIAO_RETURN_IF_ERROR(s);
-  }
-  std::vector<v1::FormulaSpec> specs = FormulaSpecs(plan);
-  if (specs.empty()) return out;
   v1::ComputeActualsRequest req;
   req.set_administration(administration);
   req.set_year(year);
-  req.mutable_meta()->set_correlation_id(absl::StrCat("compute:", administration, "/", year, "@", plan.version()));
-  for (auto& s : specs) *req.add_formulas() = std::move(s);
+  req.set_covering_plan_version(covering_plan_version);
   PIAO_ASSIGN_OR_RETURN(ServiceConnection measurement, Connect(data_dir, "measurement"));
   auto feeds = v1::Feeds::NewStub(measurement.channel);
   v1::ComputeActualsResponse resp;
@@ -160,21 +107,24 @@ json ResultsJson(const ComputedYear& y, int* computed) {
 }
 }  // namespace
 
-void ComputeAfterPlanChange(const std::string& data_dir, const std::string& administration, int year, bool as_json) {
-  absl::StatusOr<ComputedYear> c = ComputeFormulaActuals(data_dir, administration, year);
+void ComputeAfterPlanChange(const std::string& data_dir, const std::string& administration, int year,
+                            uint64_t plan_version, bool as_json) {
+  absl::StatusOr<ComputedYear> c = ComputeFormulaActuals(data_dir, administration, year, plan_version);
   if (c.status().code() == absl::StatusCode::kPermissionDenied) {
-    // A planner-only token writes plans but does not compute actuals: not a failure of this command.
+    // A planner-only token may not ask; the measurement service computes the plan's formulas by itself.
     std::fprintf(stderr,
-                 "piao: the plan was written; its formulas were not computed (this token may not: %s)\n"
-                 "      someone with the role feed, measurer or admin runs: piao feed compute --year %d "
-                 "--administration %s\n",
+                 "piao: the plan was written; the measurement service computes its formulas by itself (this token "
+                 "may not see the result: %s)\n"
+                 "      to see them now, someone with the role feed, measurer or admin runs: piao feed compute "
+                 "--year %d --administration %s\n",
                  std::string(c.status().message()).c_str(), year, administration.c_str());
     return;
   }
   if (!c.ok()) {
     std::fprintf(stderr,
-                 "piao: the plan was written, but computing its formulas failed: %s\n"
-                 "      retry with: piao feed compute --year %d --administration %s\n",
+                 "piao: the plan was written, but asking for its computed actuals failed: %s\n"
+                 "      (the measurement service retries by itself; to ask again: piao feed compute --year %d "
+                 "--administration %s)\n",
                  c.status().ToString().c_str(), year, administration.c_str());
     return;
   }
@@ -291,8 +241,7 @@ absl::Status RunFeedImport(const FeedImportOptions& o) {
   }
   PIAO_ASSIGN_OR_RETURN(feed::Batch batch, feed::ParseBatch(kind, bytes, po));
   const std::string admin = o.administration.empty() ? "default" : o.administration;
-  const std::set<int> years = AffectedYears(batch);
-  ProgressBar progress("feed import", batch.rows.size() + 1 + years.size(), ProgressWanted(o.json));
+  ProgressBar progress("feed import", batch.rows.size() + 1, ProgressWanted(o.json));
   progress.Advance(batch.rows.size(), absl::StrCat(batch.rows.size(), " rows validated"));
 
   FeedImportResult result;
@@ -312,11 +261,14 @@ absl::Status RunFeedImport(const FeedImportOptions& o) {
     absl::Status s = service::FromGrpcStatus(feeds->SubmitBatch(&ctx, request, &result.submitted));
     if (!s.ok()) return absl::Status(s.code(), absl::StrCat(o.file, ": ", s.message()));
   }
-  progress.Advance(1, "batch recorded");
-  for (int year : years) {
-    PIAO_ASSIGN_OR_RETURN(ComputedYear y, ComputeFormulaActuals(o.data_dir, admin, year));
-    progress.Advance(1, absl::StrCat("plan ", year, " computed"));
-    if (!y.results.empty()) result.computed.push_back(std::move(y));
+  progress.Advance(1, "batch recorded, its plan years computed");
+  // The service recomputed the plan years the batch touches before answering (SubmitBatch).
+  for (const v1::ComputedYear& y : result.submitted.computed()) {
+    result.computed.push_back(ComputedYear{y.year(), {y.results().begin(), y.results().end()}});
+  }
+  if (!result.submitted.compute_pending().empty()) {
+    std::fprintf(stderr, "piao: the batch is recorded; computing its actuals is pending: %s\n",
+                 result.submitted.compute_pending().c_str());
   }
   if (o.json) {
     std::printf("%s\n", FeedImportToJson(result).dump().c_str());

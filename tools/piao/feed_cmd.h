@@ -11,11 +11,10 @@
 //   row and column of every error, and nothing is written.
 // - The batch goes to Feeds.SubmitBatch with the idempotency key SHA-256(administration, batch id, checksum): the
 //   same file again is a no-op. A batch id already recorded with another checksum is refused (--batch-id).
-// - Then, for every plan year the batch touches (its years, and the year after each for prev()), the plan's
-//   formulas are read from planning (GetPlan) and sent to Feeds.ComputeActuals, which evaluates them on the
-//   recorded variables and records each computable actual with its lineage (see docs/ARCHITECTURE.md).
-//   `piao import` and `piao revise` do the same for the plan they write, so the order of plan and feed does
-//   not matter.
+// - The measurement service computes the formulas itself: SubmitBatch recomputes the plan years the batch
+//   touches and answers with them, and the service follows planning's events, so a plan written after its
+//   feed gets its actuals too (services/measurement/actuals_policy.h). The CLI only prints what it answered;
+//   `piao import` and `piao revise` ask (ComputeActuals with the plan version they wrote) what was computed.
 // - A progress bar goes to stderr when stderr is a terminal (never with --json).
 #ifndef PIAO_TOOLS_PIAO_FEED_CMD_H_
 #define PIAO_TOOLS_PIAO_FEED_CMD_H_
@@ -38,11 +37,6 @@ namespace piao::cli {
 
 // Pure pieces, tested without a stack.
 v1::SubmitBatchRequest BatchRequest(const feed::Batch& batch, const std::string& administration);
-// The indicators of a plan that have a formula (suppressed ones left out), as ComputeActuals specs; the unit of
-// each is its target's (comparison targets), else "".
-std::vector<v1::FormulaSpec> FormulaSpecs(const v1::GetPlanResponse& plan);
-// The plan years a batch may change actuals of: each period's year, and the year after (prev()).
-std::set<int> AffectedYears(const feed::Batch& batch);
 
 struct ComputedYear {
   int year = 0;
@@ -77,14 +71,16 @@ struct FeedImportOptions {
 };
 absl::Status RunFeedImport(const FeedImportOptions& options);
 
-// Reads the plan (administration, year) from planning and, when it has formulas, asks measurement to compute
-// them. NOT_FOUND plan: nothing to do (empty results). Used by `feed import`, `import` and `revise`.
+// Feeds.ComputeActuals without formulas (the service reads the plan itself): with `covering_plan_version` 0 a
+// recomputation now; with V, the computation that covered plan version V (the service's own, if it ran).
+// A year without a plan: empty results.
 absl::StatusOr<ComputedYear> ComputeFormulaActuals(const std::string& data_dir, const std::string& administration,
-                                                   int year);
+                                                   int year, uint64_t covering_plan_version = 0);
 
-// After `import` / `revise` wrote a plan: ComputeFormulaActuals, its summary on stdout (not with --json). A
-// failure does not undo the plan change: it is reported on stderr with the command that retries it.
-void ComputeAfterPlanChange(const std::string& data_dir, const std::string& administration, int year, bool json);
+// After `import` / `revise` wrote plan version `plan_version`: what measurement computed for it, summarised on
+// stdout (not with --json). A failure does not undo the plan change: it is reported on stderr.
+void ComputeAfterPlanChange(const std::string& data_dir, const std::string& administration, int year,
+                            uint64_t plan_version, bool json);
 
 struct FeedComputeOptions {
   std::string data_dir;

@@ -37,32 +37,6 @@ TEST(FeedCmdTest, BatchRequestKeepsRowsWithAFreshKey) {
   EXPECT_EQ(r.values(0).unit(), "M€");
   // A fresh key per request: the same batch again is recognised by the service from its id and checksum.
   EXPECT_NE(BatchRequest(b, "default").meta().idempotency_key(), r.meta().idempotency_key());
-  EXPECT_EQ(AffectedYears(b), (std::set<int>{2017, 2018, 2019, 2020, 2021, 2022}));
-}
-
-TEST(FeedCmdTest, FormulaSpecsOfAPlan) {
-  v1::GetPlanResponse plan;
-  plan.set_version(7);
-  v1::ObjectiveDefinition* o = plan.add_objectives();
-  o->set_level("operational");
-  o->set_code("OP1");
-  o->add_units("Area A");
-  o->add_units("Area B");
-  v1::IndicatorDefinition* with = o->add_indicators();
-  with->set_code("K1");
-  with->set_formula("a / b * 100");
-  with->mutable_target()->mutable_comparison()->set_unit("%");
-  o->add_indicators()->set_code("K2");  // no formula
-  v1::IndicatorDefinition* gone = o->add_indicators();
-  gone->set_code("K3");
-  gone->set_formula("a");
-  gone->set_suppressed(true);
-  const auto specs = FormulaSpecs(plan);
-  ASSERT_EQ(specs.size(), 1u);
-  EXPECT_EQ(specs[0].objective().scope(), "Area A + Area B");
-  EXPECT_EQ(specs[0].indicator(), "K1");
-  EXPECT_EQ(specs[0].unit(), "%");
-  EXPECT_EQ(specs[0].plan_version(), 7u);
 }
 
 TEST(FeedCmdTest, SummaryAndJson) {

@@ -225,6 +225,7 @@ absl::Status RunImport(const ImportOptions& options) {
   std::vector<ImportResult> results;
   for (const PreparedImport& p : prepared) {
     ImportResult r;
+    uint64_t plan_version = 0;  // the plan version this import left (what the computed actuals must cover)
     r.file = p.file;
     r.administration = p.adopt.administration();
     r.year = p.adopt.year();
@@ -238,6 +239,7 @@ absl::Status RunImport(const ImportOptions& options) {
       r.indicators_added = resp.indicators_added();
       r.descriptions_updated = resp.descriptions_updated();
       r.unchanged = resp.unchanged();
+      plan_version = resp.ack().stream_version();
     }
     ProgressBar progress(absl::StrCat("actuals of ", p.file), p.actuals.size(), ProgressWanted(options.json));
     for (const v1::RecordActualRequest& a : p.actuals) {
@@ -263,7 +265,7 @@ absl::Status RunImport(const ImportOptions& options) {
     progress.Finish();
     if (!options.json) std::printf("%s\n", RenderImportResult(r).c_str());
     if (p.adopt_needed && HasFormulas(p.adopt)) {  // indicators with formulas: compute what the feeds allow
-      ComputeAfterPlanChange(options.data_dir, r.administration, r.year, options.json);
+      ComputeAfterPlanChange(options.data_dir, r.administration, r.year, plan_version, options.json);
     }
     results.push_back(std::move(r));
   }
@@ -396,8 +398,9 @@ absl::Status RunRevise(const ReviseOptions& options) {
     r.duplicate = ack.duplicate() || ack.unchanged();  // the act is already in force
     r.plan_version = ack.stream_version();
     if (!options.json) std::printf("%s\n", RenderReviseResult(options.file, r).c_str());
-    // A revised formula (or target unit) recomputes the plan's computed actuals as new facts.
-    ComputeAfterPlanChange(options.data_dir, req.administration(), req.year(), options.json);
+    // A revised formula (or target unit) recomputes the plan's computed actuals as new facts: measurement does it
+    // by itself (it follows planning); this asks what that computation recorded, to print it.
+    ComputeAfterPlanChange(options.data_dir, req.administration(), req.year(), r.plan_version, options.json);
     results.push_back(std::move(r));
   }
   if (options.json) std::printf("%s\n", ReviseResultsToJson(options.file, results).dump().c_str());

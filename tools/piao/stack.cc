@@ -175,7 +175,8 @@ absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, con
   bool tls_switched_on = false;
   service::LocalPki pki;
   if (use_tls) {
-    PIAO_ASSIGN_OR_RETURN(pki, service::EnsureLocalPki(TlsDir(dir).string(), StackServices(), {"operator", "projection"}));
+    PIAO_ASSIGN_OR_RETURN(pki, service::EnsureLocalPki(TlsDir(dir).string(), StackServices(),
+                                                          {"operator", "projection", "measurement"}));
     const service::ChannelOptions operator_tls = pki.ClientOptions("operator");
     tls_switched_on = !stack.contains("tls");
     stack["tls"] = {{"ca", operator_tls.tls_ca_file},
@@ -200,9 +201,12 @@ absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, con
   const std::string bootstrap = stack["broker"].value("bootstrap", "");
 
   bool source_restarted = false;
+  bool planning_restarted = false;
   for (const std::string& name : StackServices()) {
     json& entry = stack["services"][name];
-    const bool stale = broker_restarted || tls_switched_on || (name == "projection" && source_restarted);
+    // The projection reads every source, measurement reads planning: a restarted one has a new address.
+    const bool stale = broker_restarted || tls_switched_on || (name == "projection" && source_restarted) ||
+                       (name == "measurement" && planning_restarted);
     if (Alive(entry) && stale) {
       // Its producer points at the old broker: restart it on the new one (the outbox keeps what is unsent).
       PIAO_RETURN_IF_ERROR(Terminate(entry.value("pid", 0), absl::Seconds(15)));
@@ -215,6 +219,14 @@ absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, con
     std::vector<std::string> args = {"--data-dir", (fs::path(dir) / name).string(), "--tokens-file",
                                      (fs::path(dir) / "tokens").string(), "--bootstrap-servers", bootstrap,
                                      "--address-file", address_file.string()};
+    if (name == "measurement") {
+      // Computed actuals follow planning's events (services/measurement/actuals_policy.h).
+      args.insert(args.end(), {"--planning", stack["services"]["planning"].value("address", ""),
+                               "--service-token-file", (fs::path(dir) / "service.token").string()});
+      const service::ChannelOptions client = use_tls ? pki.ClientOptions("measurement") : service::ChannelOptions();
+      args.insert(args.end(), {"--tls-ca=" + client.tls_ca_file, "--tls-client-cert=" + client.tls_client_cert_file,
+                               "--tls-client-key=" + client.tls_client_key_file, "--tls-server-name="});
+    }
     if (name == "projection") {
       // The projection catches up from the write services' event logs: they start before it.
       args.push_back("--sources");
@@ -250,6 +262,7 @@ absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, con
     }
     entry = {{"pid", pid}, {"address", *address}, {"log", log.string()}};
     if (name != "projection") source_restarted = true;
+    if (name == "planning") planning_restarted = true;
     PIAO_RETURN_IF_ERROR(SaveStack(dir, stack));
   }
   // Healthy means the health service answers SERVING.
