@@ -1,5 +1,7 @@
 #include "services/projection/query.h"
 
+#include "libs/scoring/derived.h"
+
 #include <map>
 #include <set>
 #include <tuple>
@@ -181,6 +183,24 @@ absl::StatusOr<Reconstructed> Reconstruct(const PlanRecords& records, const AsOf
   return out;
 }
 
+namespace {
+v1::AchievementBand BandProto(scoring::Band b) {
+  switch (b) {
+    case scoring::Band::kMet:
+      return v1::ACHIEVEMENT_BAND_MET;
+    case scoring::Band::kPartly:
+      return v1::ACHIEVEMENT_BAND_PARTLY;
+    case scoring::Band::kMissed:
+      return v1::ACHIEVEMENT_BAND_MISSED;
+    case scoring::Band::kNotMeasured:
+      return v1::ACHIEVEMENT_BAND_NOT_MEASURED;
+    case scoring::Band::kNotScored:
+      return v1::ACHIEVEMENT_BAND_NOT_SCORED;
+  }
+  return v1::ACHIEVEMENT_BAND_UNSPECIFIED;
+}
+}  // namespace
+
 absl::StatusOr<v1::ScoresView> ScoreRecords(const PlanRecords& records, const AsOf& as_of) {
   PIAO_ASSIGN_OR_RETURN(Reconstructed r, Reconstruct(records, as_of));
   PIAO_ASSIGN_OR_RETURN(scoring::ScoredPlan scored, scoring::ScorePlan(r.plan, r.measurements));
@@ -206,6 +226,7 @@ absl::StatusOr<v1::ScoresView> ScoreRecords(const PlanRecords& records, const As
     if (o->objective_weight_pct.has_value()) out->set_objective_weight_pct(*o->objective_weight_pct);
     out->set_parent(o->parent);
     out->set_strategic_area(o->strategic_area);
+    bool counts_any = false, measured_any = false;
     for (const scoring::IndicatorScore& is : os.indicators) {
       const plan::Indicator* ind = plan::FindIndicator(*o, is.code);
       if (ind == nullptr) continue;
@@ -222,17 +243,40 @@ absl::StatusOr<v1::ScoresView> ScoreRecords(const PlanRecords& records, const As
       x->set_neutralised(ind->neutralised);
       x->set_suppressed(ind->suppressed);
       x->set_algorithm(ind->algorithm);
+      const std::optional<plan::Value> actual =
+          m == r.measurements.end() ? std::nullopt : m->second.actual;
+      const bool counts = !ind->neutralised && !ind->suppressed;
+      counts_any |= counts;
+      measured_any |= counts && actual.has_value();
+      x->set_band(BandProto(scoring::BandOf(is.grade_pct, counts && !actual.has_value())));
+      if (std::optional<scoring::Deviation> d = scoring::DeviationOf(ind->target, actual); d.has_value()) {
+        if (d->difference.has_value()) {
+          x->mutable_deviation()->mutable_difference()->set_value(d->difference->value);
+          x->mutable_deviation()->mutable_difference()->set_unit(d->difference->unit);
+        } else if (d->days_late.has_value()) {
+          x->mutable_deviation()->set_days_late(static_cast<int32_t>(*d->days_late));
+        }
+      }
     }
+    out->set_band(BandProto(scoring::BandOf(os.score_pct, counts_any && !measured_any)));
   }
   for (const scoring::GroupScore& g : scored.units) {
     v1::GroupScore* out = view.add_units();
     out->set_name(g.name);
     if (g.score_pct.has_value()) out->set_score_pct(*g.score_pct);
+    out->set_band(BandProto(scoring::BandOf(g.score_pct, false)));
   }
   for (const scoring::GroupScore& g : scored.managers) {
     v1::GroupScore* out = view.add_owners();
     out->set_name(g.name);
     if (g.score_pct.has_value()) out->set_score_pct(*g.score_pct);
+    out->set_band(BandProto(scoring::BandOf(g.score_pct, false)));
+  }
+  {
+    bool measured_any = false;
+    for (const v1::ObjectiveScore& o : view.objectives()) measured_any |= o.band() != v1::ACHIEVEMENT_BAND_NOT_MEASURED;
+    view.set_enterprise_band(BandProto(scoring::BandOf(scored.enterprise_score_pct,
+                                                       view.objectives_size() > 0 && !measured_any)));
   }
   return view;
 }

@@ -191,6 +191,16 @@ TEST_F(RebuildTest, TheViewReproducesTheTorinoFigures) {
   ASSERT_NE(os01, nullptr);
   std::printf("  OS01.1.1 %.2f%%\n", os01->score_pct());
   EXPECT_NEAR(os01->score_pct(), 60.48, 0.1);
+  // The derived figures every client shows come with the answer: the band of the published label, and the
+  // deviation the Relazione prints for EC05.1 (110.58 % against >= 105 %: "+5.58 %").
+  EXPECT_EQ(latest.enterprise_band(), v1::ACHIEVEMENT_BAND_PARTLY);
+  EXPECT_EQ(os01->band(), v1::ACHIEVEMENT_BAND_PARTLY);
+  const v1::IndicatorScore* ec05 = Indicator(latest, "OS01.1.1", "EC05.1");
+  ASSERT_NE(ec05, nullptr);
+  EXPECT_EQ(ec05->band(), v1::ACHIEVEMENT_BAND_MET);
+  ASSERT_TRUE(ec05->deviation().has_difference());
+  EXPECT_NEAR(ec05->deviation().difference().value(), 5.58, 1e-9);
+  EXPECT_EQ(ec05->deviation().difference().unit(), "%");
 
   // kpi3.1.1_01: >= 20 % as approved, >= 85 % from deliberazione 142 (valid from 2022-09-13).
   auto target = [](const v1::IndicatorScore* i) {

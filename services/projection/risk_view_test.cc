@@ -161,5 +161,31 @@ TEST_F(RiskViewTest, SeveralRegistersNeedAnAdministrationAndBadStreamsAreRefused
   EXPECT_TRUE(ProjectRiskEvent(bad)->unknown_type);
 }
 
+TEST(JoinPerformancePlan, MeasuresLinkedToIndicatorsGetTheirObjectiveAndGrade) {
+  v1::ScoresView scores;
+  v1::ObjectiveScore* o1 = scores.add_objectives();
+  o1->set_code("OS1");
+  o1->add_indicators()->set_code("kpi6.1.1_01");  // not graded here
+  v1::ObjectiveScore* o2 = scores.add_objectives();
+  o2->set_code("OO2");
+  v1::IndicatorScore* graded = o2->add_indicators();
+  graded->set_code("kpi6.1.1_01");
+  graded->set_grade_pct(80);
+  o2->add_indicators()->set_code("ungraded");
+  v1::RiskReport report;
+  report.add_measure_statuses()->set_performance_indicator("kpi6.1.1_01");
+  report.add_measure_statuses()->set_performance_indicator("ungraded");
+  report.add_measure_statuses()->set_performance_indicator("not-in-plan");
+  report.add_measure_statuses();  // no link
+  JoinPerformancePlan(scores, &report);
+  EXPECT_TRUE(report.measure_statuses(0).performance_in_plan());
+  EXPECT_EQ(report.measure_statuses(0).performance_objective(), "OO2");  // the graded occurrence wins
+  EXPECT_DOUBLE_EQ(report.measure_statuses(0).performance_grade_pct(), 80);
+  EXPECT_TRUE(report.measure_statuses(1).performance_in_plan());
+  EXPECT_FALSE(report.measure_statuses(1).has_performance_grade_pct());
+  EXPECT_FALSE(report.measure_statuses(2).performance_in_plan());
+  EXPECT_FALSE(report.measure_statuses(3).performance_in_plan());
+}
+
 }  // namespace
 }  // namespace piao::projection

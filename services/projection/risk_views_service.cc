@@ -6,7 +6,11 @@
 #include "libs/service/grpc_status.h"
 #include "libs/service/roles.h"
 #include "rocksdb/db.h"
+#include "services/projection/query.h"
 #include "services/projection/risk_view.h"
+
+#include <map>
+#include <optional>
 
 namespace piao::projection {
 namespace {
@@ -70,7 +74,41 @@ absl::StatusOr<v1::RiskReport> QueryRiskReport(const ViewReader& view, const v1:
       risk::BuildReport(state, req.as_of_date().empty() ? absl::StrCat(req.year(), "-12-31") : req.as_of_date());
   report.set_administration(admin);
   report.set_year(req.year());
+  v1::GetScoresRequest scores_request;
+  scores_request.set_administration(admin);
+  scores_request.set_year(req.year());
+  scores_request.set_as_of_date(req.as_of_date());
+  absl::StatusOr<v1::ScoresView> scores = QueryScores(view, scores_request);
+  if (scores.ok()) {
+    JoinPerformancePlan(*scores, &report);
+  } else if (!absl::IsNotFound(scores.status())) {  // no plan that year: nothing to join
+    return scores.status();
+  }
   return report;
+}
+
+void JoinPerformancePlan(const v1::ScoresView& scores, v1::RiskReport* report) {
+  struct Link {
+    std::string objective;
+    std::optional<double> grade_pct;
+  };
+  std::map<std::string, Link> links;
+  for (const v1::ObjectiveScore& o : scores.objectives()) {
+    for (const v1::IndicatorScore& i : o.indicators()) {
+      Link& l = links[i.code()];
+      if (!l.objective.empty() && l.grade_pct.has_value()) continue;  // the first graded occurrence wins
+      l.objective = o.code();
+      if (i.has_grade_pct()) l.grade_pct = i.grade_pct();
+    }
+  }
+  for (v1::MeasureStatus& m : *report->mutable_measure_statuses()) {
+    if (m.performance_indicator().empty()) continue;
+    auto it = links.find(m.performance_indicator());
+    if (it == links.end()) continue;
+    m.set_performance_in_plan(true);
+    m.set_performance_objective(it->second.objective);
+    if (it->second.grade_pct.has_value()) m.set_performance_grade_pct(*it->second.grade_pct);
+  }
 }
 
 absl::Status RiskViewsService::Wait(grpc::ServerContext* ctx, const v1::Consistency& consistency) const {

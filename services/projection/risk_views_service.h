@@ -22,7 +22,11 @@ void AllowRiskViews(service::RolePolicy& policy);
 absl::StatusOr<v1::RiskMap> QueryRiskMap(const ViewReader& view, const v1::GetRiskMapRequest& request);
 absl::StatusOr<v1::ProcessHistory> QueryProcessHistory(const ViewReader& view,
                                                        const v1::GetProcessHistoryRequest& request);
+// The RPCT's report, its measures joined with the year's performance plan as of the same date (the
+// performance_* fields: is the linked indicator in the plan, its objective, its grade).
 absl::StatusOr<v1::RiskReport> QueryRiskReport(const ViewReader& view, const v1::GetRiskReportRequest& request);
+// That join, pure: each measure's linked indicator looked up in `scores` (the first graded occurrence wins).
+void JoinPerformancePlan(const v1::ScoresView& scores, v1::RiskReport* report);
 
 class RiskViewsService final : public v1::RiskViews::Service {
  public:

@@ -27,12 +27,41 @@ using json = nlohmann::json;
 
 std::string Pct(double v) { return absl::StrFormat("%.2f %%", v); }
 
-// A percentage, coloured by the label rule (green >= 95, yellow > 0, red 0) when `color`.
-std::string ScoreText(bool has, double v, bool color) {
+// A percentage, coloured by the projection's band (the label's own rounding) when `color`.
+std::string ScoreText(bool has, double v, v1::AchievementBand band, bool color) {
   if (!has) return "no score";
   if (!color) return Pct(v);
-  const char* code = v >= 95 ? "32" : v > 0 ? "33" : "31";
+  const char* code = band == v1::ACHIEVEMENT_BAND_MET      ? "32"
+                     : band == v1::ACHIEVEMENT_BAND_PARTLY ? "33"
+                                                           : "31";
   return absl::StrCat("\033[", code, "m", Pct(v), "\033[0m");
+}
+
+// The band's name in --json: "met", "partly", "missed", "not-scored", "not-measured".
+json BandJson(v1::AchievementBand band) {
+  switch (band) {
+    case v1::ACHIEVEMENT_BAND_MET:
+      return "met";
+    case v1::ACHIEVEMENT_BAND_PARTLY:
+      return "partly";
+    case v1::ACHIEVEMENT_BAND_MISSED:
+      return "missed";
+    case v1::ACHIEVEMENT_BAND_NOT_MEASURED:
+      return "not-measured";
+    case v1::ACHIEVEMENT_BAND_NOT_SCORED:
+      return "not-scored";
+    default:
+      return nullptr;
+  }
+}
+
+json DeviationJson(const v1::IndicatorScore& i) {
+  if (!i.has_deviation()) return nullptr;
+  if (i.deviation().has_difference()) {
+    return {{"difference", i.deviation().difference().value()}, {"unit", i.deviation().difference().unit()}};
+  }
+  if (i.deviation().has_days_late()) return {{"days_late", i.deviation().days_late()}};
+  return nullptr;
 }
 
 std::string Weight(bool has, double v) { return has ? absl::StrFormat("%g %%", v) : "-"; }
@@ -49,7 +78,9 @@ json ScoresToJson(const v1::ScoresView& view) {
                             {"target", ParsedOrNull(i.target_json())},
                             {"threshold", ParsedOrNull(i.threshold_json())},
                             {"actual", ParsedOrNull(i.actual_json())},
-                            {"grade_pct", NumberOrNull(i.has_grade_pct(), i.grade_pct())}});
+                            {"grade_pct", NumberOrNull(i.has_grade_pct(), i.grade_pct())},
+                            {"band", BandJson(i.band())},
+                            {"deviation", DeviationJson(i)}});
     }
     objectives.push_back({{"level", o.level()},
                           {"code", o.code()},
@@ -57,6 +88,7 @@ json ScoresToJson(const v1::ScoresView& view) {
                           {"owner", OrNull(o.owner())},
                           {"score_pct", NumberOrNull(o.has_score_pct(), o.score_pct())},
                           {"label", o.label()},
+                          {"band", BandJson(o.band())},
                           {"indicators", std::move(indicators)}});
   }
   json units = json::array();
@@ -73,6 +105,7 @@ json ScoresToJson(const v1::ScoresView& view) {
           {"basis", view.basis().empty() ? "revised" : view.basis()},
           {"period", view.period().empty() ? "year-end" : view.period()},
           {"enterprise_score_pct", NumberOrNull(view.has_enterprise_score_pct(), view.enterprise_score_pct())},
+          {"enterprise_band", BandJson(view.enterprise_band())},
           {"objectives", std::move(objectives)},
           {"units", std::move(units)},
           {"owners", std::move(owners)}};
@@ -81,7 +114,7 @@ json ScoresToJson(const v1::ScoresView& view) {
 std::string RenderScores(const v1::ScoresView& view, bool color) {
   std::string out = absl::StrCat("PIAO ", view.administration().empty() ? "" : view.administration() + " ",
                                  view.year(), ": enterprise score ",
-                                 ScoreText(view.has_enterprise_score_pct(), view.enterprise_score_pct(), color));
+                                 ScoreText(view.has_enterprise_score_pct(), view.enterprise_score_pct(), view.enterprise_band(), color));
   if (!view.enterprise_label().empty()) absl::StrAppend(&out, " ", view.enterprise_label());
   absl::StrAppend(&out, "  (", view.basis().empty() ? "revised" : view.basis(), " definitions, as of ",
                   view.as_of_date().empty() ? "latest" : view.as_of_date(),
@@ -92,14 +125,14 @@ std::string RenderScores(const v1::ScoresView& view, bool color) {
   for (const v1::ObjectiveScore& o : view.objectives()) {
     std::string who = !o.unit().empty() ? o.unit() : o.owner();
     absl::StrAppend(&out, "\n", o.code(), "  ", o.level(), who.empty() ? "" : absl::StrCat(", ", who), "  ",
-                    o.title(), "\n    score ", ScoreText(o.has_score_pct(), o.score_pct(), color),
+                    o.title(), "\n    score ", ScoreText(o.has_score_pct(), o.score_pct(), o.band(), color),
                     o.label().empty() ? "" : absl::StrCat("  ", o.label()), "\n");
     for (const v1::IndicatorScore& i : o.indicators()) {
       absl::StrAppend(&out, "    ", absl::StrFormat("%-16s", i.code()), " weight ",
                       Weight(i.has_weight_pct(), i.weight_pct()), "  target ", DescribeTargetJson(i.target_json()),
                       "  threshold ", DescribeThresholdJson(i.threshold_json()), "  actual ",
                       DescribeValueJson(i.actual_json()), "  grade ",
-                      ScoreText(i.has_grade_pct(), i.grade_pct(), color));
+                      ScoreText(i.has_grade_pct(), i.grade_pct(), i.band(), color));
       if (i.neutralised()) absl::StrAppend(&out, "  (neutralised)");
       if (i.suppressed()) absl::StrAppend(&out, "  (suppressed)");
       absl::StrAppend(&out, "\n");
@@ -108,13 +141,13 @@ std::string RenderScores(const v1::ScoresView& view, bool color) {
   if (view.units_size() > 0) {
     absl::StrAppend(&out, "\nUnits\n");
     for (const v1::GroupScore& g : view.units()) {
-      absl::StrAppend(&out, "  ", g.name(), "  ", ScoreText(g.has_score_pct(), g.score_pct(), color), "\n");
+      absl::StrAppend(&out, "  ", g.name(), "  ", ScoreText(g.has_score_pct(), g.score_pct(), g.band(), color), "\n");
     }
   }
   if (view.owners_size() > 0) {
     absl::StrAppend(&out, "\nOwners\n");
     for (const v1::GroupScore& g : view.owners()) {
-      absl::StrAppend(&out, "  ", g.name(), "  ", ScoreText(g.has_score_pct(), g.score_pct(), color), "\n");
+      absl::StrAppend(&out, "  ", g.name(), "  ", ScoreText(g.has_score_pct(), g.score_pct(), g.band(), color), "\n");
     }
   }
   return out;

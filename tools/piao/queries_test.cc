@@ -24,6 +24,7 @@ v1::ScoresView SampleView() {
   v.set_year(2022);
   v.set_enterprise_score_pct(60.48);
   v.set_enterprise_label("Parzialmente raggiunto");
+  v.set_enterprise_band(v1::ACHIEVEMENT_BAND_PARTLY);
   v.set_basis("revised");
   v1::ObjectiveScore* o = v.add_objectives();
   o->set_level("strategic");
@@ -31,6 +32,7 @@ v1::ScoresView SampleView() {
   o->set_title("Garantire nel tempo la salute organizzativa dell'ente camerale");
   o->set_score_pct(60.48);
   o->set_label("Parzialmente raggiunto");
+  o->set_band(v1::ACHIEVEMENT_BAND_PARTLY);
   v1::IndicatorScore* met = o->add_indicators();
   met->set_code("EC05.1");
   met->set_weight_pct(20);
@@ -38,12 +40,16 @@ v1::ScoresView SampleView() {
   met->set_threshold_json("null");
   met->set_actual_json(R"({"value": 110.58, "unit": "%"})");
   met->set_grade_pct(100);
+  met->set_band(v1::ACHIEVEMENT_BAND_MET);
+  met->mutable_deviation()->mutable_difference()->set_value(5.58);
+  met->mutable_deviation()->mutable_difference()->set_unit("%");
   v1::IndicatorScore* missed = o->add_indicators();
   missed->set_code("EC07");
   missed->set_target_json(R"({"op": ">=", "value": 13.0, "unit": "%"})");
   missed->set_threshold_json("null");
   missed->set_actual_json("null");
   missed->set_grade_pct(0);
+  missed->set_band(v1::ACHIEVEMENT_BAND_NOT_MEASURED);
   v1::ObjectiveScore* op = v.add_objectives();
   op->set_level("operational");
   op->set_code("OP1.1.1-01");
@@ -54,19 +60,24 @@ v1::ScoresView SampleView() {
   none->set_threshold_json(R"({"date": "2023-01-31"})");
   none->set_actual_json("null");
   none->set_neutralised(true);
+  none->set_band(v1::ACHIEVEMENT_BAND_NOT_SCORED);
   v1::GroupScore* unit = v.add_units();
   unit->set_name("Area Anagrafe economica");
   v1::GroupScore* owner = v.add_owners();
   owner->set_name("Segretario Generale");
   owner->set_score_pct(97.5);
+  owner->set_band(v1::ACHIEVEMENT_BAND_MET);
   return v;
 }
 
 TEST(ScoresToJson, ExactShape) {
   json j = ScoresToJson(SampleView());
-  // The wave-one keys, and (issue 12) what the scores are of: administration, as-of date, basis, period.
+  // The wave-one keys, and (issue 12) what the scores are of: administration, as-of date, basis, period; and
+  // the projection's bands and deviations.
   EXPECT_EQ(Keys(j), (std::set<std::string>{"year", "administration", "as_of_date", "basis", "period",
-                                            "enterprise_score_pct", "objectives", "units", "owners"}));
+                                            "enterprise_score_pct", "enterprise_band", "objectives", "units",
+                                            "owners"}));
+  EXPECT_EQ(j["enterprise_band"], "partly");
   EXPECT_EQ(j["year"], 2022);
   EXPECT_EQ(j["basis"], "revised");
   EXPECT_EQ(j["period"], "year-end");
@@ -75,7 +86,7 @@ TEST(ScoresToJson, ExactShape) {
   ASSERT_EQ(j["objectives"].size(), 2u);
   const json& os = j["objectives"][0];
   EXPECT_EQ(Keys(os),
-            (std::set<std::string>{"level", "code", "unit", "owner", "score_pct", "label", "indicators"}));
+            (std::set<std::string>{"level", "code", "unit", "owner", "score_pct", "label", "band", "indicators"}));
   EXPECT_EQ(os["level"], "strategic");
   EXPECT_EQ(os["code"], "OS01.1.1");
   EXPECT_TRUE(os["unit"].is_null());
@@ -83,7 +94,10 @@ TEST(ScoresToJson, ExactShape) {
   EXPECT_EQ(os["label"], "Parzialmente raggiunto");
   const json& ec05 = os["indicators"][0];
   EXPECT_EQ(Keys(ec05),
-            (std::set<std::string>{"code", "weight_pct", "target", "threshold", "actual", "grade_pct"}));
+            (std::set<std::string>{"code", "weight_pct", "target", "threshold", "actual", "grade_pct", "band",
+                                   "deviation"}));
+  EXPECT_EQ(ec05["band"], "met");
+  EXPECT_EQ(ec05["deviation"], json::parse(R"({"difference": 5.58, "unit": "%"})"));
   EXPECT_EQ(ec05["target"], json::parse(R"({"op": ">=", "value": 105.0, "unit": "%"})"));
   EXPECT_TRUE(ec05["threshold"].is_null());
   EXPECT_DOUBLE_EQ(ec05["actual"]["value"].get<double>(), 110.58);
@@ -93,6 +107,8 @@ TEST(ScoresToJson, ExactShape) {
   EXPECT_TRUE(ec07["weight_pct"].is_null());
   EXPECT_TRUE(ec07["actual"].is_null());
   EXPECT_EQ(ec07["grade_pct"], 0.0);  // a 0 grade is a number, not null
+  EXPECT_EQ(ec07["band"], "not-measured");
+  EXPECT_TRUE(ec07["deviation"].is_null());
 
   const json& op = j["objectives"][1];
   EXPECT_EQ(op["unit"], "Area Anagrafe economica");
@@ -129,12 +145,15 @@ TEST(RenderScores, TreeWithoutColour) {
   EXPECT_THAT(text, HasSubstr("Segretario Generale  97.50 %"));
 }
 
-TEST(RenderScores, ColourByLabelRule) {
-  const std::string text = RenderScores(SampleView(), /*color=*/true);
-  EXPECT_THAT(text, HasSubstr("\033[32m100.00 %\033[0m"));  // >= 95 green
-  EXPECT_THAT(text, HasSubstr("\033[33m60.48 %\033[0m"));   // > 0 yellow
-  EXPECT_THAT(text, HasSubstr("\033[31m0.00 %\033[0m"));    // 0 red
-  EXPECT_THAT(text, HasSubstr("\033[32m97.50 %\033[0m"));
+TEST(RenderScores, ColourByTheProjectionsBand) {
+  v1::ScoresView v = SampleView();
+  // 94.996 prints "95.00 %" and is labelled Raggiunto: the projection bands it MET, and it prints green.
+  v.mutable_owners(0)->set_score_pct(94.996);
+  const std::string text = RenderScores(v, /*color=*/true);
+  EXPECT_THAT(text, HasSubstr("\033[32m100.00 %\033[0m"));  // met: green
+  EXPECT_THAT(text, HasSubstr("\033[33m60.48 %\033[0m"));   // partly: yellow
+  EXPECT_THAT(text, HasSubstr("\033[31m0.00 %\033[0m"));    // otherwise red
+  EXPECT_THAT(text, HasSubstr("\033[32m95.00 %\033[0m"));
 }
 
 v1::IndicatorHistory SampleHistory() {

@@ -32,7 +32,7 @@ absl::StatusOr<ReportFormat> ParseReportFormat(const std::string& text, const st
 
 // The deviation of an actual from its target, as the Relazione prints it: "+5.58 %" for 110.58 against >= 105,
 // "3 days early" / "12 days late" for a deadline; "" when it cannot be said (no actual, a text target).
-std::string Deviation(const std::string& target_json, const std::string& actual_json);
+std::string DeviationText(const v1::Deviation& deviation);
 
 struct RelazioneInput {
   v1::ScoresView revised;   // the definitions in force (basis revised)

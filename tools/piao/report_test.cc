@@ -14,20 +14,25 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// Deviations as the Relazione 2022 prints them (All. 1, OS01.1.1).
-TEST(DeviationTest, ReproducesThePrintedDeviations) {
-  EXPECT_EQ(Deviation(R"({"op":">=","value":105.0,"unit":"%"})", R"({"value":110.58,"unit":"%"})"), "+5.58 %");
-  EXPECT_EQ(Deviation(R"({"op":">=","value":13.0,"unit":"%"})", R"({"value":7.75,"unit":"%"})"), "-5.25 %");
-  EXPECT_EQ(Deviation(R"({"op":"<=","value":8.0,"unit":"%"})", R"({"value":6.17,"unit":"%"})"), "-1.83 %");
-  EXPECT_EQ(Deviation(R"({"op":">=","value":-7.0,"unit":"%"})", R"({"value":-7.6,"unit":"%"})"), "-0.60 %");
-}
-
-TEST(DeviationTest, DeadlinesInDaysAndNothingWhenItCannotBeSaid) {
-  EXPECT_EQ(Deviation(R"({"op":"by_date","date":"2022-12-31"})", R"({"date":"2022-02-21"})"), "313 days early");
-  EXPECT_EQ(Deviation(R"({"op":"by_date","date":"2022-07-15"})", R"({"date":"2022-07-27"})"), "12 days late");
-  EXPECT_EQ(Deviation(R"({"op":"by_date","date":"2022-07-15"})", R"({"date":"2022-07-15"})"), "on the date");
-  EXPECT_EQ(Deviation(R"({"op":"text","text":"Nei termini di legge"})", R"({"text":"fatto"})"), "");
-  EXPECT_EQ(Deviation(R"({"op":">=","value":1.0,"unit":"N."})", "null"), "");
+// The projection computes deviations (libs/scoring/derived.h, tested against the Relazione's printed ones);
+// the report only prints them.
+TEST(DeviationTextTest, PrintsTheProjectionsDeviation) {
+  v1::Deviation d;
+  d.mutable_difference()->set_value(5.58);
+  d.mutable_difference()->set_unit("%");
+  EXPECT_EQ(DeviationText(d), "+5.58 %");
+  d.mutable_difference()->set_value(-0.6);
+  EXPECT_EQ(DeviationText(d), "-0.60 %");
+  d.mutable_difference()->set_value(0);
+  d.mutable_difference()->set_unit("");
+  EXPECT_EQ(DeviationText(d), "+0.00");
+  d.set_days_late(-313);
+  EXPECT_EQ(DeviationText(d), "313 days early");
+  d.set_days_late(12);
+  EXPECT_EQ(DeviationText(d), "12 days late");
+  d.set_days_late(0);
+  EXPECT_EQ(DeviationText(d), "on the date");
+  EXPECT_EQ(DeviationText(v1::Deviation()), "");
 }
 
 TEST(DescribeChangeJsonTest, EveryKindOfValueReads) {
@@ -67,6 +72,7 @@ v1::ScoresView View(const std::string& basis, double os1_score, double k2_target
   v.set_basis(basis);
   v.set_enterprise_score_pct(os1_score / 2 + 50);
   v.set_enterprise_label("Parzialmente raggiunto");
+  v.set_enterprise_band(v1::ACHIEVEMENT_BAND_PARTLY);  // the projection's bands and deviations (query.cc)
   v1::ObjectiveScore* o = v.add_objectives();
   o->set_level("strategic");
   o->set_code("OS1");
@@ -74,6 +80,7 @@ v1::ScoresView View(const std::string& basis, double os1_score, double k2_target
   o->set_strategic_area("1 - Area uno");
   o->set_score_pct(os1_score);
   o->set_label("Parzialmente raggiunto");
+  o->set_band(v1::ACHIEVEMENT_BAND_PARTLY);
   v1::IndicatorScore* i = o->add_indicators();
   i->set_code("K1");
   i->set_name("Indice di struttura primario");
@@ -83,6 +90,9 @@ v1::ScoresView View(const std::string& basis, double os1_score, double k2_target
   i->set_threshold_json("null");
   i->set_actual_json(R"({"value":110.58,"unit":"%"})");
   i->set_grade_pct(100);
+  i->set_band(v1::ACHIEVEMENT_BAND_MET);
+  i->mutable_deviation()->mutable_difference()->set_value(5.58);
+  i->mutable_deviation()->mutable_difference()->set_unit("%");
   v1::IndicatorScore* k2 = o->add_indicators();
   k2->set_code("K2");
   k2->set_weight_pct(50);
@@ -90,6 +100,7 @@ v1::ScoresView View(const std::string& basis, double os1_score, double k2_target
   k2->set_threshold_json("null");
   k2->set_actual_json("null");
   k2->set_grade_pct(0);
+  k2->set_band(v1::ACHIEVEMENT_BAND_NOT_MEASURED);
   v1::ObjectiveScore* op = v.add_objectives();
   op->set_level("operational");
   op->set_code("OP1-01");
@@ -97,10 +108,12 @@ v1::ScoresView View(const std::string& basis, double os1_score, double k2_target
   op->set_parent("OS1");
   op->set_title("Operativo");
   op->set_score_pct(0);  // scored 0 only because its indicator has no actual yet
+  op->set_band(v1::ACHIEVEMENT_BAND_NOT_MEASURED);
   v1::IndicatorScore* op_k = op->add_indicators();
   op_k->set_code("K9");
   op_k->set_actual_json("null");
   op_k->set_grade_pct(0);
+  op_k->set_band(v1::ACHIEVEMENT_BAND_NOT_MEASURED);
   v1::ObjectiveScore* s2 = v.add_objectives();
   s2->set_level("strategic");
   s2->set_code("OS2");
@@ -108,6 +121,7 @@ v1::ScoresView View(const std::string& basis, double os1_score, double k2_target
   s2->set_strategic_area("2 - Area due");
   s2->set_score_pct(100);
   s2->set_label("Raggiunto");
+  s2->set_band(v1::ACHIEVEMENT_BAND_MET);
   return v;
 }
 

@@ -138,39 +138,11 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return ss.str();
 }
 
-// The performance plan's grade of each indicator (code -> objective, grade), from the same projection: how
-// the measures' linked (A-flagged) indicators are scored. Empty when the year has no plan.
-absl::StatusOr<PerformanceLinks> FetchPerformanceLinks(const std::string& data_dir, const std::string& administration,
-                                                       int year, const std::string& as_of) {
-  v1::GetScoresRequest req;
-  req.set_administration(administration);
-  req.set_year(year);
-  req.set_as_of_date(as_of);
-  v1::ScoresView view;
-  absl::Status s = QueryProjection(data_dir, &v1::Projection::Stub::GetScores, req, &view);
-  if (s.code() == absl::StatusCode::kNotFound) return PerformanceLinks{};
-  PIAO_RETURN_IF_ERROR(s);
-  return LinksOf(view);
-}
-
 std::string Score(const v1::ProcessRating& p) {
   return p.has_score() ? absl::StrFormat("%g", p.score()) : "-";
 }
 
 }  // namespace
-
-PerformanceLinks LinksOf(const v1::ScoresView& view) {
-  PerformanceLinks links;
-  for (const v1::ObjectiveScore& o : view.objectives()) {
-    for (const v1::IndicatorScore& i : o.indicators()) {
-      PerformanceLink& l = links[i.code()];
-      if (!l.objective.empty() && l.grade_pct.has_value()) continue;  // the first graded occurrence wins
-      l.objective = o.code();
-      if (i.has_grade_pct()) l.grade_pct = i.grade_pct();
-    }
-  }
-  return links;
-}
 
 absl::StatusOr<PreparedRiskImport> PrepareRiskImport(const std::string& path, const std::string& bytes) {
   // Duplicate and unknown keys first, as for every import file (libs/base/json_strict.h).
@@ -300,11 +272,10 @@ std::string RenderRiskMap(const v1::RiskMap& map) {
   return out;
 }
 
-json RiskReportToJson(const v1::RiskReport& r, const PerformanceLinks& links) {
+json RiskReportToJson(const v1::RiskReport& r) {
   json measures = json::array();
   for (const v1::MeasureStatus& m : r.measure_statuses()) {
-    auto link = links.find(m.performance_indicator());
-    const bool linked = !m.performance_indicator().empty() && link != links.end();
+    const bool linked = m.performance_in_plan();
     measures.push_back({{"code", m.code()},
                         {"kind", m.kind()},
                         {"owner", m.owner()},
@@ -314,9 +285,9 @@ json RiskReportToJson(const v1::RiskReport& r, const PerformanceLinks& links) {
                         {"last_monitored_on", OrNull(m.last_monitored_on())},
                         {"planned", m.planned()},
                         {"performance_indicator", OrNull(m.performance_indicator())},
-                        {"performance_objective", linked ? json(link->second.objective) : json(nullptr)},
-                        {"performance_grade_pct", linked && link->second.grade_pct.has_value()
-                                                      ? json(*link->second.grade_pct)
+                        {"performance_objective", linked ? json(m.performance_objective()) : json(nullptr)},
+                        {"performance_grade_pct", linked && m.has_performance_grade_pct()
+                                                      ? json(m.performance_grade_pct())
                                                       : json(nullptr)}});
   }
   json owners = json::array();
@@ -340,7 +311,7 @@ json RiskReportToJson(const v1::RiskReport& r, const PerformanceLinks& links) {
           {"owner_reports", std::move(owners)}};
 }
 
-std::string RenderRiskReport(const v1::RiskReport& r, const PerformanceLinks& links) {
+std::string RenderRiskReport(const v1::RiskReport& r) {
   std::string out = absl::StrCat("Relazione annuale RPCT ", r.administration(), " ", r.year(), " (as of ",
                                  r.as_of_date(), ")\n\n");
   absl::StrAppend(&out, "Processes           ", r.processes(), " (", r.processes_assessed(), " assessed)\n");
@@ -365,14 +336,13 @@ std::string RenderRiskReport(const v1::RiskReport& r, const PerformanceLinks& li
     if (m.performance_indicator().empty()) continue;
     if (!any_link) absl::StrAppend(&out, "\nMeasures scored in the performance plan\n");
     any_link = true;
-    auto link = links.find(m.performance_indicator());
     absl::StrAppend(&out, "  ", m.code(), " -> ", m.performance_indicator());
-    if (link == links.end()) {
+    if (!m.performance_in_plan()) {
       absl::StrAppend(&out, ": not in the performance plan\n");
     } else {
-      absl::StrAppend(&out, " (", link->second.objective, "): grade ",
-                      link->second.grade_pct.has_value() ? absl::StrFormat("%.2f %%", *link->second.grade_pct)
-                                                         : std::string("none yet"),
+      absl::StrAppend(&out, " (", m.performance_objective(), "): grade ",
+                      m.has_performance_grade_pct() ? absl::StrFormat("%.2f %%", m.performance_grade_pct())
+                                                    : std::string("none yet"),
                       "\n");
     }
   }
@@ -464,7 +434,7 @@ absl::Status RunRiskMap(const RiskOptions& o) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::RiskReport> FetchRiskReport(const RiskOptions& o, PerformanceLinks* links) {
+absl::StatusOr<v1::RiskReport> FetchRiskReport(const RiskOptions& o) {
   PIAO_RETURN_IF_ERROR(CheckYear(o.year));
   PIAO_RETURN_IF_ERROR(CheckAsOf(o.as_of));
   v1::GetRiskReportRequest req;
@@ -473,17 +443,15 @@ absl::StatusOr<v1::RiskReport> FetchRiskReport(const RiskOptions& o, Performance
   req.set_as_of_date(o.as_of);
   v1::RiskReport report;
   PIAO_RETURN_IF_ERROR(QueryProjection(o.data_dir, &v1::RiskViews::Stub::GetRiskReport, req, &report));
-  PIAO_ASSIGN_OR_RETURN(*links, FetchPerformanceLinks(o.data_dir, report.administration(), o.year, o.as_of));
   return report;
 }
 
 absl::Status RunRiskReport(const RiskOptions& o) {
-  PerformanceLinks links;
-  PIAO_ASSIGN_OR_RETURN(v1::RiskReport report, FetchRiskReport(o, &links));
+  PIAO_ASSIGN_OR_RETURN(v1::RiskReport report, FetchRiskReport(o));
   if (o.json) {
-    std::printf("%s\n", RiskReportToJson(report, links).dump().c_str());
+    std::printf("%s\n", RiskReportToJson(report).dump().c_str());
   } else {
-    std::fputs(RenderRiskReport(report, links).c_str(), stdout);
+    std::fputs(RenderRiskReport(report).c_str(), stdout);
   }
   return absl::OkStatus();
 }

@@ -47,21 +47,13 @@ absl::StatusOr<PreparedRiskImport> PrepareRiskImport(const std::string& path, co
 // (score also for a qualitative rating).
 nlohmann::json RiskMapToJson(const v1::RiskMap& map);
 std::string RenderRiskMap(const v1::RiskMap& map);
-// How the performance plan scores an indicator a measure is linked to (Torino's A-flagged kpi6.1.1_01,
-// kpi6.1.1_02, kpi6.1.1_04): its objective and grade in the projection's scores of the same year.
-struct PerformanceLink {
-  std::string objective;
-  std::optional<double> grade_pct;
-};
-using PerformanceLinks = std::map<std::string, PerformanceLink>;  // by indicator code
-PerformanceLinks LinksOf(const v1::ScoresView& scores);
-
 // {"administration", "year", "as_of", "processes", "processes_assessed", "measures", "implemented", "overdue",
 //  "pending", "planned", "monitored", "not_monitored", "coverage_pct", "measures_detail": [...],
 //  "owner_reports": [{"owner", "submitted", "date"}]}; each measure of measures_detail carries its linked
-//  "performance_indicator", "performance_objective" and "performance_grade_pct" (null when not linked/scored).
-nlohmann::json RiskReportToJson(const v1::RiskReport& report, const PerformanceLinks& links = {});
-std::string RenderRiskReport(const v1::RiskReport& report, const PerformanceLinks& links = {});
+//  "performance_indicator", "performance_objective" and "performance_grade_pct" (null when not linked/scored), as
+//  the projection joined them with the year's performance plan.
+nlohmann::json RiskReportToJson(const v1::RiskReport& report);
+std::string RenderRiskReport(const v1::RiskReport& report);
 nlohmann::json ProcessHistoryToJson(const v1::ProcessHistory& history);
 
 struct RiskOptions {
@@ -78,7 +70,7 @@ absl::Status RunRiskImport(const RiskOptions& options);
 absl::Status RunRiskMap(const RiskOptions& options);
 // What RunRiskMap / RunRiskReport print, fetched read-your-writes (INVALID_ARGUMENT naming a bad flag).
 absl::StatusOr<v1::RiskMap> FetchRiskMap(const RiskOptions& options);
-absl::StatusOr<v1::RiskReport> FetchRiskReport(const RiskOptions& options, PerformanceLinks* links);
+absl::StatusOr<v1::RiskReport> FetchRiskReport(const RiskOptions& options);
 absl::Status RunRiskReport(const RiskOptions& options);
 absl::Status RunRiskHistory(const RiskOptions& options);
 

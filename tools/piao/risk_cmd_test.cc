@@ -111,31 +111,29 @@ TEST(RiskMapJsonTest, ExactShape) {
   EXPECT_EQ(j["measures_overdue"][0]["deadline"], "2022-06-30");
 }
 
+// The projection joins measures with the plan (JoinPerformancePlan, risk_view_test.cc); the CLI prints the join.
 TEST(RiskReportJsonTest, LinkedMeasuresCarryTheirPerformanceGrade) {
-  v1::ScoresView scores;
-  v1::ObjectiveScore* o = scores.add_objectives();
-  o->set_code("OS06.1.1");
-  v1::IndicatorScore* i = o->add_indicators();
-  i->set_code("kpi6.1.1_01");
-  i->set_grade_pct(100);
-  o->add_indicators()->set_code("kpi6.1.1_04");  // neutralised: no grade
-  const PerformanceLinks links = LinksOf(scores);
   v1::RiskReport report;
   v1::MeasureStatus* form = report.add_measure_statuses();
   form->set_code("MG-FORM");
   form->set_performance_indicator("kpi6.1.1_01");
+  form->set_performance_in_plan(true);
+  form->set_performance_objective("OS06.1.1");
+  form->set_performance_grade_pct(100);
   v1::MeasureStatus* aml = report.add_measure_statuses();
   aml->set_code("MG-AML");
   aml->set_performance_indicator("kpi6.1.1_04");
+  aml->set_performance_in_plan(true);
+  aml->set_performance_objective("OS06.1.1");  // neutralised: no grade
   v1::MeasureStatus* plain = report.add_measure_statuses();
   plain->set_code("MO4");
-  const nlohmann::json j = RiskReportToJson(report, links);
+  const nlohmann::json j = RiskReportToJson(report);
   EXPECT_EQ(j["measures_detail"][0]["performance_objective"], "OS06.1.1");
   EXPECT_EQ(j["measures_detail"][0]["performance_grade_pct"], 100.0);
   EXPECT_EQ(j["measures_detail"][1]["performance_objective"], "OS06.1.1");
   EXPECT_TRUE(j["measures_detail"][1]["performance_grade_pct"].is_null());
   EXPECT_TRUE(j["measures_detail"][2]["performance_objective"].is_null());
-  EXPECT_NE(RenderRiskReport(report, links).find("MG-FORM -> kpi6.1.1_01 (OS06.1.1): grade 100.00 %"),
+  EXPECT_NE(RenderRiskReport(report).find("MG-FORM -> kpi6.1.1_01 (OS06.1.1): grade 100.00 %"),
             std::string::npos);
 }
 
