@@ -13,6 +13,8 @@
 #include "gtest/gtest.h"
 #include "libs/eventstore/event_store.h"
 #include "libs/service/auth.h"
+#include "libs/service/client.h"
+#include "libs/service/host.h"
 
 namespace piao::service::testing {
 
@@ -47,6 +49,34 @@ inline std::string TestTokensText() {
   return "# test tokens\n" + HashToken("svc-token") + " svc:projection service\n" + HashToken("oiv-token") +
          " user:oiv oiv\n" + HashToken("admin-token") + " user:admin admin\n" + HashToken("planner-token") +
          " user:m.rossi planner\n";
+}
+
+// An authorizer over `tokens_text` ("<hash> <principal> <roles>" lines) with the rules `allow` adds.
+inline std::unique_ptr<Authorizer> TestAuthorizer(const std::string& tokens_text,
+                                                  const std::function<void(RolePolicy&)>& allow) {
+  auto tokens = TokenAuthenticator::Parse(tokens_text, "test");
+  EXPECT_TRUE(tokens.ok()) << tokens.status();
+  if (!tokens.ok()) return nullptr;
+  RolePolicy policy;
+  allow(policy);
+  return std::make_unique<Authorizer>(std::make_shared<TokenAuthenticator>(*std::move(tokens)), policy);
+}
+
+// An in-process server on 127.0.0.1:0 serving `services`, and a plaintext channel to it.
+struct TestServer {
+  std::unique_ptr<ServiceHost> host;
+  std::shared_ptr<grpc::Channel> channel;
+};
+inline TestServer StartTestServer(const std::vector<grpc::Service*>& services) {
+  TestServer out;
+  out.host = std::make_unique<ServiceHost>(HostOptions());
+  for (grpc::Service* s : services) out.host->AddService(s);
+  absl::Status started = out.host->Start();
+  EXPECT_TRUE(started.ok()) << started;
+  auto channel = MakeChannel(ChannelOptions::Plaintext(out.host->address()));
+  EXPECT_TRUE(channel.ok()) << channel.status();
+  if (channel.ok()) out.channel = *channel;
+  return out;
 }
 
 inline std::unique_ptr<eventstore::EventStore> OpenTestStore(const std::string& dir) {

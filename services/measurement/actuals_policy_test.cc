@@ -76,14 +76,11 @@ class ActualsPolicyTest : public ::testing::Test {
     log::SetMinLevelWarning(true);
     store_ = service::testing::OpenTestStore(dir_.File("store"));
     ASSERT_NE(store_, nullptr);
-    const std::string tokens_text = service::HashToken("feed-token") + " svc:accounting-feed feed\n" +
-                                    service::HashToken("measurer-token") + " user:m.bianchi measurer\n";
-    auto tokens = service::TokenAuthenticator::Parse(tokens_text, "test");
-    ASSERT_TRUE(tokens.ok()) << tokens.status();
-    service::RolePolicy policy;
-    AllowFeeds(policy);
-    authorizer_ = std::make_unique<service::Authorizer>(
-        std::make_shared<service::TokenAuthenticator>(*std::move(tokens)), policy);
+    authorizer_ = service::testing::TestAuthorizer(
+        service::HashToken("feed-token") + " svc:accounting-feed feed\n" + service::HashToken("measurer-token") +
+            " user:m.bianchi measurer\n",
+        AllowFeeds);
+    ASSERT_NE(authorizer_, nullptr);
     planning_ = std::make_shared<FakePlanning::State>();
   }
   void Start(bool with_planning = true) {
@@ -94,15 +91,12 @@ class ActualsPolicyTest : public ::testing::Test {
         store_.get(), with_planning ? std::make_unique<FakePlanning>(planning_) : nullptr, options);
     ASSERT_TRUE(policy_->Start().ok());
     service_ = std::make_unique<FeedsService>(store_.get(), authorizer_.get(), policy_.get());
-    host_ = std::make_unique<service::ServiceHost>(service::HostOptions());
-    host_->AddService(service_.get());
-    ASSERT_TRUE(host_->Start().ok());
-    auto channel = service::MakeChannel(service::ChannelOptions::Plaintext(host_->address()));
-    ASSERT_TRUE(channel.ok()) << channel.status();
-    stub_ = v1::Feeds::NewStub(*channel);
+    server_ = service::testing::StartTestServer({service_.get()});
+    ASSERT_NE(server_.channel, nullptr);
+    stub_ = v1::Feeds::NewStub(server_.channel);
   }
   void TearDown() override {
-    if (host_) host_->Shutdown();
+    if (server_.host) server_.host->Shutdown();
     if (policy_) policy_->Stop();
     log::SetMinLevelWarning(false);
   }
@@ -172,7 +166,7 @@ class ActualsPolicyTest : public ::testing::Test {
   std::shared_ptr<FakePlanning::State> planning_;
   std::unique_ptr<ActualsPolicy> policy_;
   std::unique_ptr<FeedsService> service_;
-  std::unique_ptr<service::ServiceHost> host_;
+  service::testing::TestServer server_;
   std::unique_ptr<v1::Feeds::Stub> stub_;
 };
 

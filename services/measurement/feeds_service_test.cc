@@ -23,28 +23,23 @@ class FeedsServiceTest : public ::testing::Test {
     log::SetMinLevelWarning(true);
     store_ = service::testing::OpenTestStore(dir_.File("store"));
     ASSERT_NE(store_, nullptr);
-    const std::string tokens_text = service::HashToken("feed-token") + " svc:accounting-feed feed\n" +
-                                    service::HashToken("measurer-token") + " user:m.bianchi measurer\n" +
-                                    service::HashToken("oiv-token") + " user:oiv oiv\n";
-    auto tokens = service::TokenAuthenticator::Parse(tokens_text, "test");
-    ASSERT_TRUE(tokens.ok()) << tokens.status();
     service::RolePolicy policy;
     AllowFeeds(policy);
     ASSERT_TRUE(
         policy.CheckCovers({google::protobuf::DescriptorPool::generated_pool()->FindServiceByName("piao.v1.Feeds")})
             .ok());
-    authorizer_ = std::make_unique<service::Authorizer>(
-        std::make_shared<service::TokenAuthenticator>(*std::move(tokens)), policy);
+    authorizer_ = service::testing::TestAuthorizer(
+        service::HashToken("feed-token") + " svc:accounting-feed feed\n" + service::HashToken("measurer-token") +
+            " user:m.bianchi measurer\n" + service::HashToken("oiv-token") + " user:oiv oiv\n",
+        AllowFeeds);
+    ASSERT_NE(authorizer_, nullptr);
     service_ = std::make_unique<FeedsService>(store_.get(), authorizer_.get());
-    host_ = std::make_unique<service::ServiceHost>(service::HostOptions());
-    host_->AddService(service_.get());
-    ASSERT_TRUE(host_->Start().ok());
-    auto channel = service::MakeChannel(service::ChannelOptions::Plaintext(host_->address()));
-    ASSERT_TRUE(channel.ok()) << channel.status();
-    stub_ = v1::Feeds::NewStub(*channel);
+    server_ = service::testing::StartTestServer({service_.get()});
+    ASSERT_NE(server_.channel, nullptr);
+    stub_ = v1::Feeds::NewStub(server_.channel);
   }
   void TearDown() override {
-    if (host_) host_->Shutdown();
+    if (server_.host) server_.host->Shutdown();
     log::SetMinLevelWarning(false);
   }
 
@@ -95,7 +90,7 @@ class FeedsServiceTest : public ::testing::Test {
   std::unique_ptr<eventstore::EventStore> store_;
   std::unique_ptr<service::Authorizer> authorizer_;
   std::unique_ptr<FeedsService> service_;
-  std::unique_ptr<service::ServiceHost> host_;
+  service::testing::TestServer server_;
   std::unique_ptr<v1::Feeds::Stub> stub_;
 };
 

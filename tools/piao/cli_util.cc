@@ -191,4 +191,21 @@ std::string NewCommandKey(absl::string_view kind) {
   return absl::StrCat(kind, ":", absl::Hex((*rng)(), absl::kZeroPad16), absl::Hex((*rng)(), absl::kZeroPad16));
 }
 
+std::string BandName(v1::AchievementBand band) {
+  switch (band) {
+    case v1::ACHIEVEMENT_BAND_MET:
+      return "met";
+    case v1::ACHIEVEMENT_BAND_PARTLY:
+      return "partly";
+    case v1::ACHIEVEMENT_BAND_MISSED:
+      return "missed";
+    case v1::ACHIEVEMENT_BAND_NOT_MEASURED:
+      return "not-measured";
+    case v1::ACHIEVEMENT_BAND_NOT_SCORED:
+      return "not-scored";
+    default:
+      return "";
+  }
+}
+
 }  // namespace piao::cli

@@ -43,6 +43,10 @@ std::string DescribeChangeJson(const std::string& text);
 // `s` cut to at most `max_chars` characters (UTF-8 code points), ending in "…" when cut; never splits one.
 std::string TruncateUtf8(const std::string& s, size_t max_chars);
 
+// The projection's achievement band as every output names it (--json values, report CSS classes):
+// "met", "partly", "missed", "not-measured", "not-scored" ("" when unspecified).
+std::string BandName(v1::AchievementBand band);
+
 // INVALID_ARGUMENT naming --year unless 2000-2999.
 absl::Status CheckYear(int year);
 

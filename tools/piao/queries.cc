@@ -37,22 +37,9 @@ std::string ScoreText(bool has, double v, v1::AchievementBand band, bool color) 
   return absl::StrCat("\033[", code, "m", Pct(v), "\033[0m");
 }
 
-// The band's name in --json: "met", "partly", "missed", "not-scored", "not-measured".
 json BandJson(v1::AchievementBand band) {
-  switch (band) {
-    case v1::ACHIEVEMENT_BAND_MET:
-      return "met";
-    case v1::ACHIEVEMENT_BAND_PARTLY:
-      return "partly";
-    case v1::ACHIEVEMENT_BAND_MISSED:
-      return "missed";
-    case v1::ACHIEVEMENT_BAND_NOT_MEASURED:
-      return "not-measured";
-    case v1::ACHIEVEMENT_BAND_NOT_SCORED:
-      return "not-scored";
-    default:
-      return nullptr;
-  }
+  const std::string name = BandName(band);
+  return name.empty() ? json(nullptr) : json(name);
 }
 
 json DeviationJson(const v1::IndicatorScore& i) {

@@ -61,17 +61,9 @@ std::string Pct(bool has, double v) { return has ? absl::StrFormat("%.2f %%", v)
 std::string PctCsv(bool has, double v) { return has ? absl::StrFormat("%.2f", v) : ""; }
 
 // The colour class of the projection's band (decided server-side with the label's rounding).
-const char* Band(v1::AchievementBand band) {
-  switch (band) {
-    case v1::ACHIEVEMENT_BAND_MET:
-      return "met";
-    case v1::ACHIEVEMENT_BAND_PARTLY:
-      return "partly";
-    case v1::ACHIEVEMENT_BAND_MISSED:
-      return "missed";
-    default:
-      return "none";
-  }
+std::string Band(v1::AchievementBand band) {
+  const std::string name = BandName(band);
+  return name.empty() ? "not-scored" : name;
 }
 
 std::string ObjectiveScope(const v1::ObjectiveScore& o) { return !o.unit().empty() ? o.unit() : o.owner(); }
@@ -141,7 +133,7 @@ std::string RenderHtml(const RelazioneInput& in) {
       "table{border-collapse:collapse;width:100%;font-size:.85em;margin:.3em 0 1em}"
       "th,td{border:1px solid #bbb;padding:3px 6px;text-align:left;vertical-align:top}th{background:#e8edf3}"
       "td.n{text-align:right;white-space:nowrap}td.v{white-space:nowrap}.met{background:#c8e6c9}.partly{background:#ffe0a3}"
-      ".missed{background:#f4b6b6}.none{background:#e0e0e0}.score{display:inline-block;padding:2px 8px;"
+      ".missed{background:#f4b6b6}.not-scored{background:#e0e0e0}.not-measured{background:#f4f4f4}.score{display:inline-block;padding:2px 8px;"
       "border-radius:3px;font-weight:bold}.meta{color:#555;font-size:.85em}\n</style></head><body>\n"
       "<h1>Relazione sulla performance ", v.year(), " — ", Html(v.administration()), "</h1>\n<p class=\"meta\">"
       "Definitions ", v.basis().empty() ? "revised" : Html(v.basis()), ", as of ",
