@@ -1,5 +1,7 @@
 #include "libs/eventstore/event_store.h"
 
+#include "libs/base/timestamp.h"
+
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -68,16 +70,7 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   return absl::UnavailableError(absl::StrCat(what, ": ", s.ToString()));
 }
 
-// Seconds (floored) and the remainder apart: a count of nanoseconds since 1970 only spans 1678-2262, and a
-// valid time outside it (an act dated 1009, found by grpc_request_fuzz) overflowed it.
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  const int64_t seconds = absl::ToUnixSeconds(t);
-  const int64_t nanos = absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(seconds));
-  ts.set_seconds(seconds);
-  ts.set_nanos(nanos >= 0 && nanos < 1000000000 ? static_cast<int32_t>(nanos) : 0);
-  return ts;
-}
+google::protobuf::Timestamp ToProto(absl::Time t) { return ToTimestamp(t); }
 
 struct IdempotencyRecord {
   AppendResult result;

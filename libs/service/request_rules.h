@@ -1,4 +1,4 @@
-// The text rules of every request, checked at the door of every write service: each string field annotated
+// The text rules of every request, checked at the door of every write service and query: each string field annotated
 // `[(piao.v1.identifier) = true]` in proto/ must be an identifier, every other string field valid UTF-8
 // (libs/base/identifier.h), recursively through nested, repeated and map fields. The error names the field
 // by its path in the request ("body.objectives[3].indicators[0].code: must not contain control characters").

@@ -1,5 +1,7 @@
 #include "services/projection/audit.h"
 
+#include "libs/base/timestamp.h"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -23,7 +25,6 @@
 namespace piao::projection {
 namespace {
 
-bool IsSet(const google::protobuf::Timestamp& t) { return t.seconds() != 0 || t.nanos() != 0; }
 
 std::tuple<int64_t, int32_t> TimeOf(const google::protobuf::Timestamp& t) { return {t.seconds(), t.nanos()}; }
 
@@ -79,7 +80,7 @@ v1::AuditChange ChangeNamed(const std::string& name) {
 }
 
 std::string DateOf(const google::protobuf::Timestamp& t) {
-  return absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(t.seconds()), absl::UTCTimeZone());
+  return absl::FormatTime("%Y-%m-%d", FromTimestamp(t), absl::UTCTimeZone());
 }
 
 // What an event of the risk register or the workforce plan changed: its kind, the processes and the subject it

@@ -118,20 +118,9 @@ void AllowHrViews(service::RolePolicy& policy) {
                {r::kAdmin, r::kPlanner, r::kMeasurer, r::kFeed, r::kOiv, r::kRpct, r::kHr, r::kService});
 }
 
-HrViewsService::HrViewsService(rocksdb::DB* db, const service::Authorizer* authorizer, std::vector<std::string> sources,
-                               AppliedFn applied, absl::Duration max_wait)
-    : db_(db), authorizer_(authorizer), sources_(std::move(sources)), applied_(std::move(applied)),
-      max_wait_(max_wait) {}
-
 grpc::Status HrViewsService::GetHrSummary(grpc::ServerContext* ctx, const v1::GetHrSummaryRequest* request,
                                           v1::HrSummary* response) {
-  PIAO_GRPC_ASSIGN_OR_RETURN(
-      v1::GetHrSummaryRequest scoped,
-      AuthorizeQuery(*authorizer_, *ctx, service::FullMethodName("piao.v1.HrViews", "GetHrSummary"), *request));
-  PIAO_GRPC_RETURN_IF_ERROR(WaitForCall(ctx, scoped.consistency(), sources_, applied_, max_wait_));
-  SnapshotReader snap(db_);
-  PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryHrSummary(snap.reader(), scoped));
-  return grpc::Status::OK;
+  return Answer(ctx, service::FullMethodName("piao.v1.HrViews", "GetHrSummary"), *request, response, QueryHrSummary);
 }
 
 }  // namespace piao::projection

@@ -39,19 +39,13 @@ absl::StatusOr<v1::HrSummary> QueryHrSummary(const ViewReader& view, const v1::G
 // Every authenticated role may read the HR views (the OIV included).
 void AllowHrViews(service::RolePolicy& policy);
 
-class HrViewsService final : public v1::HrViews::Service {
+class HrViewsService final : public v1::HrViews::Service, private QueryServiceBase {
  public:
   HrViewsService(rocksdb::DB* db, const service::Authorizer* authorizer, std::vector<std::string> sources,
-                 AppliedFn applied, absl::Duration max_wait = absl::Seconds(30));
+                 AppliedFn applied, absl::Duration max_wait = absl::Seconds(30))
+      : QueryServiceBase(db, authorizer, std::move(sources), std::move(applied), max_wait) {}
   grpc::Status GetHrSummary(grpc::ServerContext* ctx, const v1::GetHrSummaryRequest* request,
                             v1::HrSummary* response) override;
-
- private:
-  rocksdb::DB* const db_;
-  const service::Authorizer* const authorizer_;
-  const std::vector<std::string> sources_;
-  const AppliedFn applied_;
-  const absl::Duration max_wait_;
 };
 
 }  // namespace piao::projection

@@ -96,11 +96,6 @@ absl::Status WaitForPositions(const v1::Consistency& consistency, const std::vec
   }
 }
 
-ProjectionService::ProjectionService(rocksdb::DB* db, const service::Authorizer* authorizer,
-                                     std::vector<std::string> sources, AppliedFn applied, absl::Duration max_wait)
-    : db_(db), authorizer_(authorizer), sources_(std::move(sources)), applied_(std::move(applied)),
-      max_wait_(max_wait) {}
-
 absl::Status WaitForCall(grpc::ServerContext* ctx, const v1::Consistency& consistency,
                          const std::vector<std::string>& sources, const AppliedFn& applied, absl::Duration max_wait) {
   const absl::Time cap = absl::Now() + max_wait;
@@ -110,54 +105,35 @@ absl::Status WaitForCall(grpc::ServerContext* ctx, const v1::Consistency& consis
                           [ctx] { return ctx->IsCancelled(); });
 }
 
-absl::Status ProjectionService::Wait(grpc::ServerContext* ctx, const v1::Consistency& consistency) const {
-  return WaitForCall(ctx, consistency, sources_, applied_, max_wait_);
+grpc::Status ProjectionService::GetScores(grpc::ServerContext* ctx, const v1::GetScoresRequest* request, v1::ScoresView* response) {
+  return Answer(ctx, Method("GetScores"), *request, response, QueryScores);
 }
 
-grpc::Status ProjectionService::GetScores(grpc::ServerContext* ctx, const v1::GetScoresRequest* request,
-                                          v1::ScoresView* response) {
-  PIAO_GRPC_ASSIGN_OR_RETURN(v1::GetScoresRequest scoped, AuthorizeQuery(*authorizer_, *ctx, Method("GetScores"), *request));
-  PIAO_GRPC_RETURN_IF_ERROR(Wait(ctx, scoped.consistency()));
-  SnapshotReader snap(db_);
-  PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryScores(snap.reader(), scoped));
-  return grpc::Status::OK;
+grpc::Status ProjectionService::GetIndicatorHistory(grpc::ServerContext* ctx, const v1::GetIndicatorHistoryRequest* request, v1::IndicatorHistory* response) {
+  return Answer(ctx, Method("GetIndicatorHistory"), *request, response, QueryIndicatorHistory);
 }
 
-grpc::Status ProjectionService::GetIndicatorHistory(grpc::ServerContext* ctx,
-                                                    const v1::GetIndicatorHistoryRequest* request,
-                                                    v1::IndicatorHistory* response) {
-  PIAO_GRPC_ASSIGN_OR_RETURN(v1::GetIndicatorHistoryRequest scoped, AuthorizeQuery(*authorizer_, *ctx, Method("GetIndicatorHistory"), *request));
-  PIAO_GRPC_RETURN_IF_ERROR(Wait(ctx, scoped.consistency()));
-  SnapshotReader snap(db_);
-  PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryIndicatorHistory(snap.reader(), scoped));
-  return grpc::Status::OK;
+grpc::Status ProjectionService::GetAuditTrail(grpc::ServerContext* ctx, const v1::GetAuditTrailRequest* request, v1::AuditTrail* response) {
+  return Answer(ctx, Method("GetAuditTrail"), *request, response, QueryAuditTrail);
 }
 
-grpc::Status ProjectionService::GetAuditTrail(grpc::ServerContext* ctx, const v1::GetAuditTrailRequest* request,
-                                              v1::AuditTrail* response) {
-  PIAO_GRPC_ASSIGN_OR_RETURN(v1::GetAuditTrailRequest scoped, AuthorizeQuery(*authorizer_, *ctx, Method("GetAuditTrail"), *request));
-  PIAO_GRPC_RETURN_IF_ERROR(Wait(ctx, scoped.consistency()));
-  SnapshotReader snap(db_);
-  PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryAuditTrail(snap.reader(), scoped));
-  return grpc::Status::OK;
-}
-
-grpc::Status ProjectionService::GetLineage(grpc::ServerContext* ctx, const v1::GetLineageRequest* request,
-                                           v1::Lineage* response) {
-  PIAO_GRPC_ASSIGN_OR_RETURN(v1::GetLineageRequest scoped, AuthorizeQuery(*authorizer_, *ctx, Method("GetLineage"), *request));
-  PIAO_GRPC_RETURN_IF_ERROR(Wait(ctx, scoped.consistency()));
-  SnapshotReader snap(db_);
-  PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryLineage(snap.reader(), scoped));
-  return grpc::Status::OK;
+grpc::Status ProjectionService::GetLineage(grpc::ServerContext* ctx, const v1::GetLineageRequest* request, v1::Lineage* response) {
+  return Answer(ctx, Method("GetLineage"), *request, response, QueryLineage);
 }
 
 grpc::Status ProjectionService::GetProgress(grpc::ServerContext* ctx, const v1::GetProgressRequest*,
                                             v1::Progress* response) {
   PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, Method("GetProgress")));
-  static_cast<void>(who);
   for (const std::string& s : sources_) (*response->mutable_applied())[s] = applied_(s);
   SnapshotReader snap(db_);
   PIAO_GRPC_RETURN_IF_ERROR(DescribeQuarantine(snap.reader(), response));
+  // Another administration's held events are its own business: a caller sees those of the administrations it
+  // is granted (the counts and state stay global, so an operator knows something is held somewhere).
+  google::protobuf::RepeatedPtrField<v1::QuarantinedEvent> visible;
+  for (v1::QuarantinedEvent& q : *response->mutable_quarantined()) {
+    if (service::CoversAdministration(who, q.administration())) *visible.Add() = std::move(q);
+  }
+  response->mutable_quarantined()->Swap(&visible);
   if (source_problems_) {
     // A refused source holds every later event of that source: reported first, for every administration.
     for (const auto& [source, problem] : source_problems_()) {

@@ -13,7 +13,10 @@
 #include "absl/time/time.h"
 #include "libs/kafka/event_applier.h"
 #include "libs/service/auth.h"
+#include "libs/service/grpc_status.h"
+#include "libs/service/request_rules.h"
 #include "piao/v1/projection.grpc.pb.h"
+#include "services/projection/view.h"
 
 namespace rocksdb {
 class DB;
@@ -60,12 +63,44 @@ absl::StatusOr<Request> AuthorizeQuery(const service::Authorizer& authorizer, co
   return scoped;
 }
 
-class ProjectionService final : public v1::Projection::Service {
+// What every query service of the projection shares (Projection, RiskViews, HrViews): the views, the
+// authorizer, the followed sources and the read-your-writes wait. Each query RPC is one Answer(): authorise
+// and scope the administration, check the request's text rules (identifiers, free text), wait for the
+// positions asked, answer from one RocksDB snapshot with a pure query function. `max_wait` caps the wait of
+// calls without a (shorter) deadline. Pointers must outlive the service.
+class QueryServiceBase {
  public:
-  // `sources` are the followed source services (GetProgress lists them). `max_wait` caps the consistency
-  // wait of calls without a (shorter) deadline. Pointers must outlive the service.
+  QueryServiceBase(rocksdb::DB* db, const service::Authorizer* authorizer, std::vector<std::string> sources,
+                   AppliedFn applied, absl::Duration max_wait)
+      : db_(db), authorizer_(authorizer), sources_(std::move(sources)), applied_(std::move(applied)),
+        max_wait_(max_wait) {}
+
+ protected:
+  template <typename Request, typename Response>
+  grpc::Status Answer(grpc::ServerContext* ctx, const std::string& full_method, const Request& request,
+                      Response* response,
+                      absl::StatusOr<Response> (*query)(const ViewReader&, const Request&)) const {
+    PIAO_GRPC_ASSIGN_OR_RETURN(Request scoped, AuthorizeQuery(*authorizer_, *ctx, full_method, request));
+    PIAO_GRPC_RETURN_IF_ERROR(service::ValidateRequestText(scoped));
+    PIAO_GRPC_RETURN_IF_ERROR(WaitForCall(ctx, scoped.consistency(), sources_, applied_, max_wait_));
+    SnapshotReader snap(db_);
+    PIAO_GRPC_ASSIGN_OR_RETURN(*response, query(snap.reader(), scoped));
+    return grpc::Status::OK;
+  }
+
+  rocksdb::DB* const db_;
+  const service::Authorizer* const authorizer_;
+  const std::vector<std::string> sources_;
+  const AppliedFn applied_;
+  const absl::Duration max_wait_;
+};
+
+class ProjectionService final : public v1::Projection::Service, private QueryServiceBase {
+ public:
+  // `sources` are the followed source services (GetProgress lists them).
   ProjectionService(rocksdb::DB* db, const service::Authorizer* authorizer, std::vector<std::string> sources,
-                    AppliedFn applied, absl::Duration max_wait = absl::Seconds(30));
+                    AppliedFn applied, absl::Duration max_wait = absl::Seconds(30))
+      : QueryServiceBase(db, authorizer, std::move(sources), std::move(applied), max_wait) {}
   // Sources the applier refused (a forked or backwards history, an event on another source's topic): source ->
   // "position N: reason". GetProgress reports them, with the state DEGRADED. Set before serving.
   void SetSourceProblems(std::function<std::map<std::string, std::string>()> problems) {
@@ -84,14 +119,7 @@ class ProjectionService final : public v1::Projection::Service {
                            v1::Progress* response) override;
 
  private:
-  absl::Status Wait(grpc::ServerContext* ctx, const v1::Consistency& consistency) const;
-
-  rocksdb::DB* const db_;
-  const service::Authorizer* const authorizer_;
-  const std::vector<std::string> sources_;
-  const AppliedFn applied_;
   std::function<std::map<std::string, std::string>()> source_problems_;
-  const absl::Duration max_wait_;
 };
 
 }  // namespace piao::projection

@@ -1,4 +1,5 @@
 // The gRPC service in-process on a loopback port: roles, read-your-writes waits, progress.
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <map>
@@ -35,7 +36,8 @@ class ProjectionServiceTest : public ::testing::Test {
     db_.reset(db);
 
     auto tokens = service::TokenAuthenticator::Parse(
-        service::HashToken("oiv-token") + " user:oiv oiv\n" + service::HashToken("svc-token") + " svc:x service\n",
+        service::HashToken("oiv-token") + " user:oiv oiv\n" + service::HashToken("svc-token") + " svc:x service\n" +
+            service::HashToken("oiv-xx-token") + " user:oiv-xx oiv CCIAA-XX\n",
         "test tokens");
     ASSERT_TRUE(tokens.ok()) << tokens.status();
     service::RolePolicy policy;
@@ -101,6 +103,53 @@ TEST_F(ProjectionServiceTest, ProgressListsEverySource) {
   ASSERT_TRUE(stub_->GetProgress(&ctx, v1::GetProgressRequest(), &p).ok());
   EXPECT_EQ(p.applied().at("planning"), 7u);
   EXPECT_EQ(p.applied().at("measurement"), 0u);
+}
+
+TEST_F(ProjectionServiceTest, ProgressShowsOnlyTheCallersAdministrationsHeldEvents) {
+  // Two poison events (undecodable payloads), one per administration: each is quarantined.
+  auto handler = MakeViewHandler(db_.get());
+  uint64_t position = 0;
+  for (const char* admin : {"CCIAA-XX", "CCIAA-YY"}) {
+    v1::EventEnvelope e;
+    e.set_source_service("planning");
+    e.set_global_position(++position);
+    e.set_stream_version(1);
+    e.mutable_stream()->set_aggregate_type("plan");
+    e.mutable_stream()->set_aggregate_id(absl::StrCat(admin, "/2022"));
+    e.set_event_type("piao.v1.PlanCreated");
+    e.set_payload("\xff\xff\xff");
+    rocksdb::WriteBatch batch;
+    ASSERT_TRUE(handler(e, &batch).ok());
+    ASSERT_TRUE(db_->Write(rocksdb::WriteOptions(), &batch).ok());
+  }
+  auto progress = [&](const std::string& token) {
+    grpc::ClientContext ctx;
+    service::PrepareContext(&ctx, token, absl::Seconds(5));
+    v1::Progress p;
+    EXPECT_TRUE(stub_->GetProgress(&ctx, v1::GetProgressRequest(), &p).ok());
+    std::vector<std::string> admins;
+    for (const v1::QuarantinedEvent& q : p.quarantined()) admins.push_back(q.administration());
+    std::sort(admins.begin(), admins.end());
+    return std::make_pair(admins, p.state());
+  };
+  const auto [all, all_state] = progress("oiv-token");
+  EXPECT_EQ(all, (std::vector<std::string>{"CCIAA-XX", "CCIAA-YY"}));
+  const auto [own, own_state] = progress("oiv-xx-token");
+  EXPECT_EQ(own, (std::vector<std::string>{"CCIAA-XX"}));  // CCIAA-YY's held event is not its business
+  EXPECT_EQ(own_state, all_state);                           // but the service's state is the same for all
+  EXPECT_EQ(all_state, v1::Progress::DEGRADED);
+}
+
+TEST_F(ProjectionServiceTest, QueriesFollowTheTextRulesOfEveryRequest) {
+  v1::GetScoresRequest req;
+  req.set_year(2022);
+  req.set_administration("CCIAA\x01TO");
+  grpc::ClientContext ctx;
+  service::PrepareContext(&ctx, "oiv-token", absl::Seconds(5));
+  v1::ScoresView view;
+  grpc::Status s = stub_->GetScores(&ctx, req, &view);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("administration"));
 }
 
 TEST_F(ProjectionServiceTest, ReadYourWritesWaitsForThePositionAsked) {

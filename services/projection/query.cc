@@ -24,7 +24,7 @@ using KeyTuple = std::tuple<std::string, std::string, std::string>;  // level, s
 KeyTuple TupleOf(const v1::ObjectiveKey& k) { return {k.level(), k.scope(), k.code()}; }
 
 bool Recorded(const google::protobuf::Timestamp& recorded_at, const AsOf& as_of) {
-  return !as_of.record_time.has_value() || ToTime(recorded_at) <= *as_of.record_time;
+  return !as_of.record_time.has_value() || FromTimestamp(recorded_at) <= *as_of.record_time;
 }
 
 bool Valid(const std::string& effective_date, const AsOf& as_of) {
@@ -296,7 +296,7 @@ absl::StatusOr<v1::ScoresView> QueryScores(const ViewReader& view, const v1::Get
     }
     as_of.date = request.as_of_date();
   }
-  if (request.has_as_of_record_time()) as_of.record_time = ToTime(request.as_of_record_time());
+  if (request.has_as_of_record_time()) as_of.record_time = FromTimestamp(request.as_of_record_time());
   if (!request.period().empty() && request.period() != "year-end") {
     if (!plan::ParseIsoDate(request.period()).ok()) {
       return absl::InvalidArgumentError("period: '" + request.period() +

@@ -1,5 +1,7 @@
 #include "services/projection/risk_view.h"
 
+#include "libs/base/strong_types.h"
+
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -27,15 +29,13 @@ absl::StatusOr<ViewUpdate> ProjectRiskEvent(const v1::EventEnvelope& e) {
     u.unknown_type = true;
     return u;
   }
-  const std::string& id = e.stream().aggregate_id();
-  const size_t slash = id.rfind('/');
-  int year = 0;
-  if (slash == std::string::npos || slash == 0 || !absl::SimpleAtoi(id.substr(slash + 1), &year)) {
-    return absl::InvalidArgumentError(absl::StrCat("stream.aggregate_id: '", id, "' of ", e.event_type(),
-                                                   " at risk position ", e.global_position(),
-                                                   " is not <administration>/<year>"));
+  absl::StatusOr<AdministrationYear> id = ParseAdministrationYear(e.stream().aggregate_id());
+  if (!id.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(id.status().message(), " (", e.event_type(), " at risk position ", e.global_position(), ")"));
   }
-  const std::string admin = id.substr(0, slash);
+  const int year = id->year;
+  const std::string admin = id->administration;
   v1::EventEnvelope stored = e;
   stored.clear_prev_hash();
   stored.clear_hash();

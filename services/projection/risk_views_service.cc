@@ -111,35 +111,19 @@ void JoinPerformancePlan(const v1::ScoresView& scores, v1::RiskReport* report) {
   }
 }
 
-absl::Status RiskViewsService::Wait(grpc::ServerContext* ctx, const v1::Consistency& consistency) const {
-  return WaitForCall(ctx, consistency, sources_, applied_, max_wait_);
-}
-
 grpc::Status RiskViewsService::GetRiskMap(grpc::ServerContext* ctx, const v1::GetRiskMapRequest* request,
                                           v1::RiskMap* response) {
-  PIAO_GRPC_ASSIGN_OR_RETURN(v1::GetRiskMapRequest scoped, AuthorizeQuery(*authorizer_, *ctx, Method("GetRiskMap"), *request));
-  PIAO_GRPC_RETURN_IF_ERROR(Wait(ctx, scoped.consistency()));
-  SnapshotReader snap(db_);
-  PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryRiskMap(snap.reader(), scoped));
-  return grpc::Status::OK;
+  return Answer(ctx, Method("GetRiskMap"), *request, response, QueryRiskMap);
 }
 
 grpc::Status RiskViewsService::GetProcessHistory(grpc::ServerContext* ctx, const v1::GetProcessHistoryRequest* request,
                                                  v1::ProcessHistory* response) {
-  PIAO_GRPC_ASSIGN_OR_RETURN(v1::GetProcessHistoryRequest scoped, AuthorizeQuery(*authorizer_, *ctx, Method("GetProcessHistory"), *request));
-  PIAO_GRPC_RETURN_IF_ERROR(Wait(ctx, scoped.consistency()));
-  SnapshotReader snap(db_);
-  PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryProcessHistory(snap.reader(), scoped));
-  return grpc::Status::OK;
+  return Answer(ctx, Method("GetProcessHistory"), *request, response, QueryProcessHistory);
 }
 
 grpc::Status RiskViewsService::GetRiskReport(grpc::ServerContext* ctx, const v1::GetRiskReportRequest* request,
                                              v1::RiskReport* response) {
-  PIAO_GRPC_ASSIGN_OR_RETURN(v1::GetRiskReportRequest scoped, AuthorizeQuery(*authorizer_, *ctx, Method("GetRiskReport"), *request));
-  PIAO_GRPC_RETURN_IF_ERROR(Wait(ctx, scoped.consistency()));
-  SnapshotReader snap(db_);
-  PIAO_GRPC_ASSIGN_OR_RETURN(*response, QueryRiskReport(snap.reader(), scoped));
-  return grpc::Status::OK;
+  return Answer(ctx, Method("GetRiskReport"), *request, response, QueryRiskReport);
 }
 
 }  // namespace piao::projection

@@ -28,12 +28,11 @@ absl::StatusOr<v1::RiskReport> QueryRiskReport(const ViewReader& view, const v1:
 // That join, pure: each measure's linked indicator looked up in `scores` (the first graded occurrence wins).
 void JoinPerformancePlan(const v1::ScoresView& scores, v1::RiskReport* report);
 
-class RiskViewsService final : public v1::RiskViews::Service {
+class RiskViewsService final : public v1::RiskViews::Service, private QueryServiceBase {
  public:
   RiskViewsService(rocksdb::DB* db, const service::Authorizer* authorizer, std::vector<std::string> sources,
                    AppliedFn applied, absl::Duration max_wait = absl::Seconds(30))
-      : db_(db), authorizer_(authorizer), sources_(std::move(sources)), applied_(std::move(applied)),
-        max_wait_(max_wait) {}
+      : QueryServiceBase(db, authorizer, std::move(sources), std::move(applied), max_wait) {}
 
   grpc::Status GetRiskMap(grpc::ServerContext* ctx, const v1::GetRiskMapRequest* request,
                           v1::RiskMap* response) override;
@@ -41,15 +40,6 @@ class RiskViewsService final : public v1::RiskViews::Service {
                                  v1::ProcessHistory* response) override;
   grpc::Status GetRiskReport(grpc::ServerContext* ctx, const v1::GetRiskReportRequest* request,
                              v1::RiskReport* response) override;
-
- private:
-  absl::Status Wait(grpc::ServerContext* ctx, const v1::Consistency& consistency) const;
-
-  rocksdb::DB* const db_;
-  const service::Authorizer* const authorizer_;
-  const std::vector<std::string> sources_;
-  const AppliedFn applied_;
-  const absl::Duration max_wait_;
 };
 
 }  // namespace piao::projection

@@ -1,5 +1,8 @@
 #include "services/projection/view.h"
 
+#include "libs/base/strong_types.h"
+#include "libs/base/timestamp.h"
+
 #include <algorithm>
 #include <memory>
 #include <tuple>
@@ -55,14 +58,13 @@ absl::StatusOr<M> Decode(const v1::EventEnvelope& e) {
 
 // "<admin>/<year>" of the event's stream.
 absl::Status ParsePlanId(const v1::EventEnvelope& e, std::string* admin, int* year) {
-  const std::string& id = e.stream().aggregate_id();
-  const size_t slash = id.rfind('/');
-  if (slash == std::string::npos || slash == 0 || !absl::SimpleAtoi(id.substr(slash + 1), year)) {
-    return absl::InvalidArgumentError(absl::StrCat("stream.aggregate_id: '", id, "' of ", e.event_type(), " at ",
-                                                   e.source_service(), " position ", e.global_position(),
-                                                   " is not <administration>/<year>"));
+  absl::StatusOr<AdministrationYear> id = ParseAdministrationYear(e.stream().aggregate_id());
+  if (!id.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(id.status().message(), " (", e.event_type(), " at ",
+                                                   e.source_service(), " position ", e.global_position(), ")"));
   }
-  *admin = id.substr(0, slash);
+  *admin = id->administration;
+  *year = id->year;
   return absl::OkStatus();
 }
 
@@ -78,9 +80,9 @@ Origin OriginOf(const v1::EventEnvelope& e) {
 // The event's valid date: its occurred_at (or, unset, recorded_at) as a UTC calendar day.
 std::string ValidDate(const v1::EventEnvelope& e) {
   const google::protobuf::Timestamp& t =
-      (e.has_occurred_at() && (e.occurred_at().seconds() != 0 || e.occurred_at().nanos() != 0)) ? e.occurred_at()
+      (e.has_occurred_at() && IsSet(e.occurred_at())) ? e.occurred_at()
                                                                                                  : e.recorded_at();
-  return plan::FormatIsoDate(absl::ToCivilDay(ToTime(t), absl::UTCTimeZone()));
+  return plan::FormatIsoDate(absl::ToCivilDay(FromTimestamp(t), absl::UTCTimeZone()));
 }
 
 // Fills the version's target/threshold/weight columns from its definition.
@@ -407,9 +409,6 @@ std::string SerializeDeterministic(const google::protobuf::MessageLite& message)
   return out;
 }
 
-absl::Time ToTime(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
 
 absl::StatusOr<std::optional<std::string>> MapReader::Get(const std::string& key) const {
   auto it = map_->find(key);

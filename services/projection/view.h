@@ -28,6 +28,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "libs/base/timestamp.h"
 #include "google/protobuf/message_lite.h"
 #include "piao/v1/event.pb.h"
 #include "piao/projection/view_records.pb.h"
@@ -133,7 +134,6 @@ absl::StatusOr<std::vector<std::string>> AdministrationsUnder(const ViewReader& 
 // Protobuf bytes with deterministic map ordering: the view must be byte-identical on every rebuild.
 std::string SerializeDeterministic(const google::protobuf::MessageLite& message);
 
-absl::Time ToTime(const google::protobuf::Timestamp& t);
 
 }  // namespace piao::projection
 

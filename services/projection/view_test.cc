@@ -245,12 +245,12 @@ TEST_F(ViewTest, HistoryListsVersionsAndActualsOldestFirst) {
   EXPECT_EQ(target.act().number(), "50");
   EXPECT_EQ(target.effective_date(), "2022-09-13");
   EXPECT_EQ(target.actor(), "user:giunta-secretary");
-  EXPECT_EQ(ToTime(target.recorded_at()), At("2022-09-20T11:00:00"));
+  EXPECT_EQ(FromTimestamp(target.recorded_at()), At("2022-09-20T11:00:00"));
   EXPECT_EQ(target.reason(), "mid-year revision after intermediate monitoring");
   EXPECT_EQ(nlohmann::json::parse(target.from_json()).at("value"), 20);
   EXPECT_EQ(nlohmann::json::parse(target.to_json()).at("value"), 85);
   EXPECT_EQ(nlohmann::json::parse(target.target_json()).at("value"), 85);
-  EXPECT_LT(ToTime(adopted.recorded_at()), ToTime(target.recorded_at()));
+  EXPECT_LT(FromTimestamp(adopted.recorded_at()), FromTimestamp(target.recorded_at()));
 
   ASSERT_EQ(h->actuals_size(), 2);
   EXPECT_EQ(h->actuals(0).actual_id(), "a1");

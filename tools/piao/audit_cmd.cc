@@ -1,5 +1,7 @@
 #include "tools/piao/audit_cmd.h"
 
+#include "libs/base/timestamp.h"
+
 #include <cstdio>
 #include <utility>
 #include <vector>
@@ -34,10 +36,7 @@ absl::StatusOr<google::protobuf::Timestamp> TimeFlag(const std::string& flag, co
     }
     absl::Time t = absl::FromCivil(absl::CivilSecond(*day), absl::UTCTimeZone());
     if (end_of_day) t += absl::Hours(24) - absl::Nanoseconds(1);
-    google::protobuf::Timestamp ts;
-    ts.set_seconds(absl::ToUnixSeconds(t));
-    ts.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(ts.seconds()))));
-    return ts;
+    return ToTimestamp(t);
   }
   return ParseRfc3339Flag(flag, text);
 }

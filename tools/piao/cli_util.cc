@@ -1,5 +1,7 @@
 #include "tools/piao/cli_util.h"
 
+#include "libs/base/timestamp.h"
+
 #include <random>
 
 #include <mutex>
@@ -30,8 +32,8 @@ json ParsedOrNull(const std::string& text) {
 json OrNull(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
 
 json TimestampJson(const google::protobuf::Timestamp& t) {
-  if (t.seconds() == 0 && t.nanos() == 0) return nullptr;
-  const absl::Time at = absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+  if (!IsSet(t)) return nullptr;
+  const absl::Time at = FromTimestamp(t);
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", at, absl::UTCTimeZone());
 }
 
@@ -119,10 +121,7 @@ absl::StatusOr<google::protobuf::Timestamp> ParseRfc3339Flag(const std::string& 
     return absl::InvalidArgumentError(
         absl::StrCat("--", flag, ": '", text, "' is not an RFC 3339 time (e.g. 2022-10-01T00:00:00Z): ", err));
   }
-  google::protobuf::Timestamp ts;
-  ts.set_seconds(absl::ToUnixSeconds(t));
-  ts.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(absl::ToUnixSeconds(t)))));
-  return ts;
+  return ToTimestamp(t);
 }
 
 absl::StatusOr<v1::Consistency> CurrentHeads(const std::string& data_dir) {
