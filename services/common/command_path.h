@@ -43,6 +43,35 @@ inline void FillAck(const StreamId& stream, const eventstore::AppendResult& r, v
   ack->set_unchanged(r.unchanged);
 }
 
+// RunCommand for a command whose answer is a message with an `ack` (the answers of AdoptObjectives,
+// SubmitBatch, ComputeActuals...): `decide` returns the events and fills the answer; the answer (without its
+// ack) is stored with the idempotency key, so a retried key is answered with the same message, its ack saying
+// duplicate. The one place a stored answer is read back.
+template <typename State, typename Request, typename Response>
+absl::StatusOr<Response> RunAnsweredCommand(
+    eventstore::EventStore& store, const v1::Principal& who, const Request& request, const StreamId& stream,
+    const std::function<absl::StatusOr<State>(const std::vector<v1::EventEnvelope>&)>& fold,
+    const std::function<absl::StatusOr<std::vector<eventstore::NewEvent>>(const State&, Response*)>& decide) {
+  Response answer;
+  PIAO_ASSIGN_OR_RETURN(eventstore::AppendResult r,
+                        RunCommand<State>(
+                            store, who, request, stream, fold,
+                            [&](const State& s) {
+                              answer.Clear();  // an attempt that lost a race decides again from scratch
+                              return decide(s, &answer);
+                            },
+                            [&] {
+                              Response stored = answer;
+                              stored.clear_ack();
+                              return stored.SerializeAsString();
+                            }));
+  if (r.duplicate && !answer.ParseFromString(r.reply)) {
+    return absl::DataLossError("the stored answer of the retried command is undecodable");
+  }
+  FillAck(stream, r, answer.mutable_ack());
+  return answer;
+}
+
 }  // namespace piao::services
 
 #endif  // PIAO_SERVICES_COMMON_COMMAND_PATH_H_

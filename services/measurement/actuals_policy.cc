@@ -115,36 +115,19 @@ absl::StatusOr<v1::ComputeActualsResponse> ComputeActualsCommand(eventstore::Eve
                                                                  const v1::Principal& who,
                                                                  const v1::ComputeActualsRequest& request) {
   PIAO_RETURN_IF_ERROR(services::ValidateAdministrationYear(request.administration(), request.year()));
-  const StreamId stream = ActualsStream(request.administration(), request.year());
-  std::vector<v1::ComputedActualResult> results;
   // The variables are read once per attempt, before deciding on the actuals stream: the lineage records the
   // exact values used, and a batch recorded meanwhile triggers its own computation.
-  PIAO_ASSIGN_OR_RETURN(
-      eventstore::AppendResult r,
-      services::RunCommand<ActualsState>(store, who, request, stream, FoldActuals,
-          [&](const ActualsState& s) -> absl::StatusOr<std::vector<eventstore::NewEvent>> {
-            PIAO_ASSIGN_OR_RETURN(std::vector<v1::EventEnvelope> events,
-                                  store.ReadStream(VariablesStream(request.administration()), StreamVersion(1)));
-            PIAO_ASSIGN_OR_RETURN(VariablesState vars, FoldVariables(events));
-            PIAO_ASSIGN_OR_RETURN(ComputeDecision d, DecideComputeActuals(s, vars, request));
-            results = std::move(d.results);
-            return std::move(d.events);
-          },
-          [&] {
-            v1::ComputeActualsResponse stored;
-            for (const auto& res : results) *stored.add_results() = res;
-            return stored.SerializeAsString();
-          }));
-  v1::ComputeActualsResponse response;
-  if (r.duplicate) {
-    if (!response.ParseFromString(r.reply)) {
-      return absl::DataLossError("the stored answer of the retried command is undecodable");
-    }
-  } else {
-    for (auto& res : results) *response.add_results() = std::move(res);
-  }
-  services::FillAck(stream, r, response.mutable_ack());
-  return response;
+  return services::RunAnsweredCommand<ActualsState, v1::ComputeActualsRequest, v1::ComputeActualsResponse>(
+      store, who, request, ActualsStream(request.administration(), request.year()), FoldActuals,
+      [&](const ActualsState& s, v1::ComputeActualsResponse* answer)
+          -> absl::StatusOr<std::vector<eventstore::NewEvent>> {
+        PIAO_ASSIGN_OR_RETURN(std::vector<v1::EventEnvelope> events,
+                              store.ReadStream(VariablesStream(request.administration()), StreamVersion(1)));
+        PIAO_ASSIGN_OR_RETURN(VariablesState vars, FoldVariables(events));
+        PIAO_ASSIGN_OR_RETURN(ComputeDecision d, DecideComputeActuals(s, vars, request));
+        for (v1::ComputedActualResult& res : d.results) *answer->add_results() = std::move(res);
+        return std::move(d.events);
+      });
 }
 
 ActualsPolicy::ActualsPolicy(eventstore::EventStore* store, std::unique_ptr<PlanningSource> planning,

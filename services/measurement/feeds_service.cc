@@ -26,25 +26,18 @@ grpc::Status FeedsService::SubmitBatch(grpc::ServerContext* ctx, const v1::Submi
                                        v1::SubmitBatchResponse* response) {
   PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, kSubmitBatch, request->administration()));
   const StreamId stream = VariablesStream(request->administration());
-  v1::SubmitBatchResponse decided;
   PIAO_GRPC_ASSIGN_OR_RETURN(
-      eventstore::AppendResult r,
-      services::RunCommand<VariablesState>(*store_, who, *request, stream, FoldVariables,
-          [&](const VariablesState& s) -> absl::StatusOr<std::vector<eventstore::NewEvent>> {
+      *response,
+      (services::RunAnsweredCommand<VariablesState, v1::SubmitBatchRequest, v1::SubmitBatchResponse>(
+          *store_, who, *request, stream, FoldVariables,
+          [&](const VariablesState& s, v1::SubmitBatchResponse* answer)
+              -> absl::StatusOr<std::vector<eventstore::NewEvent>> {
             PIAO_ASSIGN_OR_RETURN(BatchDecision d, DecideSubmitBatch(s, *request));
-            decided = d.response;
+            *answer = d.response;
             return std::move(d.events);
-          },
-          [&] { return decided.SerializeAsString(); }));
-  *response = decided;
-  // A retried idempotency key is answered from the store's record: the answer given then, marked duplicate.
-  if (r.duplicate) {
-    if (!response->ParseFromString(r.reply)) {
-      return grpc::Status(grpc::StatusCode::DATA_LOSS, "the stored answer of the retried command is undecodable");
-    }
-    response->set_duplicate(true);
-  }
-  services::FillAck(stream, r, response->mutable_ack());
+          })));
+  // A retried idempotency key is answered with the answer given then: the batch is a duplicate of itself.
+  if (response->ack().duplicate()) response->set_duplicate(true);
   if (!response->duplicate() && policy_ != nullptr && policy_->follows_planning()) {
     // The batch is recorded (acknowledged whatever follows); now the plan years it feeds, as the same actor.
     for (int year : PlanYearsAffectedBy(*request)) {
@@ -53,7 +46,7 @@ grpc::Status FeedsService::SubmitBatch(grpc::ServerContext* ctx, const v1::Submi
       meta.set_correlation_id(request->meta().correlation_id().empty()
                                   ? absl::StrCat("feed:", request->batch_id())
                                   : request->meta().correlation_id());
-      meta.set_causation_id(absl::StrCat("measurement@", r.last_position.value()));
+      meta.set_causation_id(absl::StrCat("measurement@", response->ack().global_position()));
       absl::StatusOr<v1::ComputeActualsResponse> c =
           policy_->Recompute(who, meta, request->administration(), year);
       if (!c.ok()) {

@@ -44,36 +44,25 @@ grpc::Status PlanningService::AdoptObjectives(grpc::ServerContext* ctx, const v1
                                               v1::AdoptObjectivesResponse* response) {
   PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, kAdoptObjectives, request->administration()));
   const StreamId stream = PlanStream(request->administration(), request->year());
-  AdoptionSummary summary;
+  // A retried command answers what the original adopted, stored with its idempotency key.
   PIAO_GRPC_ASSIGN_OR_RETURN(
-      eventstore::AppendResult r,
-      services::RunCommand<PlanState>(*store_, who, *request, stream, FoldPlan,
-          [&](const PlanState& s) {
+      *response,
+      (services::RunAnsweredCommand<PlanState, v1::AdoptObjectivesRequest, v1::AdoptObjectivesResponse>(
+          *store_, who, *request, stream, FoldPlan,
+          [&](const PlanState& s, v1::AdoptObjectivesResponse* answer)
+              -> absl::StatusOr<std::vector<eventstore::NewEvent>> {
             const size_t limit = store_->max_event_bytes() > kPlanEnvelopeReserve
                                      ? store_->max_event_bytes() - kPlanEnvelopeReserve
                                      : store_->max_event_bytes();
-            return DecideAdoptObjectives(s, *request, &summary, limit);
-          },
-          [&] {
-            v1::AdoptObjectivesResponse counts;
-            counts.set_objectives_added(summary.objectives_added);
-            counts.set_indicators_added(summary.indicators_added);
-            counts.set_descriptions_updated(summary.descriptions_updated);
-            counts.set_unchanged(summary.unchanged);
-            return counts.SerializeAsString();
-          }));
-  // A retried command answers what the original adopted, stored with its idempotency key.
-  if (r.duplicate) {
-    if (!response->ParseFromString(r.reply)) {
-      return grpc::Status(grpc::StatusCode::DATA_LOSS, "the stored answer of the retried command is undecodable");
-    }
-  } else {
-    response->set_objectives_added(summary.objectives_added);
-    response->set_indicators_added(summary.indicators_added);
-    response->set_descriptions_updated(summary.descriptions_updated);
-    response->set_unchanged(summary.unchanged);
-  }
-  services::FillAck(stream, r, response->mutable_ack());
+            AdoptionSummary summary;
+            PIAO_ASSIGN_OR_RETURN(std::vector<eventstore::NewEvent> events,
+                                  DecideAdoptObjectives(s, *request, &summary, limit));
+            answer->set_objectives_added(summary.objectives_added);
+            answer->set_indicators_added(summary.indicators_added);
+            answer->set_descriptions_updated(summary.descriptions_updated);
+            answer->set_unchanged(summary.unchanged);
+            return events;
+          })));
   return grpc::Status::OK;
 }
 
