@@ -1,6 +1,8 @@
 #include "libs/base/config.h"
 
 #include <cstdlib>
+#include <map>
+#include <optional>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -14,11 +16,33 @@ Config& Config::Declare(std::string name, std::string default_value, std::string
   return *this;
 }
 
+namespace {
+
+bool IsBoolean(const std::string& default_value) { return default_value == "true" || default_value == "false"; }
+
+// The spellings a boolean setting accepts; nullopt for anything else (never silently false).
+std::optional<bool> ParseBool(const std::string& text) {
+  const std::string v = absl::AsciiStrToLower(text);
+  if (v == "true" || v == "1" || v == "yes") return true;
+  if (v == "false" || v == "0" || v == "no") return false;
+  return std::nullopt;
+}
+
+std::string EnvName(const std::string& name) {
+  return "PIAO_" + absl::AsciiStrToUpper(absl::StrReplaceAll(name, {{"-", "_"}}));
+}
+
+}  // namespace
+
 absl::Status Config::Parse(int argc, const char* const* argv,
                            const std::function<const char*(const char*)>& env) {
+  std::map<std::string, std::string> from;  // where each value came from, for the error
   for (auto& [name, e] : entries_) {
-    std::string var = "PIAO_" + absl::AsciiStrToUpper(absl::StrReplaceAll(name, {{"-", "_"}}));
-    if (const char* v = env(var.c_str()); v != nullptr) e.value = v;
+    const std::string var = EnvName(name);
+    if (const char* v = env(var.c_str()); v != nullptr) {
+      e.value = v;
+      from[name] = var;
+    }
   }
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -47,6 +71,16 @@ absl::Status Config::Parse(int argc, const char* const* argv,
       }
     }
     it->second.value = value;
+    from[name] = "--" + name;
+  }
+  // A boolean setting (declared with default "true" or "false") takes true/false, 1/0 or yes/no; a mistyped
+  // one is an error naming where it came from, never a silent false.
+  for (const auto& [name, e] : entries_) {
+    if (IsBoolean(e.default_value) && !ParseBool(e.value).has_value()) {
+      return absl::InvalidArgumentError(absl::StrCat(from.count(name) ? from[name] : "--" + name,
+                                                     ": must be true or false (or 1/0, yes/no), got '", e.value,
+                                                     "'"));
+    }
   }
   return absl::OkStatus();
 }
@@ -70,8 +104,8 @@ absl::StatusOr<int64_t> Config::GetInt(const std::string& name) const {
 }
 
 bool Config::GetBool(const std::string& name) const {
-  const std::string& v = Get(name);
-  return v == "true" || v == "1" || v == "yes";
+  // Parse has checked every boolean setting's spelling; an undeclared name is false.
+  return ParseBool(Get(name)).value_or(false);
 }
 
 std::string Config::Usage() const {

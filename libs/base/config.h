@@ -20,13 +20,16 @@ class Config {
   Config& Declare(std::string name, std::string default_value, std::string help);
 
   // Parses argv (after argv[0]); `env` looks up environment variables (getenv in production).
-  // Unknown flags and flags without a value are INVALID_ARGUMENT naming the flag.
+  // Unknown flags, flags without a value and a boolean setting (one declared with default "true" or
+  // "false") spelled other than true/false, 1/0, yes/no — from a flag or from PIAO_<NAME> — are
+  // INVALID_ARGUMENT naming the flag or variable.
   absl::Status Parse(int argc, const char* const* argv,
                      const std::function<const char*(const char*)>& env);
   absl::Status ParseFromProcess(int argc, char** argv);
 
   const std::string& Get(const std::string& name) const;
   absl::StatusOr<int64_t> GetInt(const std::string& name) const;
+  // A boolean setting's value (its spelling checked by Parse).
   bool GetBool(const std::string& name) const;
   // Arguments that are not flags, in order.
   const std::vector<std::string>& positional() const { return positional_; }

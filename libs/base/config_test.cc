@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 namespace piao {
 namespace {
@@ -24,6 +25,40 @@ TEST(Config, FlagsBeatEnvironmentBeatDefaults) {
   EXPECT_EQ(*c.GetInt("partitions"), 7);
   ASSERT_EQ(c.positional().size(), 1u);
   EXPECT_EQ(c.positional()[0], "file.json");
+}
+
+TEST(Config, AMistypedBooleanIsAnErrorNeverSilentlyFalse) {
+  auto parse = [](std::vector<const char*> argv, std::map<std::string, std::string> env, Config* c) {
+    c->Declare("relay", "true", "r").Declare("json", "false", "j");
+    argv.insert(argv.begin(), "prog");
+    return c->Parse(static_cast<int>(argv.size()), argv.data(), [&](const char* n) -> const char* {
+      auto it = env.find(n);
+      return it == env.end() ? nullptr : it->second.c_str();
+    });
+  };
+  for (const char* spelling : {"false", "FALSE", "0", "no"}) {
+    Config c;
+    ASSERT_TRUE(parse({}, {{"PIAO_RELAY", spelling}}, &c).ok()) << spelling;
+    EXPECT_FALSE(c.GetBool("relay")) << spelling;
+  }
+  for (const char* spelling : {"true", "Yes", "1"}) {
+    Config c;
+    ASSERT_TRUE(parse({}, {{"PIAO_JSON", spelling}}, &c).ok()) << spelling;
+    EXPECT_TRUE(c.GetBool("json")) << spelling;
+  }
+  Config flag;
+  absl::Status s = parse({"--relay=ture"}, {}, &flag);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("--relay"), std::string::npos) << s;
+  EXPECT_NE(s.message().find("'ture'"), std::string::npos) << s;
+  Config env;
+  s = parse({}, {{"PIAO_RELAY", "off"}}, &env);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("PIAO_RELAY"), std::string::npos) << s;
+  Config undeclared;
+  s = parse({"--relai=false"}, {}, &undeclared);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("--relai"), std::string::npos) << s;
 }
 
 TEST(Config, UnknownFlagAndBadIntegerAreNamed) {
