@@ -12,6 +12,7 @@
 #include "libs/eventstore/event_store.h"
 #include "piao/v1/command.pb.h"
 #include "piao/v1/event.pb.h"
+#include "services/common/event_schema.h"
 
 namespace piao::services {
 
@@ -20,17 +21,29 @@ template <typename M>
 eventstore::NewEvent MakeEvent(const M& message, std::optional<absl::CivilDay> valid_from) {
   eventstore::NewEvent e;
   e.event_type = M::descriptor()->full_name();
+  e.schema_version = EventSchemas().Current(e.event_type);
   e.payload = message.SerializeAsString();
   if (valid_from.has_value()) e.occurred_at = absl::FromCivil(absl::CivilSecond(*valid_from), absl::UTCTimeZone());
   return e;
 }
 
-// The payload of `e` as M; DATA_LOSS naming the position when it does not decode.
+// The payload of `e` as M in its current schema (older versions upcast, event_schema.h); DATA_LOSS naming the
+// position when it does not decode, FAILED_PRECONDITION for a version this release does not know.
 template <typename M>
-absl::StatusOr<M> DecodePayload(const v1::EventEnvelope& e) {
+absl::StatusOr<M> DecodePayload(const v1::EventEnvelope& stored) {
   M m;
-  if (!m.ParseFromString(e.payload())) {
-    return absl::DataLossError(absl::StrCat("undecodable ", e.event_type(), " at position ", e.global_position()));
+  const uint32_t version = stored.schema_version() == 0 ? 1 : stored.schema_version();
+  if (version == EventSchemas().Current(stored.event_type())) {  // the common case: no copy
+    if (!m.ParseFromString(stored.payload())) {
+      return absl::DataLossError(
+          absl::StrCat("undecodable ", stored.event_type(), " at position ", stored.global_position()));
+    }
+    return m;
+  }
+  absl::StatusOr<v1::EventEnvelope> e = ToCurrentSchema(stored);
+  if (!e.ok()) return e.status();
+  if (!m.ParseFromString(e->payload())) {
+    return absl::DataLossError(absl::StrCat("undecodable ", e->event_type(), " at position ", e->global_position()));
   }
   return m;
 }

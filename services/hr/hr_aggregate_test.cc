@@ -12,6 +12,7 @@ v1::EventEnvelope Stored(const eventstore::NewEvent& e, uint64_t version) {
   v1::EventEnvelope env;
   env.set_event_type(e.event_type);
   env.set_payload(e.payload);
+  env.set_schema_version(e.schema_version);
   env.set_stream_version(version);
   env.set_global_position(version);
   return env;

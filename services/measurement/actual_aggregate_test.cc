@@ -21,6 +21,7 @@ class ActualsSim {
       v1::EventEnvelope e;
       e.set_event_type(ne.event_type);
       e.set_payload(ne.payload);
+      e.set_schema_version(ne.schema_version);
       e.set_stream_version(events_.size() + 1);
       e.set_global_position(events_.size() + 1);
       events_.push_back(e);

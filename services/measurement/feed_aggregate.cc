@@ -77,7 +77,7 @@ absl::StatusOr<VariablesState> FoldVariables(const std::vector<v1::EventEnvelope
     }
     v1::BatchSummary& sum = s.batches[b.batch_id()];
     sum.set_batch_id(b.batch_id());
-    sum.set_kind(b.kind());
+    sum.set_kind(services::FeedKindText(b.feed_kind()));
     sum.set_checksum(b.checksum());
     sum.set_source(b.source());
     sum.set_rows(static_cast<uint32_t>(b.values_size()));
@@ -95,7 +95,7 @@ absl::StatusOr<BatchDecision> DecideSubmitBatch(const VariablesState& state, con
     return absl::InvalidArgumentError("administration: must not contain '/'");
   }
   if (absl::StripAsciiWhitespace(cmd.batch_id()).empty()) return absl::InvalidArgumentError("batch_id: must not be empty");
-  PIAO_RETURN_IF_ERROR(feed::ParseKind(cmd.kind()).status());
+  PIAO_ASSIGN_OR_RETURN(const v1::FeedKind kind, services::FeedKindOf(cmd.kind()));
   if (!IsHex64(cmd.checksum())) {
     return absl::InvalidArgumentError("checksum: must be the SHA-256 of the batch, 64 hex digits");
   }
@@ -121,7 +121,7 @@ absl::StatusOr<BatchDecision> DecideSubmitBatch(const VariablesState& state, con
   std::map<VariableKey, int> seen;
   v1::VariableBatchRecorded ev;
   ev.set_batch_id(cmd.batch_id());
-  ev.set_kind(cmd.kind());
+  ev.set_feed_kind(kind);  // schema v2 (event_schema.h)
   ev.set_checksum(cmd.checksum());
   ev.set_source(cmd.source());
   for (int i = 0; i < cmd.values_size(); ++i) {

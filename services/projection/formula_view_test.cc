@@ -87,10 +87,11 @@ TEST(FormulaViewTest, FormulaVersionsAndComputedActuals) {
   // A feed batch on the measurement topic: its summary only (for lineage), never a plan fact.
   v1::VariableBatchRecorded batch;
   batch.set_batch_id("b1");
-  batch.set_kind("accounting");
+  batch.set_feed_kind(v1::FEED_KIND_ACCOUNTING);
   batch.add_values();
   batch.add_values();
   v1::EventEnvelope batch_event = variables.Add(kAdmin, kYear, batch, At("2022-03-01T09:00:00"));
+  batch_event.set_schema_version(2);  // written today (services/common/event_schema.h)
   batch_event.mutable_stream()->set_aggregate_id(kAdmin);
   const ViewUpdate u = view.Apply(batch_event);
   EXPECT_FALSE(u.unknown_type);

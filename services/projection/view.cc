@@ -1,6 +1,7 @@
 #include "services/projection/view.h"
 
 #include "libs/base/strong_types.h"
+#include "services/common/aggregate_util.h"
 #include "libs/base/timestamp.h"
 
 #include <algorithm>
@@ -46,13 +47,12 @@ std::string ActualKey(const std::string& admin, int year, uint64_t pos) {
   return absl::StrCat(PlanPrefix(admin, year), "A/", Hex16(pos));
 }
 
+// Through the event schemas (older versions upcast; a version this release does not know is refused, and the
+// handler quarantines the event: services/common/event_schema.h).
 template <typename M>
 absl::StatusOr<M> Decode(const v1::EventEnvelope& e) {
-  M m;
-  if (!m.ParseFromString(e.payload())) {
-    return absl::DataLossError(absl::StrCat("undecodable ", e.event_type(), " at ", e.source_service(), " position ",
-                                            e.global_position()));
-  }
+  absl::StatusOr<M> m = services::DecodePayload<M>(e);
+  if (!m.ok()) return absl::Status(m.status().code(), absl::StrCat(m.status().message(), " of ", e.source_service()));
   return m;
 }
 
@@ -470,7 +470,7 @@ absl::StatusOr<ViewUpdate> ProjectEvent(const v1::EventEnvelope& e, const ViewRe
     }
     v1::BatchSummary b;
     b.set_batch_id(m.batch_id());
-    b.set_kind(m.kind());
+    b.set_kind(services::FeedKindText(m.feed_kind()));
     b.set_checksum(m.checksum());
     b.set_source(m.source());
     b.set_rows(static_cast<uint32_t>(m.values_size()));

@@ -105,6 +105,7 @@ class RiskAggregateTest : public ::testing::Test {
       v1::EventEnvelope e;
       e.set_event_type(ne.event_type);
       e.set_payload(ne.payload);
+      e.set_schema_version(ne.schema_version);
       e.set_stream_version(state_.version.value() + 1);
       ASSERT_TRUE(ApplyEvent(state_, e).ok());
     }

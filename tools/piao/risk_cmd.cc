@@ -79,6 +79,7 @@ class Builder {
         v1::EventEnvelope e;
         e.set_event_type(ne.event_type);
         e.set_payload(ne.payload);
+        e.set_schema_version(ne.schema_version);
         e.set_stream_version(state.version.value() + 1);
         PIAO_RETURN_IF_ERROR(risk::ApplyEvent(state, e));
       }

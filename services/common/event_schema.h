@@ -1,0 +1,35 @@
+// The schema versions of PIAO Ledger's events and the upcasters between them (libs/eventstore/upcast.h), in
+// one registry that every writer and reader uses: writers stamp each new event with its type's current
+// version (MakeEvent), readers decode through ToCurrentSchema (DecodePayload, the projection's Decode).
+//
+// Versions beyond 1 (docs/EVENTS.md, "Compatibility"):
+//   piao.v1.VariableBatchRecorded  v2: the feed's kind as the enum `feed_kind` (v1: the text `kind`)
+#ifndef PIAO_SERVICES_COMMON_EVENT_SCHEMA_H_
+#define PIAO_SERVICES_COMMON_EVENT_SCHEMA_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "libs/eventstore/upcast.h"
+#include "piao/v1/event.pb.h"
+#include "piao/v1/feeds.pb.h"
+
+namespace piao::services {
+
+const eventstore::Upcasters& EventSchemas();
+
+// `e` with its payload in the current shape of its type (EventSchemas().ToCurrent).
+absl::StatusOr<v1::EventEnvelope> ToCurrentSchema(const v1::EventEnvelope& e);
+
+// VariableBatchRecorded v1 -> v2: `kind` text to the `feed_kind` enum. INVALID_ARGUMENT for a payload that
+// does not decode or a kind other than "accounting" and "infocamere". Pure; exposed for its tests.
+absl::StatusOr<std::string> UpcastVariableBatchV1(const std::string& payload);
+
+// The feed kind's name in answers and requests ("accounting", "infocamere"; "" for unspecified), and back
+// (INVALID_ARGUMENT naming `kind` otherwise).
+std::string FeedKindText(v1::FeedKind kind);
+absl::StatusOr<v1::FeedKind> FeedKindOf(const std::string& text);
+
+}  // namespace piao::services
+
+#endif  // PIAO_SERVICES_COMMON_EVENT_SCHEMA_H_
