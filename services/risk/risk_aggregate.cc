@@ -9,6 +9,7 @@
 #include "libs/base/status_macros.h"
 #include "libs/plan/model.h"
 #include "libs/risk/banding.h"
+#include "libs/risk/register_file.h"
 #include "libs/service/roles.h"
 #include "services/common/aggregate_util.h"
 
@@ -373,6 +374,43 @@ absl::StatusOr<RiskDecision> DecideSubmitOwnerReport(const RegisterState& s, con
   v1::OwnerReportSubmitted ev;
   *ev.mutable_report() = r;
   return One(ev, on, absl::StrCat(r.owner(), "@", r.date()));
+}
+
+#define PIAO_DECIDE_REQUEST(Request, Decide)                                                          \
+  absl::StatusOr<RiskDecision> DecideRequest(const RegisterState& s, const v1::Principal& who, \
+                                             const v1::Request& cmd) {                          \
+    return Decide(s, who, cmd);                                                                 \
+  }
+PIAO_DECIDE_REQUEST(DefineAreasRequest, DecideDefineAreas)
+PIAO_DECIDE_REQUEST(DefineSchemeRequest, DecideDefineScheme)
+PIAO_DECIDE_REQUEST(DefineQualitativeMethodRequest, DecideDefineQualitativeMethod)
+PIAO_DECIDE_REQUEST(DefineProcessRequest, DecideDefineProcess)
+PIAO_DECIDE_REQUEST(RecordAssessmentRequest, DecideRecordAssessment)
+PIAO_DECIDE_REQUEST(DefineMeasureRequest, DecideDefineMeasure)
+PIAO_DECIDE_REQUEST(PlanMonitoringRequest, DecidePlanMonitoring)
+PIAO_DECIDE_REQUEST(RecordMonitoringRequest, DecideRecordMonitoring)
+PIAO_DECIDE_REQUEST(SubmitOwnerReportRequest, DecideSubmitOwnerReport)
+#undef PIAO_DECIDE_REQUEST
+
+absl::StatusOr<uint32_t> DecideRegisterFile(const v1::RiskRegisterFile& file, const v1::Principal& who) {
+  RegisterState state;
+  uint32_t commands = 0;
+  PIAO_RETURN_IF_ERROR(ForEachRegisterCommand(
+      file, [&](const std::string& what, const std::string&, const auto& request) -> absl::Status {
+        absl::StatusOr<RiskDecision> d = DecideRequest(state, who, request);
+        if (!d.ok()) return absl::Status(d.status().code(), absl::StrCat(what, ": ", d.status().message()));
+        for (const eventstore::NewEvent& ne : d->events) {
+          v1::EventEnvelope e;
+          e.set_event_type(ne.event_type);
+          e.set_payload(ne.payload);
+          e.set_schema_version(ne.schema_version);
+          e.set_stream_version(state.version.value() + 1);
+          PIAO_RETURN_IF_ERROR(ApplyEvent(state, e));
+        }
+        ++commands;
+        return absl::OkStatus();
+      }));
+  return commands;
 }
 
 }  // namespace piao::risk

@@ -64,6 +64,31 @@ absl::StatusOr<RiskDecision> DecideRecordMonitoring(const RegisterState& s, cons
 absl::StatusOr<RiskDecision> DecideSubmitOwnerReport(const RegisterState& s, const v1::Principal& who,
                                                      const v1::SubmitOwnerReportRequest& cmd);
 
+// The Decide* of a request, chosen by its type (every request a register file stands for).
+absl::StatusOr<RiskDecision> DecideRequest(const RegisterState& s, const v1::Principal& who,
+                                           const v1::DefineAreasRequest& cmd);
+absl::StatusOr<RiskDecision> DecideRequest(const RegisterState& s, const v1::Principal& who,
+                                           const v1::DefineSchemeRequest& cmd);
+absl::StatusOr<RiskDecision> DecideRequest(const RegisterState& s, const v1::Principal& who,
+                                           const v1::DefineQualitativeMethodRequest& cmd);
+absl::StatusOr<RiskDecision> DecideRequest(const RegisterState& s, const v1::Principal& who,
+                                           const v1::DefineProcessRequest& cmd);
+absl::StatusOr<RiskDecision> DecideRequest(const RegisterState& s, const v1::Principal& who,
+                                           const v1::RecordAssessmentRequest& cmd);
+absl::StatusOr<RiskDecision> DecideRequest(const RegisterState& s, const v1::Principal& who,
+                                           const v1::DefineMeasureRequest& cmd);
+absl::StatusOr<RiskDecision> DecideRequest(const RegisterState& s, const v1::Principal& who,
+                                           const v1::PlanMonitoringRequest& cmd);
+absl::StatusOr<RiskDecision> DecideRequest(const RegisterState& s, const v1::Principal& who,
+                                           const v1::RecordMonitoringRequest& cmd);
+absl::StatusOr<RiskDecision> DecideRequest(const RegisterState& s, const v1::Principal& who,
+                                           const v1::SubmitOwnerReportRequest& cmd);
+
+// A whole register file decided on an empty register, every command's events applied before the next
+// (RiskRegistry.ValidateRegister): the number of commands, or the first refusal prefixed with its item
+// ("processes[2] A.03: ..."). Pure; writes nothing.
+absl::StatusOr<uint32_t> DecideRegisterFile(const v1::RiskRegisterFile& file, const v1::Principal& who);
+
 }  // namespace piao::risk
 
 #endif  // PIAO_SERVICES_RISK_RISK_AGGREGATE_H_

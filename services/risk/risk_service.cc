@@ -44,7 +44,8 @@ grpc::Status Execute(eventstore::EventStore& store, const service::Authorizer& a
 void AllowRiskRegistry(service::RolePolicy& policy) {
   namespace r = service::roles;
   for (absl::string_view m :
-       {"DefineAreas", "DefineScheme", "DefineQualitativeMethod", "DefineProcess", "DefineMeasure", "PlanMonitoring"}) {
+       {"DefineAreas", "DefineScheme", "DefineQualitativeMethod", "DefineProcess", "DefineMeasure", "PlanMonitoring",
+        "ValidateRegister"}) {
     policy.Allow(Method(m), {r::kRpct, r::kAdmin});
   }
   for (absl::string_view m : {"RecordAssessment", "RecordMonitoring", "SubmitOwnerReport"}) {
@@ -92,6 +93,19 @@ grpc::Status RiskRegistryService::SubmitOwnerReport(grpc::ServerContext* ctx,
                                                     const v1::SubmitOwnerReportRequest* request,
                                                     v1::RiskCommandResponse* response) {
   return Execute(*store_, *authorizer_, ctx, "SubmitOwnerReport", *request, DecideSubmitOwnerReport, response);
+}
+
+grpc::Status RiskRegistryService::ValidateRegister(grpc::ServerContext* ctx,
+                                                   const v1::ValidateRegisterRequest* request,
+                                                   v1::ValidateRegisterResponse* response) {
+  const v1::RiskRegisterFile& file = request->file();
+  PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who,
+                             authorizer_->Authorize(ctx, Method("ValidateRegister"), file.administration()));
+  PIAO_GRPC_RETURN_IF_ERROR(service::ValidateRequestText(*request));
+  PIAO_GRPC_RETURN_IF_ERROR(services::ValidateAdministrationYear(file.administration(), file.year()));
+  PIAO_GRPC_ASSIGN_OR_RETURN(const uint32_t commands, DecideRegisterFile(file, who));
+  response->set_commands(commands);
+  return grpc::Status::OK;
 }
 
 }  // namespace piao::risk

@@ -36,6 +36,8 @@ class RiskRegistryService final : public v1::RiskRegistry::Service {
                               v1::RiskCommandResponse* response) override;
   grpc::Status RecordMonitoring(grpc::ServerContext* ctx, const v1::RecordMonitoringRequest* request,
                                 v1::RiskCommandResponse* response) override;
+  grpc::Status ValidateRegister(grpc::ServerContext* ctx, const v1::ValidateRegisterRequest* request,
+                                v1::ValidateRegisterResponse* response) override;
   grpc::Status SubmitOwnerReport(grpc::ServerContext* ctx, const v1::SubmitOwnerReportRequest* request,
                                  v1::RiskCommandResponse* response) override;
 

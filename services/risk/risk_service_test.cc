@@ -120,6 +120,40 @@ class RiskServiceTest : public ::testing::Test {
   std::unique_ptr<v1::RiskRegistry::Stub> stub_;
 };
 
+TEST_F(RiskServiceTest, ValidateRegisterDecidesAWholeFileAndWritesNothing) {
+  v1::ValidateRegisterRequest req;
+  v1::RiskRegisterFile* f = req.mutable_file();
+  f->set_administration("CCIAA-TO");
+  f->set_year(2023);
+  v1::RiskArea* area = f->add_areas();
+  area->set_code("B");
+  area->set_name("Contratti pubblici");
+  v1::RiskProcess* p = f->add_processes();
+  p->set_code("B.09");
+  p->set_name("Affidamenti diretti");
+  p->set_area("B");
+  p->set_unit("Provveditorato");
+  p->set_owner("Dirigente Area B");
+  const GlobalPosition head = store_->head().position;
+  auto validate = [&](const std::string& token, v1::ValidateRegisterResponse* out) {
+    grpc::ClientContext ctx;
+    service::PrepareContext(&ctx, token, absl::Seconds(10));
+    return stub_->ValidateRegister(&ctx, req, out);
+  };
+  v1::ValidateRegisterResponse ok;
+  grpc::Status s = validate("rpct-token", &ok);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(ok.commands(), 2u);
+  EXPECT_EQ(store_->head().position, head);  // validate-only
+
+  p->set_area("Z");  // an area the file does not define
+  s = validate("rpct-token", &ok);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("processes[0] B.09: process.area"));
+  EXPECT_EQ(validate("oiv-token", &ok).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(store_->head().position, head);
+}
+
 TEST_F(RiskServiceTest, RolesAndOwnership) {
   const uint64_t before = StoredEvents();
   // The OIV reads, never writes; a planner who does not own B.02 may not assess it.

@@ -73,7 +73,7 @@ std::map<std::string, Expectation> ExpectedMatrix() {
   one("/piao.v1.Feeds/ComputeActuals", {"feed", "measurer", "admin"});
   one("/piao.v1.Feeds/GetVariables", kEveryRole);
   for (const char* w : {"DefineAreas", "DefineScheme", "DefineQualitativeMethod", "DefineProcess", "DefineMeasure",
-                        "PlanMonitoring"}) {
+                        "PlanMonitoring", "ValidateRegister"}) {
     one(std::string("/piao.v1.RiskRegistry/") + w, {"rpct", "admin"});
   }
   // Process owners hold any of these roles; the aggregate then checks ownership.
@@ -187,20 +187,26 @@ class AuthzMatrixTest : public ::testing::Test {
     fs::remove_all(dir_, ec);
   }
 
-  // The method's input message with `administration` (and `year`, when it has one) set.
+  // The method's input message with `administration` (and `year`, when it has one) set; for a request that
+  // carries a whole file (RiskRegistry.ValidateRegister), in the file.
   static std::string RequestBytes(const MethodDescriptor& method, const std::string& administration) {
     const google::protobuf::Message* prototype =
         google::protobuf::MessageFactory::generated_factory()->GetPrototype(method.input_type());
     std::unique_ptr<google::protobuf::Message> request(prototype->New());
-    const auto* d = request->GetDescriptor();
-    const auto* reflection = request->GetReflection();
+    google::protobuf::Message* target = request.get();
+    if (const auto* file = request->GetDescriptor()->FindFieldByName("file");
+        file != nullptr && file->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE && !file->is_repeated()) {
+      target = request->GetReflection()->MutableMessage(request.get(), file);
+    }
+    const auto* d = target->GetDescriptor();
+    const auto* reflection = target->GetReflection();
     if (const auto* f = d->FindFieldByName("administration");
         f != nullptr && f->type() == google::protobuf::FieldDescriptor::TYPE_STRING && !f->is_repeated()) {
-      reflection->SetString(request.get(), f, administration);
+      reflection->SetString(target, f, administration);
     }
     if (const auto* f = d->FindFieldByName("year");
         f != nullptr && f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_INT32 && !f->is_repeated()) {
-      reflection->SetInt32(request.get(), f, 2026);
+      reflection->SetInt32(target, f, 2026);
     }
     return request->SerializeAsString();
   }

@@ -23,7 +23,7 @@
 #include "libs/service/grpc_status.h"
 #include "piao/v1/projection.grpc.pb.h"
 #include "piao/v1/risk.grpc.pb.h"
-#include "services/risk/risk_aggregate.h"
+#include "libs/risk/register_file.h"
 #include "tools/piao/cli_util.h"
 #include "tools/piao/stack.h"
 
@@ -40,66 +40,24 @@ absl::Status InFile(const std::string& path, const absl::Status& s) {
 }
 
 
-// The dry run's principal: the checks it cannot make (who may write) are the service's.
-v1::Principal DryRunOfficer() {
-  v1::Principal p;
-  p.set_id("piao:dry-run");
-  p.add_roles("rpct");
-  return p;
-}
-
-// Collects each command twice: to decide it locally (dry run) and to send it.
-class Builder {
- public:
-  Builder(const std::string& admin, int year, const std::string& correlation)
-      : admin_(admin), year_(year), correlation_(correlation) {}
-
-  template <typename R>
-  void Add(std::string what, const std::string& kind, R request,
-           absl::StatusOr<risk::RiskDecision> (*decide)(const risk::RegisterState&, const v1::Principal&, const R&),
-           grpc::Status (Stub::*rpc)(grpc::ClientContext*, const R&, v1::RiskCommandResponse*)) {
-    request.set_administration(admin_);
-    request.set_year(year_);
-    request.mutable_meta()->set_idempotency_key(NewCommandKey("risk-" + kind));
-    request.mutable_meta()->set_correlation_id(correlation_);
-    checks_.push_back([request, decide](const risk::RegisterState& s) { return decide(s, DryRunOfficer(), request); });
-    out_.commands.push_back(RiskCommand{
-        std::move(what), [request, rpc](Stub& stub, grpc::ClientContext* ctx, v1::RiskCommandResponse* resp) {
-          return (stub.*rpc)(ctx, request, resp);
-        }});
-  }
-
-  // Decides every command on an empty register, applying each decision before the next.
-  absl::Status DryRun() const {
-    risk::RegisterState state;
-    for (size_t i = 0; i < checks_.size(); ++i) {
-      absl::StatusOr<risk::RiskDecision> d = checks_[i](state);
-      if (!d.ok()) return absl::Status(d.status().code(), absl::StrCat(out_.commands[i].what, ": ", d.status().message()));
-      for (const eventstore::NewEvent& ne : d->events) {
-        v1::EventEnvelope e;
-        e.set_event_type(ne.event_type);
-        e.set_payload(ne.payload);
-        e.set_schema_version(ne.schema_version);
-        e.set_stream_version(state.version.value() + 1);
-        PIAO_RETURN_IF_ERROR(risk::ApplyEvent(state, e));
-      }
-    }
-    return absl::OkStatus();
-  }
-
-  PreparedRiskImport Take() {
-    out_.administration = admin_;
-    out_.year = year_;
-    return std::move(out_);
-  }
-
- private:
-  std::string admin_;
-  int year_;
-  std::string correlation_;
-  std::vector<std::function<absl::StatusOr<risk::RiskDecision>(const risk::RegisterState&)>> checks_;
-  PreparedRiskImport out_;
-};
+// The RiskRegistry call of each request type a register file stands for.
+template <typename Request>
+struct RpcOf;
+#define PIAO_RPC_OF(Request, Method)                 \
+  template <>                                        \
+  struct RpcOf<v1::Request> {                        \
+    static constexpr auto kMethod = &Stub::Method;   \
+  };
+PIAO_RPC_OF(DefineAreasRequest, DefineAreas)
+PIAO_RPC_OF(DefineSchemeRequest, DefineScheme)
+PIAO_RPC_OF(DefineQualitativeMethodRequest, DefineQualitativeMethod)
+PIAO_RPC_OF(DefineProcessRequest, DefineProcess)
+PIAO_RPC_OF(RecordAssessmentRequest, RecordAssessment)
+PIAO_RPC_OF(DefineMeasureRequest, DefineMeasure)
+PIAO_RPC_OF(PlanMonitoringRequest, PlanMonitoring)
+PIAO_RPC_OF(RecordMonitoringRequest, RecordMonitoring)
+PIAO_RPC_OF(SubmitOwnerReportRequest, SubmitOwnerReport)
+#undef PIAO_RPC_OF
 
 // The register file's keys against the message it maps to, with the same path and words as the other import
 // files ("processes[3].risk_events[0].descripton: unknown key"); protobuf's own JSON reader would refuse it
@@ -166,65 +124,24 @@ absl::StatusOr<PreparedRiskImport> PrepareRiskImport(const std::string& path, co
   if (absl::Status s = CheckYear(f.year()); !s.ok()) return InFile(path, absl::InvalidArgumentError(
                                                                        absl::StrCat("year: ", s.message())));
   const std::string correlation = absl::StrCat("risk-import:", ToHex(Sha256({bytes})).substr(0, 16));
-  Builder b(f.administration(), f.year(), correlation);
-  if (f.areas_size() > 0) {
-    v1::DefineAreasRequest r;
-    *r.mutable_areas() = f.areas();
-    b.Add("areas", "areas", r, risk::DecideDefineAreas, &Stub::DefineAreas);
-  }
-  for (int i = 0; i < f.schemes_size(); ++i) {
-    v1::DefineSchemeRequest r;
-    *r.mutable_scheme() = f.schemes(i);
-    b.Add(absl::StrCat("schemes[", i, "] ", f.schemes(i).id()), "scheme", r, risk::DecideDefineScheme,
-          &Stub::DefineScheme);
-  }
-  for (int i = 0; i < f.qualitative_methods_size(); ++i) {
-    v1::DefineQualitativeMethodRequest r;
-    *r.mutable_method() = f.qualitative_methods(i);
-    b.Add(absl::StrCat("qualitative_methods[", i, "] ", f.qualitative_methods(i).id()), "method", r,
-          risk::DecideDefineQualitativeMethod, &Stub::DefineQualitativeMethod);
-  }
-  for (int i = 0; i < f.processes_size(); ++i) {
-    v1::DefineProcessRequest r;
-    *r.mutable_process() = f.processes(i);
-    b.Add(absl::StrCat("processes[", i, "] ", f.processes(i).code()), "process", r, risk::DecideDefineProcess,
-          &Stub::DefineProcess);
-  }
-  for (int i = 0; i < f.assessments_size(); ++i) {
-    v1::RecordAssessmentRequest r;
-    *r.mutable_assessment() = f.assessments(i);
-    b.Add(absl::StrCat("assessments[", i, "] ", f.assessments(i).process(), "@", f.assessments(i).assessed_on()),
-          "assessment", r, risk::DecideRecordAssessment, &Stub::RecordAssessment);
-  }
-  for (int i = 0; i < f.measures_size(); ++i) {
-    v1::DefineMeasureRequest r;
-    *r.mutable_measure() = f.measures(i);
-    b.Add(absl::StrCat("measures[", i, "] ", f.measures(i).code()), "measure", r, risk::DecideDefineMeasure,
-          &Stub::DefineMeasure);
-  }
-  if (f.monitoring_plan_size() > 0) {
-    v1::PlanMonitoringRequest r;
-    *r.mutable_entries() = f.monitoring_plan();
-    b.Add("monitoring_plan", "plan", r, risk::DecidePlanMonitoring, &Stub::PlanMonitoring);
-  }
-  for (int i = 0; i < f.monitoring_size(); ++i) {
-    v1::RecordMonitoringRequest r;
-    *r.mutable_record() = f.monitoring(i);
-    b.Add(absl::StrCat("monitoring[", i, "] ", f.monitoring(i).measure(), "@", f.monitoring(i).date()), "monitoring",
-          r, risk::DecideRecordMonitoring, &Stub::RecordMonitoring);
-  }
-  for (int i = 0; i < f.owner_reports_size(); ++i) {
-    v1::SubmitOwnerReportRequest r;
-    *r.mutable_report() = f.owner_reports(i);
-    b.Add(absl::StrCat("owner_reports[", i, "] ", f.owner_reports(i).owner()), "report", r,
-          risk::DecideSubmitOwnerReport, &Stub::SubmitOwnerReport);
-  }
-  // A file that defines the catalogue is self-contained: decide it end to end before writing anything. A file
-  // adding facts to a register already stored is checked command by command by the service.
-  if (f.areas_size() > 0) {
-    if (absl::Status s = b.DryRun(); !s.ok()) return InFile(path, s);
-  }
-  return b.Take();
+  PreparedRiskImport out;
+  out.administration = f.administration();
+  out.year = f.year();
+  // A file that defines the catalogue is self-contained: the service decides it end to end (ValidateRegister)
+  // before anything is written. A file adding facts to a register already stored is checked command by command.
+  out.self_contained = f.areas_size() > 0;
+  PIAO_RETURN_IF_ERROR(risk::ForEachRegisterCommand(
+      f, [&](const std::string& what, const std::string& kind, auto request) -> absl::Status {
+        request.mutable_meta()->set_idempotency_key(NewCommandKey("risk-" + kind));
+        request.mutable_meta()->set_correlation_id(correlation);
+        out.commands.push_back(RiskCommand{
+            what, [request](Stub& stub, grpc::ClientContext* ctx, v1::RiskCommandResponse* resp) {
+              return (stub.*RpcOf<decltype(request)>::kMethod)(ctx, request, resp);
+            }});
+        return absl::OkStatus();
+      }));
+  out.file = std::move(f);
+  return out;
 }
 
 json RiskMapToJson(const v1::RiskMap& map) {
@@ -376,6 +293,15 @@ absl::Status RunRiskImport(const RiskOptions& o) {
   PIAO_ASSIGN_OR_RETURN(PreparedRiskImport prepared, PrepareRiskImport(o.file, bytes));
   PIAO_ASSIGN_OR_RETURN(ServiceConnection conn, Connect(o.data_dir, "risk"));
   auto stub = v1::RiskRegistry::NewStub(conn.channel);
+  if (prepared.self_contained) {
+    v1::ValidateRegisterRequest validate;
+    *validate.mutable_file() = prepared.file;
+    v1::ValidateRegisterResponse checked;
+    grpc::ClientContext ctx;
+    service::PrepareContext(&ctx, conn.token, absl::Seconds(30));
+    absl::Status s = service::FromGrpcStatus(stub->ValidateRegister(&ctx, validate, &checked));
+    if (!s.ok()) return absl::Status(s.code(), absl::StrCat(o.file, ": ", s.message()));
+  }
   int written = 0, unchanged = 0, duplicates = 0;
   for (const RiskCommand& c : prepared.commands) {
     grpc::ClientContext ctx;

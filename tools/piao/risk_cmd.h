@@ -36,10 +36,13 @@ struct PreparedRiskImport {
   std::string administration;
   int year = 0;
   std::vector<RiskCommand> commands;
+  v1::RiskRegisterFile file;
+  bool self_contained = false;  // defines its catalogue: validated whole by the service before any write
 };
 
-// Parses and validates a register file (`path` names it in errors). INVALID_ARGUMENT / FAILED_PRECONDITION
-// with the file, the item and the field.
+// Parses a register file and checks its shape (`path` names it in errors): strict JSON, known keys, format,
+// administration, year. The domain rules are the service's: RunRiskImport has a self-contained file decided
+// whole by RiskRegistry.ValidateRegister before sending its commands.
 absl::StatusOr<PreparedRiskImport> PrepareRiskImport(const std::string& path, const std::string& bytes);
 
 // {"processes": [{"code", "area", "score", "level", "scheme"}], "measures_overdue": [{"code", "title", "owner",

@@ -1,4 +1,5 @@
-// The pure parts of `piao risk`: the register file's parsing and dry run, and the --json shapes.
+// The pure parts of `piao risk`: the register file's parsing into commands, and the --json shapes. The domain
+// rules are the service's (services/risk/register_file_test.cc).
 #include "tools/piao/risk_cmd.h"
 
 #include <cstdlib>
@@ -26,7 +27,7 @@ std::string Read(const std::string& path) {
   return ss.str();
 }
 
-TEST(RiskImportTest, TorinoFixtureParsesAndDecidesEndToEnd) {
+TEST(RiskImportTest, TorinoFixtureParsesIntoItsCommands) {
   const std::string bytes = Read(FixturePath());
   ASSERT_FALSE(bytes.empty());
   absl::StatusOr<PreparedRiskImport> p = PrepareRiskImport("risk-register.json", bytes);
@@ -36,6 +37,8 @@ TEST(RiskImportTest, TorinoFixtureParsesAndDecidesEndToEnd) {
   // areas + 2 schemes + 1 method + 23 processes + 23 assessments + 12 measures + plan + 9 records + 3 reports
   EXPECT_EQ(p->commands.size(), 75u);
   EXPECT_EQ(p->commands.front().what, "areas");
+  EXPECT_TRUE(p->self_contained);  // it defines its catalogue: the service validates it whole first
+  EXPECT_EQ(p->file.processes_size(), 23);
 }
 
 TEST(RiskImportTest, BadFilesNameTheItemAndField) {
@@ -46,12 +49,9 @@ TEST(RiskImportTest, BadFilesNameTheItemAndField) {
   };
   const Case cases[] = {
       {[](nlohmann::json& j) { j["format"] = "v0"; }, "format"},
-      {[](nlohmann::json& j) { j["assessments"][5]["events"][0]["probability"] = 6; },
-       "assessments[5] B.03@2022-03-31: assessment.events[0].score: 30 is outside [1, 25]"},
-      {[](nlohmann::json& j) { j["monitoring_plan"][0]["mode"] = "always"; }, "monitoring_plan: entries[0].mode"},
-      {[](nlohmann::json& j) { j["processes"][2]["area"] = "F"; }, "processes[2] A.03: process.area: no area 'F'"},
       {[](nlohmann::json& j) { j["surprise"] = 1; }, "surprise"},
-      {[](nlohmann::json& j) { j["measures"][0]["deadline"] = "2022-06-31"; }, "measures[0] MO4: measure.deadline"},
+      {[](nlohmann::json& j) { j["year"] = 1999; }, "year"},
+      {[](nlohmann::json& j) { j["administration"] = ""; }, "administration: required"},
   };
   for (const Case& c : cases) {
     nlohmann::json j = good;
