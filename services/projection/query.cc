@@ -16,6 +16,9 @@
 #include "libs/plan/plan_proto.h"
 #include "libs/scoring/grade.h"
 
+// The projection still fills the deprecated JSON-text fields of its answers for older clients.
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
 namespace piao::projection {
 namespace {
 
@@ -234,9 +237,13 @@ absl::StatusOr<v1::ScoresView> ScoreRecords(const PlanRecords& records, const As
       x->set_code(ind->code);
       x->set_name(ind->name);
       x->set_weight_pct(is.weight_pct);
+      *x->mutable_target() = plan::ToProto(ind->target);
+      if (ind->threshold.has_value()) *x->mutable_threshold() = plan::ToProto(*ind->threshold);
+      auto m = r.measurements.find(plan::IndicatorRef{os.key, ind->code});
+      if (m != r.measurements.end() && m->second.actual.has_value()) *x->mutable_actual() = plan::ToProto(*m->second.actual);
+      // Deprecated JSON text, still filled for older clients.
       x->set_target_json(plan::TargetToJson(ind->target).dump());
       x->set_threshold_json(plan::ThresholdToJson(ind->threshold).dump());
-      auto m = r.measurements.find(plan::IndicatorRef{os.key, ind->code});
       x->set_actual_json(plan::ValueToJson(m == r.measurements.end() ? std::nullopt : m->second.actual).dump());
       if (is.grade_pct.has_value()) x->set_grade_pct(*is.grade_pct);
       x->set_how(std::string(scoring::GradeBasisName(is.basis)));

@@ -16,6 +16,9 @@
 #include "services/projection/torino_events_test_util.h"
 #include "services/projection/view.h"
 
+// These tests also check the deprecated JSON-text fields still filled for wave-one clients.
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
 namespace piao::projection {
 namespace {
 

@@ -26,6 +26,9 @@
 #include "rocksdb/db.h"
 #include "services/projection/query.h"
 
+// The projection still fills the deprecated JSON-text fields of its answers for older clients.
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
 namespace piao::projection {
 namespace {
 
@@ -336,7 +339,8 @@ absl::Status ProjectActualRecorded(const v1::EventEnvelope& e, const std::string
   v1::ActualVersion* a = r.mutable_actual();
   a->set_actual_id(m.actual_id());
   a->set_period(m.period());
-  PIAO_ASSIGN_OR_RETURN(*a->mutable_value_json(), ValueJson(m.value()));
+  *a->mutable_value() = m.value();
+  PIAO_ASSIGN_OR_RETURN(*a->mutable_value_json(), ValueJson(m.value()));  // deprecated, for older clients
   a->set_source(m.source());
   a->set_evidence_ref(m.evidence_ref());
   a->set_note(m.note());
@@ -356,7 +360,8 @@ absl::Status ProjectActualCorrected(const v1::EventEnvelope& e, const std::strin
   a->set_actual_id(m.actual_id());
   a->set_corrects(m.corrects());
   a->set_period(m.period());
-  PIAO_ASSIGN_OR_RETURN(*a->mutable_value_json(), ValueJson(m.value()));
+  *a->mutable_value() = m.value();
+  PIAO_ASSIGN_OR_RETURN(*a->mutable_value_json(), ValueJson(m.value()));  // deprecated, for older clients
   a->set_evidence_ref(m.evidence_ref());
   a->set_reason(m.reason());
   if (m.has_computation()) *a->mutable_computation() = m.computation();

@@ -1,6 +1,8 @@
 #include "tools/piao/cli_util.h"
 
 #include "libs/base/timestamp.h"
+#include "libs/plan/plan_json.h"
+#include "libs/plan/plan_proto.h"
 
 #include <random>
 
@@ -205,6 +207,32 @@ std::string BandName(v1::AchievementBand band) {
     default:
       return "";
   }
+}
+
+json TargetJson(const v1::Target& target) {
+  absl::StatusOr<plan::Target> t = plan::FromProto(target, "target");
+  return t.ok() ? plan::TargetToJson(*t) : json(nullptr);
+}
+
+json ThresholdJson(const v1::IndicatorScore& indicator) {
+  if (!indicator.has_threshold()) return nullptr;
+  absl::StatusOr<plan::Threshold> t = plan::FromProto(indicator.threshold(), "threshold");
+  return t.ok() ? plan::ThresholdToJson(*t) : json(nullptr);
+}
+
+namespace {
+json MeasuredJson(const v1::MeasuredValue& value) {
+  absl::StatusOr<plan::Value> v = plan::FromProto(value, "value");
+  return v.ok() ? plan::ValueToJson(*v) : json(nullptr);
+}
+}  // namespace
+
+json ActualJson(const v1::IndicatorScore& indicator) {
+  return indicator.has_actual() ? MeasuredJson(indicator.actual()) : json(nullptr);
+}
+
+json ValueJson(const v1::ActualVersion& actual) {
+  return actual.has_value() ? MeasuredJson(actual.value()) : json(nullptr);
 }
 
 }  // namespace piao::cli

@@ -43,6 +43,14 @@ std::string DescribeChangeJson(const std::string& text);
 // `s` cut to at most `max_chars` characters (UTF-8 code points), ending in "…" when cut; never splits one.
 std::string TruncateUtf8(const std::string& s, size_t max_chars);
 
+// The projection's typed values in the JSON shapes of the plan files (SCHEMA.md), as every --json prints them:
+// {"op", "value", "unit"} / {"op": "by_date", "date"} / {"op": "text", "text"} targets, {"value", "unit"} /
+// {"date"} soglie and actuals; null when absent (or not representable).
+nlohmann::json TargetJson(const v1::Target& target);
+nlohmann::json ThresholdJson(const v1::IndicatorScore& indicator);
+nlohmann::json ActualJson(const v1::IndicatorScore& indicator);
+nlohmann::json ValueJson(const v1::ActualVersion& actual);
+
 // The projection's achievement band as every output names it (--json values, report CSS classes):
 // "met", "partly", "missed", "not-measured", "not-scored" ("" when unspecified).
 std::string BandName(v1::AchievementBand band);

@@ -295,8 +295,8 @@ json LineageToJson(const v1::Lineage& l) {
                {{"code", indicator.code()},
                 {"grade_pct", num(indicator.has_grade_pct(), indicator.grade_pct())},
                 {"how", indicator.how()},
-                {"target", ParsedOrNull(indicator.target_json())},
-                {"threshold", ParsedOrNull(indicator.threshold_json())},
+                {"target", TargetJson(indicator.target())},
+                {"threshold", ThresholdJson(indicator)},
                 {"weight_pct", num(indicator.has_weight_pct(), indicator.weight_pct())}}}};
   out["actual"] = nullptr;
   out["formula"] = nullptr;
@@ -307,7 +307,7 @@ json LineageToJson(const v1::Lineage& l) {
   const v1::ActualVersion& current = l.actual();
   out["actual"] = {{"actual_id", current.actual_id()},
                    {"period", current.period()},
-                   {"value", ParsedOrNull(current.value_json())},
+                   {"value", ValueJson(current)},
                    {"source", current.source()},
                    {"corrects", current.corrects().empty() ? json(nullptr) : json(current.corrects())},
                    {"reason", current.reason()},
@@ -315,7 +315,7 @@ json LineageToJson(const v1::Lineage& l) {
                    {"recorded_at", Rfc3339(current.recorded_at())}};
   for (const v1::ActualVersion& a : l.earlier_actuals()) {
     out["earlier_actuals"].push_back({{"actual_id", a.actual_id()},
-                                      {"value", ParsedOrNull(a.value_json())},
+                                      {"value", ValueJson(a)},
                                       {"reason", a.reason()},
                                       {"recorded_at", Rfc3339(a.recorded_at())}});
   }

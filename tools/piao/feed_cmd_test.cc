@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tools/piao/typed_values_test_util.h"
+
 #include "libs/plan/fixture_files.h"
 
 namespace piao::cli {
@@ -89,8 +91,8 @@ TEST(FeedCmdTest, LineageRendersTheProjectionsAnswer) {
   l.mutable_objective_score()->set_label("Parzialmente raggiunto");
   l.mutable_indicator()->set_code("STR_PRIM");
   l.mutable_indicator()->set_grade_pct(100);
-  l.mutable_indicator()->set_target_json(R"({"op":">=","value":105.0,"unit":"%"})");
-  l.mutable_indicator()->set_threshold_json("null");
+  testing::SetTarget(R"({"op":">=","value":105.0,"unit":"%"})", l.mutable_indicator()->mutable_target());
+  testing::SetThreshold("null", l.mutable_indicator());
   const nlohmann::json none = LineageToJson(l);
   EXPECT_TRUE(none["actual"].is_null());
   EXPECT_THAT(RenderLineage(none), HasSubstr("← actual  none recorded"));
@@ -99,7 +101,7 @@ TEST(FeedCmdTest, LineageRendersTheProjectionsAnswer) {
   cur->set_actual_id("default/2021/A2");
   cur->set_corrects("default/2021/A1");
   cur->set_period("year-end");
-  cur->set_value_json(R"({"value":114.67,"unit":"%"})");
+  testing::SetValue(R"({"value":114.67,"unit":"%"})", cur->mutable_value());
   v1::Computation* c = cur->mutable_computation();
   c->set_formula("patrimonio_netto / immobilizzazioni * 100");
   c->set_plan_version(2);

@@ -62,9 +62,9 @@ json ScoresToJson(const v1::ScoresView& view) {
     for (const v1::IndicatorScore& i : o.indicators()) {
       indicators.push_back({{"code", i.code()},
                             {"weight_pct", NumberOrNull(i.has_weight_pct(), i.weight_pct())},
-                            {"target", ParsedOrNull(i.target_json())},
-                            {"threshold", ParsedOrNull(i.threshold_json())},
-                            {"actual", ParsedOrNull(i.actual_json())},
+                            {"target", TargetJson(i.target())},
+                            {"threshold", ThresholdJson(i)},
+                            {"actual", ActualJson(i)},
                             {"grade_pct", NumberOrNull(i.has_grade_pct(), i.grade_pct())},
                             {"band", BandJson(i.band())},
                             {"deviation", DeviationJson(i)}});
@@ -116,9 +116,9 @@ std::string RenderScores(const v1::ScoresView& view, bool color) {
                     o.label().empty() ? "" : absl::StrCat("  ", o.label()), "\n");
     for (const v1::IndicatorScore& i : o.indicators()) {
       absl::StrAppend(&out, "    ", absl::StrFormat("%-16s", i.code()), " weight ",
-                      Weight(i.has_weight_pct(), i.weight_pct()), "  target ", DescribeTargetJson(i.target_json()),
-                      "  threshold ", DescribeThresholdJson(i.threshold_json()), "  actual ",
-                      DescribeValueJson(i.actual_json()), "  grade ",
+                      Weight(i.has_weight_pct(), i.weight_pct()), "  target ", DescribeTargetJson(TargetJson(i.target()).dump()),
+                      "  threshold ", DescribeThresholdJson(ThresholdJson(i).dump()), "  actual ",
+                      DescribeValueJson(ActualJson(i).dump()), "  grade ",
                       ScoreText(i.has_grade_pct(), i.grade_pct(), i.band(), color));
       if (i.neutralised()) absl::StrAppend(&out, "  (neutralised)");
       if (i.suppressed()) absl::StrAppend(&out, "  (suppressed)");
@@ -161,7 +161,7 @@ json HistoryToJson(const v1::IndicatorHistory& history) {
     actuals.push_back({{"actual_id", a.actual_id()},
                        {"corrects", OrNull(a.corrects())},
                        {"period", a.period()},
-                       {"value", ParsedOrNull(a.value_json())},
+                       {"value", ValueJson(a)},
                        {"source", OrNull(a.source())},
                        {"evidence_ref", OrNull(a.evidence_ref())},
                        {"note", OrNull(a.note())},
@@ -202,7 +202,7 @@ std::string RenderHistory(const v1::IndicatorHistory& h) {
   absl::StrAppend(&out, "\nActuals\n");
   if (h.actuals_size() == 0) absl::StrAppend(&out, "  none recorded\n");
   for (const v1::ActualVersion& a : h.actuals()) {
-    absl::StrAppend(&out, "  ", a.actual_id(), "  ", a.period(), "  ", DescribeValueJson(a.value_json()),
+    absl::StrAppend(&out, "  ", a.actual_id(), "  ", a.period(), "  ", DescribeValueJson(ValueJson(a).dump()),
                     a.corrects().empty() ? "" : absl::StrCat("  corrects ", a.corrects()), "\n");
     if (!a.source().empty()) absl::StrAppend(&out, "      source ", a.source(), "\n");
     if (!a.reason().empty()) absl::StrAppend(&out, "      reason ", a.reason(), "\n");

@@ -5,6 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tools/piao/typed_values_test_util.h"
+
 namespace piao::cli {
 namespace {
 
@@ -36,18 +38,17 @@ v1::ScoresView SampleView() {
   v1::IndicatorScore* met = o->add_indicators();
   met->set_code("EC05.1");
   met->set_weight_pct(20);
-  met->set_target_json(R"({"op": ">=", "value": 105.0, "unit": "%"})");
-  met->set_threshold_json("null");
-  met->set_actual_json(R"({"value": 110.58, "unit": "%"})");
+  testing::SetTarget(R"({"op": ">=", "value": 105.0, "unit": "%"})", met->mutable_target());
+  testing::SetThreshold("null", met);
+  testing::SetValue(R"({"value": 110.58, "unit": "%"})", met->mutable_actual());
   met->set_grade_pct(100);
   met->set_band(v1::ACHIEVEMENT_BAND_MET);
   met->mutable_deviation()->mutable_difference()->set_value(5.58);
   met->mutable_deviation()->mutable_difference()->set_unit("%");
   v1::IndicatorScore* missed = o->add_indicators();
   missed->set_code("EC07");
-  missed->set_target_json(R"({"op": ">=", "value": 13.0, "unit": "%"})");
-  missed->set_threshold_json("null");
-  missed->set_actual_json("null");
+  testing::SetTarget(R"({"op": ">=", "value": 13.0, "unit": "%"})", missed->mutable_target());
+  testing::SetThreshold("null", missed);
   missed->set_grade_pct(0);
   missed->set_band(v1::ACHIEVEMENT_BAND_NOT_MEASURED);
   v1::ObjectiveScore* op = v.add_objectives();
@@ -56,9 +57,8 @@ v1::ScoresView SampleView() {
   op->set_unit("Area Anagrafe economica");
   v1::IndicatorScore* none = op->add_indicators();
   none->set_code("kpi1");
-  none->set_target_json(R"({"op": "by_date", "date": "2022-12-31"})");
-  none->set_threshold_json(R"({"date": "2023-01-31"})");
-  none->set_actual_json("null");
+  testing::SetTarget(R"({"op": "by_date", "date": "2022-12-31"})", none->mutable_target());
+  testing::SetThreshold(R"({"date": "2023-01-31"})", none);
   none->set_neutralised(true);
   none->set_band(v1::ACHIEVEMENT_BAND_NOT_SCORED);
   v1::GroupScore* unit = v.add_units();
@@ -187,7 +187,7 @@ v1::IndicatorHistory SampleHistory() {
   v1::ActualVersion* a = h.add_actuals();
   a->set_actual_id("default/2022/A1");
   a->set_period("year-end");
-  a->set_value_json(R"({"value": 90.0, "unit": "%"})");
+  testing::SetValue(R"({"value": 90.0, "unit": "%"})", a->mutable_value());
   a->set_source("import:results-2022-strategic.json");
   a->set_actor("user:operator");
   a->mutable_recorded_at()->set_seconds(1700000200);
@@ -195,7 +195,7 @@ v1::IndicatorHistory SampleHistory() {
   c->set_actual_id("default/2022/A2");
   c->set_corrects("default/2022/A1");
   c->set_period("year-end");
-  c->set_value_json(R"({"value": 91.0, "unit": "%"})");
+  testing::SetValue(R"({"value": 91.0, "unit": "%"})", c->mutable_value());
   c->set_reason("restated");
   return h;
 }

@@ -154,9 +154,9 @@ std::string RenderHtml(const RelazioneInput& in) {
                     "<th>Deviation</th><th>Grade</th><th>Weight</th></tr>\n");
     for (const v1::IndicatorScore& i : o.indicators()) {
       absl::StrAppend(&out, "<tr><td>", Html(i.code()), "<br><span class=\"meta\">", Html(i.name()), "</span></td><td>",
-                      Html(i.algorithm()), "</td><td class=\"v\">", Html(DescribeTargetJson(i.target_json())),
-                      "</td><td class=\"v\">", Html(DescribeThresholdJson(i.threshold_json())), "</td><td class=\"v\">",
-                      Html(DescribeValueJson(i.actual_json())), "</td><td class=\"n\">",
+                      Html(i.algorithm()), "</td><td class=\"v\">", Html(DescribeTargetJson(TargetJson(i.target()).dump())),
+                      "</td><td class=\"v\">", Html(DescribeThresholdJson(ThresholdJson(i).dump())), "</td><td class=\"v\">",
+                      Html(DescribeValueJson(ActualJson(i).dump())), "</td><td class=\"n\">",
                       Html(DeviationText(i.deviation())), "</td><td class=\"n ",
                       Band(i.band()), "\">", Html(Grade(i)), "</td><td class=\"n\">",
                       Html(Weight(i)), "</td></tr>\n");
@@ -207,8 +207,8 @@ std::string RenderMarkdown(const RelazioneInput& in) {
                     "** ", o.label(), "\n\n| Indicator | Algorithm | Target | Soglia | Actual | Deviation | Grade | Weight |\n"
                     "|---|---|---|---|---|---|---|---|\n");
     for (const v1::IndicatorScore& i : o.indicators()) {
-      absl::StrAppend(&out, "| ", Md(i.code()), " | ", Md(i.algorithm()), " | ", Md(DescribeTargetJson(i.target_json())),
-                      " | ", Md(DescribeThresholdJson(i.threshold_json())), " | ", Md(DescribeValueJson(i.actual_json())),
+      absl::StrAppend(&out, "| ", Md(i.code()), " | ", Md(i.algorithm()), " | ", Md(DescribeTargetJson(TargetJson(i.target()).dump())),
+                      " | ", Md(DescribeThresholdJson(ThresholdJson(i).dump())), " | ", Md(DescribeValueJson(ActualJson(i).dump())),
                       " | ", Md(DeviationText(i.deviation())), " | ", Grade(i), " | ", Weight(i), " |\n");
     }
   }
@@ -249,8 +249,8 @@ std::string RenderCsv(const RelazioneInput& in) {
     for (const v1::IndicatorScore& i : o.indicators()) {
       row({{"section", "indicator"}, {"level", o.level()}, {"objective", o.code()}, {"scope", ObjectiveScope(o)},
            {"indicator", i.code()}, {"name", i.name()}, {"algorithm", i.algorithm()},
-           {"target", DescribeTargetJson(i.target_json())}, {"threshold", DescribeThresholdJson(i.threshold_json())},
-           {"actual", DescribeValueJson(i.actual_json())}, {"deviation", DeviationText(i.deviation())},
+           {"target", DescribeTargetJson(TargetJson(i.target()).dump())}, {"threshold", DescribeThresholdJson(ThresholdJson(i).dump())},
+           {"actual", DescribeValueJson(ActualJson(i).dump())}, {"deviation", DeviationText(i.deviation())},
            {"grade_pct", i.neutralised() || i.suppressed() ? "" : PctCsv(i.has_grade_pct(), i.grade_pct())},
            {"weight_pct", i.has_weight_pct() ? absl::StrFormat("%g", i.weight_pct()) : ""},
            {"label", i.neutralised() ? "neutralised" : i.suppressed() ? "suppressed" : ""}});

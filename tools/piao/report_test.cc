@@ -7,6 +7,7 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tools/piao/typed_values_test_util.h"
 
 namespace piao::cli {
 namespace {
@@ -86,9 +87,9 @@ v1::ScoresView View(const std::string& basis, double os1_score, double k2_target
   i->set_name("Indice di struttura primario");
   i->set_algorithm("Patrimonio netto / Immobilizzazioni");
   i->set_weight_pct(50);
-  i->set_target_json(R"({"op":">=","value":105.0,"unit":"%"})");
-  i->set_threshold_json("null");
-  i->set_actual_json(R"({"value":110.58,"unit":"%"})");
+  testing::SetTarget(R"({"op":">=","value":105.0,"unit":"%"})", i->mutable_target());
+  testing::SetThreshold("null", i);
+  testing::SetValue(R"({"value":110.58,"unit":"%"})", i->mutable_actual());
   i->set_grade_pct(100);
   i->set_band(v1::ACHIEVEMENT_BAND_MET);
   i->mutable_deviation()->mutable_difference()->set_value(5.58);
@@ -96,9 +97,8 @@ v1::ScoresView View(const std::string& basis, double os1_score, double k2_target
   v1::IndicatorScore* k2 = o->add_indicators();
   k2->set_code("K2");
   k2->set_weight_pct(50);
-  k2->set_target_json(absl::StrCat(R"({"op":">=","value":)", k2_target, R"(,"unit":"N."})"));
-  k2->set_threshold_json("null");
-  k2->set_actual_json("null");
+  testing::SetTarget(absl::StrCat(R"({"op":">=","value":)", k2_target, R"(,"unit":"N."})"), k2->mutable_target());
+  testing::SetThreshold("null", k2);
   k2->set_grade_pct(0);
   k2->set_band(v1::ACHIEVEMENT_BAND_NOT_MEASURED);
   v1::ObjectiveScore* op = v.add_objectives();
@@ -111,7 +111,6 @@ v1::ScoresView View(const std::string& basis, double os1_score, double k2_target
   op->set_band(v1::ACHIEVEMENT_BAND_NOT_MEASURED);
   v1::IndicatorScore* op_k = op->add_indicators();
   op_k->set_code("K9");
-  op_k->set_actual_json("null");
   op_k->set_grade_pct(0);
   op_k->set_band(v1::ACHIEVEMENT_BAND_NOT_MEASURED);
   v1::ObjectiveScore* s2 = v.add_objectives();

@@ -217,10 +217,11 @@ def submit_request(feed_bytes, rows):
     return req
 
 
-def value_of(value_json):
-    """The number of a MeasuredValue as JSON text ({"value": .., "unit": ..}); None when it has none."""
-    v = json.loads(value_json) if value_json else None
-    return v.get("value") if isinstance(v, dict) else None
+def value_of(measured):
+    """The number of a typed MeasuredValue (its quantity); None when it has none."""
+    if measured is None or not measured.HasField("quantity"):
+        return None
+    return measured.quantity.value
 
 
 class ContractTest(unittest.TestCase):
@@ -330,10 +331,10 @@ class ContractTest(unittest.TestCase):
                 if a is None:
                     seen[code] = "no year-end actual"
                 elif not a.HasField("computation"):
-                    seen[code] = f"{a.actual_id} = {a.value_json} by {a.actor}, not computed"
+                    seen[code] = f"{a.actual_id} = {value_of(a.value)} by {a.actor}, not computed"
                 else:
                     found[code] = a
-                    seen[code] = f"{a.actual_id} = {a.value_json} by {a.actor}, computed"
+                    seen[code] = f"{a.actual_id} = {value_of(a.value)} by {a.actor}, computed"
             if len(found) == len(FORMULA_INDICATORS):
                 return found, None
             if time.monotonic() >= deadline:
@@ -422,9 +423,9 @@ class ContractTest(unittest.TestCase):
             with self.subTest(indicator=code):
                 self.assertEqual(a.computation.formula, formulas[code])
                 self.assertEqual(a.computation.plan_version, self.plan.version)
-                self.assertEqual(json.loads(a.value_json).get("unit"), units[code])
-                self.assertLessEqual(abs(value_of(a.value_json) - PUBLISHED_2021[code]), PRINTED_ROUNDING,
-                                     f"{code}: computed {a.value_json}, published {PUBLISHED_2021[code]}")
+                self.assertEqual(a.value.quantity.unit, units[code])
+                self.assertLessEqual(abs(value_of(a.value) - PUBLISHED_2021[code]), PRINTED_ROUNDING,
+                                     f"{code}: computed {value_of(a.value)}, published {PUBLISHED_2021[code]}")
                 self.assertIn(a.actor, (OPERATOR, MEASUREMENT_POLICY))
 
     # ---- 4. scores ----
@@ -443,7 +444,7 @@ class ContractTest(unittest.TestCase):
         self.assertEqual(sorted(i.code for i in o.indicators), sorted(FORMULA_INDICATORS))
         for i in o.indicators:
             with self.subTest(indicator=i.code):
-                self.assertEqual(value_of(i.actual_json), value_of(computed[i.code].value_json))
+                self.assertEqual(value_of(i.actual), value_of(computed[i.code].value))
                 self.assertEqual((i.grade_pct, i.how), EXPECTED_GRADES[i.code])
                 self.assertEqual(i.weight_pct, weights[i.code])
 
@@ -472,7 +473,7 @@ class ContractTest(unittest.TestCase):
         self.assertEqual(sorted((i.variable, i.lag, i.value.period, i.value.value, i.value.unit, i.value.batch_id,
                                  i.value.row, i.value.source_code, i.value.label) for i in c.inputs),
                          sorted(expected_inputs))
-        self.assertAlmostEqual(value_of(l.actual.value_json), expected_inputs[0][3] / expected_inputs[1][3] * 100,
+        self.assertAlmostEqual(value_of(l.actual.value), expected_inputs[0][3] / expected_inputs[1][3] * 100,
                                places=9)
 
         v = l.formula_version
@@ -509,7 +510,7 @@ class ContractTest(unittest.TestCase):
                 a = computed[code]
                 self.assertEqual((e.source, e.objective.code, e.valid_from, e.global_position),
                                  ("measurement", OBJECTIVE, f"{YEAR}-12-31", a.global_position))
-                self.assertEqual(value_of(e.to_json), value_of(a.value_json))
+                self.assertEqual(json.loads(e.to_json).get("value"), value_of(a.value))
                 self.assertIn(e.actor, (OPERATOR, MEASUREMENT_POLICY))
                 self.assertEqual(e.actor, a.actor)
         # The changes filter: only the actuals.
