@@ -281,10 +281,12 @@ absl::StatusOr<Revision> RevisionOf(const json& j, const std::string& path) {
   const std::string fpath = Child(path, "from"), tpath = Child(path, "to");
   switch (r.change) {
     case ChangeKind::kTarget: {
-      if (from.is_null()) return Err(fpath, "a target change needs the previous target");
-      if (to.is_null()) return Err(tpath, "a target change needs the new target");
-      PIAO_ASSIGN_OR_RETURN(r.from_target, ParseTargetJson(from, fpath));
-      PIAO_ASSIGN_OR_RETURN(r.to_target, ParseTargetJson(to, tpath));
+      if (!from.is_null()) {
+        PIAO_ASSIGN_OR_RETURN(r.from_target, ParseTargetJson(from, fpath));
+      }
+      if (!to.is_null()) {
+        PIAO_ASSIGN_OR_RETURN(r.to_target, ParseTargetJson(to, tpath));
+      }
       break;
     }
     case ChangeKind::kThreshold: {
@@ -292,17 +294,10 @@ absl::StatusOr<Revision> RevisionOf(const json& j, const std::string& path) {
       PIAO_ASSIGN_OR_RETURN(r.to_threshold, ParseThresholdJson(to, tpath));
       break;
     }
-    case ChangeKind::kWeight: {
-      PIAO_ASSIGN_OR_RETURN(r.from_weight, OptionalWeight(from, fpath));
-      PIAO_ASSIGN_OR_RETURN(r.to_weight, OptionalWeight(to, tpath));
-      if (!r.to_weight.has_value()) return Err(tpath, "a weight change needs the new weight");
-      break;
-    }
+    case ChangeKind::kWeight:
     case ChangeKind::kNeutralised: {
       PIAO_ASSIGN_OR_RETURN(r.from_weight, OptionalWeight(from, fpath));
       PIAO_ASSIGN_OR_RETURN(r.to_weight, OptionalWeight(to, tpath));
-      if (r.to_weight.value_or(0.0) != 0.0) return Err(tpath, "a neutralised indicator weighs 0");
-      r.to_weight = 0.0;
       break;
     }
     case ChangeKind::kFormula: {
@@ -312,16 +307,12 @@ absl::StatusOr<Revision> RevisionOf(const json& j, const std::string& path) {
         if (!side->is_string()) return Err(*p, "must be a formula (a string) or null");
         *out = side->get<std::string>();
       }
-      if (r.to_formula == r.from_formula) return Err(tpath, "a formula change needs a different formula");
       break;
     }
     case ChangeKind::kAdded: {
       if (!from.is_null()) return Err(fpath, "must be null for an added indicator");
-      if (to.is_null()) return Err(tpath, "an added indicator needs its definition");
-      PIAO_ASSIGN_OR_RETURN(r.definition, ParseIndicatorJson(to, tpath));
-      if (r.definition->code != r.indicator) {
-        return Err(Child(tpath, "code"), absl::StrCat("'", r.definition->code, "' must equal the revision's indicator '",
-                                                      r.indicator, "'"));
+      if (!to.is_null()) {
+        PIAO_ASSIGN_OR_RETURN(r.definition, ParseIndicatorJson(to, tpath));
       }
       break;
     }
@@ -333,6 +324,7 @@ absl::StatusOr<Revision> RevisionOf(const json& j, const std::string& path) {
       break;
     }
   }
+  PIAO_RETURN_IF_ERROR(CheckRevisionValues(r, fpath, tpath));
   return r;
 }
 

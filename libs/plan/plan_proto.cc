@@ -272,24 +272,103 @@ absl::StatusOr<ApprovalAct> FromProto(const v1::Act& p, const std::string& path)
   return act;
 }
 
+v1::RevisionKind ToProto(ChangeKind kind) {
+  switch (kind) {
+    case ChangeKind::kTarget: return v1::REVISION_KIND_TARGET;
+    case ChangeKind::kThreshold: return v1::REVISION_KIND_THRESHOLD;
+    case ChangeKind::kWeight: return v1::REVISION_KIND_WEIGHT;
+    case ChangeKind::kAdded: return v1::REVISION_KIND_ADDED;
+    case ChangeKind::kSuppressed: return v1::REVISION_KIND_SUPPRESSED;
+    case ChangeKind::kNeutralised: return v1::REVISION_KIND_NEUTRALISED;
+    case ChangeKind::kFormula: return v1::REVISION_KIND_FORMULA;
+  }
+  return v1::REVISION_KIND_UNSPECIFIED;
+}
+
+absl::StatusOr<ChangeKind> FromProto(v1::RevisionKind kind, const std::string& path) {
+  for (ChangeKind k : {ChangeKind::kTarget, ChangeKind::kThreshold, ChangeKind::kWeight, ChangeKind::kAdded,
+                       ChangeKind::kSuppressed, ChangeKind::kNeutralised, ChangeKind::kFormula}) {
+    if (ToProto(k) == kind) return k;
+  }
+  return Bad(path, "must be a revision kind: TARGET, THRESHOLD, WEIGHT, ADDED, SUPPRESSED, NEUTRALISED or FORMULA");
+}
+
 v1::RevisionChange ToProto(const Revision& r) {
-  nlohmann::json j = RevisionToJson(r);
   v1::RevisionChange p;
   p.mutable_objective()->set_code(r.objective);
   if (r.level.has_value()) p.mutable_objective()->set_level(std::string(LevelName(*r.level)));
   if (r.scope.has_value()) p.mutable_objective()->set_scope(*r.scope);
   p.set_indicator(r.indicator);
-  p.set_kind(std::string(ChangeKindName(r.change)));
-  p.set_from_json(j["from"].dump());
-  p.set_to_json(j["to"].dump());
+  p.set_change(ToProto(r.change));
+  switch (r.change) {
+    case ChangeKind::kTarget:
+      if (r.from_target.has_value()) *p.mutable_from_value()->mutable_target() = ToProto(*r.from_target);
+      if (r.to_target.has_value()) *p.mutable_to_value()->mutable_target() = ToProto(*r.to_target);
+      break;
+    case ChangeKind::kThreshold:
+      if (r.from_threshold.has_value()) *p.mutable_from_value()->mutable_threshold() = ToProto(*r.from_threshold);
+      if (r.to_threshold.has_value()) *p.mutable_to_value()->mutable_threshold() = ToProto(*r.to_threshold);
+      break;
+    case ChangeKind::kWeight:
+    case ChangeKind::kNeutralised:
+      if (r.from_weight.has_value()) p.mutable_from_value()->set_weight_pct(*r.from_weight);
+      if (r.to_weight.has_value()) p.mutable_to_value()->set_weight_pct(*r.to_weight);
+      break;
+    case ChangeKind::kAdded:
+      if (r.definition.has_value()) *p.mutable_to_value()->mutable_indicator() = ToProto(*r.definition);
+      break;
+    case ChangeKind::kSuppressed:
+      if (r.definition.has_value()) *p.mutable_from_value()->mutable_indicator() = ToProto(*r.definition);
+      break;
+    case ChangeKind::kFormula:
+      if (!r.from_formula.empty()) p.mutable_from_value()->set_formula(r.from_formula);
+      if (!r.to_formula.empty()) p.mutable_to_value()->set_formula(r.to_formula);
+      break;
+  }
   p.set_reason(r.reason);
   p.set_evidence(r.evidence);
   p.set_note(r.note);
   return p;
 }
 
-absl::StatusOr<Revision> FromProto(const v1::RevisionChange& p, const std::string& act, Date effective_date,
-                                   const std::string& path) {
+namespace {
+
+absl::string_view MemberName(v1::ChangedValue::KindCase member) {
+  switch (member) {
+    case v1::ChangedValue::kTarget: return "target";
+    case v1::ChangedValue::kThreshold: return "threshold";
+    case v1::ChangedValue::kWeightPct: return "weight_pct";
+    case v1::ChangedValue::kFormula: return "formula";
+    case v1::ChangedValue::kIndicator: return "indicator";
+    case v1::ChangedValue::kDescription: return "description";
+    case v1::ChangedValue::kActual: return "actual";
+    case v1::ChangedValue::kTitle: return "title";
+    case v1::ChangedValue::KIND_NOT_SET: break;
+  }
+  return "nothing";
+}
+
+// The value of one side, when set, must be the member `want` (KIND_NOT_SET: the side must be empty).
+absl::Status ExpectMember(const v1::ChangedValue& v, v1::ChangedValue::KindCase want, ChangeKind kind,
+                          const std::string& path) {
+  if (v.kind_case() == v1::ChangedValue::KIND_NOT_SET || v.kind_case() == want) return absl::OkStatus();
+  if (want == v1::ChangedValue::KIND_NOT_SET) {
+    return Bad(path, absl::StrCat("must be unset for change ", ChangeKindName(kind), ", not a ",
+                                  MemberName(v.kind_case())));
+  }
+  return Bad(path, absl::StrCat("change ", ChangeKindName(kind), " takes a ", MemberName(want), ", not a ",
+                                MemberName(v.kind_case())));
+}
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+bool HasLegacyFields(const v1::RevisionChange& p) {
+  return !p.kind().empty() || !p.from_json().empty() || !p.to_json().empty();
+}
+
+// Wave one's JSON text fields, read as strictly as a revisions file.
+absl::StatusOr<Revision> FromLegacyProto(const v1::RevisionChange& p, const std::string& act, Date effective_date,
+                                         const std::string& path) {
   auto parse = [&](const std::string& text, const char* field) -> absl::StatusOr<nlohmann::json> {
     if (text.empty()) return nlohmann::json(nullptr);
     // A client's JSON, as strict as a file's: a duplicate key is refused, not resolved to the last one.
@@ -315,6 +394,141 @@ absl::StatusOr<Revision> FromProto(const v1::RevisionChange& p, const std::strin
     return absl::Status(parsed.status().code(), absl::StrCat(path, ": ", parsed.status().message()));
   }
   return parsed->front();
+}
+#pragma GCC diagnostic pop
+
+}  // namespace
+
+absl::StatusOr<Revision> FromProto(const v1::RevisionChange& p, const std::string& act, Date effective_date,
+                                   const std::string& path) {
+  const bool typed = p.change() != v1::REVISION_KIND_UNSPECIFIED || p.has_from_value() || p.has_to_value();
+  if (HasLegacyFields(p)) {
+    if (typed) {
+      return Bad(path, "set change/from/to, or wave one's deprecated kind/from_json/to_json, not both");
+    }
+    return FromLegacyProto(p, act, effective_date, path);
+  }
+  Revision r;
+  if (p.objective().code().empty()) return Bad(path + ".objective.code", "must not be empty");
+  r.objective = p.objective().code();
+  if (!p.objective().level().empty()) {
+    auto level = ParseLevel(p.objective().level());
+    if (!level.ok()) return Bad(path + ".objective.level", level.status().message());
+    r.level = *level;
+  }
+  if (!p.objective().scope().empty()) r.scope = p.objective().scope();
+  if (p.indicator().empty()) return Bad(path + ".indicator", "must not be empty");
+  r.indicator = p.indicator();
+  PIAO_ASSIGN_OR_RETURN(r.change, FromProto(p.change(), path + ".change"));
+  if (act.empty()) return Bad(path, "the act must be named (a revision needs its deliberation)");
+  r.act = act;
+  r.effective_date = effective_date;
+  r.reason = p.reason();
+  r.evidence = p.evidence();
+  r.note = p.note();
+  const std::string fpath = path + ".from_value", tpath = path + ".to_value";
+  const v1::ChangedValue& from = p.from_value();
+  const v1::ChangedValue& to = p.to_value();
+  using V = v1::ChangedValue;
+  auto both = [&](V::KindCase want) -> absl::Status {
+    PIAO_RETURN_IF_ERROR(ExpectMember(from, want, r.change, fpath));
+    return ExpectMember(to, want, r.change, tpath);
+  };
+  switch (r.change) {
+    case ChangeKind::kTarget: {
+      PIAO_RETURN_IF_ERROR(both(V::kTarget));
+      if (from.has_target()) {
+        PIAO_ASSIGN_OR_RETURN(r.from_target, FromProto(from.target(), fpath + ".target"));
+      }
+      if (to.has_target()) {
+        PIAO_ASSIGN_OR_RETURN(r.to_target, FromProto(to.target(), tpath + ".target"));
+      }
+      break;
+    }
+    case ChangeKind::kThreshold: {
+      PIAO_RETURN_IF_ERROR(both(V::kThreshold));
+      if (from.has_threshold()) {
+        PIAO_ASSIGN_OR_RETURN(r.from_threshold, FromProto(from.threshold(), fpath + ".threshold"));
+      }
+      if (to.has_threshold()) {
+        PIAO_ASSIGN_OR_RETURN(r.to_threshold, FromProto(to.threshold(), tpath + ".threshold"));
+      }
+      break;
+    }
+    case ChangeKind::kWeight:
+    case ChangeKind::kNeutralised: {
+      PIAO_RETURN_IF_ERROR(both(V::kWeightPct));
+      if (from.kind_case() == V::kWeightPct) {
+        PIAO_ASSIGN_OR_RETURN(r.from_weight, Finite(from.weight_pct(), fpath + ".weight_pct"));
+      }
+      if (to.kind_case() == V::kWeightPct) {
+        PIAO_ASSIGN_OR_RETURN(r.to_weight, Finite(to.weight_pct(), tpath + ".weight_pct"));
+      }
+      break;
+    }
+    case ChangeKind::kFormula: {
+      PIAO_RETURN_IF_ERROR(both(V::kFormula));
+      r.from_formula = from.formula();
+      r.to_formula = to.formula();
+      break;
+    }
+    case ChangeKind::kAdded: {
+      PIAO_RETURN_IF_ERROR(ExpectMember(from, V::KIND_NOT_SET, r.change, fpath));
+      PIAO_RETURN_IF_ERROR(ExpectMember(to, V::kIndicator, r.change, tpath));
+      if (to.has_indicator()) {
+        PIAO_ASSIGN_OR_RETURN(r.definition, FromProto(to.indicator(), tpath + ".indicator"));
+      }
+      break;
+    }
+    case ChangeKind::kSuppressed: {
+      PIAO_RETURN_IF_ERROR(ExpectMember(from, V::kIndicator, r.change, fpath));
+      PIAO_RETURN_IF_ERROR(ExpectMember(to, V::KIND_NOT_SET, r.change, tpath));
+      if (from.has_indicator()) {
+        PIAO_ASSIGN_OR_RETURN(r.definition, FromProto(from.indicator(), fpath + ".indicator"));
+      }
+      break;
+    }
+  }
+  PIAO_RETURN_IF_ERROR(CheckRevisionValues(r, fpath, tpath));
+  return r;
+}
+
+absl::StatusOr<nlohmann::json> ChangedValueToJson(const v1::ChangedValue& v, const std::string& path) {
+  switch (v.kind_case()) {
+    case v1::ChangedValue::kTarget: {
+      PIAO_ASSIGN_OR_RETURN(Target t, FromProto(v.target(), path + ".target"));
+      return TargetToJson(t);
+    }
+    case v1::ChangedValue::kThreshold: {
+      PIAO_ASSIGN_OR_RETURN(Threshold t, FromProto(v.threshold(), path + ".threshold"));
+      return ThresholdToJson(t);
+    }
+    case v1::ChangedValue::kWeightPct:
+      return nlohmann::json(v.weight_pct());
+    case v1::ChangedValue::kFormula:
+      return nlohmann::json(v.formula());
+    case v1::ChangedValue::kIndicator: {
+      PIAO_ASSIGN_OR_RETURN(Indicator i, FromProto(v.indicator(), path + ".indicator"));
+      return IndicatorToJson(i);
+    }
+    case v1::ChangedValue::kDescription: {
+      const v1::IndicatorDefinition& d = v.description();
+      return nlohmann::json{{"name", d.name()},
+                            {"algorithm", d.algorithm()},
+                            {"type", d.type()},
+                            {"source", d.source()},
+                            {"flags", std::vector<std::string>(d.flags().begin(), d.flags().end())}};
+    }
+    case v1::ChangedValue::kActual: {
+      PIAO_ASSIGN_OR_RETURN(Value value, FromProto(v.actual(), path + ".actual"));
+      return ValueToJson(value);
+    }
+    case v1::ChangedValue::kTitle:
+      return nlohmann::json(v.title());
+    case v1::ChangedValue::KIND_NOT_SET:
+      break;
+  }
+  return nlohmann::json(nullptr);
 }
 
 absl::StatusOr<v1::RevisionActApplied> RevisionActEvent(const Plan& revised, const ApprovalAct& act,

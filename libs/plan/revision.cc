@@ -136,6 +136,40 @@ absl::StatusOr<ChangeKind> ParseChangeKind(absl::string_view name) {
       "change '", name, "' must be one of target, threshold, weight, added, suppressed, neutralised, formula"));
 }
 
+absl::Status CheckRevisionValues(Revision& r, const std::string& from_path, const std::string& to_path) {
+  auto bad = [](const std::string& path, absl::string_view what) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", what));
+  };
+  switch (r.change) {
+    case ChangeKind::kTarget:
+      if (!r.from_target.has_value()) return bad(from_path, "a target change needs the previous target");
+      if (!r.to_target.has_value()) return bad(to_path, "a target change needs the new target");
+      break;
+    case ChangeKind::kThreshold:
+      break;
+    case ChangeKind::kWeight:
+      if (!r.to_weight.has_value()) return bad(to_path, "a weight change needs the new weight");
+      break;
+    case ChangeKind::kNeutralised:
+      if (r.to_weight.value_or(0.0) != 0.0) return bad(to_path, "a neutralised indicator weighs 0");
+      r.to_weight = 0.0;
+      break;
+    case ChangeKind::kFormula:
+      if (r.to_formula == r.from_formula) return bad(to_path, "a formula change needs a different formula");
+      break;
+    case ChangeKind::kAdded:
+      if (!r.definition.has_value()) return bad(to_path, "an added indicator needs its definition");
+      if (r.definition->code != r.indicator) {
+        return bad(to_path + ".code",
+                   absl::StrCat("'", r.definition->code, "' must equal the revision's indicator '", r.indicator, "'"));
+      }
+      break;
+    case ChangeKind::kSuppressed:
+      break;
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Plan> ApplyRevisionAct(const Plan& plan, const std::vector<Revision>& act_changes) {
   if (act_changes.empty()) return absl::InvalidArgumentError("an act needs at least one change");
   const std::string& act = act_changes.front().act;

@@ -46,6 +46,12 @@ struct Revision {
   bool operator==(const Revision&) const = default;
 };
 
+// The rules a revision's values follow whatever carried them (a revisions file's JSON, a typed request):
+// a target change has both targets; a weight change its new weight; a neutralisation weighs 0 (to_weight
+// set to 0 when absent); a formula change a different formula; an added indicator its definition with the
+// revision's code; a suppression no new value. INVALID_ARGUMENT naming `from_path` or `to_path` otherwise.
+absl::Status CheckRevisionValues(Revision& revision, const std::string& from_path, const std::string& to_path);
+
 // Applies all the changes of one act together, in order, all or nothing:
 //  - every change must name the same act (INVALID_ARGUMENT otherwise; see GroupByAct);
 //  - an unknown objective or indicator is NOT_FOUND, naming it; an ambiguous objective code is

@@ -1,7 +1,10 @@
 #include "services/common/event_schema.h"
 
 #include "absl/strings/str_cat.h"
+#include "libs/base/status_macros.h"
+#include "libs/plan/plan_proto.h"
 #include "piao/v1/feeds.pb.h"
+#include "piao/v1/planning.pb.h"
 
 namespace piao::services {
 
@@ -38,10 +41,31 @@ absl::StatusOr<std::string> UpcastVariableBatchV1(const std::string& payload) {
 }
 #pragma GCC diagnostic pop
 
+absl::StatusOr<std::string> UpcastRevisionActV1(const std::string& payload) {
+  v1::RevisionActApplied ev;
+  if (!ev.ParseFromString(payload)) return absl::InvalidArgumentError("undecodable v1 RevisionActApplied");
+  absl::StatusOr<plan::Date> effective = plan::ParseIsoDate(ev.effective_date());
+  if (!effective.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("effective_date: '", ev.effective_date(), "' is not a date"));
+  }
+  for (int i = 0; i < ev.changes_size(); ++i) {
+    // The v1 JSON text, read by the same rules as a wave-one request, written back typed.
+    PIAO_ASSIGN_OR_RETURN(plan::Revision r,
+                          plan::FromProto(ev.changes(i), ev.act().text(), *effective, absl::StrCat("changes[", i, "]")));
+    v1::RevisionChange typed = plan::ToProto(r);
+    *typed.mutable_objective() = ev.changes(i).objective();  // the full key the event recorded
+    *ev.mutable_changes(i) = std::move(typed);
+  }
+  std::string out;
+  if (!ev.SerializeToString(&out)) return absl::InternalError("cannot serialise RevisionActApplied v2");
+  return out;
+}
+
 const eventstore::Upcasters& EventSchemas() {
   static const eventstore::Upcasters* schemas = [] {
     auto* u = new eventstore::Upcasters();
     u->Add(v1::VariableBatchRecorded::descriptor()->full_name(), 1, UpcastVariableBatchV1);
+    u->Add(v1::RevisionActApplied::descriptor()->full_name(), 1, UpcastRevisionActV1);
     return u;
   }();
   return *schemas;

@@ -4,6 +4,8 @@
 //
 // Versions beyond 1 (docs/EVENTS.md, "Compatibility"):
 //   piao.v1.VariableBatchRecorded  v2: the feed's kind as the enum `feed_kind` (v1: the text `kind`)
+//   piao.v1.RevisionActApplied     v2: each change's kind and values typed (`change`, `from`, `to`; v1: the
+//                                  text `kind` and the JSON text `from_json`, `to_json`)
 #ifndef PIAO_SERVICES_COMMON_EVENT_SCHEMA_H_
 #define PIAO_SERVICES_COMMON_EVENT_SCHEMA_H_
 
@@ -24,6 +26,10 @@ absl::StatusOr<v1::EventEnvelope> ToCurrentSchema(const v1::EventEnvelope& e);
 // VariableBatchRecorded v1 -> v2: `kind` text to the `feed_kind` enum. INVALID_ARGUMENT for a payload that
 // does not decode or a kind other than "accounting" and "infocamere". Pure; exposed for its tests.
 absl::StatusOr<std::string> UpcastVariableBatchV1(const std::string& payload);
+
+// RevisionActApplied v1 -> v2: every change's JSON text read by wave one's rules and written typed, its
+// objective key kept. INVALID_ARGUMENT for a payload that does not decode or a change those rules refuse.
+absl::StatusOr<std::string> UpcastRevisionActV1(const std::string& payload);
 
 // The feed kind's name in answers and requests ("accounting", "infocamere"; "" for unspecified), and back
 // (INVALID_ARGUMENT naming `kind` otherwise).

@@ -11,6 +11,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "google/protobuf/util/message_differencer.h"
+
+#include "libs/plan/fixture_files.h"
+#include "libs/plan/plan_json.h"
+#include "libs/plan/plan_proto.h"
 #include "libs/service/service_test_util.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
@@ -66,11 +71,72 @@ TEST(UpcastVariableBatchV1, TheKindTextBecomesTheEnum) {
   EXPECT_EQ(EventSchemas().Current("piao.v1.ActualRecorded"), 1u);
 }
 
+// Wave one's RevisionActApplied: every change with its kind as text and its values as revisions-file JSON.
+v1::RevisionActApplied WaveOneRevisionAct(const std::vector<plan::Revision>& act) {
+  v1::RevisionActApplied ev;
+  ev.mutable_act()->set_text(act.front().act);
+  ev.set_effective_date(plan::FormatIsoDate(act.front().effective_date));
+  for (const plan::Revision& r : act) {
+    v1::RevisionChange* c = ev.add_changes();
+    *c = plan::ToProto(r);
+    c->clear_change();
+    c->clear_from_value();
+    c->clear_to_value();
+    const nlohmann::json j = plan::RevisionToJson(r);
+    c->set_kind(j["change"].get<std::string>());
+    c->set_from_json(j["from"].dump());
+    c->set_to_json(j["to"].dump());
+    c->mutable_objective()->set_scope("kept as recorded");  // the event's own key survives the upcast
+  }
+  return ev;
+}
+
+// Every revision act of the Relazione 2022 (Torino), written as wave one wrote it, reads typed and equal to
+// what today's planning writes; a change wave one's rules refuse is an error, not a guess.
+TEST(UpcastRevisionActV1, EveryTorinoRevisionBecomesTyped) {
+  auto revisions = plan::ParseRevisionsJson(plan::testing::ReadFixture("torino-2022/revisions-2022.json"));
+  ASSERT_TRUE(revisions.ok()) << revisions.status();
+  size_t changes = 0;
+  for (const std::vector<plan::Revision>& act : plan::GroupByAct(*revisions)) {
+    absl::StatusOr<std::string> up = UpcastRevisionActV1(WaveOneRevisionAct(act).SerializeAsString());
+    ASSERT_TRUE(up.ok()) << up.status();
+    v1::RevisionActApplied typed;
+    ASSERT_TRUE(typed.ParseFromString(*up));
+    ASSERT_EQ(typed.changes_size(), static_cast<int>(act.size()));
+    for (size_t i = 0; i < act.size(); ++i) {
+      const v1::RevisionChange& c = typed.changes(static_cast<int>(i));
+      EXPECT_TRUE(c.kind().empty() && c.from_json().empty() && c.to_json().empty());
+      EXPECT_EQ(c.objective().scope(), "kept as recorded");
+      v1::RevisionChange expected = plan::ToProto(act[i]);
+      *expected.mutable_objective() = c.objective();
+      EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(c, expected)) << act[i].indicator;
+      ++changes;
+    }
+  }
+  EXPECT_EQ(changes, revisions->size());
+  EXPECT_GT(changes, 20u);
+  // Through the registry: an envelope of version 1 decodes to the typed shape.
+  v1::EventEnvelope e;
+  e.set_event_type(v1::RevisionActApplied::descriptor()->full_name());
+  e.set_schema_version(1);
+  e.set_payload(WaveOneRevisionAct(plan::GroupByAct(*revisions).front()).SerializeAsString());
+  auto decoded = DecodePayload<v1::RevisionActApplied>(e);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_NE(decoded->changes(0).change(), v1::REVISION_KIND_UNSPECIFIED);
+  // Broken wave-one JSON is refused, naming the change.
+  v1::RevisionActApplied bad = WaveOneRevisionAct(plan::GroupByAct(*revisions).front());
+  bad.mutable_changes(0)->set_to_json("{\"op\":");
+  absl::StatusOr<std::string> refused = UpcastRevisionActV1(bad.SerializeAsString());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.status().message(), HasSubstr("changes[0]"));
+}
+
 TEST(EventSchemas, NewEventsAreWrittenAtTheCurrentVersion) {
   v1::VariableBatchRecorded b;
   b.set_feed_kind(v1::FEED_KIND_ACCOUNTING);
   EXPECT_EQ(MakeEvent(b, std::nullopt).schema_version, 2u);
   EXPECT_EQ(MakeEvent(v1::PlanCreated(), std::nullopt).schema_version, 1u);
+  EXPECT_EQ(MakeEvent(v1::RevisionActApplied(), std::nullopt).schema_version, 2u);
   // A reader refuses a version from the future rather than guessing.
   v1::EventEnvelope future;
   future.set_event_type("piao.v1.VariableBatchRecorded");

@@ -205,7 +205,7 @@ TEST(PlanAggregate, RevisionsNeedAnApprovedPlanAReasonAndMatchingFrom) {
   ASSERT_TRUE(s2.ok());
   auto* changes = partial.mutable_changes();
   changes->erase(std::remove_if(changes->begin(), changes->end(),
-                                [](const v1::RevisionChange& c) { return c.kind() != "weight"; }),
+                                [](const v1::RevisionChange& c) { return c.change() != v1::REVISION_KIND_WEIGHT; }),
                  changes->end());
   ASSERT_EQ(partial.changes_size(), 9);
   EXPECT_EQ(DecideApplyRevisionAct(*s2, partial).status().code(), absl::StatusCode::kFailedPrecondition);

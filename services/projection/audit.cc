@@ -22,7 +22,7 @@
 #include "services/projection/query.h"
 #include "services/projection/risk_view.h"
 
-// The audit entries still carry JSON text (from_json/to_json), read from the deprecated field until they are typed.
+// The audit entries still fill wave one's JSON text (from_json/to_json, deprecated) beside the typed from/to.
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
 namespace piao::projection {
@@ -73,14 +73,6 @@ struct Filter {
     return true;
   }
 };
-
-// "actual-corrected" -> AUDIT_CHANGE_ACTUAL_CORRECTED (the planning views keep wave one's change names).
-v1::AuditChange ChangeNamed(const std::string& name) {
-  v1::AuditChange c = v1::AUDIT_CHANGE_UNSPECIFIED;
-  const std::string upper = absl::AsciiStrToUpper(absl::StrReplaceAll(name, {{"-", "_"}}));
-  if (!v1::AuditChange_Parse("AUDIT_CHANGE_" + upper, &c)) return v1::AUDIT_CHANGE_UNSPECIFIED;
-  return c;
-}
 
 std::string DateOf(const google::protobuf::Timestamp& t) {
   return absl::FormatTime("%Y-%m-%d", FromTimestamp(t), absl::UTCTimeZone());
@@ -226,7 +218,8 @@ absl::StatusOr<v1::AuditTrail> AuditRecords(const PlanRecords& records, const v1
     e.set_actor(o.origin().actor());
     e.set_change(v1::AUDIT_CHANGE_OBJECTIVE_ADOPTED);
     *e.mutable_objective() = KeyOfDefinition(o.definition());
-    e.set_to_json(nlohmann::json(o.definition().title()).dump());  // a JSON string, like every *_json
+    e.mutable_to_value()->set_title(o.definition().title());
+    e.set_to_json(nlohmann::json(o.definition().title()).dump());  // deprecated: a JSON string, like every *_json
     *e.mutable_act() = o.act();
     e.set_correlation_id(o.origin().correlation_id());
     keep(std::move(e));
@@ -240,10 +233,12 @@ absl::StatusOr<v1::AuditTrail> AuditRecords(const PlanRecords& records, const v1
       *e.mutable_recorded_at() = iv.recorded_at();
       e.set_valid_from(iv.effective_date());
       e.set_actor(iv.actor());
-      e.set_change(ChangeNamed(iv.change()));
+      e.set_change(iv.change_kind());
       *e.mutable_objective() = ir.objective;
       e.set_indicator(ir.code);
-      e.set_from_json(iv.from_json());
+      if (iv.has_from_value()) *e.mutable_from_value() = iv.from_value();
+      if (iv.has_to_value()) *e.mutable_to_value() = iv.to_value();
+      e.set_from_json(iv.from_json());  // deprecated
       e.set_to_json(iv.to_json());
       *e.mutable_act() = iv.act();
       e.set_reason(iv.reason());
@@ -265,8 +260,10 @@ absl::StatusOr<v1::AuditTrail> AuditRecords(const PlanRecords& records, const v1
     *e.mutable_objective() = a.objective();
     e.set_indicator(a.indicator());
     if (auto it = by_id.find(av.corrects()); !av.corrects().empty() && it != by_id.end()) {
-      e.set_from_json(it->second->actual().value_json());
+      *e.mutable_from_value()->mutable_actual() = it->second->actual().value();
+      e.set_from_json(it->second->actual().value_json());  // deprecated
     }
+    *e.mutable_to_value()->mutable_actual() = av.value();
     e.set_to_json(av.value_json());
     e.set_reason(av.reason());
     e.set_correlation_id(a.correlation_id());

@@ -128,8 +128,9 @@ TEST_F(AuditTest, TheTargetRevisionOfKpi311_01CarriesDelibera142) {
     if (e.indicator() == "kpi3.1.1_01" && Kind(e) == "target") found = &e;
   }
   ASSERT_NE(found, nullptr);
-  EXPECT_THAT(found->from_json(), ::testing::HasSubstr("20"));
-  EXPECT_THAT(found->to_json(), ::testing::HasSubstr("85"));
+  ASSERT_TRUE(found->from_value().has_target() && found->to_value().has_target());
+  EXPECT_EQ(found->from_value().target().comparison().value(), 20);
+  EXPECT_EQ(found->to_value().target().comparison().value(), 85);
   EXPECT_THAT(found->act().text(), ::testing::HasSubstr("142"));
   EXPECT_EQ(found->valid_from(), "2022-09-13");
   EXPECT_EQ(found->actor(), "user:planner");
@@ -144,8 +145,8 @@ TEST_F(AuditTest, FiltersByActorAndRecordTimeWindow) {
   const v1::AuditEntry& e = c.entries(0);
   EXPECT_EQ(e.change(), v1::AUDIT_CHANGE_ACTUAL_CORRECTED);
   EXPECT_EQ(e.indicator(), "EC07");
-  EXPECT_THAT(e.from_json(), ::testing::HasSubstr("7.75"));
-  EXPECT_THAT(e.to_json(), ::testing::HasSubstr("7.8"));
+  EXPECT_EQ(e.from_value().actual().quantity().value(), 7.75);
+  EXPECT_EQ(e.to_value().actual().quantity().value(), 7.8);
   EXPECT_EQ(e.reason(), "final accounts approved");
   EXPECT_EQ(e.valid_from(), "2022-12-31");
 

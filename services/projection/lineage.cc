@@ -59,7 +59,7 @@ absl::StatusOr<v1::Lineage> AssembleLineage(const v1::IndicatorHistory& history,
   std::string previous;
   bool first = true;
   for (const v1::IndicatorVersion& v : history.versions()) {
-    if (v.change() == "description") continue;
+    if (v.change_kind() == v1::AUDIT_CHANGE_DESCRIPTION) continue;
     if (v.formula() == c.formula() && (first || previous != v.formula())) since = &v;
     previous = v.formula();
     first = false;

@@ -30,11 +30,11 @@ struct Fixture {
     history.mutable_objective()->set_code("RATIOS");
     history.set_indicator("STR_PRIM");
     v1::IndicatorVersion* adopted = history.add_versions();
-    adopted->set_change("adopted");
+    adopted->set_change_kind(v1::AUDIT_CHANGE_ADOPTED);
     adopted->set_formula("patrimonio_netto / immobilizzazioni * 100");
     adopted->set_global_position(4);
     v1::IndicatorVersion* target = history.add_versions();
-    target->set_change("target");
+    target->set_change_kind(v1::AUDIT_CHANGE_TARGET);
     target->set_formula("patrimonio_netto / immobilizzazioni * 100");
     target->set_global_position(9);
     v1::ActualVersion* old = history.add_actuals();
@@ -81,7 +81,7 @@ TEST(LineageTest, TheChainFromScoreToFeedBatches) {
 TEST(LineageTest, AFormulaChangedByARevisionPointsAtThatVersion) {
   Fixture f;
   v1::IndicatorVersion* formula = f.history.add_versions();
-  formula->set_change("formula");
+  formula->set_change_kind(v1::AUDIT_CHANGE_FORMULA);
   formula->set_formula("totale_passivo / patrimonio_netto");
   formula->set_global_position(12);
   f.history.mutable_actuals(2)->mutable_computation()->set_formula("totale_passivo / patrimonio_netto");

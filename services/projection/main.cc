@@ -70,7 +70,7 @@ absl::StatusOr<std::map<std::string, std::string>> ParseSources(const std::strin
 // The views' key format (view.h). Views written in another format are dropped and rebuilt from the sources,
 // which hold the truth: the projection never reads keys it cannot decode.
 constexpr char kFormatKey[] = "\x01piao.views/format";
-constexpr char kFormat[] = "6: key_codec parts, quarantine, scores period, feed batches, bands and deviations, typed values";
+constexpr char kFormat[] = "7: key_codec parts, quarantine, scores period, feed batches, bands and deviations, typed values, typed changes";
 
 absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenViews(const std::string& path) {
   rocksdb::Options options;

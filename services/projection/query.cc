@@ -35,49 +35,56 @@ bool Valid(const std::string& effective_date, const AsOf& as_of) {
   return as_of.date.empty() || effective_date <= as_of.date;
 }
 
-bool SetsWholeDefinition(const std::string& change) {
-  return change != "target" && change != "threshold" && change != "weight" && change != "neutralised" &&
-         change != "suppressed" && change != "description" && change != "formula";
-}
-
-// Applies one version to the definition in force before it (see query.h).
+// Applies one version to the definition in force before it (see query.h): a change of one part takes that part
+// from the version's definition; an adoption, an added indicator or an unlisted revision the whole of it.
 void Fold(const VersionRecord& v, std::optional<v1::IndicatorDefinition>& def) {
-  const std::string& change = v.version().change();
   const v1::IndicatorDefinition& after = v.definition();
-  if (!def.has_value() || SetsWholeDefinition(change)) {
+  const v1::AuditChange change = v.version().change_kind();
+  if (!def.has_value()) {
     def = after;
     return;
   }
-  if (change == "target") {
-    *def->mutable_target() = after.target();
-    *def->mutable_targets_by_year() = after.targets_by_year();
-  } else if (change == "threshold") {
-    if (after.has_threshold()) {
-      *def->mutable_threshold() = after.threshold();
-    } else {
-      def->clear_threshold();
-    }
-  } else if (change == "weight" || change == "neutralised") {
-    if (after.has_weight_pct()) {
-      def->set_weight_pct(after.weight_pct());
-    } else {
-      def->clear_weight_pct();
-    }
-    if (change == "neutralised") {
-      def->set_neutralised(after.neutralised());
-      def->set_neutralised_reason(after.neutralised_reason());
-    }
-  } else if (change == "formula") {
-    def->set_formula(after.formula());
-  } else if (change == "suppressed") {
-    def->set_suppressed(after.suppressed());
-    def->set_suppressed_reason(after.suppressed_reason());
-  } else if (change == "description") {
-    def->set_name(after.name());
-    def->set_algorithm(after.algorithm());
-    def->set_type(after.type());
-    def->set_source(after.source());
-    *def->mutable_flags() = after.flags();
+  switch (change) {
+    case v1::AUDIT_CHANGE_TARGET:
+      *def->mutable_target() = after.target();
+      *def->mutable_targets_by_year() = after.targets_by_year();
+      return;
+    case v1::AUDIT_CHANGE_THRESHOLD:
+      if (after.has_threshold()) {
+        *def->mutable_threshold() = after.threshold();
+      } else {
+        def->clear_threshold();
+      }
+      return;
+    case v1::AUDIT_CHANGE_WEIGHT:
+    case v1::AUDIT_CHANGE_NEUTRALISED:
+      if (after.has_weight_pct()) {
+        def->set_weight_pct(after.weight_pct());
+      } else {
+        def->clear_weight_pct();
+      }
+      if (change == v1::AUDIT_CHANGE_NEUTRALISED) {
+        def->set_neutralised(after.neutralised());
+        def->set_neutralised_reason(after.neutralised_reason());
+      }
+      return;
+    case v1::AUDIT_CHANGE_FORMULA:
+      def->set_formula(after.formula());
+      return;
+    case v1::AUDIT_CHANGE_SUPPRESSED:
+      def->set_suppressed(after.suppressed());
+      def->set_suppressed_reason(after.suppressed_reason());
+      return;
+    case v1::AUDIT_CHANGE_DESCRIPTION:
+      def->set_name(after.name());
+      def->set_algorithm(after.algorithm());
+      def->set_type(after.type());
+      def->set_source(after.source());
+      *def->mutable_flags() = after.flags();
+      return;
+    default:
+      def = after;
+      return;
   }
 }
 
@@ -132,7 +139,7 @@ absl::StatusOr<Reconstructed> Reconstruct(const PlanRecords& records, const AsOf
     std::optional<v1::IndicatorDefinition> def;
     if (as_of.approved) {
       const VersionRecord& first = ir.versions.front();
-      if (first.version().change() == "adopted" && first.has_definition() &&
+      if (first.version().change_kind() == v1::AUDIT_CHANGE_ADOPTED && first.has_definition() &&
           Recorded(first.version().recorded_at(), as_of) && Valid(first.version().effective_date(), as_of)) {
         def = first.definition();
       }

@@ -11,7 +11,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -91,16 +93,34 @@ std::string ValidDate(const v1::EventEnvelope& e) {
 // Fills the version's target/threshold/weight columns from its definition.
 absl::Status DescribeDefinition(const v1::IndicatorDefinition& def, v1::IndicatorVersion* v) {
   PIAO_ASSIGN_OR_RETURN(plan::Indicator ind, plan::FromProto(def, "indicator " + def.code()));
-  v->set_target_json(plan::TargetToJson(ind.target).dump());
+  *v->mutable_target() = def.target();
+  if (def.has_threshold()) *v->mutable_threshold() = def.threshold();
+  v->set_target_json(plan::TargetToJson(ind.target).dump());  // deprecated, for wave-one clients
   v->set_threshold_json(plan::ThresholdToJson(ind.threshold).dump());
   if (ind.weight_pct.has_value()) v->set_weight_pct(*ind.weight_pct);
   v->set_formula(def.formula());
   return absl::OkStatus();
 }
 
-void BaseVersion(const v1::EventEnvelope& e, const std::string& change, const v1::Act& act,
+// The planning change a revision kind records.
+v1::AuditChange ChangeOfRevision(v1::RevisionKind kind) {
+  switch (kind) {
+    case v1::REVISION_KIND_TARGET: return v1::AUDIT_CHANGE_TARGET;
+    case v1::REVISION_KIND_THRESHOLD: return v1::AUDIT_CHANGE_THRESHOLD;
+    case v1::REVISION_KIND_WEIGHT: return v1::AUDIT_CHANGE_WEIGHT;
+    case v1::REVISION_KIND_ADDED: return v1::AUDIT_CHANGE_ADDED;
+    case v1::REVISION_KIND_SUPPRESSED: return v1::AUDIT_CHANGE_SUPPRESSED;
+    case v1::REVISION_KIND_NEUTRALISED: return v1::AUDIT_CHANGE_NEUTRALISED;
+    case v1::REVISION_KIND_FORMULA: return v1::AUDIT_CHANGE_FORMULA;
+    default: return v1::AUDIT_CHANGE_REVISED;
+  }
+}
+
+void BaseVersion(const v1::EventEnvelope& e, v1::AuditChange change, const v1::Act& act,
                  const std::string& effective_date, v1::IndicatorVersion* v) {
-  v->set_change(change);
+  v->set_change_kind(change);
+  // Wave one's text ("adopted", "target", ..., "description"): the enum value's name in lower case.
+  v->set_change(absl::AsciiStrToLower(absl::StripPrefix(v1::AuditChange_Name(change), "AUDIT_CHANGE_")));
   *v->mutable_act() = act;
   v->set_effective_date(effective_date);
   v->set_actor(e.actor().id());
@@ -109,14 +129,28 @@ void BaseVersion(const v1::EventEnvelope& e, const std::string& change, const v1
   v->set_correlation_id(e.correlation_id());
 }
 
-nlohmann::json DescriptiveFields(const v1::IndicatorDefinition& d) {
-  nlohmann::json j = nlohmann::json::object();
-  j["name"] = d.name();
-  j["algorithm"] = d.algorithm();
-  j["type"] = d.type();
-  j["source"] = d.source();
-  j["flags"] = std::vector<std::string>(d.flags().begin(), d.flags().end());
-  return j;
+// A description update's side: the descriptive fields alone.
+v1::ChangedValue DescriptionOf(const v1::IndicatorDefinition& d) {
+  v1::ChangedValue v;
+  v1::IndicatorDefinition* out = v.mutable_description();
+  out->set_name(d.name());
+  out->set_algorithm(d.algorithm());
+  out->set_type(d.type());
+  out->set_source(d.source());
+  *out->mutable_flags() = d.flags();
+  return v;
+}
+
+// The typed from/to of a version, and wave one's JSON text of them (deprecated, still filled).
+absl::Status SetChangedValues(const v1::ChangedValue& from, const v1::ChangedValue& to, v1::IndicatorVersion* v) {
+  // Unset stays unset: "none" is one shape (no member), whichever way the event said it.
+  if (from.kind_case() != v1::ChangedValue::KIND_NOT_SET) *v->mutable_from_value() = from;
+  if (to.kind_case() != v1::ChangedValue::KIND_NOT_SET) *v->mutable_to_value() = to;
+  PIAO_ASSIGN_OR_RETURN(nlohmann::json from_json, plan::ChangedValueToJson(from, "from"));
+  PIAO_ASSIGN_OR_RETURN(nlohmann::json to_json, plan::ChangedValueToJson(to, "to"));
+  v->set_from_json(from_json.dump());
+  v->set_to_json(to_json.dump());
+  return absl::OkStatus();
 }
 
 // Writes the event's records into `update`, in order, and mirrors them into `pending` (the overlay).
@@ -192,7 +226,7 @@ absl::Status PutAdoptedVersion(const v1::EventEnvelope& e, const v1::ObjectivesA
   *r.mutable_objective() = key;
   *r.mutable_definition() = def;
   r.set_seq((*seq)++);
-  BaseVersion(e, "adopted", a.act(), a.effective_date(), r.mutable_version());
+  BaseVersion(e, v1::AUDIT_CHANGE_ADOPTED, a.act(), a.effective_date(), r.mutable_version());
   PIAO_RETURN_IF_ERROR(DescribeDefinition(def, r.mutable_version()));
   w.Put(VersionKey(admin, year, key, def.code(), e.global_position(), r.seq()), r);
   return absl::OkStatus();
@@ -245,10 +279,9 @@ absl::Status ProjectDescriptionsUpdated(const v1::EventEnvelope& e, const std::s
     *r.mutable_objective() = u.objective();
     *r.mutable_definition() = u.after();
     r.set_seq(seq++);
-    BaseVersion(e, "description", v1::Act(), ValidDate(e), r.mutable_version());
+    BaseVersion(e, v1::AUDIT_CHANGE_DESCRIPTION, v1::Act(), ValidDate(e), r.mutable_version());
     PIAO_RETURN_IF_ERROR(DescribeDefinition(u.after(), r.mutable_version()));
-    r.mutable_version()->set_from_json(DescriptiveFields(u.before()).dump());
-    r.mutable_version()->set_to_json(DescriptiveFields(u.after()).dump());
+    PIAO_RETURN_IF_ERROR(SetChangedValues(DescriptionOf(u.before()), DescriptionOf(u.after()), r.mutable_version()));
     w.Put(VersionKey(admin, year, u.objective(), u.after().code(), e.global_position(), r.seq()), r);
   }
   return absl::OkStatus();
@@ -295,9 +328,8 @@ absl::Status ProjectRevisionActApplied(const v1::EventEnvelope& e, const ViewRea
     rec.set_evidence(c.evidence());
     rec.set_note(c.note());
     v1::IndicatorVersion* v = rec.mutable_version();
-    BaseVersion(e, c.kind(), r.act(), r.effective_date(), v);
-    v->set_from_json(c.from_json());
-    v->set_to_json(c.to_json());
+    BaseVersion(e, ChangeOfRevision(c.change()), r.act(), r.effective_date(), v);
+    PIAO_RETURN_IF_ERROR(SetChangedValues(c.from_value(), c.to_value(), v));
     v->set_reason(c.reason());
     if (rec.has_definition()) PIAO_RETURN_IF_ERROR(DescribeDefinition(rec.definition(), v));
     w.Put(VersionKey(admin, year, rec.objective(), c.indicator(), e.global_position(), rec.seq()), rec);
@@ -309,7 +341,7 @@ absl::Status ProjectRevisionActApplied(const v1::EventEnvelope& e, const ViewRea
     *rec.mutable_objective() = r.after(k).objective();
     *rec.mutable_definition() = r.after(k).indicator();
     rec.set_seq(seq++);
-    BaseVersion(e, "revised", r.act(), r.effective_date(), rec.mutable_version());
+    BaseVersion(e, v1::AUDIT_CHANGE_REVISED, r.act(), r.effective_date(), rec.mutable_version());
     PIAO_RETURN_IF_ERROR(DescribeDefinition(rec.definition(), rec.mutable_version()));
     w.Put(VersionKey(admin, year, rec.objective(), rec.definition().code(), e.global_position(), rec.seq()), rec);
   }

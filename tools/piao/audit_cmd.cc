@@ -132,8 +132,8 @@ json AuditToJson(const v1::AuditTrail& trail) {
                          {"code", e.objective().code()},
                          {"scope", OrNull(e.objective().scope())}}},
                        {"indicator", OrNull(e.indicator())},
-                       {"from", ParsedOrNull(e.from_json())},
-                       {"to", ParsedOrNull(e.to_json())},
+                       {"from", ChangedJson(e.from_value())},
+                       {"to", ChangedJson(e.to_value())},
                        {"act", OrNull(e.act().text())},
                        {"act_date", OrNull(e.act().date())},
                        {"reason", OrNull(e.reason())},
@@ -169,10 +169,9 @@ std::string RenderAudit(const v1::AuditTrail& trail) {
                     "\n    by ", e.actor().empty() ? "-" : e.actor(), ", valid from ",
                     e.valid_from().empty() ? "-" : e.valid_from(), ", ", e.source(), " #", e.global_position(), "\n");
     if (e.change() == v1::AUDIT_CHANGE_OBJECTIVE_ADOPTED) {
-      const json title = ParsedOrNull(e.to_json());
-      absl::StrAppend(&out, "    title ", title.is_string() ? title.get<std::string>() : e.to_json(), "\n");
-    } else if (!e.from_json().empty() || (!e.to_json().empty() && e.change() != v1::AUDIT_CHANGE_ADOPTED)) {
-      absl::StrAppend(&out, "    ", DescribeChangeJson(e.from_json()), " -> ", DescribeChangeJson(e.to_json()), "\n");
+      absl::StrAppend(&out, "    title ", e.to_value().title(), "\n");
+    } else if (e.has_from_value() || (e.has_to_value() && e.change() != v1::AUDIT_CHANGE_ADOPTED)) {
+      absl::StrAppend(&out, "    ", DescribeChange(e.from_value()), " -> ", DescribeChange(e.to_value()), "\n");
     }
     if (!e.act().text().empty()) absl::StrAppend(&out, "    act ", e.act().text(), "\n");
     if (!e.reason().empty()) absl::StrAppend(&out, "    reason ", e.reason(), "\n");

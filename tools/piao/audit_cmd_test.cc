@@ -1,3 +1,4 @@
+#include "tools/piao/typed_values_test_util.h"
 #include "tools/piao/audit_cmd.h"
 
 #include "piao/v1/risk.pb.h"
@@ -95,8 +96,8 @@ TEST(AuditToJsonTest, OneEntryHasEveryField) {
   e->mutable_objective()->set_level("strategic");
   e->mutable_objective()->set_code("OS03.1.1");
   e->set_indicator("kpi3.1.1_01");
-  e->set_from_json(R"({"op":">=","value":20.0,"unit":"%"})");
-  e->set_to_json(R"({"op":">=","value":85.0,"unit":"%"})");
+  testing::SetTarget(R"({"op":">=","value":20.0,"unit":"%"})", e->mutable_from_value()->mutable_target());
+  testing::SetTarget(R"({"op":">=","value":85.0,"unit":"%"})", e->mutable_to_value()->mutable_target());
   e->mutable_act()->set_text("Deliberazione di Giunta n. 142 del 13/09/2022");
   e->mutable_act()->set_date("2022-09-13");
   e->set_reason("after the intermediate monitoring");

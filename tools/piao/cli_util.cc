@@ -214,11 +214,21 @@ json TargetJson(const v1::Target& target) {
   return t.ok() ? plan::TargetToJson(*t) : json(nullptr);
 }
 
-json ThresholdJson(const v1::IndicatorScore& indicator) {
-  if (!indicator.has_threshold()) return nullptr;
-  absl::StatusOr<plan::Threshold> t = plan::FromProto(indicator.threshold(), "threshold");
+json ThresholdJson(const v1::Threshold& threshold) {
+  absl::StatusOr<plan::Threshold> t = plan::FromProto(threshold, "threshold");
   return t.ok() ? plan::ThresholdToJson(*t) : json(nullptr);
 }
+
+json ThresholdJson(const v1::IndicatorScore& indicator) {
+  return indicator.has_threshold() ? ThresholdJson(indicator.threshold()) : json(nullptr);
+}
+
+json ChangedJson(const v1::ChangedValue& value) {
+  absl::StatusOr<json> j = plan::ChangedValueToJson(value, "value");
+  return j.ok() ? *j : json(nullptr);
+}
+
+std::string DescribeChange(const v1::ChangedValue& value) { return DescribeChangeJson(ChangedJson(value).dump()); }
 
 namespace {
 json MeasuredJson(const v1::MeasuredValue& value) {

@@ -40,6 +40,12 @@ std::string DescribeValueJson(const std::string& text);
 // object "kpi7.1.2_08 — name (>= 20 %)", "—" for none; description fields "name: ...; algorithm: ..."; cut to 80 characters.
 std::string DescribeChangeJson(const std::string& text);
 
+// A change's typed value (IndicatorVersion, AuditEntry from/to) in the revisions file's JSON shape
+// (plan::ChangedValueToJson), as `history --json` and `audit --json` print "from"/"to"; null when none.
+nlohmann::json ChangedJson(const v1::ChangedValue& value);
+// DescribeChangeJson of that JSON.
+std::string DescribeChange(const v1::ChangedValue& value);
+
 // `s` cut to at most `max_chars` characters (UTF-8 code points), ending in "…" when cut; never splits one.
 std::string TruncateUtf8(const std::string& s, size_t max_chars);
 
@@ -47,7 +53,8 @@ std::string TruncateUtf8(const std::string& s, size_t max_chars);
 // {"op", "value", "unit"} / {"op": "by_date", "date"} / {"op": "text", "text"} targets, {"value", "unit"} /
 // {"date"} soglie and actuals; null when absent (or not representable).
 nlohmann::json TargetJson(const v1::Target& target);
-nlohmann::json ThresholdJson(const v1::IndicatorScore& indicator);
+nlohmann::json ThresholdJson(const v1::Threshold& threshold);
+nlohmann::json ThresholdJson(const v1::IndicatorScore& indicator);  // null when it has none
 nlohmann::json ActualJson(const v1::IndicatorScore& indicator);
 nlohmann::json ValueJson(const v1::ActualVersion& actual);
 

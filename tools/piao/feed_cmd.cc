@@ -19,6 +19,7 @@
 #include "piao/v1/feeds.grpc.pb.h"
 #include "piao/v1/planning.grpc.pb.h"
 #include "piao/v1/projection.grpc.pb.h"
+#include "tools/piao/audit_cmd.h"
 #include "tools/piao/cli_util.h"
 #include "tools/piao/stack.h"
 
@@ -324,7 +325,7 @@ json LineageToJson(const v1::Lineage& l) {
   json version = nullptr;
   if (l.has_formula_version()) {
     const v1::IndicatorVersion& since = l.formula_version();
-    version = {{"change", since.change()},
+    version = {{"change", AuditChangeName(since.change_kind())},
                {"act", since.act().text()},
                {"effective_date", since.effective_date()},
                {"global_position", since.global_position()},

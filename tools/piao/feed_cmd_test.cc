@@ -114,7 +114,7 @@ TEST(FeedCmdTest, LineageRendersTheProjectionsAnswer) {
   in->mutable_value()->set_row(190);
   in->mutable_value()->set_source_code("SPP10");
   l.add_earlier_actuals()->set_actual_id("default/2021/A1");
-  l.mutable_formula_version()->set_change("adopted");
+  l.mutable_formula_version()->set_change_kind(v1::AUDIT_CHANGE_ADOPTED);
   l.mutable_formula_version()->set_global_position(4);
   v1::BatchSummary* b = l.add_batches();
   b->set_batch_id("b2");

@@ -17,6 +17,7 @@
 #include "libs/service/event_log_client.h"
 #include "libs/service/grpc_status.h"
 #include "piao/v1/projection.grpc.pb.h"
+#include "tools/piao/audit_cmd.h"
 #include "tools/piao/cli_util.h"
 #include "tools/piao/stack.h"
 
@@ -143,12 +144,12 @@ std::string RenderScores(const v1::ScoresView& view, bool color) {
 json HistoryToJson(const v1::IndicatorHistory& history) {
   json versions = json::array();
   for (const v1::IndicatorVersion& v : history.versions()) {
-    versions.push_back({{"change", v.change()},
-                        {"target", ParsedOrNull(v.target_json())},
-                        {"threshold", ParsedOrNull(v.threshold_json())},
+    versions.push_back({{"change", AuditChangeName(v.change_kind())},
+                        {"target", TargetJson(v.target())},
+                        {"threshold", v.has_threshold() ? ThresholdJson(v.threshold()) : json(nullptr)},
                         {"weight_pct", NumberOrNull(v.has_weight_pct(), v.weight_pct())},
-                        {"from", ParsedOrNull(v.from_json())},
-                        {"to", ParsedOrNull(v.to_json())},
+                        {"from", ChangedJson(v.from_value())},
+                        {"to", ChangedJson(v.to_value())},
                         {"act", OrNull(v.act().text())},
                         {"act_date", OrNull(v.act().date())},
                         {"effective_date", OrNull(v.effective_date())},
@@ -184,13 +185,13 @@ std::string RenderHistory(const v1::IndicatorHistory& h) {
                                  h.objective().scope().empty() ? "" : absl::StrCat(" (", h.objective().scope(), ")"),
                                  "\n\nDefinitions\n");
   for (const v1::IndicatorVersion& v : h.versions()) {
-    absl::StrAppend(&out, "  ", absl::StrFormat("%-12s", v.change()), " valid from ",
+    absl::StrAppend(&out, "  ", absl::StrFormat("%-12s", AuditChangeName(v.change_kind())), " valid from ",
                     v.effective_date().empty() ? "-" : v.effective_date(), "  target ",
-                    DescribeTargetJson(v.target_json()), "  threshold ", DescribeThresholdJson(v.threshold_json()),
+                    DescribeTargetJson(TargetJson(v.target()).dump()), "  threshold ",
+                    DescribeThresholdJson(v.has_threshold() ? ThresholdJson(v.threshold()).dump() : ""),
                     "  weight ", Weight(v.has_weight_pct(), v.weight_pct()), "\n");
-    if (!v.from_json().empty() || !v.to_json().empty()) {
-      absl::StrAppend(&out, "      changed ", v.from_json().empty() ? "null" : v.from_json(), " -> ",
-                      v.to_json().empty() ? "null" : v.to_json(), "\n");
+    if (v.has_from_value() || v.has_to_value()) {
+      absl::StrAppend(&out, "      changed ", ChangedJson(v.from_value()).dump(), " -> ", ChangedJson(v.to_value()).dump(), "\n");
     }
     if (!v.act().text().empty()) {
       absl::StrAppend(&out, "      act ", v.act().text(), v.act().date().empty() ? "" : " (" + v.act().date() + ")",

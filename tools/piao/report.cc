@@ -121,7 +121,7 @@ std::string Delta(const ScoreRow& r) {
   return absl::StrFormat("%+.2f", r.revised - r.approved);
 }
 
-std::string ChangeText(const std::string& json_text) { return DescribeChangeJson(json_text); }
+std::string ChangeText(const v1::ChangedValue& value) { return DescribeChange(value); }
 
 std::string RenderHtml(const RelazioneInput& in) {
   const v1::ScoresView& v = in.revised;
@@ -172,7 +172,7 @@ std::string RenderHtml(const RelazioneInput& in) {
     ++variations;
     absl::StrAppend(&out, "<tr><td>", Html(e.valid_from()), "</td><td>", Html(e.act().text()), "</td><td>",
                     Html(e.objective().code()), "</td><td>", Html(e.indicator()), "</td><td>", Html(AuditChangeName(e.change())),
-                    "</td><td>", Html(ChangeText(e.from_json())), "</td><td>", Html(ChangeText(e.to_json())),
+                    "</td><td>", Html(ChangeText(e.from_value())), "</td><td>", Html(ChangeText(e.to_value())),
                     "</td><td>", Html(e.reason()), "</td><td>", Html(e.actor()), "<br>",
                     Html(TimestampText(e.recorded_at())), "</td></tr>\n");
   }
@@ -218,8 +218,8 @@ std::string RenderMarkdown(const RelazioneInput& in) {
   for (const v1::AuditEntry& e : in.trail.entries()) {
     if (!IsVariation(e)) continue;
     absl::StrAppend(&out, "| ", e.valid_from(), " | ", Md(e.act().text()), " | ", Md(e.objective().code()), " | ",
-                    Md(e.indicator()), " | ", AuditChangeName(e.change()), " | ", Md(ChangeText(e.from_json())), " | ",
-                    Md(ChangeText(e.to_json())), " | ", Md(e.reason()), " | ", Md(e.actor()), " |\n");
+                    Md(e.indicator()), " | ", AuditChangeName(e.change()), " | ", Md(ChangeText(e.from_value())), " | ",
+                    Md(ChangeText(e.to_value())), " | ", Md(e.reason()), " | ", Md(e.actor()), " |\n");
   }
   absl::StrAppend(&out, "\n## Scores as approved and as revised\n\nEnterprise: ",
                   Pct(in.approved.has_enterprise_score_pct(), in.approved.enterprise_score_pct()), " as approved, ",
@@ -260,7 +260,7 @@ std::string RenderCsv(const RelazioneInput& in) {
     if (!IsVariation(e)) continue;
     row({{"section", "variation"}, {"level", e.objective().level()}, {"objective", e.objective().code()},
          {"scope", e.objective().scope()}, {"indicator", e.indicator()}, {"change", AuditChangeName(e.change())},
-         {"from", e.from_json()}, {"to", e.to_json()}, {"act", e.act().text()}, {"valid_from", e.valid_from()},
+         {"from", e.has_from_value() ? ChangedJson(e.from_value()).dump() : ""}, {"to", e.has_to_value() ? ChangedJson(e.to_value()).dump() : ""}, {"act", e.act().text()}, {"valid_from", e.valid_from()},
          {"reason", e.reason()}, {"actor", e.actor()}, {"recorded_at", TimestampText(e.recorded_at())}});
   }
   row({{"section", "enterprise"},

@@ -137,8 +137,8 @@ RelazioneInput Input() {
   e->set_change(v1::AUDIT_CHANGE_TARGET);
   e->mutable_objective()->set_code("OS1");
   e->set_indicator("K2");
-  e->set_from_json(R"({"op":">=","value":10000.0,"unit":"N."})");
-  e->set_to_json(R"({"op":">=","value":2.0,"unit":"N."})");
+  testing::SetTarget(R"({"op":">=","value":10000.0,"unit":"N."})", e->mutable_from_value()->mutable_target());
+  testing::SetTarget(R"({"op":">=","value":2.0,"unit":"N."})", e->mutable_to_value()->mutable_target());
   e->mutable_act()->set_text("Deliberazione di Giunta n. 142 del 13/09/2022");
   e->set_valid_from("2022-09-13");
   e->set_reason("new algorithm, counted differently");

@@ -10,6 +10,7 @@
 
 #include "libs/plan/plan_json.h"
 #include "libs/plan/plan_proto.h"
+#include "piao/v1/projection.pb.h"
 
 namespace piao::cli::testing {
 

@@ -510,7 +510,7 @@ class ContractTest(unittest.TestCase):
                 a = computed[code]
                 self.assertEqual((e.source, e.objective.code, e.valid_from, e.global_position),
                                  ("measurement", OBJECTIVE, f"{YEAR}-12-31", a.global_position))
-                self.assertEqual(json.loads(e.to_json).get("value"), value_of(a.value))
+                self.assertEqual(value_of(e.to_value.actual), value_of(a.value))
                 self.assertIn(e.actor, (OPERATOR, MEASUREMENT_POLICY))
                 self.assertEqual(e.actor, a.actor)
         # The changes filter: only the actuals.
