@@ -25,6 +25,26 @@ absl::StatusOr<v1::FeedKind> FeedKindOf(const std::string& text) {
   return absl::InvalidArgumentError(absl::StrCat("kind: must be accounting or infocamere, got '", text, "'"));
 }
 
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+absl::StatusOr<v1::FeedKind> RequestedFeedKind(const v1::SubmitBatchRequest& request) {
+  if (request.feed_kind() == v1::FEED_KIND_UNSPECIFIED) {
+    if (request.kind().empty()) {
+      return absl::InvalidArgumentError("feed_kind: must be FEED_KIND_ACCOUNTING or FEED_KIND_INFOCAMERE");
+    }
+    return FeedKindOf(request.kind());
+  }
+  if (!v1::FeedKind_IsValid(request.feed_kind())) {
+    return absl::InvalidArgumentError(absl::StrCat("feed_kind: ", request.feed_kind(), " is not a feed kind"));
+  }
+  if (!request.kind().empty() && request.kind() != FeedKindText(request.feed_kind())) {
+    return absl::InvalidArgumentError(absl::StrCat("kind: '", request.kind(), "' contradicts feed_kind ",
+                                                   v1::FeedKind_Name(request.feed_kind())));
+  }
+  return request.feed_kind();
+}
+#pragma GCC diagnostic pop
+
 // The one reader of the deprecated v1 field.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"

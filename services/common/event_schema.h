@@ -35,6 +35,9 @@ absl::StatusOr<std::string> UpcastRevisionActV1(const std::string& payload);
 // (INVALID_ARGUMENT naming `kind` otherwise).
 std::string FeedKindText(v1::FeedKind kind);
 absl::StatusOr<v1::FeedKind> FeedKindOf(const std::string& text);
+// A SubmitBatchRequest's kind: `feed_kind`, else wave one's text `kind`; INVALID_ARGUMENT naming the field when
+// neither names a kind, the enum is out of range, or both are set and disagree.
+absl::StatusOr<v1::FeedKind> RequestedFeedKind(const v1::SubmitBatchRequest& request);
 
 }  // namespace piao::services
 

@@ -166,6 +166,7 @@ TEST(V1Store, TheMeasurementFoldReadsTheV1BatchAsV2) {
   ASSERT_EQ(s->batch_order.size(), 1u);
   const v1::BatchSummary& batch = s->batches.at(s->batch_order[0]);
   EXPECT_EQ(batch.kind(), "accounting");
+  EXPECT_EQ(batch.feed_kind(), v1::FEED_KIND_ACCOUNTING);
   EXPECT_EQ(batch.rows(), 189u);
 }
 

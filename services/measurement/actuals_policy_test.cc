@@ -121,7 +121,7 @@ class ActualsPolicyTest : public ::testing::Test {
     v1::SubmitBatchRequest r;
     r.set_administration("CCIAA-TO");
     r.set_batch_id(id);
-    r.set_kind("accounting");
+    r.set_feed_kind(v1::FEED_KIND_ACCOUNTING);
     r.set_checksum(std::string(64, checksum));
     r.set_source(id + ".csv");
     for (const auto& [name, value, row] :

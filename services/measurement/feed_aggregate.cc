@@ -77,7 +77,11 @@ absl::StatusOr<VariablesState> FoldVariables(const std::vector<v1::EventEnvelope
     }
     v1::BatchSummary& sum = s.batches[b.batch_id()];
     sum.set_batch_id(b.batch_id());
-    sum.set_kind(services::FeedKindText(b.feed_kind()));
+    sum.set_feed_kind(b.feed_kind());
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    sum.set_kind(services::FeedKindText(b.feed_kind()));  // deprecated, still filled for wave-one clients
+#pragma GCC diagnostic pop
     sum.set_checksum(b.checksum());
     sum.set_source(b.source());
     sum.set_rows(static_cast<uint32_t>(b.values_size()));
@@ -95,7 +99,7 @@ absl::StatusOr<BatchDecision> DecideSubmitBatch(const VariablesState& state, con
     return absl::InvalidArgumentError("administration: must not contain '/'");
   }
   if (absl::StripAsciiWhitespace(cmd.batch_id()).empty()) return absl::InvalidArgumentError("batch_id: must not be empty");
-  PIAO_ASSIGN_OR_RETURN(const v1::FeedKind kind, services::FeedKindOf(cmd.kind()));
+  PIAO_ASSIGN_OR_RETURN(const v1::FeedKind kind, services::RequestedFeedKind(cmd));
   if (!IsHex64(cmd.checksum())) {
     return absl::InvalidArgumentError("checksum: must be the SHA-256 of the batch, 64 hex digits");
   }

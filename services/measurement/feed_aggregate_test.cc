@@ -45,7 +45,7 @@ v1::SubmitBatchRequest Batch(const std::string& id, const std::string& checksum,
   v1::SubmitBatchRequest r;
   r.set_administration("CCIAA-TO");
   r.set_batch_id(id);
-  r.set_kind("accounting");
+  r.set_feed_kind(v1::FEED_KIND_ACCOUNTING);
   r.set_checksum(checksum);
   r.set_source(id + ".csv");
   uint32_t row = 2;
@@ -133,9 +133,28 @@ TEST(FeedAggregateTest, BatchValidationNamesTheField) {
   }
   {
     auto r = base();
+    r.set_feed_kind(v1::FEED_KIND_UNSPECIFIED);
+    cases.push_back({r, "feed_kind: must be FEED_KIND_ACCOUNTING or FEED_KIND_INFOCAMERE"});
+  }
+  {
+    auto r = base();
+    r.set_feed_kind(static_cast<v1::FeedKind>(7));
+    cases.push_back({r, "feed_kind: 7 is not a feed kind"});
+  }
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"  // wave one's text kind, still accepted alone
+  {
+    auto r = base();
+    r.set_feed_kind(v1::FEED_KIND_UNSPECIFIED);
     r.set_kind("bank");
     cases.push_back({r, "kind: must be accounting or infocamere"});
   }
+  {
+    auto r = base();
+    r.set_kind("infocamere");
+    cases.push_back({r, "kind: 'infocamere' contradicts feed_kind FEED_KIND_ACCOUNTING"});
+  }
+#pragma GCC diagnostic pop
   {
     auto r = base();
     r.set_checksum("abc");
@@ -279,7 +298,7 @@ TEST(FeedAggregateTest, PreviousPeriodAndMonitoringDates) {
                  {{"imprese", "2021", 200}, {"imprese", "2022", 210}, {"imprese", "2021-06-30", 100},
                   {"imprese", "2022-06-30", 120}},
                  "N.");
-  b.set_kind("infocamere");
+  b.set_feed_kind(v1::FEED_KIND_INFOCAMERE);
   vars.Append(DecideSubmitBatch(vars.Variables(), b)->events);
   auto d = DecideComputeActuals(actuals.Actuals(), vars.Variables(),
                                 Compute(2022, "(imprese - prev(imprese)) / prev(imprese) * 100"));

@@ -48,7 +48,7 @@ class FeedsServiceTest : public ::testing::Test {
     r.mutable_meta()->set_idempotency_key("feed:" + id + std::string(1, checksum));
     r.set_administration("CCIAA-TO");
     r.set_batch_id(id);
-    r.set_kind("accounting");
+    r.set_feed_kind(v1::FEED_KIND_ACCOUNTING);
     r.set_checksum(std::string(64, checksum));
     r.set_source(id + ".csv");
     for (const auto& [name, value, row] : {std::tuple("oneri_correnti", oneri, 2), std::tuple("proventi_correnti", 38.21, 3)}) {

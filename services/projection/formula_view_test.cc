@@ -104,6 +104,7 @@ TEST(FormulaViewTest, FormulaVersionsAndComputedActuals) {
   ASSERT_TRUE(summary.ParseFromString(u.puts[0].second));
   EXPECT_EQ(summary.rows(), 2u);
   EXPECT_EQ(summary.kind(), "accounting");
+  EXPECT_EQ(summary.feed_kind(), v1::FEED_KIND_ACCOUNTING);
   EXPECT_EQ(summary.global_position(), batch_event.global_position());
 
   v1::ActualRecorded actual;

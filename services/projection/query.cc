@@ -218,7 +218,8 @@ absl::StatusOr<v1::ScoresView> ScoreRecords(const PlanRecords& records, const As
   view.set_administration(records.administration);
   view.set_year(records.year);
   view.set_as_of_date(as_of.date);
-  view.set_basis(as_of.approved ? "approved" : "revised");
+  view.set_basis_kind(as_of.approved ? v1::SCORE_BASIS_APPROVED : v1::SCORE_BASIS_REVISED);
+  view.set_basis(as_of.approved ? "approved" : "revised");  // deprecated, for wave-one clients
   view.set_period(as_of.period);
   if (scored.enterprise_score_pct.has_value()) view.set_enterprise_score_pct(*scored.enterprise_score_pct);
   if (scored.enterprise_label.has_value()) view.set_enterprise_label(std::string(scoring::LabelText(*scored.enterprise_label)));
@@ -295,15 +296,33 @@ absl::StatusOr<v1::ScoresView> ScoreRecords(const PlanRecords& records, const As
   return view;
 }
 
-absl::StatusOr<v1::ScoresView> QueryScores(const ViewReader& view, const v1::GetScoresRequest& request) {
-  PIAO_ASSIGN_OR_RETURN(std::string admin, ResolveAdministration(view, request.administration(), request.year()));
-  AsOf as_of;
+// basis_kind, else wave one's text `basis`: true for the definitions as approved.
+absl::StatusOr<bool> ApprovedBasis(const v1::GetScoresRequest& request) {
+  v1::ScoreBasis text_kind = v1::SCORE_BASIS_UNSPECIFIED;
   if (request.basis() == "approved") {
-    as_of.approved = true;
-  } else if (!request.basis().empty() && request.basis() != "revised") {
+    text_kind = v1::SCORE_BASIS_APPROVED;
+  } else if (request.basis() == "revised") {
+    text_kind = v1::SCORE_BASIS_REVISED;
+  } else if (!request.basis().empty()) {
     return absl::InvalidArgumentError("basis: must be \"revised\" (default) or \"approved\", got \"" + request.basis() +
                                       "\"");
   }
+  if (!v1::ScoreBasis_IsValid(request.basis_kind())) {
+    return absl::InvalidArgumentError(absl::StrCat("basis_kind: ", request.basis_kind(), " is not a score basis"));
+  }
+  if (request.basis_kind() != v1::SCORE_BASIS_UNSPECIFIED && text_kind != v1::SCORE_BASIS_UNSPECIFIED &&
+      request.basis_kind() != text_kind) {
+    return absl::InvalidArgumentError("basis: '" + request.basis() + "' contradicts basis_kind " +
+                                      v1::ScoreBasis_Name(request.basis_kind()));
+  }
+  const v1::ScoreBasis basis = request.basis_kind() != v1::SCORE_BASIS_UNSPECIFIED ? request.basis_kind() : text_kind;
+  return basis == v1::SCORE_BASIS_APPROVED;
+}
+
+absl::StatusOr<v1::ScoresView> QueryScores(const ViewReader& view, const v1::GetScoresRequest& request) {
+  PIAO_ASSIGN_OR_RETURN(std::string admin, ResolveAdministration(view, request.administration(), request.year()));
+  AsOf as_of;
+  PIAO_ASSIGN_OR_RETURN(as_of.approved, ApprovedBasis(request));
   if (!request.as_of_date().empty()) {
     if (!plan::ParseIsoDate(request.as_of_date()).ok()) {
       return absl::InvalidArgumentError("as_of_date: '" + request.as_of_date() + "' is not a date YYYY-MM-DD");

@@ -507,7 +507,8 @@ absl::StatusOr<ViewUpdate> ProjectEvent(const v1::EventEnvelope& e, const ViewRe
     }
     v1::BatchSummary b;
     b.set_batch_id(m.batch_id());
-    b.set_kind(services::FeedKindText(m.feed_kind()));
+    b.set_feed_kind(m.feed_kind());
+    b.set_kind(services::FeedKindText(m.feed_kind()));  // deprecated, for wave-one clients
     b.set_checksum(m.checksum());
     b.set_source(m.source());
     b.set_rows(static_cast<uint32_t>(m.values_size()));

@@ -191,6 +191,8 @@ TEST_F(ViewTest, ApprovedBasisUsesTheAdoptedDefinitions) {
   const v1::ScoresView revised = Scores("", std::nullopt, "revised");
   EXPECT_EQ(approved.basis(), "approved");
   EXPECT_EQ(revised.basis(), "revised");
+  EXPECT_EQ(approved.basis_kind(), v1::SCORE_BASIS_APPROVED);
+  EXPECT_EQ(revised.basis_kind(), v1::SCORE_BASIS_REVISED);
   EXPECT_EQ(TargetValue(approved, "K1"), 20);
   EXPECT_EQ(TargetValue(revised, "K1"), 85);
   EXPECT_EQ(K(approved, "K1").threshold_json(), "null");
@@ -278,6 +280,20 @@ TEST_F(ViewTest, UnknownPlansAndIndicatorsAreNotFound) {
   EXPECT_EQ(v->administration(), kAdmin);
   req.set_basis("final");
   EXPECT_EQ(QueryScores(view_.reader(), req).status().code(), absl::StatusCode::kInvalidArgument);
+  // The typed basis; wave one's text may come along only if it says the same.
+  req.set_basis("");
+  req.set_basis_kind(v1::SCORE_BASIS_APPROVED);
+  auto approved = QueryScores(view_.reader(), req);
+  ASSERT_TRUE(approved.ok()) << approved.status();
+  EXPECT_EQ(approved->basis_kind(), v1::SCORE_BASIS_APPROVED);
+  req.set_basis("revised");
+  auto contradiction = QueryScores(view_.reader(), req);
+  EXPECT_EQ(contradiction.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(contradiction.status().message(), HasSubstr("contradicts basis_kind"));
+  req.set_basis("");
+  req.set_basis_kind(static_cast<v1::ScoreBasis>(9));
+  EXPECT_THAT(QueryScores(view_.reader(), req).status().message(), HasSubstr("basis_kind"));
+  req.set_basis_kind(v1::SCORE_BASIS_UNSPECIFIED);
 
   v1::GetIndicatorHistoryRequest h;
   h.set_year(kYear);

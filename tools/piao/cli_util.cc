@@ -228,6 +228,22 @@ json ChangedJson(const v1::ChangedValue& value) {
   return j.ok() ? *j : json(nullptr);
 }
 
+absl::StatusOr<v1::ScoreBasis> ParseBasisFlag(const std::string& basis) {
+  if (basis.empty() || basis == "revised") return v1::SCORE_BASIS_REVISED;
+  if (basis == "approved") return v1::SCORE_BASIS_APPROVED;
+  return absl::InvalidArgumentError(absl::StrCat("--basis: must be revised (default) or approved, got '", basis, "'"));
+}
+
+std::string BasisName(v1::ScoreBasis basis) { return basis == v1::SCORE_BASIS_APPROVED ? "approved" : "revised"; }
+
+std::string FeedKindName(v1::FeedKind kind) {
+  switch (kind) {
+    case v1::FEED_KIND_ACCOUNTING: return "accounting";
+    case v1::FEED_KIND_INFOCAMERE: return "infocamere";
+    default: return "";
+  }
+}
+
 std::string DescribeChange(const v1::ChangedValue& value) { return DescribeChangeJson(ChangedJson(value).dump()); }
 
 namespace {

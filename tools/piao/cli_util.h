@@ -62,6 +62,13 @@ nlohmann::json ValueJson(const v1::ActualVersion& actual);
 // "met", "partly", "missed", "not-measured", "not-scored" ("" when unspecified).
 std::string BandName(v1::AchievementBand band);
 
+// --basis: "" or "revised" -> REVISED, "approved" -> APPROVED; INVALID_ARGUMENT naming --basis otherwise.
+absl::StatusOr<v1::ScoreBasis> ParseBasisFlag(const std::string& basis);
+// A view's basis as every output names it: "approved" or "revised".
+std::string BasisName(v1::ScoreBasis basis);
+// A feed kind as every output names it: "accounting", "infocamere" ("" for unspecified).
+std::string FeedKindName(v1::FeedKind kind);
+
 // INVALID_ARGUMENT naming --year unless 2000-2999.
 absl::Status CheckYear(int year);
 

@@ -53,7 +53,7 @@ v1::SubmitBatchRequest BatchRequest(const feed::Batch& batch, const std::string&
   r.mutable_meta()->set_correlation_id(absl::StrCat("feed:", batch.checksum.substr(0, 16)));
   r.set_administration(administration);
   r.set_batch_id(batch.batch_id);
-  r.set_kind(std::string(feed::KindName(batch.kind)));
+  r.set_feed_kind(batch.kind == feed::Kind::kAccounting ? v1::FEED_KIND_ACCOUNTING : v1::FEED_KIND_INFOCAMERE);
   r.set_checksum(batch.checksum);
   r.set_source(batch.source);
   for (const feed::Row& row : batch.rows) {
@@ -348,7 +348,7 @@ json LineageToJson(const v1::Lineage& l) {
   }
   for (const v1::BatchSummary& b : l.batches()) {
     out["batches"].push_back({{"batch_id", b.batch_id()},
-                              {"kind", b.kind()},
+                              {"kind", FeedKindName(b.feed_kind())},
                               {"source", b.source()},
                               {"checksum", b.checksum()},
                               {"rows", b.rows()},

@@ -30,7 +30,7 @@ TEST(FeedCmdTest, BatchRequestKeepsRowsWithAFreshKey) {
   const feed::Batch b = TorinoBatch();
   const v1::SubmitBatchRequest r = BatchRequest(b, "default");
   EXPECT_EQ(r.batch_id(), "accounting-2017-2021.csv");
-  EXPECT_EQ(r.kind(), "accounting");
+  EXPECT_EQ(r.feed_kind(), v1::FEED_KIND_ACCOUNTING);
   EXPECT_EQ(r.values_size(), 189);
   EXPECT_EQ(r.values(0).variable(), "diritto_annuale");
   EXPECT_EQ(r.values(0).row(), 2u);
@@ -118,7 +118,7 @@ TEST(FeedCmdTest, LineageRendersTheProjectionsAnswer) {
   l.mutable_formula_version()->set_global_position(4);
   v1::BatchSummary* b = l.add_batches();
   b->set_batch_id("b2");
-  b->set_kind("accounting");
+  b->set_feed_kind(v1::FEED_KIND_ACCOUNTING);
   b->set_rows(189);
 
   const nlohmann::json j = LineageToJson(l);

@@ -90,7 +90,7 @@ json ScoresToJson(const v1::ScoresView& view) {
   return {{"year", view.year()},
           {"administration", view.administration()},
           {"as_of_date", OrNull(view.as_of_date())},
-          {"basis", view.basis().empty() ? "revised" : view.basis()},
+          {"basis", BasisName(view.basis_kind())},
           {"period", view.period().empty() ? "year-end" : view.period()},
           {"enterprise_score_pct", NumberOrNull(view.has_enterprise_score_pct(), view.enterprise_score_pct())},
           {"enterprise_band", BandJson(view.enterprise_band())},
@@ -104,7 +104,7 @@ std::string RenderScores(const v1::ScoresView& view, bool color) {
                                  view.year(), ": enterprise score ",
                                  ScoreText(view.has_enterprise_score_pct(), view.enterprise_score_pct(), view.enterprise_band(), color));
   if (!view.enterprise_label().empty()) absl::StrAppend(&out, " ", view.enterprise_label());
-  absl::StrAppend(&out, "  (", view.basis().empty() ? "revised" : view.basis(), " definitions, as of ",
+  absl::StrAppend(&out, "  (", BasisName(view.basis_kind()), " definitions, as of ",
                   view.as_of_date().empty() ? "latest" : view.as_of_date(),
                   view.period().empty() || view.period() == "year-end"
                       ? std::string()
@@ -223,7 +223,8 @@ absl::Status RunScores(const ScoresOptions& o) {
   req.set_year(o.year);
   req.set_as_of_date(o.as_of);
   req.set_period(o.period);
-  req.set_basis(o.basis);
+  PIAO_ASSIGN_OR_RETURN(const v1::ScoreBasis basis, ParseBasisFlag(o.basis));
+  req.set_basis_kind(basis);
   if (!o.as_of_record.empty()) {
     PIAO_ASSIGN_OR_RETURN(*req.mutable_as_of_record_time(), ParseRfc3339Flag("as-of-record", o.as_of_record));
   }

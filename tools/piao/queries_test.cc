@@ -27,7 +27,7 @@ v1::ScoresView SampleView() {
   v.set_enterprise_score_pct(60.48);
   v.set_enterprise_label("Parzialmente raggiunto");
   v.set_enterprise_band(v1::ACHIEVEMENT_BAND_PARTLY);
-  v.set_basis("revised");
+  v.set_basis_kind(v1::SCORE_BASIS_REVISED);
   v1::ObjectiveScore* o = v.add_objectives();
   o->set_level("strategic");
   o->set_code("OS01.1.1");

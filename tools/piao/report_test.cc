@@ -70,7 +70,7 @@ v1::ScoresView View(const std::string& basis, double os1_score, double k2_target
   v1::ScoresView v;
   v.set_administration("CCIAA-XX");
   v.set_year(2022);
-  v.set_basis(basis);
+  v.set_basis_kind(basis == "approved" ? v1::SCORE_BASIS_APPROVED : v1::SCORE_BASIS_REVISED);
   v.set_enterprise_score_pct(os1_score / 2 + 50);
   v.set_enterprise_label("Parzialmente raggiunto");
   v.set_enterprise_band(v1::ACHIEVEMENT_BAND_PARTLY);  // the projection's bands and deviations (query.cc)

@@ -209,7 +209,7 @@ def submit_request(feed_bytes, rows):
     # the service checks only that it is 64 hex digits; `piao feed import` hashes "accounting\n" + file + "\n" +
     # mapping, so this batch and the CLI's of the same file are not recognised as the same batch.
     req = pb["feeds_pb2"].SubmitBatchRequest(meta=new_meta(), administration=ADMIN, batch_id=BATCH_ID,
-                                             kind="accounting", checksum=hashlib.sha256(feed_bytes).hexdigest(),
+                                             feed_kind=pb["feeds_pb2"].FEED_KIND_ACCOUNTING, checksum=hashlib.sha256(feed_bytes).hexdigest(),
                                              source=FEED_FIXTURE)
     for line, code, label, year, amount, variable, unit in rows:
         req.values.add(variable=variable, period=year, value=amount, unit=unit, row=line, source_code=code,
@@ -403,9 +403,9 @@ class ContractTest(unittest.TestCase):
 
         got = self.call(self.feeds.GetVariables, pb["feeds_pb2"].GetVariablesRequest(administration=ADMIN))
         self.assertEqual(len(got.values), 189)
-        self.assertEqual([(b.batch_id, b.kind, b.checksum, b.source, b.rows, b.actor, b.global_position)
+        self.assertEqual([(b.batch_id, b.feed_kind, b.checksum, b.source, b.rows, b.actor, b.global_position)
                           for b in got.batches],
-                         [(BATCH_ID, "accounting", hashlib.sha256(self.feed_bytes).hexdigest(), FEED_FIXTURE, 189,
+                         [(BATCH_ID, pb["feeds_pb2"].FEED_KIND_ACCOUNTING, hashlib.sha256(self.feed_bytes).hexdigest(), FEED_FIXTURE, 189,
                            OPERATOR, s.ack.global_position)])
         line, _, label, _, amount, _, _ = self.row_of("SPP10", YEAR)
         pn = [v for v in got.values if v.variable == "patrimonio_netto" and v.period == str(YEAR)]
@@ -434,7 +434,8 @@ class ContractTest(unittest.TestCase):
         computed = self.need_computed()
         req = pb["projection_pb2"].GetScoresRequest(administration=ADMIN, year=YEAR, consistency=self.consistency())
         s = self.call(self.projection.GetScores, req)
-        self.assertEqual((s.administration, s.year, s.basis, s.period), (ADMIN, YEAR, "revised", "year-end"))
+        self.assertEqual((s.administration, s.year, s.basis_kind, s.period),
+                         (ADMIN, YEAR, pb["projection_pb2"].SCORE_BASIS_REVISED, "year-end"))
         self.assertEqual([(o.level, o.code) for o in s.objectives], [("strategic", OBJECTIVE)])
         o = s.objectives[0]
         self.assertAlmostEqual(o.score_pct, EXPECTED_OBJECTIVE_SCORE, places=9)
@@ -477,12 +478,12 @@ class ContractTest(unittest.TestCase):
                                places=9)
 
         v = l.formula_version
-        self.assertEqual((v.change, v.formula, v.act.text, v.effective_date, v.actor),
-                         ("adopted", formula, self.plan_json["approved"]["act"], self.plan_json["approved"]["date"],
+        self.assertEqual((v.change_kind, v.formula, v.act.text, v.effective_date, v.actor),
+                         (pb["projection_pb2"].AUDIT_CHANGE_ADOPTED, formula, self.plan_json["approved"]["act"], self.plan_json["approved"]["date"],
                           OPERATOR))
-        self.assertEqual([(b.batch_id, b.kind, b.checksum, b.source, b.rows, b.actor, b.global_position)
+        self.assertEqual([(b.batch_id, b.feed_kind, b.checksum, b.source, b.rows, b.actor, b.global_position)
                           for b in l.batches],
-                         [(BATCH_ID, "accounting", hashlib.sha256(self.feed_bytes).hexdigest(), FEED_FIXTURE, 189,
+                         [(BATCH_ID, pb["feeds_pb2"].FEED_KIND_ACCOUNTING, hashlib.sha256(self.feed_bytes).hexdigest(), FEED_FIXTURE, 189,
                            OPERATOR, self.submitted.ack.global_position)])
 
     # ---- 6. audit trail ----
