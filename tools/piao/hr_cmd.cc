@@ -7,7 +7,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
-#include "libs/base/config.h"
 #include "libs/base/sha256.h"
 #include "libs/base/status_macros.h"
 #include "libs/hr/hr_json.h"
@@ -373,69 +372,6 @@ absl::Status RunHrSummary(const HrSummaryOptions& o) {
     std::fputs(RenderHrSummary(s).c_str(), stdout);
   }
   return absl::OkStatus();
-}
-
-int HrMain(int argc, char** argv) {
-  auto usage = [] {
-    std::fprintf(stderr,
-                 "usage:\n"
-                 "  piao hr import FILE [--administration A] [--data DIR] [--json]\n"
-                 "  piao hr summary --year Y [--as-of DATE] [--vacancy-dates D1,D2] [--administration A] [--data DIR] [--json]\n");
-    return 2;
-  };
-  if (argc < 3) return usage();
-  const std::string verb = argv[2];
-  Config config;
-  config.Declare("data", "", "the stack's data directory (default $PIAO_DATA, else ~/.local/share/piao)")
-      .Declare("json", "false", "print one JSON object")
-      .Declare("administration", "", "administration (import: when the file names none; summary: when several)");
-  if (verb == "summary") {
-    config.Declare("year", "", "PIAO year")
-        .Declare("as-of", "", "reference date YYYY-MM-DD (default Dec 31 of year - 1)")
-        .Declare("vacancy-dates", "", "dates of the vacancy table, comma separated (default: the year's settings)");
-  }
-  DeclareClientTlsFlags(config);
-  std::vector<const char*> args = {argv[0]};
-  for (int i = 3; i < argc; ++i) args.push_back(argv[i]);
-  absl::Status parsed = config.Parse(static_cast<int>(args.size()), args.data(), service::ClientTlsEnv);
-  if (!parsed.ok()) {
-    std::fprintf(stderr, "piao: %s\nflags:\n%s", std::string(parsed.message()).c_str(), config.Usage().c_str());
-    return 2;
-  }
-  ApplyClientTlsFlags(config);
-  auto fail = [](const absl::Status& s) {
-    std::fprintf(stderr, "piao: %s\n", s.ToString().c_str());
-    return 1;
-  };
-  if (verb == "import") {
-    if (config.positional().size() != 1) return usage();
-    HrImportOptions o;
-    o.file = config.positional()[0];
-    o.administration = config.Get("administration");
-    o.data_dir = ResolveDataDir(config.Get("data"));
-    o.json = config.GetBool("json");
-    absl::Status s = RunHrImport(o);
-    return s.ok() ? 0 : fail(s);
-  }
-  if (verb == "summary") {
-    if (!config.positional().empty()) return usage();
-    HrSummaryOptions o;
-    if (!config.Get("year").empty()) {
-      auto y = config.GetInt("year");
-      if (!y.ok()) return fail(y.status());
-      o.year = static_cast<int>(*y);
-    }
-    o.as_of = config.Get("as-of");
-    for (absl::string_view d : absl::StrSplit(config.Get("vacancy-dates"), ',', absl::SkipWhitespace())) {
-      o.vacancy_dates.emplace_back(d);
-    }
-    o.administration = config.Get("administration");
-    o.data_dir = ResolveDataDir(config.Get("data"));
-    o.json = config.GetBool("json");
-    absl::Status s = RunHrSummary(o);
-    return s.ok() ? 0 : fail(s);
-  }
-  return usage();
 }
 
 }  // namespace piao::cli

@@ -45,9 +45,6 @@ absl::Status RunHrSummary(const HrSummaryOptions& o);
 // The summary RunHrSummary prints, fetched read-your-writes (INVALID_ARGUMENT naming a bad flag).
 absl::StatusOr<v1::HrSummary> FetchHrSummary(const HrSummaryOptions& o);
 
-// `piao hr import|summary ...` (argv as main got it): parses the flags, runs, returns the exit code.
-int HrMain(int argc, char** argv);
-
 // The --json object (euro amounts as {"\x01eur_cents": n} leaves that DumpHrJson prints as numbers).
 nlohmann::json HrSummaryToJson(const v1::HrSummary& s);
 // One line of JSON with every euro amount as a number with two decimals (9499919.94, 4681048.00).

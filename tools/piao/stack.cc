@@ -124,7 +124,7 @@ bool Alive(const json& entry) { return entry.is_object() && IsAlive(entry.value(
 // Asks the projection which events it could not apply, and a write service which events Kafka refused; a
 // failed call leaves the status as it was (healthy).
 void DescribeProblems(const std::string& dir, ComponentStatus& c);
-// The command's --tls-* flags / PIAO_TLS_* (ApplyClientTlsFlags); empty fields leave the stack's record.
+// The command's --tls-* flags / PIAO_TLS_* (SetClientTlsOverrides); empty fields leave the stack's record.
 service::ChannelOptions& ClientTlsOverrides() {
   static auto* o = new service::ChannelOptions();
   return *o;
@@ -158,9 +158,10 @@ bool TlsOn(const std::string& dir, const json& stack) {
 
 bool StackUsesTls(const std::string& data_dir) { return TlsOn(data_dir, LoadStack(data_dir)); }
 
-void DeclareClientTlsFlags(Config& config) { service::DeclareClientTlsFlags(config); }
-
-void ApplyClientTlsFlags(const Config& config) { ClientTlsOverrides() = service::ClientTlsFromConfig(config); }
+void SetClientTlsOverrides(const service::ChannelOptions& tls) {
+  ClientTlsOverrides() = tls;
+  ClientTlsOverrides().address.clear();
+}
 
 absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, const std::string& bin_dir,
                                                      absl::Duration timeout, bool tls) {

@@ -21,7 +21,6 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "libs/base/config.h"
 #include "libs/service/client.h"
 
 namespace piao::cli {
@@ -75,10 +74,10 @@ struct ServiceConnection {
 // the command's --tls-ca / --tls-client-cert / --tls-client-key / --tls-server-name or PIAO_TLS_* when set.
 absl::StatusOr<ServiceConnection> Connect(const std::string& data_dir, const std::string& service);
 
-// Every command's client TLS flags (service::DeclareClientTlsFlags); ApplyClientTlsFlags keeps the values
-// set (flag, else PIAO_TLS_* when parsed with service::ClientTlsEnv) for Connect and the health checks.
-void DeclareClientTlsFlags(Config& config);
-void ApplyClientTlsFlags(const Config& config);
+// The command's client TLS settings (--tls-ca, --tls-client-cert, --tls-client-key, --tls-server-name, else
+// PIAO_TLS_*: AddClientTlsOptions in tools/piao/cli_app.h), kept for Connect and the health checks; each empty
+// field leaves what the stack recorded. The address is ignored.
+void SetClientTlsOverrides(const service::ChannelOptions& tls);
 absl::StatusOr<std::string> BootstrapServers(const std::string& data_dir);
 
 // The directory of the running executable (sibling binaries live there).

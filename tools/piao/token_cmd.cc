@@ -20,7 +20,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "libs/base/config.h"
 #include "libs/base/process.h"
 #include "libs/base/sha256.h"
 #include "libs/base/status_macros.h"
@@ -262,76 +261,36 @@ absl::StatusOr<std::vector<service::TokenEntry>> ListTokens(const std::string& d
   return service::ParseTokenEntries(text, TokensPath(data_dir));
 }
 
-int TokenMain(int argc, char** argv) {
-  auto usage = [] {
-    std::fprintf(stderr,
-                 "usage:\n"
-                 "  piao token issue --principal P --roles R1,R2 [--administration A[,B...]|*] [--data DIR]\n"
-                 "      prints the new token alone on stdout; without --administration the roles apply to every\n"
-                 "      administration. Roles: %s\n"
-                 "  piao token revoke --principal P [--data DIR]\n"
-                 "  piao token list [--json] [--data DIR]\n",
-                 absl::StrJoin(service::roles::kAll, ",").c_str());
-    return 2;
-  };
-  if (argc < 3) return usage();
-  const std::string verb = argv[2];
-  if (verb != "issue" && verb != "revoke" && verb != "list") return usage();
-  Config config;
-  config.Declare("data", "", "the stack's data directory (default $PIAO_DATA, else ~/.local/share/piao)")
-      .Declare("json", "false", "print one JSON object");
-  if (verb != "list") config.Declare("principal", "", "who the token is for, e.g. user:m.rossi");
-  if (verb == "issue") {
-    config.Declare("roles", "", "comma-separated roles")
-        .Declare("administration", "", "comma-separated administrations the roles apply to ('*' or empty: all)");
-  }
-  std::vector<const char*> args = {argv[0]};
-  for (int i = 3; i < argc; ++i) args.push_back(argv[i]);
-  absl::Status parsed = config.Parse(static_cast<int>(args.size()), args.data(), [](const char*) { return nullptr; });
-  if (!parsed.ok()) {
-    std::fprintf(stderr, "piao: %s\nflags:\n%s", std::string(parsed.message()).c_str(), config.Usage().c_str());
-    return 2;
-  }
-  if (!config.positional().empty()) return usage();
-  auto fail = [](const absl::Status& s) {
-    std::fprintf(stderr, "piao: %s\n", s.ToString().c_str());
-    return 1;
-  };
-  const std::string dir = ResolveDataDir(config.Get("data"));
-  if (verb == "issue") {
-    const std::string principal = config.Get("principal");
-    if (absl::Status s = ValidatePrincipalId(principal); !s.ok()) return fail(s);
-    auto roles = ParseRolesFlag(config.Get("roles"));
-    if (!roles.ok()) return fail(roles.status());
-    auto admins = ParseAdministrationsFlag(config.Get("administration"));
-    if (!admins.ok()) return fail(admins.status());
-    auto token = IssueToken(dir, principal, *roles, *admins);
-    if (!token.ok()) return fail(token.status());
-    std::printf("%s\n", token->c_str());
-    std::fprintf(stderr, "piao: issued a token for %s: roles %s on %s (running services accept it within seconds)\n",
-                 principal.c_str(), absl::StrJoin(*roles, ",").c_str(),
-                 *admins == std::vector<std::string>{"*"} ? "every administration"
-                                                          : absl::StrJoin(*admins, ",").c_str());
-    return 0;
-  }
-  if (verb == "revoke") {
-    auto removed = RevokeTokens(dir, config.Get("principal"));
-    if (!removed.ok()) return fail(removed.status());
-    if (config.GetBool("json")) {
-      std::printf("%s\n", nlohmann::json{{"principal", config.Get("principal")}, {"revoked", *removed}}.dump().c_str());
-    } else {
-      std::printf("revoked %d token(s) of %s\n", *removed, config.Get("principal").c_str());
-    }
-    return 0;
-  }
-  auto entries = ListTokens(dir);
-  if (!entries.ok()) return fail(entries.status());
-  if (config.GetBool("json")) {
-    std::printf("%s\n", TokenListJson(*entries).dump().c_str());
+absl::Status RunTokenIssue(const TokenOptions& o) {
+  PIAO_RETURN_IF_ERROR(ValidatePrincipalId(o.principal));
+  PIAO_ASSIGN_OR_RETURN(std::vector<std::string> roles, ParseRolesFlag(o.roles));
+  PIAO_ASSIGN_OR_RETURN(std::vector<std::string> admins, ParseAdministrationsFlag(o.administration));
+  PIAO_ASSIGN_OR_RETURN(std::string token, IssueToken(o.data_dir, o.principal, roles, admins));
+  std::printf("%s\n", token.c_str());
+  std::fprintf(stderr, "piao: issued a token for %s: roles %s on %s (running services accept it within seconds)\n",
+               o.principal.c_str(), absl::StrJoin(roles, ",").c_str(),
+               admins == std::vector<std::string>{"*"} ? "every administration" : absl::StrJoin(admins, ",").c_str());
+  return absl::OkStatus();
+}
+
+absl::Status RunTokenRevoke(const TokenOptions& o) {
+  PIAO_ASSIGN_OR_RETURN(int removed, RevokeTokens(o.data_dir, o.principal));
+  if (o.json) {
+    std::printf("%s\n", nlohmann::json{{"principal", o.principal}, {"revoked", removed}}.dump().c_str());
   } else {
-    std::fputs(TokenListText(*entries).c_str(), stdout);
+    std::printf("revoked %d token(s) of %s\n", removed, o.principal.c_str());
   }
-  return 0;
+  return absl::OkStatus();
+}
+
+absl::Status RunTokenList(const TokenOptions& o) {
+  PIAO_ASSIGN_OR_RETURN(std::vector<service::TokenEntry> entries, ListTokens(o.data_dir));
+  if (o.json) {
+    std::printf("%s\n", TokenListJson(entries).dump().c_str());
+  } else {
+    std::fputs(TokenListText(entries).c_str(), stdout);
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace piao::cli

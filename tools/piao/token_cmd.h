@@ -64,8 +64,18 @@ absl::StatusOr<std::string> IssueToken(const std::string& data_dir, const std::s
 absl::StatusOr<int> RevokeTokens(const std::string& data_dir, const std::string& principal);
 absl::StatusOr<std::vector<service::TokenEntry>> ListTokens(const std::string& data_dir);
 
-// `piao token issue|revoke|list ...` (argv as main got it): parses the flags, runs, returns the exit code.
-int TokenMain(int argc, char** argv);
+// `piao token issue|revoke|list` (their flags are parsed by tools/piao/cli_app.h).
+struct TokenOptions {
+  std::string data_dir;
+  std::string principal;       // issue, revoke
+  std::string roles;           // issue: comma-separated (ParseRolesFlag)
+  std::string administration;  // issue: comma-separated, "*" or "" = every administration (ParseAdministrationsFlag)
+  bool json = false;           // revoke, list
+};
+// Prints the new token alone on stdout, and what it grants on stderr.
+absl::Status RunTokenIssue(const TokenOptions& o);
+absl::Status RunTokenRevoke(const TokenOptions& o);
+absl::Status RunTokenList(const TokenOptions& o);
 
 }  // namespace piao::cli
 
