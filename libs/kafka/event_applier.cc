@@ -10,9 +10,9 @@
 #include "libs/base/sha256.h"
 #include "libs/base/status_macros.h"
 #include "libs/eventstore/event_store.h"
+#include "libs/eventstore/rocksdb_status.h"
 #include "libs/kafka/kafka_conf.h"
 #include "rocksdb/db.h"
-#include "rocksdb/write_batch.h"
 
 namespace piao::kafka {
 
@@ -77,7 +77,7 @@ absl::Status EventApplier::LoadPositions() {
     applied_[it->key().ToString().substr(prefix.size())] = pos;
     published_[it->key().ToString().substr(prefix.size())] = pos;
   }
-  if (!it->status().ok()) return absl::UnavailableError("load applied positions: " + it->status().ToString());
+  PIAO_RETURN_IF_ERROR(eventstore::FromRocksDb(it->status(), "load applied positions"));
   const std::string hash_prefix = HashKey("");
   for (it->Seek(hash_prefix); it->Valid() && it->key().starts_with(hash_prefix); it->Next()) {
     last_hash_[it->key().ToString().substr(hash_prefix.size())] = it->value().ToString();
@@ -92,7 +92,7 @@ absl::Status EventApplier::LoadPositions() {
     }
     refused_[it->key().ToString().substr(refused_prefix.size())] = RefusedSource{GlobalPosition(pos), v.substr(nl + 1)};
   }
-  if (!it->status().ok()) return absl::UnavailableError("load applied hashes: " + it->status().ToString());
+  PIAO_RETURN_IF_ERROR(eventstore::FromRocksDb(it->status(), "load applied hashes"));
   return absl::OkStatus();
 }
 
@@ -224,14 +224,12 @@ absl::Status EventApplier::CheckContinuityLocked(const v1::EventEnvelope& event,
 
 absl::Status EventApplier::RefuseLocked(const std::string& source, uint64_t position, const std::string& reason,
                                         const std::optional<InputPosition>& input) {
-  rocksdb::WriteBatch batch;
+  eventstore::CheckedWriteBatch batch;
   batch.Put(RefusedKey(source), absl::StrCat(position, "\n", reason));
   if (input.has_value()) batch.Put(OffsetKey(input->topic, input->partition), absl::StrCat(input->offset + 1));
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
-  if (rocksdb::Status s = db_->Write(wo, &batch); !s.ok()) {
-    return absl::UnavailableError("record refused source: " + s.ToString());
-  }
+  PIAO_RETURN_IF_ERROR(batch.Write(db_, wo, "record refused source"));
   {
     absl::MutexLock p(&published_mu_);
     refused_[source] = RefusedSource{GlobalPosition(position), reason};
@@ -249,35 +247,30 @@ absl::Status EventApplier::SkipRefusedLocked(const std::optional<InputPosition>&
 absl::Status EventApplier::StoreOffsetOnlyLocked(const std::optional<InputPosition>& input) {
   if (!input.has_value()) return absl::OkStatus();
   // Only the offset moves; losing it in a crash costs a re-read, not correctness, so no fsync.
-  rocksdb::WriteBatch batch;
+  eventstore::CheckedWriteBatch batch;
   batch.Put(OffsetKey(input->topic, input->partition), absl::StrCat(input->offset + 1));
-  rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &batch);
-  if (!s.ok()) return absl::UnavailableError("store consumer offset: " + s.ToString());
-  return absl::OkStatus();
+  return batch.Write(db_, rocksdb::WriteOptions(), "store consumer offset");
 }
 
 absl::Status EventApplier::SkipInput(const InputPosition& input) {
-  rocksdb::WriteBatch batch;
+  eventstore::CheckedWriteBatch batch;
   batch.Put(OffsetKey(input.topic, input.partition), absl::StrCat(input.offset + 1));
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
-  rocksdb::Status s = db_->Write(wo, &batch);
-  if (!s.ok()) return absl::UnavailableError("store consumer offset: " + s.ToString());
-  return absl::OkStatus();
+  return batch.Write(db_, wo, "store consumer offset");
 }
 
 absl::Status EventApplier::ApplyOneLocked(const v1::EventEnvelope& event,
                                           const std::optional<InputPosition>& input, bool sync) {
   PIAO_RETURN_IF_ERROR(CheckContinuityLocked(event, input));
-  rocksdb::WriteBatch batch;
-  PIAO_RETURN_IF_ERROR(handler_(event, &batch));
+  eventstore::CheckedWriteBatch batch;
+  PIAO_RETURN_IF_ERROR(handler_(event, batch.raw()));
   batch.Put(AppliedKey(event.source_service()), absl::StrCat(event.global_position()));
   batch.Put(HashKey(event.source_service()), event.hash());
   if (input.has_value()) batch.Put(OffsetKey(input->topic, input->partition), absl::StrCat(input->offset + 1));
   rocksdb::WriteOptions wo;
   wo.sync = sync;
-  rocksdb::Status s = db_->Write(wo, &batch);
-  if (!s.ok()) return absl::UnavailableError("apply event: " + s.ToString());
+  PIAO_RETURN_IF_ERROR(batch.Write(db_, wo, "apply event"));
   applied_[event.source_service()] = event.global_position();
   last_hash_[event.source_service()] = event.hash();
   absl::MutexLock p(&published_mu_);
@@ -318,7 +311,7 @@ absl::StatusOr<std::optional<int64_t>> EventApplier::StoredOffset(const std::str
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), OffsetKey(topic, partition), &value);
   if (s.IsNotFound()) return std::optional<int64_t>();
-  if (!s.ok()) return absl::UnavailableError("read consumer offset: " + s.ToString());
+  PIAO_RETURN_IF_ERROR(eventstore::FromRocksDb(s, "read consumer offset"));
   int64_t offset;
   if (!absl::SimpleAtoi(value, &offset)) return absl::DataLossError("bad stored offset for " + topic);
   return std::optional<int64_t>(offset);

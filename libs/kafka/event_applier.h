@@ -48,7 +48,8 @@ class EventStore;
 
 namespace piao::kafka {
 
-// Adds the view writes derived from one event to `batch` (reads of the DB see every earlier event). An
+// Adds the view writes derived from one event to `batch` (reads of the DB see every earlier event) and
+// checks the status of every record it adds (eventstore::FromRocksDb, libs/eventstore/rocksdb_status.h). An
 // error leaves nothing written; the same event is offered again later. It runs under the applier's lock:
 // it must not call back into the applier.
 using EventHandler = std::function<absl::Status(const v1::EventEnvelope& event, rocksdb::WriteBatch* batch)>;

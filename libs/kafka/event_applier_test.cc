@@ -9,6 +9,8 @@
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/base/status_macros.h"
+#include "libs/eventstore/rocksdb_status.h"
 #include "libs/kafka/kafka_conf.h"
 #include "libs/kafka/test_util.h"
 #include "libs/base/sha256.h"
@@ -55,9 +57,10 @@ class ApplierTest : public ::testing::Test {
           seen_.push_back(e.global_position());
           uint64_t count = 0;
           (void)absl::SimpleAtoi(Get(db_.get(), "count/" + e.source_service()), &count);
-          b->Put("count/" + e.source_service(), absl::StrCat(count + 1));
-          b->Put(absl::StrCat("event/", e.source_service(), "/", e.global_position()), e.event_id());
-          return absl::OkStatus();
+          PIAO_RETURN_IF_ERROR(eventstore::FromRocksDb(
+              b->Put("count/" + e.source_service(), absl::StrCat(count + 1)), "count"));
+          return eventstore::FromRocksDb(
+              b->Put(absl::StrCat("event/", e.source_service(), "/", e.global_position()), e.event_id()), "event");
         },
         [this](const std::string& source, GlobalPosition from,
                GlobalPosition to) -> absl::StatusOr<std::vector<v1::EventEnvelope>> {

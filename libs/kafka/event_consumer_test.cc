@@ -6,6 +6,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/base/log.h"
+#include "libs/base/status_macros.h"
+#include "libs/eventstore/rocksdb_status.h"
 #include "libs/kafka/mock_cluster.h"
 #include "libs/kafka/outbox_relay.h"
 #include "libs/kafka/test_util.h"
@@ -66,13 +68,12 @@ class ConsumerTest : public ::testing::Test {
     o.applier.sync = false;
     auto c = EventConsumer::Create(
         db_.get(), o,
-        [this](const v1::EventEnvelope& e, rocksdb::WriteBatch* b) {
+        [this](const v1::EventEnvelope& e, rocksdb::WriteBatch* b) -> absl::Status {
           seen_.push_back(e.global_position());
           uint64_t count = 0;
           (void)absl::SimpleAtoi(Get(db_.get(), "count"), &count);
-          b->Put("count", absl::StrCat(count + 1));
-          b->Put(absl::StrCat("event/", e.global_position()), e.event_id());
-          return absl::OkStatus();
+          PIAO_RETURN_IF_ERROR(eventstore::FromRocksDb(b->Put("count", absl::StrCat(count + 1)), "count"));
+          return eventstore::FromRocksDb(b->Put(absl::StrCat("event/", e.global_position()), e.event_id()), "event");
         },
         filler_);
     ASSERT_TRUE(c.ok()) << c.status();

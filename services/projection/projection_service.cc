@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "libs/base/log.h"
+#include "libs/eventstore/rocksdb_status.h"
 #include "libs/service/grpc_status.h"
 #include "libs/service/roles.h"
 #include "rocksdb/db.h"
@@ -50,8 +51,7 @@ kafka::EventHandler MakeViewHandler(rocksdb::DB* db, std::function<void(const v1
       return absl::OkStatus();
     }
     for (const auto& [k, v] : update->puts) {
-      rocksdb::Status s = batch->Put(k, v);
-      if (!s.ok()) return absl::InternalError("view batch: " + s.ToString());
+      PIAO_RETURN_IF_ERROR(eventstore::FromRocksDb(batch->Put(k, v), "view batch put"));
     }
     return absl::OkStatus();
   };
