@@ -85,6 +85,7 @@ absl::StatusOr<std::unique_ptr<EventConsumer>> EventConsumer::Create(rocksdb::DB
     return absl::InvalidArgumentError("consumer: kafka properties bootstrap.servers and group.id are required");
   }
   if (options.topics.empty()) return absl::InvalidArgumentError("consumer: no topics");
+  if (options.clock == nullptr) return absl::InvalidArgumentError("consumer: clock must not be null");
   PIAO_ASSIGN_OR_RETURN(KafkaProperties props, WithRequired(options.kafka, RequiredConsumerProperties()));
   // A partition without a stored offset starts at the beginning; the same when a stored offset has been
   // deleted by retention (the gap is then filled from the source's store).
@@ -92,7 +93,7 @@ absl::StatusOr<std::unique_ptr<EventConsumer>> EventConsumer::Create(rocksdb::DB
   PIAO_ASSIGN_OR_RETURN(std::unique_ptr<EventApplier> applier,
                         EventApplier::Open(db, std::move(handler), std::move(filler), options.applier));
 
-  std::unique_ptr<EventConsumer> c(new EventConsumer(std::move(applier)));
+  std::unique_ptr<EventConsumer> c(new EventConsumer(std::move(applier), options.clock));
   c->event_cb_ = NewLogEventCb("consumer:" + props["group.id"]);
   PIAO_ASSIGN_OR_RETURN(std::unique_ptr<RdKafka::Conf> conf, MakeConf(props));
   std::string err;
@@ -110,8 +111,8 @@ absl::StatusOr<std::unique_ptr<EventConsumer>> EventConsumer::Create(rocksdb::DB
   return c;
 }
 
-EventConsumer::EventConsumer(std::unique_ptr<EventApplier> applier)
-    : applier_(std::move(applier)), rebalance_cb_(std::make_unique<Rebalance>(this)) {}
+EventConsumer::EventConsumer(std::unique_ptr<EventApplier> applier, Clock* clock)
+    : applier_(std::move(applier)), clock_(clock), rebalance_cb_(std::make_unique<Rebalance>(this)) {}
 
 EventConsumer::~EventConsumer() {
   Stop();
@@ -142,20 +143,20 @@ absl::StatusOr<size_t> EventConsumer::Poll(absl::Duration timeout) {
     pending_.reset();
     ++handled;
   }
-  const absl::Time deadline = absl::Now() + timeout;
+  const absl::Time deadline = clock_->Now() + timeout;
   while (handled < kMaxMessagesPerPoll) {
     // Wait for the first message only; then take what is already fetched.
-    const int wait_ms = handled == 0 ? ToMs(deadline - absl::Now()) : 0;
+    const int wait_ms = handled == 0 ? ToMs(deadline - clock_->Now()) : 0;
     std::unique_ptr<RdKafka::Message> msg(consumer_->consume(wait_ms));
     if (msg->err() == RdKafka::ERR__TIMED_OUT) {
-      if (handled > 0 || absl::Now() >= deadline) break;
+      if (handled > 0 || clock_->Now() >= deadline) break;
       continue;
     }
     if (msg->err() == RdKafka::ERR__PARTITION_EOF) continue;
     if (msg->err() != RdKafka::ERR_NO_ERROR) {
       // Broker trouble is retried by librdkafka itself; report it and keep polling.
       log::Warn("consumer: kafka error", {{"error", msg->errstr()}});
-      if (absl::Now() >= deadline) break;
+      if (clock_->Now() >= deadline) break;
       continue;
     }
     messages_.fetch_add(1);

@@ -1,5 +1,7 @@
 #include "libs/kafka/event_consumer.h"
 
+#include <chrono>
+#include <future>
 #include <map>
 #include <vector>
 
@@ -59,10 +61,11 @@ class ConsumerTest : public ::testing::Test {
   }
 
   // (Re)opens the view DB and a consumer over it in `group`.
-  void OpenConsumer(const std::string& group) {
+  void OpenConsumer(const std::string& group, Clock* clock = Clock::Real()) {
     consumer_.reset();
     if (db_ == nullptr) db_ = OpenDb(dir_.Sub("view"));
     ConsumerOptions o;
+    o.clock = clock;
     o.kafka = testing::ConsumerProps(cluster_->bootstrap_servers(), group);
     o.topics = {topic_};
     o.applier.sync = false;
@@ -144,6 +147,22 @@ TEST_F(ConsumerTest, RequiresGroupAndTopics) {
   o.kafka.erase("enable.auto.commit");
   o.topics.clear();
   EXPECT_TRUE(absl::IsInvalidArgument(EventConsumer::Create(db_.get(), o, handler, filler_).status()));
+}
+
+// Poll's deadline is read from the injected clock: with nothing to consume it keeps waiting, however long in
+// real time, until the fake clock passes the timeout.
+TEST_F(ConsumerTest, PollWaitsUntilTheInjectedClockPassesItsTimeout) {
+  FakeClock clock(absl::FromUnixSeconds(1656288000));
+  OpenConsumer("idle", &clock);
+  std::future<absl::StatusOr<size_t>> polled =
+      std::async(std::launch::async, [&] { return consumer_->Poll(absl::Milliseconds(100)); });
+  EXPECT_EQ(polled.wait_for(std::chrono::milliseconds(800)), std::future_status::timeout)
+      << "Poll returned before the injected clock passed its timeout";
+  clock.Advance(absl::Milliseconds(101));
+  ASSERT_EQ(polled.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  absl::StatusOr<size_t> handled = polled.get();
+  ASSERT_TRUE(handled.ok()) << handled.status();
+  EXPECT_EQ(*handled, 0u);  // the topic is empty
 }
 
 TEST_F(ConsumerTest, AppliesExactlyOnceAcrossARestartWithDuplicates) {

@@ -66,7 +66,7 @@ void AllowProjection(service::RolePolicy& policy) {
 
 absl::Status WaitForPositions(const v1::Consistency& consistency, const std::vector<std::string>& sources,
                               const AppliedFn& applied, absl::Time deadline, bool deadline_is_callers,
-                              const std::function<bool()>& cancelled) {
+                              const std::function<bool()>& cancelled, Clock* clock) {
   // Sorted, so messages are stable.
   std::map<std::string, uint64_t> wanted(consistency.min_positions().begin(), consistency.min_positions().end());
   for (const auto& [source, position] : wanted) {
@@ -84,7 +84,7 @@ absl::Status WaitForPositions(const v1::Consistency& consistency, const std::vec
     }
     if (missing.empty()) return absl::OkStatus();
     if (cancelled && cancelled()) return absl::CancelledError("the call was cancelled while waiting for positions");
-    const absl::Time now = absl::Now();
+    const absl::Time now = clock->Now();
     if (now >= deadline) {
       const std::string what = absl::StrCat("the projection has not yet applied the positions asked: ",
                                             absl::StrJoin(missing, "; "));
@@ -97,12 +97,14 @@ absl::Status WaitForPositions(const v1::Consistency& consistency, const std::vec
 }
 
 absl::Status WaitForCall(grpc::ServerContext* ctx, const v1::Consistency& consistency,
-                         const std::vector<std::string>& sources, const AppliedFn& applied, absl::Duration max_wait) {
-  const absl::Time cap = absl::Now() + max_wait;
+                         const std::vector<std::string>& sources, const AppliedFn& applied, absl::Duration max_wait,
+                         Clock* clock) {
+  // The caller's deadline is a real time; with the real clock (production) both are on the same scale.
+  const absl::Time cap = clock->Now() + max_wait;
   const absl::Time callers = absl::FromChrono(ctx->deadline());
   const bool callers_first = callers <= cap;
   return WaitForPositions(consistency, sources, applied, callers_first ? callers : cap, callers_first,
-                          [ctx] { return ctx->IsCancelled(); });
+                          [ctx] { return ctx->IsCancelled(); }, clock);
 }
 
 grpc::Status ProjectionService::GetScores(grpc::ServerContext* ctx, const v1::GetScoresRequest* request, v1::ScoresView* response) {

@@ -1,7 +1,9 @@
 // The gRPC service in-process on a loopback port: roles, read-your-writes waits, progress.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <memory>
 #include <thread>
@@ -194,6 +196,26 @@ TEST_F(ProjectionServiceTest, ReadYourWritesWaitsForThePositionAsked) {
     v1::ScoresView v;
     EXPECT_EQ(stub_->GetScores(&ctx, req, &v).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   }
+}
+
+// The wait's deadline is a time of the injected clock: standing still, the fake clock keeps the wait going however
+// long it really takes, and advancing it past the deadline ends the wait.
+TEST(WaitForPositionsTest, TheDeadlineIsReadFromTheInjectedClock) {
+  FakeClock clock(absl::FromUnixSeconds(1656288000));  // 2022: on the real clock this deadline is long past
+  v1::Consistency consistency;
+  (*consistency.mutable_min_positions())["planning"] = 1;
+  const AppliedFn applied = [](const std::string&) -> uint64_t { return 0; };
+  const absl::Time deadline = clock.Now() + absl::Milliseconds(100);
+  auto waited = std::async(std::launch::async, [&] {
+    return WaitForPositions(consistency, {"planning"}, applied, deadline, /*deadline_is_callers=*/false, {}, &clock);
+  });
+  EXPECT_EQ(waited.wait_for(std::chrono::milliseconds(800)), std::future_status::timeout)
+      << "the wait ended before the injected clock reached its deadline";
+  clock.Advance(absl::Milliseconds(101));
+  ASSERT_EQ(waited.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  absl::Status s = waited.get();
+  EXPECT_TRUE(absl::IsUnavailable(s)) << s;
+  EXPECT_THAT(std::string(s.message()), HasSubstr("planning at 0, asked 1"));
 }
 
 TEST_F(ProjectionServiceTest, UnknownYearIsNotFound) {
