@@ -114,7 +114,7 @@ absl::Status ValidateId(absl::string_view field, absl::string_view v) {
 }  // namespace
 
 std::string ExpectedVersion::ToString() const {
-  return kind_ == Kind::kAny ? "any" : absl::StrCat(version_);
+  return kind_ == Kind::kAny ? "any" : absl::StrCat(version_.value());
 }
 
 std::string ChainHash(const v1::EventEnvelope& envelope) {
@@ -548,7 +548,7 @@ VerifyReport EventStore::Impl::Verify(const std::optional<Anchor>& anchor) const
   auto fail = [&](uint64_t position, std::string problem) {
     report.intact = false;
     report.problem = std::move(problem);
-    report.problem_position = position;
+    report.problem_position = GlobalPosition(position);
     return report;
   };
   // One snapshot for everything read below: the head record is written in the same WriteBatch as the events,

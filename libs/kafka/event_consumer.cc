@@ -37,13 +37,15 @@ class EventConsumer::Rebalance : public RdKafka::RebalanceCb {
     const bool cooperative = consumer->rebalance_protocol() == "COOPERATIVE";
     if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
       for (RdKafka::TopicPartition* tp : partitions) {
-        absl::StatusOr<std::optional<int64_t>> stored = owner_->applier_->StoredOffset(tp->topic(), tp->partition());
+        absl::StatusOr<std::optional<KafkaOffset>> stored =
+            owner_->applier_->StoredOffset(tp->topic(), tp->partition());
         if (!stored.ok()) {
           // Re-reading from the start is safe: already applied events are ignored by position.
           log::Warn("consumer: stored offset unreadable, starting partition from the beginning",
                     {{"topic", tp->topic()}, {"error", stored.status().ToString()}});
         }
-        tp->set_offset(stored.ok() && stored->has_value() ? **stored : RdKafka::Topic::OFFSET_BEGINNING);
+        tp->set_offset(stored.ok() && stored->has_value() ? static_cast<int64_t>((*stored)->value())
+                                                          : RdKafka::Topic::OFFSET_BEGINNING);
       }
       if (cooperative) {
         std::unique_ptr<RdKafka::Error> e(consumer->incremental_assign(partitions));
@@ -161,7 +163,8 @@ absl::StatusOr<size_t> EventConsumer::Poll(absl::Duration timeout) {
     }
     messages_.fetch_add(1);
     Pending m;
-    m.input = InputPosition{msg->topic_name(), msg->partition(), msg->offset()};
+    // A delivered message always has a real (non-negative) offset; the logical ones (-1, -2, ...) never arrive.
+    m.input = InputPosition{msg->topic_name(), msg->partition(), KafkaOffset(static_cast<uint64_t>(msg->offset()))};
     if (!m.event.ParseFromArray(msg->payload(), static_cast<int>(msg->len())) ||
         m.event.source_service().empty() || m.event.global_position() == 0) {
       // Not an event: nothing to apply, and retrying cannot help. The stores still hold every real event.
@@ -169,7 +172,7 @@ absl::StatusOr<size_t> EventConsumer::Poll(absl::Duration timeout) {
       log::Error("consumer: skipping a message that is not an event envelope",
                  {{"topic", m.input.topic},
                   {"partition", absl::StrCat(m.input.partition)},
-                  {"offset", absl::StrCat(m.input.offset)}});
+                  {"offset", absl::StrCat(m.input.offset.value())}});
       PIAO_RETURN_IF_ERROR(applier_->SkipInput(m.input));
       ++handled;
       continue;

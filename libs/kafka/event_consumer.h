@@ -75,7 +75,7 @@ class EventConsumer {
 
   GlobalPosition LastApplied(const std::string& source) const { return applier_->LastApplied(source); }
   std::map<std::string, RefusedSource> SourceProblems() const { return applier_->SourceProblems(); }
-  absl::StatusOr<std::optional<int64_t>> StoredOffset(const std::string& topic, int32_t partition) const {
+  absl::StatusOr<std::optional<KafkaOffset>> StoredOffset(const std::string& topic, int32_t partition) const {
     return applier_->StoredOffset(topic, partition);
   }
   ConsumerStats stats() const;

@@ -42,7 +42,7 @@ class ConsumerTest : public ::testing::Test {
     ASSERT_TRUE(c.ok()) << c.status();
     cluster_ = std::move(*c);
     ASSERT_TRUE(cluster_->CreateTopic(topic_, kPartitions).ok());
-    store_ = OpenStore(dir_.Sub("store"), "planning");
+    store_ = OpenStore(dir_.Sub("store"), ServiceName("planning"));
     ASSERT_NE(store_, nullptr);
     filler_ = [this](const std::string& source, GlobalPosition from, GlobalPosition to) {
       fills_.push_back({from.value(), to.value()});
@@ -115,10 +115,10 @@ class ConsumerTest : public ::testing::Test {
   void ExpectStoredOffsetsAtTopicEnd(size_t messages) {
     auto got = ReadTopic(cluster_->bootstrap_servers(), topic_, kPartitions, messages, absl::Seconds(10));
     ASSERT_EQ(got.size(), messages);
-    std::map<int32_t, int64_t> end;
-    for (const auto& r : got) end[r.partition] = std::max(end[r.partition], r.offset + 1);
+    std::map<int32_t, KafkaOffset> end;
+    for (const auto& r : got) end[r.partition] = std::max(end[r.partition], r.offset.next());
     for (auto [p, e] : end) {
-      EXPECT_EQ(consumer_->StoredOffset(topic_, p).value(), std::optional<int64_t>(e)) << "partition " << p;
+      EXPECT_EQ(consumer_->StoredOffset(topic_, p).value(), std::optional<KafkaOffset>(e)) << "partition " << p;
     }
   }
 

@@ -30,7 +30,7 @@ class RelayTest : public ::testing::Test {
     ASSERT_TRUE(c.ok()) << c.status();
     cluster_ = std::move(*c);
     ASSERT_TRUE(cluster_->CreateTopic(EventsTopic("planning"), kPartitions).ok());
-    store_ = OpenStore(dir_.Sub("store"), "planning");
+    store_ = OpenStore(dir_.Sub("store"), ServiceName("planning"));
     ASSERT_NE(store_, nullptr);
   }
 

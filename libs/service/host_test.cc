@@ -269,7 +269,7 @@ TEST_F(HostTest, TheDrainDeadlineIsReadFromTheInjectedClock) {
   Authorizer authorizer(std::make_shared<TokenAuthenticator>(*std::move(tokens)), policy);
   auto store = testing::OpenTestStore(dir_.File("store"));
   ASSERT_NE(store, nullptr);
-  ASSERT_GT(testing::AppendTestEvent(*store, "A", "first"), 0u);
+  ASSERT_GT(testing::AppendTestEvent(*store, "A", "first"), GlobalPosition(0));
   EventLogService event_log(store.get(), &authorizer);
 
   FakeClock clock(absl::FromUnixSeconds(946684800));  // 2000-01-01

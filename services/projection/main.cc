@@ -129,8 +129,8 @@ class Follower {
   absl::StatusOr<uint64_t> CatchUp(const std::string& source) {
     return consumer_ != nullptr ? consumer_->CatchUp(source) : applier_->CatchUp(source);
   }
-  uint64_t Applied(const std::string& source) const {
-    return (consumer_ != nullptr ? consumer_->LastApplied(source) : applier_->LastApplied(source)).value();
+  GlobalPosition Applied(const std::string& source) const {
+    return consumer_ != nullptr ? consumer_->LastApplied(source) : applier_->LastApplied(source);
   }
   // Sleeps `d` unless stopped; false once stopped.
   bool Sleep(absl::Duration d) {
@@ -178,12 +178,12 @@ class Follower {
   // Until stopped: every poll period, a source whose applied position did not move is read from its EventLog.
   // While Kafka flows the positions move and nothing is read twice; an idle source costs one empty read.
   void WatchForStalls() {
-    std::map<std::string, uint64_t> seen;
+    std::map<std::string, GlobalPosition> seen;
     bool stalled_before = false;
     while (Sleep(poll_)) {
       bool stalled = false;
       for (const std::string& source : sources_) {
-        const uint64_t now = Applied(source);
+        const GlobalPosition now = Applied(source);
         auto [it, inserted] = seen.try_emplace(source, now);
         if (!inserted && it->second != now) {
           it->second = now;
@@ -315,8 +315,8 @@ int Run(int argc, char** argv) {
     if (!a.ok()) return Fail("cannot open the applier", a.status());
     applier = std::move(*a);
   }
-  AppliedFn applied = [&](const std::string& source) -> uint64_t {
-    return (consumer != nullptr ? consumer->LastApplied(source) : applier->LastApplied(source)).value();
+  AppliedFn applied = [&](const std::string& source) -> GlobalPosition {
+    return consumer != nullptr ? consumer->LastApplied(source) : applier->LastApplied(source);
   };
 
   Follower follower(source_names, consumer.get(), applier.get(), absl::Milliseconds(*poll_ms));

@@ -34,7 +34,7 @@ kafka::EventHandler MakeViewHandler(rocksdb::DB* db, std::function<void(const v1
 void AllowProjection(service::RolePolicy& policy);
 
 // The last applied global position of a source service.
-using AppliedFn = std::function<uint64_t(const std::string& source)>;
+using AppliedFn = std::function<GlobalPosition(const std::string& source)>;
 
 // Waits until applied(source) >= position for every entry of `consistency`, polling until `deadline` (a time
 // of `clock`). INVALID_ARGUMENT for a source the projection does not follow (when a position above 0 is asked);

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <thread>
+#include <type_traits>
 
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.h"
@@ -25,6 +26,9 @@ namespace piao::projection {
 namespace {
 
 using ::testing::HasSubstr;
+
+// What the projection has applied is a global position, not a bare integer.
+static_assert(std::is_same_v<AppliedFn::result_type, GlobalPosition>);
 
 class ProjectionServiceTest : public ::testing::Test {
  protected:
@@ -49,7 +53,7 @@ class ProjectionServiceTest : public ::testing::Test {
         std::make_shared<const service::TokenAuthenticator>(std::move(*tokens)), std::move(policy));
     service_ = std::make_unique<ProjectionService>(
         db_.get(), authorizer_.get(), std::vector<std::string>{"measurement", "planning"},
-        [this](const std::string& s) -> uint64_t { return s == "planning" ? planning_.load() : 0; },
+        [this](const std::string& s) { return GlobalPosition(s == "planning" ? planning_.load() : 0); },
         absl::Milliseconds(300));
     host_ = std::make_unique<service::ServiceHost>(service::HostOptions());
     host_->AddService(service_.get());
@@ -204,7 +208,7 @@ TEST(WaitForPositionsTest, TheDeadlineIsReadFromTheInjectedClock) {
   FakeClock clock(absl::FromUnixSeconds(1656288000));  // 2022: on the real clock this deadline is long past
   v1::Consistency consistency;
   (*consistency.mutable_min_positions())["planning"] = 1;
-  const AppliedFn applied = [](const std::string&) -> uint64_t { return 0; };
+  const AppliedFn applied = [](const std::string&) { return GlobalPosition(0); };
   const absl::Time deadline = clock.Now() + absl::Milliseconds(100);
   auto waited = std::async(std::launch::async, [&] {
     return WaitForPositions(consistency, {"planning"}, applied, deadline, /*deadline_is_callers=*/false, {}, &clock);
