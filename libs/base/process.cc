@@ -13,7 +13,6 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 
 namespace piao {
 
@@ -66,13 +65,13 @@ bool IsAlive(pid_t pid) {
   return true;
 }
 
-absl::Status Terminate(pid_t pid, absl::Duration grace) {
+absl::Status Terminate(pid_t pid, absl::Duration grace, Clock* clock) {
   if (!IsAlive(pid)) return absl::OkStatus();
   if (::kill(pid, SIGTERM) != 0 && errno != ESRCH) {
     return absl::PermissionDeniedError(absl::StrCat("kill ", pid, ": ", std::strerror(errno)));
   }
-  const absl::Time deadline = absl::Now() + grace;
-  while (absl::Now() < deadline) {
+  const absl::Time deadline = clock->Now() + grace;
+  while (clock->Now() < deadline) {
     if (!IsAlive(pid)) return absl::OkStatus();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -88,15 +87,15 @@ void KillNow(pid_t pid) {
   ::waitpid(pid, &status, 0);
 }
 
-absl::StatusOr<std::string> WaitForFile(const std::string& path, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
+absl::StatusOr<std::string> WaitForFile(const std::string& path, absl::Duration timeout, Clock* clock) {
+  const absl::Time deadline = clock->Now() + timeout;
   for (;;) {
     auto content = ReadFile(path);
     if (content.ok()) {
       std::string trimmed(absl::StripTrailingAsciiWhitespace(*content));
       if (!trimmed.empty()) return trimmed;
     }
-    if (absl::Now() >= deadline) {
+    if (clock->Now() >= deadline) {
       return absl::DeadlineExceededError(absl::StrCat("waited ", absl::FormatDuration(timeout), " for ", path));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "libs/base/clock.h"
 #include "libs/base/files.h"  // WriteFileAtomically
 
 namespace piao {
@@ -25,15 +26,17 @@ absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& argv, const SpawnOpt
 // True while `pid` exists and is not a zombie.
 bool IsAlive(pid_t pid);
 
-// SIGTERM, then SIGKILL if still alive after `grace`. Reaps the child when it is ours. OK when it is gone.
-absl::Status Terminate(pid_t pid, absl::Duration grace);
+// SIGTERM, then SIGKILL if still alive after `grace` (on `clock`). Reaps the child when it is ours. OK when it
+// is gone.
+absl::Status Terminate(pid_t pid, absl::Duration grace, Clock* clock = Clock::Real());
 
 // SIGKILL and reap (when ours).
 void KillNow(pid_t pid);
 
-// Polls until `path` exists and is non-empty, or `timeout` passes; returns its content (trailing
+// Polls until `path` exists and is non-empty, or `timeout` passes on `clock`; returns its content (trailing
 // whitespace trimmed). DEADLINE_EXCEEDED names the file.
-absl::StatusOr<std::string> WaitForFile(const std::string& path, absl::Duration timeout);
+absl::StatusOr<std::string> WaitForFile(const std::string& path, absl::Duration timeout,
+                                        Clock* clock = Clock::Real());
 
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 

@@ -3,7 +3,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
+#include <future>
+
+#include "libs/base/clock.h"
 
 namespace piao {
 namespace {
@@ -25,6 +29,43 @@ TEST(Process, SpawnWaitTerminate) {
   EXPECT_EQ(Spawn({"/nonexistent/binary"}, SpawnOptions{}).status().code(), absl::StatusCode::kNotFound);
   ASSERT_TRUE(WriteFileAtomically((dir / "f").string(), "abc").ok());
   EXPECT_EQ(*ReadFile((dir / "f").string()), "abc");
+  std::filesystem::remove_all(dir);
+}
+
+// The deadlines are read from the injected clock: a FakeClock that does not move keeps them open however
+// long the test really waits, and advancing it past them ends the wait.
+TEST(Process, WaitForFileMeasuresItsTimeoutOnTheInjectedClock) {
+  auto dir = std::filesystem::temp_directory_path() / ("piao_proc_clock_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  FakeClock clock(absl::FromUnixSeconds(1656288000));
+  std::future<absl::StatusOr<std::string>> waited = std::async(std::launch::async, [&] {
+    return WaitForFile((dir / "never").string(), absl::Milliseconds(50), &clock);
+  });
+  // Ten times the timeout in real time: still waiting, since the fake clock did not move.
+  EXPECT_EQ(waited.wait_for(std::chrono::milliseconds(500)), std::future_status::timeout);
+  clock.Advance(absl::Milliseconds(51));
+  ASSERT_EQ(waited.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(waited.get().status().code(), absl::StatusCode::kDeadlineExceeded);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Process, TerminateMeasuresItsGraceOnTheInjectedClock) {
+  auto dir = std::filesystem::temp_directory_path() / ("piao_proc_grace_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string ready = (dir / "ready").string();
+  // Ignores SIGTERM (an ignored signal stays ignored across exec), so only the SIGKILL after the grace ends it.
+  auto pid = Spawn({"/bin/sh", "-c", "trap '' TERM; echo ready > " + ready + "; exec sleep 30"}, SpawnOptions{});
+  ASSERT_TRUE(pid.ok()) << pid.status();
+  ASSERT_TRUE(WaitForFile(ready, absl::Seconds(10)).ok());
+  FakeClock clock(absl::FromUnixSeconds(1656288000));
+  std::future<absl::Status> terminated =
+      std::async(std::launch::async, [&] { return Terminate(*pid, absl::Milliseconds(50), &clock); });
+  EXPECT_EQ(terminated.wait_for(std::chrono::milliseconds(500)), std::future_status::timeout);
+  EXPECT_TRUE(IsAlive(*pid)) << "killed before the grace passed on the injected clock";
+  clock.Advance(absl::Milliseconds(51));
+  ASSERT_EQ(terminated.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(terminated.get().code(), absl::StatusCode::kDeadlineExceeded);  // it ignored SIGTERM: killed
+  EXPECT_FALSE(IsAlive(*pid));
   std::filesystem::remove_all(dir);
 }
 

@@ -19,9 +19,9 @@
 #include "libs/base/sha256.h"
 #include "libs/base/log.h"
 #include "libs/eventstore/rocksdb_log.h"
+#include "libs/eventstore/rocksdb_status.h"
 #include "libs/base/status_macros.h"
 #include "rocksdb/db.h"
-#include "rocksdb/write_batch.h"
 
 namespace piao::eventstore {
 namespace {
@@ -62,13 +62,6 @@ std::string IdempotencyRecordKey(const StreamId& s, const CommandContext& ctx) {
   return "i" + EncodeKeyParts({ctx.actor.id(), s.Key(), ctx.idempotency_key.value()});
 }
 constexpr char kHeadKey[] = "mhead";
-
-absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
-  if (s.ok()) return absl::OkStatus();
-  if (s.IsCorruption()) return absl::DataLossError(absl::StrCat(what, ": ", s.ToString()));
-  // I/O errors, busy and timed-out writes are worth retrying.
-  return absl::UnavailableError(absl::StrCat(what, ": ", s.ToString()));
-}
 
 google::protobuf::Timestamp ToProto(absl::Time t) { return ToTimestamp(t); }
 
@@ -121,7 +114,7 @@ absl::Status ValidateId(absl::string_view field, absl::string_view v) {
 }  // namespace
 
 std::string ExpectedVersion::ToString() const {
-  return kind_ == Kind::kAny ? "any" : absl::StrCat(version_);
+  return kind_ == Kind::kAny ? "any" : absl::StrCat(version_.value());
 }
 
 std::string ChainHash(const v1::EventEnvelope& envelope) {
@@ -156,7 +149,7 @@ class EventStore::Impl {
     std::string v;
     rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), kHeadKey, &v);
     if (s.IsNotFound()) return absl::OkStatus();
-    PIAO_RETURN_IF_ERROR(FromRocks(s, "reading head"));
+    PIAO_RETURN_IF_ERROR(FromRocksDb(s, "reading head"));
     if (v.size() < 8) return absl::DataLossError("malformed head record");
     head_.position = GlobalPosition(FromBe64(v));
     head_.hash = v.substr(8);
@@ -229,7 +222,7 @@ class EventStore::Impl {
       PIAO_ASSIGN_OR_RETURN(v1::EventEnvelope e, ReadEvent(pos));
       out.push_back(std::move(e));
     }
-    PIAO_RETURN_IF_ERROR(FromRocks(it->status(), "scanning"));
+    PIAO_RETURN_IF_ERROR(FromRocksDb(it->status(), "scanning"));
     return out;
   }
 
@@ -237,7 +230,7 @@ class EventStore::Impl {
     std::string v;
     rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), EventKey(pos), &v);
     if (s.IsNotFound()) return absl::DataLossError(absl::StrCat("event at position ", pos, " is missing"));
-    PIAO_RETURN_IF_ERROR(FromRocks(s, "reading event"));
+    PIAO_RETURN_IF_ERROR(FromRocksDb(s, "reading event"));
     v1::EventEnvelope e;
     if (!e.ParseFromString(v)) return absl::DataLossError(absl::StrCat("event at position ", pos, " is corrupt"));
     return e;
@@ -247,7 +240,7 @@ class EventStore::Impl {
     std::string v;
     rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), StreamHeadKey(stream), &v);
     if (s.IsNotFound()) return StreamVersion(0);
-    PIAO_RETURN_IF_ERROR(FromRocks(s, "reading stream head"));
+    PIAO_RETURN_IF_ERROR(FromRocksDb(s, "reading stream head"));
     return StreamVersion(FromBe64(v));
   }
 
@@ -409,7 +402,7 @@ class EventStore::Impl {
       t.position = head_.position.value();
       t.hash = head_.hash;
     }
-    rocksdb::WriteBatch batch;
+    CheckedWriteBatch batch;
     std::vector<absl::StatusOr<AppendResult>> results;
     results.reserve(group.size());
     const absl::Time now = options_.clock->Now();
@@ -419,9 +412,18 @@ class EventStore::Impl {
     for (const auto& r : results) wrote_any |= (r.ok() && !r->duplicate);
     if (wrote_any) {
       batch.Put(kHeadKey, Be64(t.position) + t.hash);
+      if (!batch.status().ok()) {
+        // RocksDB refused a record while the batch was built: nothing reached the database and the store can
+        // still write, so only this group fails (the tentative state is dropped with it).
+        const absl::Status refused = absl::Status(
+            batch.status().code(), absl::StrCat("committing events: nothing written: ", batch.status().message()));
+        log::Error("an append group could not be batched", {{"error", refused.ToString()}});
+        for (const auto& p : group) p->promise.set_value(refused);
+        return;
+      }
       rocksdb::WriteOptions wo;
       wo.sync = options_.sync;
-      absl::Status s = FromRocks(db_->Write(wo, &batch), "committing events");
+      absl::Status s = batch.Write(db_.get(), wo, "committing events");
       if (!s.ok()) {
         // Nothing of the group is acknowledged: every caller gets the error, cached versions are dropped, and
         // the store reports itself unwritable until RocksDB resumes (Writable()).
@@ -453,7 +455,7 @@ class EventStore::Impl {
   }
 
   // Checks one append against the group's tentative state and adds its records to `batch`.
-  absl::StatusOr<AppendResult> Prepare(const Pending& p, absl::Time now, Tentative& t, rocksdb::WriteBatch& batch) {
+  absl::StatusOr<AppendResult> Prepare(const Pending& p, absl::Time now, Tentative& t, CheckedWriteBatch& batch) {
     const std::string stream_key = p.stream.Key();
     const std::string record_key =
         p.ctx.idempotency_key.empty() ? std::string() : IdempotencyRecordKey(p.stream, p.ctx);
@@ -462,7 +464,7 @@ class EventStore::Impl {
       std::string v;
       rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), record_key, &v);
       if (!s.IsNotFound()) {
-        PIAO_RETURN_IF_ERROR(FromRocks(s, "reading idempotency record"));
+        PIAO_RETURN_IF_ERROR(FromRocksDb(s, "reading idempotency record"));
         PIAO_ASSIGN_OR_RETURN(IdempotencyRecord seen, DecodeRecord(v));
         return AnswerRetry(seen, p.stream, p.ctx);
       }
@@ -546,7 +548,7 @@ VerifyReport EventStore::Impl::Verify(const std::optional<Anchor>& anchor) const
   auto fail = [&](uint64_t position, std::string problem) {
     report.intact = false;
     report.problem = std::move(problem);
-    report.problem_position = position;
+    report.problem_position = GlobalPosition(position);
     return report;
   };
   // One snapshot for everything read below: the head record is written in the same WriteBatch as the events,
@@ -636,15 +638,15 @@ VerifyReport EventStore::Impl::Verify(const std::optional<Anchor>& anchor) const
 
 absl::StatusOr<GlobalPosition> RemoveLastEventForTest(rocksdb::DB* db) {
   std::string head_record;
-  PIAO_RETURN_IF_ERROR(FromRocks(db->Get(rocksdb::ReadOptions(), kHeadKey, &head_record), "reading head"));
+  PIAO_RETURN_IF_ERROR(FromRocksDb(db->Get(rocksdb::ReadOptions(), kHeadKey, &head_record), "reading head"));
   const uint64_t pos = FromBe64(head_record);
   if (pos == 0) return absl::FailedPreconditionError("the store is empty");
   std::string bytes;
-  PIAO_RETURN_IF_ERROR(FromRocks(db->Get(rocksdb::ReadOptions(), EventKey(pos), &bytes), "reading last event"));
+  PIAO_RETURN_IF_ERROR(FromRocksDb(db->Get(rocksdb::ReadOptions(), EventKey(pos), &bytes), "reading last event"));
   v1::EventEnvelope e;
   if (!e.ParseFromString(bytes)) return absl::DataLossError("last event cannot be decoded");
   const StreamId stream{e.stream().aggregate_type(), e.stream().aggregate_id()};
-  rocksdb::WriteBatch batch;
+  CheckedWriteBatch batch;
   batch.Delete(EventKey(pos));
   batch.Delete(StreamIndexKey(stream, e.stream_version()));
   batch.Delete(OutboxKey(pos));
@@ -660,7 +662,7 @@ absl::StatusOr<GlobalPosition> RemoveLastEventForTest(rocksdb::DB* db) {
     batch.Delete(StreamHeadKey(stream));
   }
   batch.Put(kHeadKey, Be64(pos - 1) + e.prev_hash());
-  PIAO_RETURN_IF_ERROR(FromRocks(db->Write(rocksdb::WriteOptions(), &batch), "removing the last event"));
+  PIAO_RETURN_IF_ERROR(batch.Write(db, rocksdb::WriteOptions(), "removing the last event"));
   return GlobalPosition(pos);
 }
 
@@ -674,7 +676,7 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const std::string& 
   ro.info_log = RocksDbLogger();  // no LOG file on the data disk (a full disk must not abort the process)
   ro.avoid_flush_during_shutdown = true;  // a close (or a reopen after a full disk) writes nothing: the WAL has it
   rocksdb::DB* raw = nullptr;
-  PIAO_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(ro, path, &raw), "opening event store at " + path));
+  PIAO_RETURN_IF_ERROR(FromRocksDb(rocksdb::DB::Open(ro, path, &raw), "opening event store at " + path));
   std::unique_ptr<IdGenerator> ids;
   if (options.ids == nullptr) ids = RandomIdGenerator::FromEntropy();
   auto impl = std::make_unique<Impl>(std::move(options), std::unique_ptr<rocksdb::DB>(raw), std::move(ids), path, ro);
@@ -713,7 +715,7 @@ absl::StatusOr<std::optional<AppendResult>> EventStore::LookupIdempotencyKey(con
   PIAO_ASSIGN_OR_RETURN(auto access, impl_->ReadAccess());
   rocksdb::Status s = impl_->db_->Get(rocksdb::ReadOptions(), IdempotencyRecordKey(stream, ctx), &v);
   if (s.IsNotFound()) return std::optional<AppendResult>();
-  PIAO_RETURN_IF_ERROR(FromRocks(s, "reading idempotency record"));
+  PIAO_RETURN_IF_ERROR(FromRocksDb(s, "reading idempotency record"));
   PIAO_ASSIGN_OR_RETURN(IdempotencyRecord rec, DecodeRecord(v));
   PIAO_ASSIGN_OR_RETURN(AppendResult r, AnswerRetry(rec, stream, ctx));
   return std::optional<AppendResult>(std::move(r));
@@ -743,20 +745,20 @@ absl::StatusOr<std::vector<v1::EventEnvelope>> EventStore::ReadOutbox(GlobalPosi
 
 absl::Status EventStore::MarkDelivered(const std::vector<GlobalPosition>& positions) {
   PIAO_ASSIGN_OR_RETURN(auto access, impl_->ReadAccess());
-  rocksdb::WriteBatch batch;
+  CheckedWriteBatch batch;
   for (GlobalPosition p : positions) batch.Delete(OutboxKey(p.value()));
   // Not synced: a delivery mark lost in a crash only means one more publish, which consumers deduplicate.
-  return FromRocks(impl_->db_->Write(rocksdb::WriteOptions(), &batch), "marking outbox entries delivered");
+  return batch.Write(impl_->db_.get(), rocksdb::WriteOptions(), "marking outbox entries delivered");
 }
 
 absl::Status EventStore::ParkOutboxEntry(GlobalPosition position, const std::string& reason) {
   PIAO_ASSIGN_OR_RETURN(auto access, impl_->ReadAccess());
-  rocksdb::WriteBatch batch;
+  CheckedWriteBatch batch;
   batch.Delete(OutboxKey(position.value()));
   batch.Put("x" + Be64(position.value()), reason);
   rocksdb::WriteOptions wo;
   wo.sync = impl_->options_.sync;
-  return FromRocks(impl_->db_->Write(wo, &batch), "parking an outbox entry");
+  return batch.Write(impl_->db_.get(), wo, "parking an outbox entry");
 }
 
 absl::StatusOr<std::vector<EventStore::ParkedEntry>> EventStore::ParkedEntries(size_t max) const {
@@ -767,7 +769,7 @@ absl::StatusOr<std::vector<EventStore::ParkedEntry>> EventStore::ParkedEntries(s
     if (max != 0 && out.size() >= max) break;
     out.push_back(ParkedEntry{GlobalPosition(FromBe64(it->key().ToStringView().substr(1))), it->value().ToString()});
   }
-  PIAO_RETURN_IF_ERROR(FromRocks(it->status(), "reading parked entries"));
+  PIAO_RETURN_IF_ERROR(FromRocksDb(it->status(), "reading parked entries"));
   return out;
 }
 
@@ -780,7 +782,7 @@ absl::StatusOr<uint64_t> EventStore::OutboxSize() const {
   uint64_t n = 0;
   std::unique_ptr<rocksdb::Iterator> it(impl_->db_->NewIterator(rocksdb::ReadOptions()));
   for (it->Seek("o"); it->Valid() && it->key().starts_with("o"); it->Next()) ++n;
-  PIAO_RETURN_IF_ERROR(FromRocks(it->status(), "counting outbox"));
+  PIAO_RETURN_IF_ERROR(FromRocksDb(it->status(), "counting outbox"));
   return n;
 }
 

@@ -58,17 +58,17 @@ struct CommandContext {
 // The optimistic-concurrency condition of an append.
 class ExpectedVersion {
  public:
-  static ExpectedVersion Any() { return ExpectedVersion(Kind::kAny, 0); }
-  static ExpectedVersion NoStream() { return ExpectedVersion(Kind::kExact, 0); }
-  static ExpectedVersion Exactly(StreamVersion v) { return ExpectedVersion(Kind::kExact, v.value()); }
-  bool Matches(StreamVersion current) const { return kind_ == Kind::kAny || current.value() == version_; }
+  static ExpectedVersion Any() { return ExpectedVersion(Kind::kAny, StreamVersion(0)); }
+  static ExpectedVersion NoStream() { return ExpectedVersion(Kind::kExact, StreamVersion(0)); }
+  static ExpectedVersion Exactly(StreamVersion v) { return ExpectedVersion(Kind::kExact, v); }
+  bool Matches(StreamVersion current) const { return kind_ == Kind::kAny || current == version_; }
   std::string ToString() const;
 
  private:
   enum class Kind { kAny, kExact };
-  ExpectedVersion(Kind k, uint64_t v) : kind_(k), version_(v) {}
+  ExpectedVersion(Kind k, StreamVersion v) : kind_(k), version_(v) {}
   Kind kind_;
-  uint64_t version_;
+  StreamVersion version_;
 };
 
 struct AppendResult {
@@ -97,7 +97,7 @@ struct VerifyReport {
   bool intact = true;
   uint64_t events_checked = 0;
   std::string problem;  // the first problem found, with its position
-  uint64_t problem_position = 0;  // the position the problem is about, when there is one
+  GlobalPosition problem_position;  // the position the problem is about, when there is one
 };
 
 // The largest serialized event (envelope with payload) a store accepts: below Kafka's message limit, so

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <filesystem>
 #include <thread>
+#include <type_traits>
 
 #include "libs/eventstore/event_store.h"
 #include "rocksdb/db.h"
@@ -13,6 +14,8 @@ namespace piao::eventstore {
 namespace {
 
 namespace fs = std::filesystem;
+
+static_assert(std::is_same_v<decltype(VerifyReport::problem_position), GlobalPosition>);
 
 class VerifyTest : public ::testing::Test {
  protected:
@@ -140,7 +143,7 @@ TEST_F(VerifyTest, TruncatedTailWithRewrittenHeadFailsOnlyAgainstTheAnchor) {
 
   VerifyReport anchored = store_->Verify(anchor);
   EXPECT_FALSE(anchored.intact);
-  EXPECT_EQ(anchored.problem_position, 4u);
+  EXPECT_EQ(anchored.problem_position, GlobalPosition(4));
   EXPECT_NE(anchored.problem.find("anchored event at position 4 is missing"), std::string::npos)
       << anchored.problem;
 
@@ -149,7 +152,7 @@ TEST_F(VerifyTest, TruncatedTailWithRewrittenHeadFailsOnlyAgainstTheAnchor) {
   EXPECT_TRUE(store_->Verify().intact);
   anchored = store_->Verify(anchor);
   EXPECT_FALSE(anchored.intact);
-  EXPECT_EQ(anchored.problem_position, 4u);
+  EXPECT_EQ(anchored.problem_position, GlobalPosition(4));
   EXPECT_NE(anchored.problem.find("anchored event at position 4 has hash"), std::string::npos) << anchored.problem;
 }
 
@@ -169,7 +172,7 @@ TEST_F(VerifyTest, SelfConsistentForgeryFailsAgainstTheAnchor) {
   ASSERT_TRUE(altered->Verify().intact);
   VerifyReport r = altered->Verify(anchor);
   EXPECT_FALSE(r.intact);
-  EXPECT_EQ(r.problem_position, 5u);
+  EXPECT_EQ(r.problem_position, GlobalPosition(5));
   EXPECT_NE(r.problem.find("altered, replaced or reordered"), std::string::npos) << r.problem;
 
   // Reordered: the same events, two of them swapped.
@@ -178,7 +181,7 @@ TEST_F(VerifyTest, SelfConsistentForgeryFailsAgainstTheAnchor) {
   ASSERT_TRUE(reordered->Verify().intact);
   r = reordered->Verify(anchor);
   EXPECT_FALSE(r.intact);
-  EXPECT_EQ(r.problem_position, 5u);
+  EXPECT_EQ(r.problem_position, GlobalPosition(5));
 
   // Missing: a forgery one event short, however consistent.
   std::unique_ptr<EventStore> shorter = Open("shorter");
@@ -201,7 +204,7 @@ TEST_F(VerifyTest, AlteredEventBeforeTheAnchorIsNamed) {
                                     e.SerializeAsString()).ok());
   VerifyReport r = store_->Verify(anchor);
   EXPECT_FALSE(r.intact);
-  EXPECT_EQ(r.problem_position, 2u);
+  EXPECT_EQ(r.problem_position, GlobalPosition(2));
 }
 
 }  // namespace

@@ -10,9 +10,9 @@
 #include "libs/base/sha256.h"
 #include "libs/base/status_macros.h"
 #include "libs/eventstore/event_store.h"
+#include "libs/eventstore/rocksdb_status.h"
 #include "libs/kafka/kafka_conf.h"
 #include "rocksdb/db.h"
-#include "rocksdb/write_batch.h"
 
 namespace piao::kafka {
 
@@ -74,10 +74,10 @@ absl::Status EventApplier::LoadPositions() {
     if (!absl::SimpleAtoi(it->value().ToString(), &pos)) {
       return absl::DataLossError(absl::StrCat("bad applied position under ", it->key().ToString()));
     }
-    applied_[it->key().ToString().substr(prefix.size())] = pos;
-    published_[it->key().ToString().substr(prefix.size())] = pos;
+    applied_[it->key().ToString().substr(prefix.size())] = GlobalPosition(pos);
+    published_[it->key().ToString().substr(prefix.size())] = GlobalPosition(pos);
   }
-  if (!it->status().ok()) return absl::UnavailableError("load applied positions: " + it->status().ToString());
+  PIAO_RETURN_IF_ERROR(eventstore::FromRocksDb(it->status(), "load applied positions"));
   const std::string hash_prefix = HashKey("");
   for (it->Seek(hash_prefix); it->Valid() && it->key().starts_with(hash_prefix); it->Next()) {
     last_hash_[it->key().ToString().substr(hash_prefix.size())] = it->value().ToString();
@@ -92,38 +92,38 @@ absl::Status EventApplier::LoadPositions() {
     }
     refused_[it->key().ToString().substr(refused_prefix.size())] = RefusedSource{GlobalPosition(pos), v.substr(nl + 1)};
   }
-  if (!it->status().ok()) return absl::UnavailableError("load applied hashes: " + it->status().ToString());
+  PIAO_RETURN_IF_ERROR(eventstore::FromRocksDb(it->status(), "load applied hashes"));
   return absl::OkStatus();
 }
 
 absl::Status EventApplier::Apply(const v1::EventEnvelope& event, const std::optional<InputPosition>& input) {
   const std::string& source = event.source_service();
-  const uint64_t pos = event.global_position();
-  if (source.empty() || pos == 0) {
+  const GlobalPosition pos(event.global_position());
+  if (source.empty() || pos == GlobalPosition(0)) {
     return absl::InvalidArgumentError(
         absl::StrCat("event ", event.event_id(), " has no source service or global position"));
   }
   // At most two rounds: a gap is filled (outside the lock), then the event itself is applied.
   for (int round = 0;; ++round) {
-    uint64_t gap_from = 0;
+    GlobalPosition gap_from;
     {
       absl::MutexLock l(&mu_);
       if (IsRefused(source)) return SkipRefusedLocked(input);
       if (input.has_value() && input->topic != EventsTopic(source)) {
         absl::Status r = RefuseLocked(source, pos,
-                                      absl::StrCat("event ", pos, " of ", source, " arrived on topic ", input->topic,
+                                      absl::StrCat("event ", pos.value(), " of ", source, " arrived on topic ", input->topic,
                                                    ", not on its source's topic ", EventsTopic(source)),
                                       input);
         if (!IsRefused(source)) return r;  // the refusal could not be recorded: offered again later
         return SkipRefusedLocked(std::nullopt);
       }
-      const uint64_t last = applied_[source];
+      const GlobalPosition last = applied_[source];
       if (pos == last) {
         // Kafka redelivers what was applied; the same position with another hash is another history.
         auto h = last_hash_.find(source);
         if (h != last_hash_.end() && h->second != event.hash()) {
           absl::Status r = RefuseLocked(source, pos,
-                                        absl::StrCat("event ", pos, " of ", source, " has hash ", ToHex(event.hash()),
+                                        absl::StrCat("event ", pos.value(), " of ", source, " has hash ", ToHex(event.hash()),
                                                      ", the one applied at that position had ", ToHex(h->second),
                                                      ": the source's history moved backwards or forked"),
                                         input);
@@ -135,19 +135,20 @@ absl::Status EventApplier::Apply(const v1::EventEnvelope& event, const std::opti
         Count(&ApplierStats::duplicates);
         return StoreOffsetOnlyLocked(input);
       }
-      if (pos == last + 1) {
+      if (pos == last.next()) {
         absl::Status s = ApplyOneLocked(event, input, options_.sync);
         // A refused source's event is consumed, not retried: it is reported, and the other sources go on.
         if (!s.ok() && IsRefused(source)) return SkipRefusedLocked(input);
         return s;
       }
-      gap_from = last + 1;
+      gap_from = last.next();
     }
     if (round > 0) {
-      return absl::UnavailableError(absl::StrCat("gap of ", source, " before ", pos, " still open after filling"));
+      return absl::UnavailableError(
+          absl::StrCat("gap of ", source, " before ", pos.value(), " still open after filling"));
     }
     // A gap: fetch it from the source without holding the lock (queries, health and catch-up go on meanwhile).
-    absl::Status filled = FillRange(source, gap_from, pos - 1, filler_);
+    absl::Status filled = FillRange(source, gap_from, GlobalPosition(pos.value() - 1), filler_);
     if (!filled.ok()) {
       absl::MutexLock l(&mu_);
       if (IsRefused(source)) return SkipRefusedLocked(input);
@@ -156,40 +157,40 @@ absl::Status EventApplier::Apply(const v1::EventEnvelope& event, const std::opti
   }
 }
 
-absl::Status EventApplier::FillRange(const std::string& source, uint64_t from, uint64_t to, const GapFiller& filler) {
+absl::Status EventApplier::FillRange(const std::string& source, GlobalPosition from, GlobalPosition to,
+                                     const GapFiller& filler) {
   while (from <= to) {
-    const uint64_t chunk_to = std::min(to, from + options_.catch_up_chunk - 1);
-    PIAO_ASSIGN_OR_RETURN(std::vector<v1::EventEnvelope> events,
-                          filler(source, GlobalPosition(from), GlobalPosition(chunk_to)));
+    const GlobalPosition chunk_to(std::min(to.value(), from.value() + options_.catch_up_chunk - 1));
+    PIAO_ASSIGN_OR_RETURN(std::vector<v1::EventEnvelope> events, filler(source, from, chunk_to));
     absl::MutexLock l(&mu_);
     PIAO_RETURN_IF_ERROR(ApplyFetchedLocked(source, events, chunk_to));
     if (applied_[source] < chunk_to) {
       // The source is behind what Kafka delivered (e.g. it cannot be reached): retry later.
-      return absl::UnavailableError(absl::StrCat("gap of ", source, " up to ", to, ": the filler stopped at ",
-                                                 applied_[source]));
+      return absl::UnavailableError(absl::StrCat("gap of ", source, " up to ", to.value(),
+                                                 ": the filler stopped at ", applied_[source].value()));
     }
-    from = applied_[source] + 1;
+    from = applied_[source].next();
   }
   return absl::OkStatus();
 }
 
 absl::Status EventApplier::ApplyFetchedLocked(const std::string& source, const std::vector<v1::EventEnvelope>& events,
-                                              uint64_t to) {
+                                              GlobalPosition to) {
   // Only the last event of a chunk is synced: RocksDB's WAL is ordered, so syncing it makes every earlier write
   // durable too, and a crash before it loses a prefix of whole events (positions are written with their views).
   size_t last_index = 0;
   for (size_t i = 0; i < events.size(); ++i) {
-    if (events[i].global_position() <= to) last_index = i;
+    if (events[i].global_position() <= to.value()) last_index = i;
   }
   for (size_t i = 0; i < events.size(); ++i) {
     const v1::EventEnvelope& e = events[i];
-    const uint64_t want = applied_[source] + 1;
+    const uint64_t want = applied_[source].next().value();
     if (e.source_service() == source && e.global_position() < want) continue;  // applied meanwhile (Kafka)
     if (e.source_service() != source || e.global_position() != want) {
       return absl::DataLossError(absl::StrCat("gap filler for ", source, " returned ", e.source_service(), "@",
                                               e.global_position(), " where ", want, " was expected"));
     }
-    if (want > to) break;
+    if (want > to.value()) break;
     PIAO_RETURN_IF_ERROR(ApplyOneLocked(e, std::nullopt, options_.sync && i == last_index));
     Count(&ApplierStats::filled);
   }
@@ -209,12 +210,12 @@ void EventApplier::Count(uint64_t ApplierStats::*counter) {
 absl::Status EventApplier::CheckContinuityLocked(const v1::EventEnvelope& event,
                                                  const std::optional<InputPosition>& input) {
   const std::string& source = event.source_service();
-  const uint64_t last = applied_[source];
+  const uint64_t last = applied_[source].value();
   auto h = last_hash_.find(source);
   if (last != 0 && h == last_hash_.end()) return absl::OkStatus();  // applied before hashes were kept
   const std::string expected = last == 0 ? std::string() : h->second;
   if (event.prev_hash() == expected) return absl::OkStatus();
-  return RefuseLocked(source, event.global_position(),
+  return RefuseLocked(source, GlobalPosition(event.global_position()),
                       absl::StrCat("event ", event.global_position(), " of ", source,
                                    " does not chain to the event applied at ", last, " (prev_hash ",
                                    ToHex(event.prev_hash()), ", applied hash ", ToHex(expected),
@@ -222,23 +223,22 @@ absl::Status EventApplier::CheckContinuityLocked(const v1::EventEnvelope& event,
                       input);
 }
 
-absl::Status EventApplier::RefuseLocked(const std::string& source, uint64_t position, const std::string& reason,
+absl::Status EventApplier::RefuseLocked(const std::string& source, GlobalPosition position, const std::string& reason,
                                         const std::optional<InputPosition>& input) {
-  rocksdb::WriteBatch batch;
-  batch.Put(RefusedKey(source), absl::StrCat(position, "\n", reason));
-  if (input.has_value()) batch.Put(OffsetKey(input->topic, input->partition), absl::StrCat(input->offset + 1));
+  eventstore::CheckedWriteBatch batch;
+  batch.Put(RefusedKey(source), absl::StrCat(position.value(), "\n", reason));
+  if (input.has_value()) batch.Put(OffsetKey(input->topic, input->partition), absl::StrCat(input->offset.next().value()));
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
-  if (rocksdb::Status s = db_->Write(wo, &batch); !s.ok()) {
-    return absl::UnavailableError("record refused source: " + s.ToString());
-  }
+  PIAO_RETURN_IF_ERROR(batch.Write(db_, wo, "record refused source"));
   {
     absl::MutexLock p(&published_mu_);
-    refused_[source] = RefusedSource{GlobalPosition(position), reason};
+    refused_[source] = RefusedSource{position, reason};
   }
   log::Error("source refused: none of its later events will be applied",
-             {{"source", source}, {"position", absl::StrCat(position)}, {"reason", reason}});
-  return absl::FailedPreconditionError(absl::StrCat("source ", source, " refused at position ", position, ": ", reason));
+             {{"source", source}, {"position", absl::StrCat(position.value())}, {"reason", reason}});
+  return absl::FailedPreconditionError(
+      absl::StrCat("source ", source, " refused at position ", position.value(), ": ", reason));
 }
 
 absl::Status EventApplier::SkipRefusedLocked(const std::optional<InputPosition>& input) {
@@ -249,39 +249,34 @@ absl::Status EventApplier::SkipRefusedLocked(const std::optional<InputPosition>&
 absl::Status EventApplier::StoreOffsetOnlyLocked(const std::optional<InputPosition>& input) {
   if (!input.has_value()) return absl::OkStatus();
   // Only the offset moves; losing it in a crash costs a re-read, not correctness, so no fsync.
-  rocksdb::WriteBatch batch;
-  batch.Put(OffsetKey(input->topic, input->partition), absl::StrCat(input->offset + 1));
-  rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &batch);
-  if (!s.ok()) return absl::UnavailableError("store consumer offset: " + s.ToString());
-  return absl::OkStatus();
+  eventstore::CheckedWriteBatch batch;
+  batch.Put(OffsetKey(input->topic, input->partition), absl::StrCat(input->offset.next().value()));
+  return batch.Write(db_, rocksdb::WriteOptions(), "store consumer offset");
 }
 
 absl::Status EventApplier::SkipInput(const InputPosition& input) {
-  rocksdb::WriteBatch batch;
-  batch.Put(OffsetKey(input.topic, input.partition), absl::StrCat(input.offset + 1));
+  eventstore::CheckedWriteBatch batch;
+  batch.Put(OffsetKey(input.topic, input.partition), absl::StrCat(input.offset.next().value()));
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
-  rocksdb::Status s = db_->Write(wo, &batch);
-  if (!s.ok()) return absl::UnavailableError("store consumer offset: " + s.ToString());
-  return absl::OkStatus();
+  return batch.Write(db_, wo, "store consumer offset");
 }
 
 absl::Status EventApplier::ApplyOneLocked(const v1::EventEnvelope& event,
                                           const std::optional<InputPosition>& input, bool sync) {
   PIAO_RETURN_IF_ERROR(CheckContinuityLocked(event, input));
-  rocksdb::WriteBatch batch;
-  PIAO_RETURN_IF_ERROR(handler_(event, &batch));
+  eventstore::CheckedWriteBatch batch;
+  PIAO_RETURN_IF_ERROR(handler_(event, batch.raw()));
   batch.Put(AppliedKey(event.source_service()), absl::StrCat(event.global_position()));
   batch.Put(HashKey(event.source_service()), event.hash());
-  if (input.has_value()) batch.Put(OffsetKey(input->topic, input->partition), absl::StrCat(input->offset + 1));
+  if (input.has_value()) batch.Put(OffsetKey(input->topic, input->partition), absl::StrCat(input->offset.next().value()));
   rocksdb::WriteOptions wo;
   wo.sync = sync;
-  rocksdb::Status s = db_->Write(wo, &batch);
-  if (!s.ok()) return absl::UnavailableError("apply event: " + s.ToString());
-  applied_[event.source_service()] = event.global_position();
+  PIAO_RETURN_IF_ERROR(batch.Write(db_, wo, "apply event"));
+  applied_[event.source_service()] = GlobalPosition(event.global_position());
   last_hash_[event.source_service()] = event.hash();
   absl::MutexLock p(&published_mu_);
-  published_[event.source_service()] = event.global_position();
+  published_[event.source_service()] = GlobalPosition(event.global_position());
   ++stats_.applied;
   return absl::OkStatus();
 }
@@ -293,9 +288,9 @@ absl::StatusOr<uint64_t> EventApplier::CatchUp(const std::string& source, const 
   // Chunk by chunk, fetching without the lock and applying under it: Kafka deliveries, queries' position
   // checks, health and progress never wait for more than one chunk's application.
   while (true) {
-    const uint64_t from = LastApplied(source).value() + 1;
-    const uint64_t to = from + options_.catch_up_chunk - 1;
-    PIAO_ASSIGN_OR_RETURN(std::vector<v1::EventEnvelope> events, f(source, GlobalPosition(from), GlobalPosition(to)));
+    const GlobalPosition from = LastApplied(source).next();
+    const GlobalPosition to(from.value() + options_.catch_up_chunk - 1);
+    PIAO_ASSIGN_OR_RETURN(std::vector<v1::EventEnvelope> events, f(source, from, to));
     {
       absl::MutexLock l(&mu_);
       absl::Status applied = ApplyFetchedLocked(source, events, to);
@@ -310,18 +305,18 @@ absl::StatusOr<uint64_t> EventApplier::CatchUp(const std::string& source, const 
 GlobalPosition EventApplier::LastApplied(const std::string& source) const {
   absl::MutexLock p(&published_mu_);
   auto it = published_.find(source);
-  return GlobalPosition(it == published_.end() ? 0 : it->second);
+  return it == published_.end() ? GlobalPosition(0) : it->second;
 }
 
-absl::StatusOr<std::optional<int64_t>> EventApplier::StoredOffset(const std::string& topic,
-                                                                  int32_t partition) const {
+absl::StatusOr<std::optional<KafkaOffset>> EventApplier::StoredOffset(const std::string& topic,
+                                                                      int32_t partition) const {
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), OffsetKey(topic, partition), &value);
-  if (s.IsNotFound()) return std::optional<int64_t>();
-  if (!s.ok()) return absl::UnavailableError("read consumer offset: " + s.ToString());
-  int64_t offset;
+  if (s.IsNotFound()) return std::optional<KafkaOffset>();
+  PIAO_RETURN_IF_ERROR(eventstore::FromRocksDb(s, "read consumer offset"));
+  uint64_t offset;
   if (!absl::SimpleAtoi(value, &offset)) return absl::DataLossError("bad stored offset for " + topic);
-  return std::optional<int64_t>(offset);
+  return std::optional<KafkaOffset>(KafkaOffset(offset));
 }
 
 ApplierStats EventApplier::stats() const {

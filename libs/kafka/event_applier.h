@@ -48,7 +48,8 @@ class EventStore;
 
 namespace piao::kafka {
 
-// Adds the view writes derived from one event to `batch` (reads of the DB see every earlier event). An
+// Adds the view writes derived from one event to `batch` (reads of the DB see every earlier event) and
+// checks the status of every record it adds (eventstore::FromRocksDb, libs/eventstore/rocksdb_status.h). An
 // error leaves nothing written; the same event is offered again later. It runs under the applier's lock:
 // it must not call back into the applier.
 using EventHandler = std::function<absl::Status(const v1::EventEnvelope& event, rocksdb::WriteBatch* batch)>;
@@ -65,7 +66,7 @@ GapFiller StoreGapFiller(const eventstore::EventStore* store);
 struct InputPosition {
   std::string topic;
   int32_t partition = 0;
-  int64_t offset = 0;
+  KafkaOffset offset;
 };
 
 struct ApplierOptions {
@@ -108,7 +109,7 @@ class EventApplier {
 
   GlobalPosition LastApplied(const std::string& source) const;
   // The next offset to consume in topic/partition, if one was stored.
-  absl::StatusOr<std::optional<int64_t>> StoredOffset(const std::string& topic, int32_t partition) const;
+  absl::StatusOr<std::optional<KafkaOffset>> StoredOffset(const std::string& topic, int32_t partition) const;
   ApplierStats stats() const;
   // The problem that made the applier refuse `source`, if it did.
   std::optional<RefusedSource> SourceProblem(const std::string& source) const;
@@ -119,12 +120,12 @@ class EventApplier {
   absl::Status LoadPositions();
   // Fetches from..to of `source` from `filler` chunk by chunk without holding mu_, applying each chunk under it;
   // UNAVAILABLE when the filler stops short of `to`.
-  absl::Status FillRange(const std::string& source, uint64_t from, uint64_t to, const GapFiller& filler)
+  absl::Status FillRange(const std::string& source, GlobalPosition from, GlobalPosition to, const GapFiller& filler)
       ABSL_LOCKS_EXCLUDED(mu_);
   // Applies the fetched `events` that continue `source` (skipping those applied meanwhile) up to `to`; the last
   // one applied is synced (when options_.sync), the others ride on its WAL sync.
   absl::Status ApplyFetchedLocked(const std::string& source, const std::vector<v1::EventEnvelope>& events,
-                                  uint64_t to) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+                                  GlobalPosition to) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status ApplyOneLocked(const v1::EventEnvelope& event, const std::optional<InputPosition>& input, bool sync)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool IsRefused(const std::string& source) const ABSL_LOCKS_EXCLUDED(published_mu_);
@@ -133,7 +134,7 @@ class EventApplier {
   // prev_hash is not the last applied event's hash.
   absl::Status CheckContinuityLocked(const v1::EventEnvelope& event, const std::optional<InputPosition>& input)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status RefuseLocked(const std::string& source, uint64_t position, const std::string& reason,
+  absl::Status RefuseLocked(const std::string& source, GlobalPosition position, const std::string& reason,
                             const std::optional<InputPosition>& input) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Consumes `input` (if any) of a refused source's event without applying it.
   absl::Status SkipRefusedLocked(const std::optional<InputPosition>& input) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -153,10 +154,10 @@ class EventApplier {
   // SourceProblems: queries, health, progress) take only published_mu_, held for a copy (order: mu_, then
   // published_mu_), so a catch-up of thousands of events never makes them wait for more than a map copy.
   mutable absl::Mutex mu_ ABSL_ACQUIRED_BEFORE(published_mu_);
-  std::map<std::string, uint64_t> applied_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, GlobalPosition> applied_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> last_hash_ ABSL_GUARDED_BY(mu_);  // absent: not known (older data)
   mutable absl::Mutex published_mu_;
-  std::map<std::string, uint64_t> published_ ABSL_GUARDED_BY(published_mu_);  // = applied_, once written
+  std::map<std::string, GlobalPosition> published_ ABSL_GUARDED_BY(published_mu_);  // = applied_, once written
   ApplierStats stats_ ABSL_GUARDED_BY(published_mu_);
   std::map<std::string, RefusedSource> refused_ ABSL_GUARDED_BY(published_mu_);
 };

@@ -3,18 +3,30 @@
 #include <functional>
 #include <memory>
 #include <thread>
+#include <type_traits>
 #include <string>
 #include <vector>
 
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/base/status_macros.h"
+#include "libs/eventstore/rocksdb_status.h"
 #include "libs/kafka/kafka_conf.h"
 #include "libs/kafka/test_util.h"
 #include "libs/base/sha256.h"
 
 namespace piao::kafka {
 namespace {
+
+// Offsets and positions are typed end to end: a raw integer is not accepted where a Kafka offset or a global
+// position is meant (the protobuf and librdkafka integers are converted where they enter).
+static_assert(std::is_same_v<decltype(InputPosition::offset), KafkaOffset>);
+static_assert(!std::is_convertible_v<int64_t, KafkaOffset>);
+static_assert(std::is_same_v<decltype(std::declval<const EventApplier&>().StoredOffset("", 0)),
+                             absl::StatusOr<std::optional<KafkaOffset>>>);
+static_assert(std::is_same_v<decltype(RefusedSource::position), GlobalPosition>);
+static_assert(std::is_same_v<decltype(testing::Received::offset), KafkaOffset>);
 
 using ::testing::ElementsAre;
 using testing::Get;
@@ -55,9 +67,10 @@ class ApplierTest : public ::testing::Test {
           seen_.push_back(e.global_position());
           uint64_t count = 0;
           (void)absl::SimpleAtoi(Get(db_.get(), "count/" + e.source_service()), &count);
-          b->Put("count/" + e.source_service(), absl::StrCat(count + 1));
-          b->Put(absl::StrCat("event/", e.source_service(), "/", e.global_position()), e.event_id());
-          return absl::OkStatus();
+          PIAO_RETURN_IF_ERROR(eventstore::FromRocksDb(
+              b->Put("count/" + e.source_service(), absl::StrCat(count + 1)), "count"));
+          return eventstore::FromRocksDb(
+              b->Put(absl::StrCat("event/", e.source_service(), "/", e.global_position()), e.event_id()), "event");
         },
         [this](const std::string& source, GlobalPosition from,
                GlobalPosition to) -> absl::StatusOr<std::vector<v1::EventEnvelope>> {
@@ -124,35 +137,35 @@ TEST_F(ApplierTest, ShortFillIsUnavailableAndResumesLater) {
 }
 
 TEST_F(ApplierTest, HandlerErrorWritesNothing) {
-  ASSERT_TRUE(applier_->Apply(Event("planning", 1), InputPosition{kPlanningTopic, 0, 10}).ok());
+  ASSERT_TRUE(applier_->Apply(Event("planning", 1), InputPosition{kPlanningTopic, 0, KafkaOffset(10)}).ok());
   fail_at_ = 2;
-  EXPECT_FALSE(applier_->Apply(Event("planning", 2), InputPosition{kPlanningTopic, 0, 11}).ok());
+  EXPECT_FALSE(applier_->Apply(Event("planning", 2), InputPosition{kPlanningTopic, 0, KafkaOffset(11)}).ok());
   EXPECT_EQ(applier_->LastApplied("planning"), GlobalPosition(1));
-  EXPECT_EQ(applier_->StoredOffset(kPlanningTopic, 0).value(), std::optional<int64_t>(11));
+  EXPECT_EQ(applier_->StoredOffset(kPlanningTopic, 0).value(), std::optional<KafkaOffset>(KafkaOffset(11)));
   EXPECT_EQ(Get(db_.get(), "event/planning/2"), "");
   fail_at_ = 0;
-  ASSERT_TRUE(applier_->Apply(Event("planning", 2), InputPosition{kPlanningTopic, 0, 11}).ok());
-  EXPECT_EQ(applier_->StoredOffset(kPlanningTopic, 0).value(), std::optional<int64_t>(12));
+  ASSERT_TRUE(applier_->Apply(Event("planning", 2), InputPosition{kPlanningTopic, 0, KafkaOffset(11)}).ok());
+  EXPECT_EQ(applier_->StoredOffset(kPlanningTopic, 0).value(), std::optional<KafkaOffset>(KafkaOffset(12)));
   EXPECT_EQ(Count("planning"), "2");
 }
 
 TEST_F(ApplierTest, PositionsAndOffsetsSurviveReopen) {
-  ASSERT_TRUE(applier_->Apply(Event("planning", 1), InputPosition{kPlanningTopic, 1, 40}).ok());
-  ASSERT_TRUE(applier_->Apply(Event("hr", 1), InputPosition{kHrTopic, 0, 7}).ok());
-  ASSERT_TRUE(applier_->Apply(Event("planning", 2), InputPosition{kPlanningTopic, 2, 3}).ok());
+  ASSERT_TRUE(applier_->Apply(Event("planning", 1), InputPosition{kPlanningTopic, 1, KafkaOffset(40)}).ok());
+  ASSERT_TRUE(applier_->Apply(Event("hr", 1), InputPosition{kHrTopic, 0, KafkaOffset(7)}).ok());
+  ASSERT_TRUE(applier_->Apply(Event("planning", 2), InputPosition{kPlanningTopic, 2, KafkaOffset(3)}).ok());
   Reopen();
   EXPECT_EQ(applier_->LastApplied("planning"), GlobalPosition(2));
   EXPECT_EQ(applier_->LastApplied("hr"), GlobalPosition(1));
   EXPECT_EQ(applier_->LastApplied("risk"), GlobalPosition(0));
-  EXPECT_EQ(applier_->StoredOffset(kPlanningTopic, 1).value(), std::optional<int64_t>(41));
-  EXPECT_EQ(applier_->StoredOffset(kPlanningTopic, 2).value(), std::optional<int64_t>(4));
-  EXPECT_EQ(applier_->StoredOffset(kHrTopic, 0).value(), std::optional<int64_t>(8));
+  EXPECT_EQ(applier_->StoredOffset(kPlanningTopic, 1).value(), std::optional<KafkaOffset>(KafkaOffset(41)));
+  EXPECT_EQ(applier_->StoredOffset(kPlanningTopic, 2).value(), std::optional<KafkaOffset>(KafkaOffset(4)));
+  EXPECT_EQ(applier_->StoredOffset(kHrTopic, 0).value(), std::optional<KafkaOffset>(KafkaOffset(8)));
   EXPECT_EQ(applier_->StoredOffset(kPlanningTopic, 0).value(), std::nullopt);
   // A duplicate after the restart is ignored but still moves its partition's offset.
-  ASSERT_TRUE(applier_->Apply(Event("planning", 2), InputPosition{kPlanningTopic, 2, 9}).ok());
+  ASSERT_TRUE(applier_->Apply(Event("planning", 2), InputPosition{kPlanningTopic, 2, KafkaOffset(9)}).ok());
   EXPECT_TRUE(seen_.size() == 3u);
   EXPECT_EQ(Count("planning"), "2");
-  EXPECT_EQ(applier_->StoredOffset(kPlanningTopic, 2).value(), std::optional<int64_t>(10));
+  EXPECT_EQ(applier_->StoredOffset(kPlanningTopic, 2).value(), std::optional<KafkaOffset>(KafkaOffset(10)));
 }
 
 TEST_F(ApplierTest, CatchUpAppliesUpToTheHeadInChunks) {
@@ -199,7 +212,7 @@ TEST_F(ApplierTest, CatchUpNeverHoldsTheLockWhileFetching) {
     seen_during = applier_->LastApplied("planning");
     (void)applier_->stats();
     (void)applier_->SourceProblems();
-    other_source = applier_->Apply(Event("hr", 1), InputPosition{kHrTopic, 0, 0});
+    other_source = applier_->Apply(Event("hr", 1), InputPosition{kHrTopic, 0, KafkaOffset(0)});
     probed.Notify();
   });
   const bool answered = probed.WaitForNotificationWithTimeout(absl::Seconds(30));
@@ -227,7 +240,7 @@ TEST_F(ApplierTest, GapFillFetchesWithoutTheLockAndNeverAppliesTwice) {
     }
   };
   std::thread kafka([&] {
-    absl::Status s = applier_->Apply(Event("planning", 500), InputPosition{kPlanningTopic, 0, 7});
+    absl::Status s = applier_->Apply(Event("planning", 500), InputPosition{kPlanningTopic, 0, KafkaOffset(7)});
     EXPECT_TRUE(s.ok()) << s;
   });
   ASSERT_TRUE(fetching.WaitForNotificationWithTimeout(absl::Seconds(30)));
@@ -236,7 +249,7 @@ TEST_F(ApplierTest, GapFillFetchesWithoutTheLockAndNeverAppliesTwice) {
   absl::Status redelivered;
   std::thread probe([&] {
     seen_during = applier_->LastApplied("planning");
-    redelivered = applier_->Apply(Event("planning", 150), InputPosition{kPlanningTopic, 0, 3});  // a duplicate now
+    redelivered = applier_->Apply(Event("planning", 150), InputPosition{kPlanningTopic, 0, KafkaOffset(3)});  // a duplicate now
     probed.Notify();
   });
   const bool answered = probed.WaitForNotificationWithTimeout(absl::Seconds(30));
@@ -284,7 +297,9 @@ std::vector<v1::EventEnvelope> History(const std::string& source, uint64_t n, ui
   return out;
 }
 
-InputPosition At(const std::string& source, int64_t offset) { return InputPosition{EventsTopic(source), 0, offset}; }
+InputPosition At(const std::string& source, uint64_t offset) {
+  return InputPosition{EventsTopic(source), 0, KafkaOffset(offset)};
+}
 
 // The reproduction: the source's last event deleted and its head rewritten, then the position reused
 // by a new event. The redelivered position with another hash is refused, and so is everything after it.
@@ -302,7 +317,7 @@ TEST_F(ApplierTest, RefusesASourceWhoseHistoryForkedAndKeepsServingTheOthers) {
   ASSERT_TRUE(applier_->Apply(forked[4], At("planning", 5)).ok());
   EXPECT_THAT(seen_, ElementsAre(1, 2, 3, 4)) << "nothing of the refused source is applied";
   EXPECT_EQ(applier_->LastApplied("planning"), GlobalPosition(4));
-  EXPECT_EQ(applier_->StoredOffset(kPlanningTopic, 0).value(), std::optional<int64_t>(6));
+  EXPECT_EQ(applier_->StoredOffset(kPlanningTopic, 0).value(), std::optional<KafkaOffset>(KafkaOffset(6)));
   EXPECT_EQ(applier_->stats().refused, 2u);
 
   const auto hr = History("hr", 1);
@@ -364,13 +379,13 @@ TEST_F(ApplierTest, RefusesAnEventOnAnotherSourcesTopic) {
   const auto planning = History("planning", 2);
   ASSERT_TRUE(applier_->Apply(planning[0], At("planning", 0)).ok());
   // A planning event published on the HR topic (a misconfigured or hostile producer).
-  ASSERT_TRUE(applier_->Apply(planning[1], InputPosition{kHrTopic, 0, 0}).ok());
+  ASSERT_TRUE(applier_->Apply(planning[1], InputPosition{kHrTopic, 0, KafkaOffset(0)}).ok());
   auto problem = applier_->SourceProblem("planning");
   ASSERT_TRUE(problem.has_value());
   EXPECT_EQ(problem->position, GlobalPosition(2));
   EXPECT_THAT(problem->reason, ::testing::HasSubstr("arrived on topic piao.hr.events.v1"));
   EXPECT_THAT(seen_, ElementsAre(1));
-  EXPECT_EQ(applier_->StoredOffset(kHrTopic, 0).value(), std::optional<int64_t>(1)) << "consumed";
+  EXPECT_EQ(applier_->StoredOffset(kHrTopic, 0).value(), std::optional<KafkaOffset>(KafkaOffset(1))) << "consumed";
   const auto hr = History("hr", 1);
   ASSERT_TRUE(applier_->Apply(hr[0], At("hr", 1)).ok());
   EXPECT_FALSE(applier_->SourceProblem("hr").has_value());

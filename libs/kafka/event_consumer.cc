@@ -37,13 +37,15 @@ class EventConsumer::Rebalance : public RdKafka::RebalanceCb {
     const bool cooperative = consumer->rebalance_protocol() == "COOPERATIVE";
     if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
       for (RdKafka::TopicPartition* tp : partitions) {
-        absl::StatusOr<std::optional<int64_t>> stored = owner_->applier_->StoredOffset(tp->topic(), tp->partition());
+        absl::StatusOr<std::optional<KafkaOffset>> stored =
+            owner_->applier_->StoredOffset(tp->topic(), tp->partition());
         if (!stored.ok()) {
           // Re-reading from the start is safe: already applied events are ignored by position.
           log::Warn("consumer: stored offset unreadable, starting partition from the beginning",
                     {{"topic", tp->topic()}, {"error", stored.status().ToString()}});
         }
-        tp->set_offset(stored.ok() && stored->has_value() ? **stored : RdKafka::Topic::OFFSET_BEGINNING);
+        tp->set_offset(stored.ok() && stored->has_value() ? static_cast<int64_t>((*stored)->value())
+                                                          : RdKafka::Topic::OFFSET_BEGINNING);
       }
       if (cooperative) {
         std::unique_ptr<RdKafka::Error> e(consumer->incremental_assign(partitions));
@@ -85,6 +87,7 @@ absl::StatusOr<std::unique_ptr<EventConsumer>> EventConsumer::Create(rocksdb::DB
     return absl::InvalidArgumentError("consumer: kafka properties bootstrap.servers and group.id are required");
   }
   if (options.topics.empty()) return absl::InvalidArgumentError("consumer: no topics");
+  if (options.clock == nullptr) return absl::InvalidArgumentError("consumer: clock must not be null");
   PIAO_ASSIGN_OR_RETURN(KafkaProperties props, WithRequired(options.kafka, RequiredConsumerProperties()));
   // A partition without a stored offset starts at the beginning; the same when a stored offset has been
   // deleted by retention (the gap is then filled from the source's store).
@@ -92,7 +95,7 @@ absl::StatusOr<std::unique_ptr<EventConsumer>> EventConsumer::Create(rocksdb::DB
   PIAO_ASSIGN_OR_RETURN(std::unique_ptr<EventApplier> applier,
                         EventApplier::Open(db, std::move(handler), std::move(filler), options.applier));
 
-  std::unique_ptr<EventConsumer> c(new EventConsumer(std::move(applier)));
+  std::unique_ptr<EventConsumer> c(new EventConsumer(std::move(applier), options.clock));
   c->event_cb_ = NewLogEventCb("consumer:" + props["group.id"]);
   PIAO_ASSIGN_OR_RETURN(std::unique_ptr<RdKafka::Conf> conf, MakeConf(props));
   std::string err;
@@ -110,8 +113,8 @@ absl::StatusOr<std::unique_ptr<EventConsumer>> EventConsumer::Create(rocksdb::DB
   return c;
 }
 
-EventConsumer::EventConsumer(std::unique_ptr<EventApplier> applier)
-    : applier_(std::move(applier)), rebalance_cb_(std::make_unique<Rebalance>(this)) {}
+EventConsumer::EventConsumer(std::unique_ptr<EventApplier> applier, Clock* clock)
+    : applier_(std::move(applier)), clock_(clock), rebalance_cb_(std::make_unique<Rebalance>(this)) {}
 
 EventConsumer::~EventConsumer() {
   Stop();
@@ -142,25 +145,26 @@ absl::StatusOr<size_t> EventConsumer::Poll(absl::Duration timeout) {
     pending_.reset();
     ++handled;
   }
-  const absl::Time deadline = absl::Now() + timeout;
+  const absl::Time deadline = clock_->Now() + timeout;
   while (handled < kMaxMessagesPerPoll) {
     // Wait for the first message only; then take what is already fetched.
-    const int wait_ms = handled == 0 ? ToMs(deadline - absl::Now()) : 0;
+    const int wait_ms = handled == 0 ? ToMs(deadline - clock_->Now()) : 0;
     std::unique_ptr<RdKafka::Message> msg(consumer_->consume(wait_ms));
     if (msg->err() == RdKafka::ERR__TIMED_OUT) {
-      if (handled > 0 || absl::Now() >= deadline) break;
+      if (handled > 0 || clock_->Now() >= deadline) break;
       continue;
     }
     if (msg->err() == RdKafka::ERR__PARTITION_EOF) continue;
     if (msg->err() != RdKafka::ERR_NO_ERROR) {
       // Broker trouble is retried by librdkafka itself; report it and keep polling.
       log::Warn("consumer: kafka error", {{"error", msg->errstr()}});
-      if (absl::Now() >= deadline) break;
+      if (clock_->Now() >= deadline) break;
       continue;
     }
     messages_.fetch_add(1);
     Pending m;
-    m.input = InputPosition{msg->topic_name(), msg->partition(), msg->offset()};
+    // A delivered message always has a real (non-negative) offset; the logical ones (-1, -2, ...) never arrive.
+    m.input = InputPosition{msg->topic_name(), msg->partition(), KafkaOffset(static_cast<uint64_t>(msg->offset()))};
     if (!m.event.ParseFromArray(msg->payload(), static_cast<int>(msg->len())) ||
         m.event.source_service().empty() || m.event.global_position() == 0) {
       // Not an event: nothing to apply, and retrying cannot help. The stores still hold every real event.
@@ -168,7 +172,7 @@ absl::StatusOr<size_t> EventConsumer::Poll(absl::Duration timeout) {
       log::Error("consumer: skipping a message that is not an event envelope",
                  {{"topic", m.input.topic},
                   {"partition", absl::StrCat(m.input.partition)},
-                  {"offset", absl::StrCat(m.input.offset)}});
+                  {"offset", absl::StrCat(m.input.offset.value())}});
       PIAO_RETURN_IF_ERROR(applier_->SkipInput(m.input));
       ++handled;
       continue;

@@ -22,6 +22,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "libs/base/clock.h"
 #include "libs/kafka/event_applier.h"
 #include "libs/kafka/kafka_conf.h"
 
@@ -37,6 +38,7 @@ struct ConsumerOptions {
   KafkaProperties kafka;            // bootstrap.servers and group.id are required
   std::vector<std::string> topics;  // e.g. {EventsTopic("planning"), EventsTopic("hr")}
   ApplierOptions applier;
+  Clock* clock = Clock::Real();  // Poll's deadline is measured on it
 };
 
 struct ConsumerStats {
@@ -56,7 +58,8 @@ class EventConsumer {
   EventConsumer(const EventConsumer&) = delete;
   EventConsumer& operator=(const EventConsumer&) = delete;
 
-  // Waits up to `timeout` for messages and applies what arrived. Returns the number of messages handled.
+  // Waits up to `timeout` (on options.clock) for messages and applies what arrived. Returns the number of
+  // messages handled.
   // A handler, filler or DB error is returned and the same message is retried by the next Poll.
   absl::StatusOr<size_t> Poll(absl::Duration timeout);
 
@@ -72,7 +75,7 @@ class EventConsumer {
 
   GlobalPosition LastApplied(const std::string& source) const { return applier_->LastApplied(source); }
   std::map<std::string, RefusedSource> SourceProblems() const { return applier_->SourceProblems(); }
-  absl::StatusOr<std::optional<int64_t>> StoredOffset(const std::string& topic, int32_t partition) const {
+  absl::StatusOr<std::optional<KafkaOffset>> StoredOffset(const std::string& topic, int32_t partition) const {
     return applier_->StoredOffset(topic, partition);
   }
   ConsumerStats stats() const;
@@ -83,10 +86,11 @@ class EventConsumer {
     v1::EventEnvelope event;
     InputPosition input;
   };
-  explicit EventConsumer(std::unique_ptr<EventApplier> applier);
+  EventConsumer(std::unique_ptr<EventApplier> applier, Clock* clock);
   absl::Status HandleLocked(const Pending& message);
 
   std::unique_ptr<EventApplier> applier_;
+  Clock* const clock_;
   std::unique_ptr<Rebalance> rebalance_cb_;
   std::unique_ptr<RdKafka::EventCb> event_cb_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;  // after its callbacks: destroyed before them

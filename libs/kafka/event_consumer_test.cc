@@ -1,11 +1,15 @@
 #include "libs/kafka/event_consumer.h"
 
+#include <chrono>
+#include <future>
 #include <map>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/base/log.h"
+#include "libs/base/status_macros.h"
+#include "libs/eventstore/rocksdb_status.h"
 #include "libs/kafka/mock_cluster.h"
 #include "libs/kafka/outbox_relay.h"
 #include "libs/kafka/test_util.h"
@@ -38,7 +42,7 @@ class ConsumerTest : public ::testing::Test {
     ASSERT_TRUE(c.ok()) << c.status();
     cluster_ = std::move(*c);
     ASSERT_TRUE(cluster_->CreateTopic(topic_, kPartitions).ok());
-    store_ = OpenStore(dir_.Sub("store"), "planning");
+    store_ = OpenStore(dir_.Sub("store"), ServiceName("planning"));
     ASSERT_NE(store_, nullptr);
     filler_ = [this](const std::string& source, GlobalPosition from, GlobalPosition to) {
       fills_.push_back({from.value(), to.value()});
@@ -57,22 +61,22 @@ class ConsumerTest : public ::testing::Test {
   }
 
   // (Re)opens the view DB and a consumer over it in `group`.
-  void OpenConsumer(const std::string& group) {
+  void OpenConsumer(const std::string& group, Clock* clock = Clock::Real()) {
     consumer_.reset();
     if (db_ == nullptr) db_ = OpenDb(dir_.Sub("view"));
     ConsumerOptions o;
+    o.clock = clock;
     o.kafka = testing::ConsumerProps(cluster_->bootstrap_servers(), group);
     o.topics = {topic_};
     o.applier.sync = false;
     auto c = EventConsumer::Create(
         db_.get(), o,
-        [this](const v1::EventEnvelope& e, rocksdb::WriteBatch* b) {
+        [this](const v1::EventEnvelope& e, rocksdb::WriteBatch* b) -> absl::Status {
           seen_.push_back(e.global_position());
           uint64_t count = 0;
           (void)absl::SimpleAtoi(Get(db_.get(), "count"), &count);
-          b->Put("count", absl::StrCat(count + 1));
-          b->Put(absl::StrCat("event/", e.global_position()), e.event_id());
-          return absl::OkStatus();
+          PIAO_RETURN_IF_ERROR(eventstore::FromRocksDb(b->Put("count", absl::StrCat(count + 1)), "count"));
+          return eventstore::FromRocksDb(b->Put(absl::StrCat("event/", e.global_position()), e.event_id()), "event");
         },
         filler_);
     ASSERT_TRUE(c.ok()) << c.status();
@@ -111,10 +115,10 @@ class ConsumerTest : public ::testing::Test {
   void ExpectStoredOffsetsAtTopicEnd(size_t messages) {
     auto got = ReadTopic(cluster_->bootstrap_servers(), topic_, kPartitions, messages, absl::Seconds(10));
     ASSERT_EQ(got.size(), messages);
-    std::map<int32_t, int64_t> end;
-    for (const auto& r : got) end[r.partition] = std::max(end[r.partition], r.offset + 1);
+    std::map<int32_t, KafkaOffset> end;
+    for (const auto& r : got) end[r.partition] = std::max(end[r.partition], r.offset.next());
     for (auto [p, e] : end) {
-      EXPECT_EQ(consumer_->StoredOffset(topic_, p).value(), std::optional<int64_t>(e)) << "partition " << p;
+      EXPECT_EQ(consumer_->StoredOffset(topic_, p).value(), std::optional<KafkaOffset>(e)) << "partition " << p;
     }
   }
 
@@ -143,6 +147,22 @@ TEST_F(ConsumerTest, RequiresGroupAndTopics) {
   o.kafka.erase("enable.auto.commit");
   o.topics.clear();
   EXPECT_TRUE(absl::IsInvalidArgument(EventConsumer::Create(db_.get(), o, handler, filler_).status()));
+}
+
+// Poll's deadline is read from the injected clock: with nothing to consume it keeps waiting, however long in
+// real time, until the fake clock passes the timeout.
+TEST_F(ConsumerTest, PollWaitsUntilTheInjectedClockPassesItsTimeout) {
+  FakeClock clock(absl::FromUnixSeconds(1656288000));
+  OpenConsumer("idle", &clock);
+  std::future<absl::StatusOr<size_t>> polled =
+      std::async(std::launch::async, [&] { return consumer_->Poll(absl::Milliseconds(100)); });
+  EXPECT_EQ(polled.wait_for(std::chrono::milliseconds(800)), std::future_status::timeout)
+      << "Poll returned before the injected clock passed its timeout";
+  clock.Advance(absl::Milliseconds(101));
+  ASSERT_EQ(polled.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  absl::StatusOr<size_t> handled = polled.get();
+  ASSERT_TRUE(handled.ok()) << handled.status();
+  EXPECT_EQ(*handled, 0u);  // the topic is empty
 }
 
 TEST_F(ConsumerTest, AppliesExactlyOnceAcrossARestartWithDuplicates) {

@@ -61,7 +61,7 @@ class KafkaTlsClientsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     log::SetMinLevelWarning(true);
-    store_ = OpenStore(dir_.Sub("store"), "planning");
+    store_ = OpenStore(dir_.Sub("store"), ServiceName("planning"));
     ASSERT_NE(store_, nullptr);
     db_ = OpenDb(dir_.Sub("views"));
     ASSERT_NE(db_, nullptr);

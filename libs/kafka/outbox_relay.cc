@@ -43,6 +43,7 @@ absl::StatusOr<std::unique_ptr<OutboxRelay>> OutboxRelay::Create(eventstore::Eve
     return absl::InvalidArgumentError("relay: kafka property bootstrap.servers is required");
   }
   if (options.batch == 0) return absl::InvalidArgumentError("relay: batch must be positive");
+  if (options.clock == nullptr) return absl::InvalidArgumentError("relay: clock must not be null");
   std::string topic = EventsTopic(store->source_service().value());
   std::unique_ptr<OutboxRelay> relay(new OutboxRelay(store, std::move(options), std::move(topic)));
   PIAO_ASSIGN_OR_RETURN(relay->producer_properties_,
@@ -99,10 +100,10 @@ void OutboxRelay::Run() {
 }
 
 absl::Status OutboxRelay::Flush(absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
+  const absl::Time deadline = options_.clock->Now() + timeout;
   while (true) {
     if (Drained()) return absl::OkStatus();
-    const absl::Time now = absl::Now();
+    const absl::Time now = options_.clock->Now();
     if (now >= deadline) break;
     const absl::Duration slice = std::min(absl::Milliseconds(10), deadline - now);
     if (thread_.joinable()) {
@@ -145,7 +146,7 @@ void OutboxRelay::Step(absl::Duration max_wait) {
   {
     absl::MutexLock l(&mu_);
     in_flight = !in_flight_.empty();
-    backing_off = retry_after_ > absl::Now();
+    backing_off = retry_after_ > options_.clock->Now();
     more = more_pending_;
     after = next_from_ - 1;
   }
@@ -168,7 +169,7 @@ void OutboxRelay::ProducePending() {
   uint64_t from;
   {
     absl::MutexLock l(&mu_);
-    if (retry_after_ > absl::Now()) return;
+    if (retry_after_ > options_.clock->Now()) return;
     from = next_from_;
   }
   // The head before the read: if the read comes back short, every undelivered entry up to it was seen.
@@ -177,7 +178,7 @@ void OutboxRelay::ProducePending() {
   absl::MutexLock l(&mu_);
   if (!entries.ok()) {
     log::Warn("relay: outbox read failed", {{"topic", topic_}, {"error", entries.status().ToString()}});
-    retry_after_ = absl::Now() + options_.retry_backoff;
+    retry_after_ = options_.clock->Now() + options_.retry_backoff;
     return;
   }
   more_pending_ = entries->size() >= options_.batch;
@@ -213,7 +214,7 @@ void OutboxRelay::ProducePending() {
       log::Warn("relay: produce refused", {{"topic", topic_},
                                            {"position", std::to_string(pos)},
                                            {"error", RdKafka::err2str(err)}});
-      retry_after_ = absl::Now() + options_.retry_backoff;
+      retry_after_ = options_.clock->Now() + options_.retry_backoff;
       stopped_early = true;
       break;
     }
@@ -241,7 +242,7 @@ void OutboxRelay::OnDelivery(RdKafka::Message& message) {
   }
   in_flight_.erase(pos);
   next_from_ = std::min(next_from_, pos);  // produce it again
-  retry_after_ = absl::Now() + options_.retry_backoff;
+  retry_after_ = options_.clock->Now() + options_.retry_backoff;
   // Only the first failures are logged: while a broker is down every queued message fails alike.
   if (failed_.load() <= 3 || failed_.load() % 1000 == 0) {
     log::Warn("relay: delivery failed, will retry", {{"topic", topic_},
@@ -279,7 +280,7 @@ void OutboxRelay::ParkRefused() {
       log::Warn("relay: cannot park a refused entry", {{"topic", topic_}, {"position", std::to_string(pos)},
                                                       {"error", s.ToString()}});
       next_from_ = std::min(next_from_, pos);
-      retry_after_ = absl::Now() + options_.retry_backoff;
+      retry_after_ = options_.clock->Now() + options_.retry_backoff;
       continue;
     }
     parked_.fetch_add(1);
@@ -307,7 +308,7 @@ void OutboxRelay::MarkDeliveredBatch() {
     // Delivered but not recorded: produce again rather than lose track (consumers dedupe by position).
     log::Warn("relay: mark delivered failed", {{"topic", topic_}, {"error", s.ToString()}});
     next_from_ = std::min(next_from_, *std::min_element(batch.begin(), batch.end()));
-    retry_after_ = absl::Now() + options_.retry_backoff;
+    retry_after_ = options_.clock->Now() + options_.retry_backoff;
   }
 }
 

@@ -30,6 +30,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "libs/base/clock.h"
 #include "libs/eventstore/event_store.h"
 #include "libs/kafka/kafka_conf.h"
 
@@ -47,6 +48,8 @@ struct RelayOptions {
   size_t batch = 1000;        // outbox entries read per pass
   absl::Duration idle_wait = absl::Milliseconds(100);    // longest sleep waiting for an append
   absl::Duration retry_backoff = absl::Milliseconds(200);  // after a failed report or a store error
+  // The time the retry backoff and Flush's deadline are measured on (pauses still sleep in real time).
+  Clock* clock = Clock::Real();
 };
 
 struct RelayStats {
@@ -74,7 +77,7 @@ class OutboxRelay {
   // Stops and joins the thread (without draining: call Flush first for a graceful shutdown).
   void Stop();
   // Waits until the outbox is empty and nothing is in flight (driving the relay itself when not started).
-  // DEADLINE_EXCEEDED if `timeout` passes first, e.g. while the brokers are unreachable.
+  // DEADLINE_EXCEEDED if `timeout` passes first (on options.clock), e.g. while the brokers are unreachable.
   absl::Status Flush(absl::Duration timeout);
 
   RelayStats stats() const;

@@ -30,12 +30,13 @@ class RelayTest : public ::testing::Test {
     ASSERT_TRUE(c.ok()) << c.status();
     cluster_ = std::move(*c);
     ASSERT_TRUE(cluster_->CreateTopic(EventsTopic("planning"), kPartitions).ok());
-    store_ = OpenStore(dir_.Sub("store"), "planning");
+    store_ = OpenStore(dir_.Sub("store"), ServiceName("planning"));
     ASSERT_NE(store_, nullptr);
   }
 
-  std::unique_ptr<OutboxRelay> NewRelay(KafkaProperties extra = {}) {
+  std::unique_ptr<OutboxRelay> NewRelay(KafkaProperties extra = {}, Clock* clock = Clock::Real()) {
     RelayOptions o;
+    o.clock = clock;
     o.kafka = BaseProps(cluster_->bootstrap_servers());
     for (auto& [k, v] : extra) o.kafka[k] = v;
     auto r = OutboxRelay::Create(store_.get(), o);
@@ -164,6 +165,31 @@ TEST_F(RelayTest, ANewRelayPublishesWhatTheOldOneLeftInTheOutbox) {
   ASSERT_TRUE(relay->Flush(absl::Seconds(15)).ok());
   EXPECT_EQ(Outbox(), 0u);
   ExpectTopicHoldsStore(4);
+}
+
+// The retry backoff is measured on the injected clock: after failed deliveries nothing is produced again, however
+// long the test really waits, until the fake clock passes retry_backoff.
+TEST_F(RelayTest, RetriesOnlyOnceTheInjectedClockPassesTheBackoff) {
+  FakeClock clock(absl::FromUnixSeconds(1656288000));
+  auto relay = NewRelay({{"message.timeout.ms", "1500"}}, &clock);  // RelayOptions' retry_backoff: 200 ms
+  ASSERT_NE(relay, nullptr);
+  ASSERT_TRUE(cluster_->SetBrokerDown(1).ok());
+  Append(store_.get(), {"plan", "A"}, 3);
+  ASSERT_TRUE(relay->Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return relay->stats().failed >= 3; }, absl::Seconds(15))) << relay->stats().failed;
+  ASSERT_EQ(relay->stats().published, 3u);
+  ASSERT_TRUE(cluster_->SetBrokerUp(1).ok());
+  // Five times the backoff in real time: the fake clock has not moved, so the relay is still backing off.
+  EXPECT_FALSE(WaitFor([&] { return relay->stats().published > 3; }, absl::Seconds(1)))
+      << "produced again before the injected clock passed the backoff";
+  EXPECT_EQ(Outbox(), 3u);
+  clock.Advance(absl::Milliseconds(201));
+  ASSERT_TRUE(WaitFor([&] { return Outbox() == 0; }, absl::Seconds(15))) << Outbox();
+  relay->Stop();
+  const RelayStats st = relay->stats();
+  EXPECT_EQ(st.delivered, 3u);
+  EXPECT_EQ(st.published, st.delivered + st.failed);
+  ExpectTopicHoldsStore(3);
 }
 
 // Regression (issue 11 §2): Kafka refused an oversized message, the relay retried that position forever and

@@ -38,9 +38,9 @@ class TempDir {
   std::string path_;
 };
 
-inline std::unique_ptr<eventstore::EventStore> OpenStore(const std::string& path, const std::string& service) {
+inline std::unique_ptr<eventstore::EventStore> OpenStore(const std::string& path, const ServiceName& service) {
   eventstore::Options o;
-  o.source_service = ServiceName(service);
+  o.source_service = service;
   o.sync = false;
   auto store = eventstore::EventStore::Open(path, o);
   EXPECT_TRUE(store.ok()) << store.status();
@@ -101,7 +101,7 @@ inline KafkaProperties ConsumerProps(const std::string& bootstrap, const std::st
 
 struct Received {
   int32_t partition = 0;
-  int64_t offset = 0;
+  KafkaOffset offset;
   std::string key;
   v1::EventEnvelope envelope;
 };
@@ -142,7 +142,7 @@ inline std::vector<Received> ReadTopic(const std::string& bootstrap, const std::
     at_eof[m->partition()] = false;
     Received r;
     r.partition = m->partition();
-    r.offset = m->offset();
+    r.offset = KafkaOffset(static_cast<uint64_t>(m->offset()));  // a delivered message's offset is >= 0
     if (m->key() != nullptr) r.key = *m->key();
     EXPECT_TRUE(r.envelope.ParseFromArray(m->payload(), static_cast<int>(m->len())));
     out.push_back(std::move(r));

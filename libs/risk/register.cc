@@ -28,7 +28,7 @@ bool Is(const v1::EventEnvelope& e) {
 }
 
 Origin OriginOf(const v1::EventEnvelope& e) {
-  return Origin{e.global_position(), e.actor().id(), e.recorded_at()};
+  return Origin{GlobalPosition(e.global_position()), e.actor().id(), e.recorded_at()};
 }
 
 bool Blank(const std::string& s) { return absl::StripAsciiWhitespace(s).empty(); }
@@ -81,7 +81,7 @@ v1::ProcessRating RatingOf(const v1::RiskProcess& p, const RatingEntry* r) {
   out.set_assessed_on(a.assessed_on());
   out.set_highest_event(a.highest_event());
   out.set_motivation(a.motivation());
-  out.set_global_position(r->origin.position);
+  out.set_global_position(r->origin.position.value());
   out.set_actor(r->origin.actor);
   *out.mutable_recorded_at() = r->origin.recorded_at;
   *out.mutable_events() = a.events();

@@ -33,7 +33,7 @@ inline constexpr char kQualitative[] = "qualitative";
 
 // Where and by whom a fact was recorded.
 struct Origin {
-  uint64_t position = 0;
+  GlobalPosition position;  // in the risk registry's event store
   std::string actor;
   google::protobuf::Timestamp recorded_at;
 };

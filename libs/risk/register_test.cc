@@ -3,11 +3,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <type_traits>
+
 #include "libs/risk/banding.h"
 #include "libs/risk/test_schemes.h"
 
 namespace piao::risk {
 namespace {
+
+static_assert(std::is_same_v<decltype(Origin::position), GlobalPosition>);
 
 using ::testing::HasSubstr;
 

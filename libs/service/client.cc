@@ -92,9 +92,9 @@ const char* ClientTlsEnv(const char* name) {
   return nullptr;
 }
 
-void PrepareContext(grpc::ClientContext* ctx, absl::string_view token, absl::Duration timeout) {
+void PrepareContext(grpc::ClientContext* ctx, absl::string_view token, absl::Duration timeout, Clock* clock) {
   if (timeout > kMaxCallTimeout) timeout = kMaxCallTimeout;
-  ctx->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  ctx->set_deadline(absl::ToChronoTime(clock->Now() + timeout));
   if (!token.empty()) ctx->AddMetadata("authorization", absl::StrCat("Bearer ", token));
 }
 
@@ -115,8 +115,8 @@ absl::StatusOr<std::string> ReadAddressFile(const std::string& path) {
   return address;
 }
 
-absl::StatusOr<std::string> WaitForAddressFile(const std::string& path, absl::Duration timeout) {
-  return WaitForFile(path, timeout);
+absl::StatusOr<std::string> WaitForAddressFile(const std::string& path, absl::Duration timeout, Clock* clock) {
+  return WaitForFile(path, timeout, clock);
 }
 
 namespace {

@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "libs/base/clock.h"
 #include "libs/base/config.h"
 
 namespace piao::service {
@@ -64,10 +65,11 @@ const char* ClientTlsEnv(const char* name);
 // The longest deadline PrepareContext sets (an infinite timeout is clamped to it).
 inline constexpr absl::Duration kMaxCallTimeout = absl::Hours(24);
 
-// Prepares a call: ALWAYS sets the deadline now + `timeout` (clamped to kMaxCallTimeout; a non-positive
+// Prepares a call: ALWAYS sets the deadline clock->Now() + `timeout` (clamped to kMaxCallTimeout; a non-positive
 // timeout gives an already expired deadline), and, unless `token` is empty, the metadata
 // `authorization: Bearer <token>`. Works on plaintext and TLS channels alike.
-void PrepareContext(grpc::ClientContext* ctx, absl::string_view token, absl::Duration timeout);
+void PrepareContext(grpc::ClientContext* ctx, absl::string_view token, absl::Duration timeout,
+                    Clock* clock = Clock::Real());
 
 // A bearer token kept in a file (whitespace around it removed). INVALID_ARGUMENT naming `flag` when the path
 // is empty or the file is empty, NOT_FOUND when it cannot be read.
@@ -76,8 +78,9 @@ absl::StatusOr<std::string> ReadTokenFile(absl::string_view flag, const std::str
 // The address a server wrote to its --address-file (trailing whitespace removed). NOT_FOUND if the file is
 // missing or empty.
 absl::StatusOr<std::string> ReadAddressFile(const std::string& path);
-// Polls for the address file until it is non-empty or `timeout` passes (DEADLINE_EXCEEDED).
-absl::StatusOr<std::string> WaitForAddressFile(const std::string& path, absl::Duration timeout);
+// Polls for the address file until it is non-empty or `timeout` passes on `clock` (DEADLINE_EXCEEDED).
+absl::StatusOr<std::string> WaitForAddressFile(const std::string& path, absl::Duration timeout,
+                                               Clock* clock = Clock::Real());
 
 // Calls grpc.health.v1.Health/Check for `service` ("" = the whole server). True when SERVING, false for any
 // other status; the call's error otherwise (e.g. UNAVAILABLE when nothing listens, NOT_FOUND for an unknown

@@ -1,6 +1,8 @@
 // TLS and mTLS between ServiceHost and MakeChannel, with certificates made at test time by the openssl CLI.
 // Skipped (reported as skipped, never passed) when the openssl binary is missing.
+#include <chrono>
 #include <cstdlib>
+#include <future>
 #include <memory>
 #include <string>
 
@@ -235,6 +237,31 @@ TEST(AddressFileTest, ReadAddressFileTrimsAndReportsMissingOrEmpty) {
   EXPECT_EQ(*waited, "127.0.0.1:4000");
   EXPECT_EQ(WaitForAddressFile(dir.File("missing"), absl::Milliseconds(100)).status().code(),
             absl::StatusCode::kDeadlineExceeded);
+}
+
+// The call deadline is the injected clock's now + timeout (the real clock's unless a test injects one).
+TEST(PrepareContextTest, TheDeadlineIsReadFromTheInjectedClock) {
+  FakeClock clock(absl::FromUnixSeconds(1656288000));  // 2022-06-27, long before the real now
+  grpc::ClientContext ctx;
+  PrepareContext(&ctx, "", absl::Seconds(5), &clock);
+  EXPECT_EQ(absl::FromChrono(ctx.deadline()), absl::FromUnixSeconds(1656288005));
+  clock.Advance(absl::Hours(1));
+  grpc::ClientContext clamped;
+  PrepareContext(&clamped, "", absl::InfiniteDuration(), &clock);
+  EXPECT_EQ(absl::FromChrono(clamped.deadline()), absl::FromUnixSeconds(1656288000) + absl::Hours(1) + kMaxCallTimeout);
+}
+
+TEST(AddressFileTest, WaitForAddressFileMeasuresItsTimeoutOnTheInjectedClock) {
+  testing::TempDir dir;
+  FakeClock clock(absl::FromUnixSeconds(1656288000));
+  auto waited = std::async(std::launch::async,
+                           [&] { return WaitForAddressFile(dir.File("missing"), absl::Milliseconds(50), &clock); });
+  EXPECT_EQ(waited.wait_for(std::chrono::milliseconds(500)), std::future_status::timeout);  // fake time stands still
+  testing::WriteText(dir.File("missing"), "127.0.0.1:4001\n");
+  ASSERT_EQ(waited.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  auto address = waited.get();
+  ASSERT_TRUE(address.ok()) << address.status();
+  EXPECT_EQ(*address, "127.0.0.1:4001");
 }
 
 }  // namespace

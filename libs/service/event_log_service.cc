@@ -81,7 +81,7 @@ grpc::Status EventLogService::VerifyChain(grpc::ServerContext* ctx, const v1::Ve
   response->set_intact(report.intact);
   response->set_events_checked(report.events_checked);
   response->set_problem(report.problem);
-  response->set_problem_position(report.problem_position);
+  response->set_problem_position(report.problem_position.value());
   response->set_anchor_checked(anchor.has_value());
   return grpc::Status::OK;
 }

@@ -74,7 +74,7 @@ class EventLogServiceTest : public ::testing::Test {
   void AppendN(int n) {
     for (int i = 0; i < n; ++i) {
       ASSERT_GT(testing::AppendTestEvent(*store_, "s" + std::to_string(i % 2), "p" + std::to_string(++appended_)),
-                0u);
+                GlobalPosition(0));
     }
   }
 

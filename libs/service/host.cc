@@ -118,7 +118,9 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(c
   return grpc::SslServerCredentials(ssl);
 }
 
-ServiceHost::ServiceHost(HostOptions options) : options_(std::move(options)) {}
+ServiceHost::ServiceHost(HostOptions options) : options_(std::move(options)) {
+  if (options_.clock == nullptr) options_.clock = Clock::Real();
+}
 
 ServiceHost::~ServiceHost() {
   bool serving;
@@ -289,7 +291,7 @@ void ServiceHost::DoShutdown(absl::string_view reason) {
   }
   stop_checks_.Notify();
   if (checker_.joinable()) checker_.join();
-  absl::Time begin = absl::Now();
+  absl::Time begin = options_.clock->Now();
   log::Info("stopping", {{"service", options_.name}, {"reason", std::string(reason)}});
   if (server_ != nullptr) {
     // NOT_SERVING for every service name, and frozen there.
@@ -301,14 +303,14 @@ void ServiceHost::DoShutdown(absl::string_view reason) {
     log::Info("drain hook", {{"service", options_.name}, {"hook", h.name}});
     h.fn();
   }
-  if (server_ != nullptr) server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.drain_deadline));
+  if (server_ != nullptr) server_->Shutdown(absl::ToChronoTime(options_.clock->Now() + options_.drain_deadline));
   for (const Hook& h : shutdown_hooks_) {
     log::Info("shutdown hook", {{"service", options_.name}, {"hook", h.name}});
     h.fn();
   }
   if (server_ != nullptr && !options_.address_file.empty()) ::unlink(options_.address_file.c_str());
   log::Info("stopped", {{"service", options_.name},
-                        {"took_ms", absl::StrCat(absl::ToInt64Milliseconds(absl::Now() - begin))}});
+                        {"took_ms", absl::StrCat(absl::ToInt64Milliseconds(options_.clock->Now() - begin))}});
   absl::MutexLock l(&mu_);
   shutdown_done_ = true;
 }

@@ -37,6 +37,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "libs/base/clock.h"
 #include "libs/base/config.h"
 
 namespace piao::service {
@@ -62,6 +63,7 @@ struct HostOptions {
   std::string tls_client_ca_file;
   std::string address_file;            // empty: not written
   absl::Duration drain_deadline = absl::Seconds(5);
+  Clock* clock = Clock::Real();        // the drain deadline is measured on it
 
   // Reads the listen, tls-*, address-file and drain-seconds settings declared by DeclareCommonFlags.
   // INVALID_ARGUMENT for a bad drain-seconds or only one of tls-cert / tls-key.

@@ -7,7 +7,9 @@
 #include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/client_callback.h>
 
+#include <chrono>
 #include <filesystem>
+#include <future>
 #include <thread>
 #include <vector>
 
@@ -253,6 +255,49 @@ TEST_F(HostTest, ServesReflectionListingRegisteredServices) {
   EXPECT_THAT(bytes, HasSubstr("piao.v1.EventLog"));
   EXPECT_THAT(bytes, HasSubstr("grpc.health.v1.Health"));
   EXPECT_THAT(bytes, HasSubstr("grpc.reflection.v1alpha.ServerReflection"));
+}
+
+// The drain deadline is read from the injected clock. This one stands in 2000, so at shutdown "now + one hour"
+// is long past and a running call is cancelled at once; on the real clock the open follow stream below would
+// hold the shutdown for the whole hour.
+TEST_F(HostTest, TheDrainDeadlineIsReadFromTheInjectedClock) {
+  testing::WriteText(dir_.File("tokens"), testing::TestTokensText());
+  auto tokens = TokenAuthenticator::Load(dir_.File("tokens"));
+  ASSERT_TRUE(tokens.ok());
+  RolePolicy policy;
+  AllowEventLog(policy);
+  Authorizer authorizer(std::make_shared<TokenAuthenticator>(*std::move(tokens)), policy);
+  auto store = testing::OpenTestStore(dir_.File("store"));
+  ASSERT_NE(store, nullptr);
+  ASSERT_GT(testing::AppendTestEvent(*store, "A", "first"), GlobalPosition(0));
+  EventLogService event_log(store.get(), &authorizer);
+
+  FakeClock clock(absl::FromUnixSeconds(946684800));  // 2000-01-01
+  HostOptions options;
+  options.clock = &clock;
+  options.drain_deadline = absl::Hours(1);
+  ServiceHost host(options);
+  host.AddService(&event_log);
+  ASSERT_TRUE(host.Start().ok());
+  auto channel = MakeChannel(ChannelOptions::Plaintext(host.address()));
+  ASSERT_TRUE(channel.ok());
+  auto stub = v1::EventLog::NewStub(*channel);
+  grpc::ClientContext ctx;
+  PrepareContext(&ctx, "svc-token", absl::Seconds(120));
+  v1::ReadEventsRequest request;
+  request.set_follow(true);
+  auto reader = stub->ReadEvents(&ctx, request);
+  v1::EventEnvelope e;
+  ASSERT_TRUE(reader->Read(&e));  // the stream is open and following
+
+  std::future<void> shutdown = std::async(std::launch::async, [&] { host.Shutdown(); });
+  const bool drained = shutdown.wait_for(std::chrono::seconds(30)) == std::future_status::ready;
+  EXPECT_TRUE(drained) << "shutdown waited for the running call: the drain deadline was not read from the clock";
+  if (!drained) event_log.StopFollowing();  // ends the stream, so the shutdown can finish
+  shutdown.wait();
+  while (reader->Read(&e)) {
+  }
+  EXPECT_FALSE(reader->Finish().ok());
 }
 
 }  // namespace

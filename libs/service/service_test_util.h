@@ -89,7 +89,7 @@ inline std::unique_ptr<eventstore::EventStore> OpenTestStore(const std::string& 
 }
 
 // Appends one event with `payload` to stream plan/<stream_id>; returns its global position (0 on failure).
-inline uint64_t AppendTestEvent(eventstore::EventStore& store, const std::string& stream_id,
+inline GlobalPosition AppendTestEvent(eventstore::EventStore& store, const std::string& stream_id,
                                 const std::string& payload) {
   eventstore::NewEvent e;
   e.event_type = "piao.v1.TestHappened";
@@ -99,7 +99,7 @@ inline uint64_t AppendTestEvent(eventstore::EventStore& store, const std::string
   ctx.actor.add_roles("admin");
   auto r = store.Append(StreamId{"plan", stream_id}, eventstore::ExpectedVersion::Any(), {e}, ctx);
   EXPECT_TRUE(r.ok()) << r.status();
-  return r.ok() ? r->last_position.value() : 0;
+  return r.ok() ? r->last_position : GlobalPosition(0);
 }
 
 }  // namespace piao::service::testing

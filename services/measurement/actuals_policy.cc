@@ -163,7 +163,7 @@ GlobalPosition ActualsPolicy::followed() const {
 
 void ActualsPolicy::Defer(const std::string& administration, int year) {
   absl::MutexLock l(&mu_);
-  pending_.emplace(YearKey{administration, year}, 0);
+  pending_.emplace(YearKey{administration, year}, StreamVersion(0));
 }
 
 absl::Mutex* ActualsPolicy::YearLock(const YearKey& key) {
@@ -176,7 +176,7 @@ absl::Mutex* ActualsPolicy::YearLock(const YearKey& key) {
 absl::StatusOr<v1::ComputeActualsResponse> ActualsPolicy::Recompute(const v1::Principal& who,
                                                                     const v1::CommandMeta& meta,
                                                                     const std::string& administration, int year,
-                                                                    uint64_t covering_plan_version) {
+                                                                    StreamVersion covering_plan_version) {
   PIAO_RETURN_IF_ERROR(services::ValidateAdministrationYear(administration, year));
   if (planning_ == nullptr) {
     return absl::FailedPreconditionError(
@@ -184,16 +184,16 @@ absl::StatusOr<v1::ComputeActualsResponse> ActualsPolicy::Recompute(const v1::Pr
   }
   const YearKey key{administration, year};
   absl::MutexLock year_lock(YearLock(key));
-  if (covering_plan_version > 0) {
+  if (covering_plan_version > StreamVersion(0)) {
     absl::MutexLock l(&mu_);
     auto it = runs_.find(key);
     if (it != runs_.end() && it->second.plan_version >= covering_plan_version) return it->second.response;
   }
   PIAO_ASSIGN_OR_RETURN(std::optional<v1::GetPlanResponse> plan, planning_->GetPlan(administration, year));
   v1::ComputeActualsResponse response;
-  uint64_t plan_version = 0;
+  StreamVersion plan_version;
   if (plan.has_value()) {
-    plan_version = plan->version();
+    plan_version = StreamVersion(plan->version());
     v1::ComputeActualsRequest request;
     *request.mutable_meta() = meta;
     request.set_administration(administration);
@@ -216,7 +216,7 @@ absl::StatusOr<bool> ActualsPolicy::Pass() {
   }
   PIAO_ASSIGN_OR_RETURN(std::vector<v1::EventEnvelope> events,
                         planning_->ReadEvents(from, GlobalPosition(from.value() + options_.chunk - 1)));
-  std::map<YearKey, uint64_t> todo;
+  std::map<YearKey, StreamVersion> todo;
   {
     absl::MutexLock l(&mu_);
     todo.swap(pending_);
@@ -228,8 +228,8 @@ absl::StatusOr<bool> ActualsPolicy::Pass() {
       log::Warn("actuals policy: planning event of an unexpected stream", {{"error", id.status().ToString()}});
       continue;
     }
-    uint64_t& v = todo[YearKey{id->administration, id->year}];
-    v = std::max<uint64_t>(v, e.stream_version());
+    StreamVersion& v = todo[YearKey{id->administration, id->year}];
+    v = std::max(v, StreamVersion(e.stream_version()));
   }
   if (events.empty() && todo.empty()) return false;
   const v1::Principal who = [] {
@@ -241,7 +241,8 @@ absl::StatusOr<bool> ActualsPolicy::Pass() {
   absl::Status first_error;
   for (const auto& [key, version] : todo) {
     v1::CommandMeta meta;
-    meta.set_correlation_id(absl::StrCat("actuals-policy:plan/", key.administration, "/", key.year, "@", version));
+    meta.set_correlation_id(
+        absl::StrCat("actuals-policy:plan/", key.administration, "/", key.year, "@", version.value()));
     absl::StatusOr<v1::ComputeActualsResponse> r = Recompute(who, meta, key.administration, key.year, version);
     if (r.ok()) continue;
     if (absl::IsUnavailable(r.status()) || absl::IsDeadlineExceeded(r.status()) || absl::IsAborted(r.status())) {

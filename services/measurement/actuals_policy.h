@@ -97,7 +97,7 @@ class ActualsPolicy {
   // computed by the follower is reported once, whoever asks first). A year without a plan: an empty answer.
   absl::StatusOr<v1::ComputeActualsResponse> Recompute(const v1::Principal& who, const v1::CommandMeta& meta,
                                                        const std::string& administration, int year,
-                                                       uint64_t covering_plan_version = 0);
+                                                       StreamVersion covering_plan_version = StreamVersion(0));
 
   // A run to do later (planning was unreachable when a batch asked): the follower retries it.
   void Defer(const std::string& administration, int year);
@@ -112,7 +112,7 @@ class ActualsPolicy {
     auto operator<=>(const YearKey&) const = default;
   };
   struct Run {
-    uint64_t plan_version = 0;
+    StreamVersion plan_version;  // of the plan stream the run computed from (0: no plan)
     v1::ComputeActualsResponse response;
   };
   void Loop();
@@ -128,7 +128,7 @@ class ActualsPolicy {
   mutable absl::Mutex mu_;
   std::map<YearKey, std::unique_ptr<absl::Mutex>> year_locks_ ABSL_GUARDED_BY(mu_);
   std::map<YearKey, Run> runs_ ABSL_GUARDED_BY(mu_);
-  std::map<YearKey, uint64_t> pending_ ABSL_GUARDED_BY(mu_);  // year -> plan version to cover (0: any)
+  std::map<YearKey, StreamVersion> pending_ ABSL_GUARDED_BY(mu_);  // year -> plan version to cover (0: any)
   GlobalPosition followed_ ABSL_GUARDED_BY(mu_);
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;

@@ -83,7 +83,8 @@ grpc::Status FeedsService::ComputeActuals(grpc::ServerContext* ctx, const v1::Co
   }
   PIAO_GRPC_RETURN_IF_ERROR(service::ValidateRequestText(*request));
   PIAO_GRPC_ASSIGN_OR_RETURN(*response, policy_->Recompute(who, request->meta(), request->administration(),
-                                                           request->year(), request->covering_plan_version()));
+                                                           request->year(),
+                                                           StreamVersion(request->covering_plan_version())));
   return grpc::Status::OK;
 }
 

@@ -27,6 +27,7 @@
 #include "libs/base/files.h"
 #include "libs/base/log.h"
 #include "libs/eventstore/rocksdb_log.h"
+#include "libs/eventstore/rocksdb_status.h"
 #include "libs/kafka/event_applier.h"
 #include "libs/kafka/event_consumer.h"
 #include "libs/kafka/kafka_conf.h"
@@ -79,28 +80,26 @@ absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenViews(const std::string& path) 
   for (int attempt = 0; attempt < 2; ++attempt) {
     rocksdb::DB* raw = nullptr;
     rocksdb::Status s = rocksdb::DB::Open(options, path, &raw);
-    if (!s.ok()) return absl::UnavailableError(s.ToString());
+    PIAO_RETURN_IF_ERROR(eventstore::FromRocksDb(s, "opening the views at " + path));
     std::unique_ptr<rocksdb::DB> db(raw);
     std::string format;
     s = db->Get(rocksdb::ReadOptions(), kFormatKey, &format);
     if (s.ok() && format == kFormat) return db;
-    if (!s.ok() && !s.IsNotFound()) return absl::UnavailableError(s.ToString());
+    if (!s.IsNotFound()) PIAO_RETURN_IF_ERROR(eventstore::FromRocksDb(s, "reading the views' format"));
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
     it->SeekToFirst();
-    if (!it->status().ok()) return absl::UnavailableError(it->status().ToString());
+    PIAO_RETURN_IF_ERROR(eventstore::FromRocksDb(it->status(), "reading the views"));
     if (!it->Valid()) {
       rocksdb::WriteOptions wo;
       wo.sync = true;
-      s = db->Put(wo, kFormatKey, kFormat);
-      if (!s.ok()) return absl::UnavailableError(s.ToString());
+      PIAO_RETURN_IF_ERROR(eventstore::FromRocksDb(db->Put(wo, kFormatKey, kFormat), "writing the views' format"));
       return db;
     }
     log::Warn("the views were written in another format: rebuilding them from the sources",
               {{"found", s.ok() ? format : "none"}, {"expected", kFormat}});
     it.reset();
     db.reset();
-    s = rocksdb::DestroyDB(path, options);
-    if (!s.ok()) return absl::UnavailableError(s.ToString());
+    PIAO_RETURN_IF_ERROR(eventstore::FromRocksDb(rocksdb::DestroyDB(path, options), "dropping the old views"));
   }
   return absl::InternalError("views could not be recreated");
 }
@@ -130,8 +129,8 @@ class Follower {
   absl::StatusOr<uint64_t> CatchUp(const std::string& source) {
     return consumer_ != nullptr ? consumer_->CatchUp(source) : applier_->CatchUp(source);
   }
-  uint64_t Applied(const std::string& source) const {
-    return (consumer_ != nullptr ? consumer_->LastApplied(source) : applier_->LastApplied(source)).value();
+  GlobalPosition Applied(const std::string& source) const {
+    return consumer_ != nullptr ? consumer_->LastApplied(source) : applier_->LastApplied(source);
   }
   // Sleeps `d` unless stopped; false once stopped.
   bool Sleep(absl::Duration d) {
@@ -179,12 +178,12 @@ class Follower {
   // Until stopped: every poll period, a source whose applied position did not move is read from its EventLog.
   // While Kafka flows the positions move and nothing is read twice; an idle source costs one empty read.
   void WatchForStalls() {
-    std::map<std::string, uint64_t> seen;
+    std::map<std::string, GlobalPosition> seen;
     bool stalled_before = false;
     while (Sleep(poll_)) {
       bool stalled = false;
       for (const std::string& source : sources_) {
-        const uint64_t now = Applied(source);
+        const GlobalPosition now = Applied(source);
         auto [it, inserted] = seen.try_emplace(source, now);
         if (!inserted && it->second != now) {
           it->second = now;
@@ -316,8 +315,8 @@ int Run(int argc, char** argv) {
     if (!a.ok()) return Fail("cannot open the applier", a.status());
     applier = std::move(*a);
   }
-  AppliedFn applied = [&](const std::string& source) -> uint64_t {
-    return (consumer != nullptr ? consumer->LastApplied(source) : applier->LastApplied(source)).value();
+  AppliedFn applied = [&](const std::string& source) -> GlobalPosition {
+    return consumer != nullptr ? consumer->LastApplied(source) : applier->LastApplied(source);
   };
 
   Follower follower(source_names, consumer.get(), applier.get(), absl::Milliseconds(*poll_ms));

@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "libs/base/log.h"
+#include "libs/eventstore/rocksdb_status.h"
 #include "libs/service/grpc_status.h"
 #include "libs/service/roles.h"
 #include "rocksdb/db.h"
@@ -32,9 +33,9 @@ kafka::EventHandler MakeViewHandler(rocksdb::DB* db, std::function<void(const v1
   return [db, on_unknown](const v1::EventEnvelope& e, rocksdb::WriteBatch* batch) -> absl::Status {
     RocksDbReader reader(db);
     // A stream with a quarantined event stays held: its later events would build on a state that never was.
-    PIAO_ASSIGN_OR_RETURN(std::optional<uint64_t> held, HeldStream(reader, e));
+    PIAO_ASSIGN_OR_RETURN(std::optional<GlobalPosition> held, HeldStream(reader, e));
     absl::StatusOr<ViewUpdate> update =
-        held.has_value()                    ? QuarantineUpdate(e, *held, absl::StrCat("follows the quarantined event at position ", *held))
+        held.has_value()                    ? QuarantineUpdate(e, *held, absl::StrCat("follows the quarantined event at position ", held->value()))
         : e.source_service() == kRiskSource ? ProjectRiskEvent(e)  // risk and HR have their own records
         : e.source_service() == kHrSource   ? ProjectHrEvent(e)
                                             : ProjectEvent(e, reader);
@@ -42,7 +43,7 @@ kafka::EventHandler MakeViewHandler(rocksdb::DB* db, std::function<void(const v1
       log::Error("event quarantined: the projection cannot apply it",
                  {{"source", e.source_service()}, {"position", std::to_string(e.global_position())},
                   {"type", e.event_type()}, {"error", update.status().ToString()}});
-      update = QuarantineUpdate(e, e.global_position(), std::string(update.status().message()));
+      update = QuarantineUpdate(e, GlobalPosition(e.global_position()), std::string(update.status().message()));
     }
     if (!update.ok()) return update.status();
     if (update->unknown_type) {
@@ -50,8 +51,7 @@ kafka::EventHandler MakeViewHandler(rocksdb::DB* db, std::function<void(const v1
       return absl::OkStatus();
     }
     for (const auto& [k, v] : update->puts) {
-      rocksdb::Status s = batch->Put(k, v);
-      if (!s.ok()) return absl::InternalError("view batch: " + s.ToString());
+      PIAO_RETURN_IF_ERROR(eventstore::FromRocksDb(batch->Put(k, v), "view batch put"));
     }
     return absl::OkStatus();
   };
@@ -66,11 +66,12 @@ void AllowProjection(service::RolePolicy& policy) {
 
 absl::Status WaitForPositions(const v1::Consistency& consistency, const std::vector<std::string>& sources,
                               const AppliedFn& applied, absl::Time deadline, bool deadline_is_callers,
-                              const std::function<bool()>& cancelled) {
-  // Sorted, so messages are stable.
-  std::map<std::string, uint64_t> wanted(consistency.min_positions().begin(), consistency.min_positions().end());
+                              const std::function<bool()>& cancelled, Clock* clock) {
+  // Sorted, so messages are stable; the request's protobuf integers typed here, at the boundary.
+  std::map<std::string, GlobalPosition> wanted;
+  for (const auto& [source, position] : consistency.min_positions()) wanted.emplace(source, GlobalPosition(position));
   for (const auto& [source, position] : wanted) {
-    if (position > 0 && std::find(sources.begin(), sources.end(), source) == sources.end()) {
+    if (position > GlobalPosition(0) && std::find(sources.begin(), sources.end(), source) == sources.end()) {
       return absl::InvalidArgumentError(absl::StrCat("consistency.min_positions: unknown source '", source,
                                                      "'; this projection follows ", absl::StrJoin(sources, ", ")));
     }
@@ -79,12 +80,14 @@ absl::Status WaitForPositions(const v1::Consistency& consistency, const std::vec
   while (true) {
     std::vector<std::string> missing;
     for (const auto& [source, position] : wanted) {
-      const uint64_t have = position > 0 ? applied(source) : 0;
-      if (have < position) absl::StrAppend(&missing.emplace_back(), source, " at ", have, ", asked ", position);
+      const GlobalPosition have = position > GlobalPosition(0) ? applied(source) : GlobalPosition(0);
+      if (have < position) {
+        absl::StrAppend(&missing.emplace_back(), source, " at ", have.value(), ", asked ", position.value());
+      }
     }
     if (missing.empty()) return absl::OkStatus();
     if (cancelled && cancelled()) return absl::CancelledError("the call was cancelled while waiting for positions");
-    const absl::Time now = absl::Now();
+    const absl::Time now = clock->Now();
     if (now >= deadline) {
       const std::string what = absl::StrCat("the projection has not yet applied the positions asked: ",
                                             absl::StrJoin(missing, "; "));
@@ -97,12 +100,14 @@ absl::Status WaitForPositions(const v1::Consistency& consistency, const std::vec
 }
 
 absl::Status WaitForCall(grpc::ServerContext* ctx, const v1::Consistency& consistency,
-                         const std::vector<std::string>& sources, const AppliedFn& applied, absl::Duration max_wait) {
-  const absl::Time cap = absl::Now() + max_wait;
+                         const std::vector<std::string>& sources, const AppliedFn& applied, absl::Duration max_wait,
+                         Clock* clock) {
+  // The caller's deadline is a real time; with the real clock (production) both are on the same scale.
+  const absl::Time cap = clock->Now() + max_wait;
   const absl::Time callers = absl::FromChrono(ctx->deadline());
   const bool callers_first = callers <= cap;
   return WaitForPositions(consistency, sources, applied, callers_first ? callers : cap, callers_first,
-                          [ctx] { return ctx->IsCancelled(); });
+                          [ctx] { return ctx->IsCancelled(); }, clock);
 }
 
 grpc::Status ProjectionService::GetScores(grpc::ServerContext* ctx, const v1::GetScoresRequest* request, v1::ScoresView* response) {
@@ -124,7 +129,7 @@ grpc::Status ProjectionService::GetLineage(grpc::ServerContext* ctx, const v1::G
 grpc::Status ProjectionService::GetProgress(grpc::ServerContext* ctx, const v1::GetProgressRequest*,
                                             v1::Progress* response) {
   PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, Method("GetProgress")));
-  for (const std::string& s : sources_) (*response->mutable_applied())[s] = applied_(s);
+  for (const std::string& s : sources_) (*response->mutable_applied())[s] = applied_(s).value();
   SnapshotReader snap(db_);
   PIAO_GRPC_RETURN_IF_ERROR(DescribeQuarantine(snap.reader(), response));
   // Another administration's held events are its own business: a caller sees those of the administrations it

@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "libs/base/clock.h"
 #include "libs/kafka/event_applier.h"
 #include "libs/service/auth.h"
 #include "libs/service/grpc_status.h"
@@ -33,20 +34,21 @@ kafka::EventHandler MakeViewHandler(rocksdb::DB* db, std::function<void(const v1
 void AllowProjection(service::RolePolicy& policy);
 
 // The last applied global position of a source service.
-using AppliedFn = std::function<uint64_t(const std::string& source)>;
+using AppliedFn = std::function<GlobalPosition(const std::string& source)>;
 
-// Waits until applied(source) >= position for every entry of `consistency`, polling until `deadline`.
-// INVALID_ARGUMENT for a source the projection does not follow (when a position above 0 is asked);
+// Waits until applied(source) >= position for every entry of `consistency`, polling until `deadline` (a time
+// of `clock`). INVALID_ARGUMENT for a source the projection does not follow (when a position above 0 is asked);
 // DEADLINE_EXCEEDED when `deadline` is the call's own deadline, UNAVAILABLE when it is the service's cap;
 // both name the sources and positions still missing. CANCELLED if `cancelled` turns true.
 absl::Status WaitForPositions(const v1::Consistency& consistency, const std::vector<std::string>& sources,
                               const AppliedFn& applied, absl::Time deadline, bool deadline_is_callers,
-                              const std::function<bool()>& cancelled);
+                              const std::function<bool()>& cancelled, Clock* clock = Clock::Real());
 
-// WaitForPositions for one gRPC call: until the caller's deadline or `max_wait` from now, whichever comes
-// first, and CANCELLED when the caller goes away. Every query service of the projection starts with it.
+// WaitForPositions for one gRPC call: until the caller's deadline or `max_wait` from `clock`'s now, whichever
+// comes first, and CANCELLED when the caller goes away. Every query service of the projection starts with it.
 absl::Status WaitForCall(grpc::ServerContext* ctx, const v1::Consistency& consistency,
-                         const std::vector<std::string>& sources, const AppliedFn& applied, absl::Duration max_wait);
+                         const std::vector<std::string>& sources, const AppliedFn& applied, absl::Duration max_wait,
+                         Clock* clock = Clock::Real());
 
 // Authorises a query about one administration: a role allowed on `full_method`, then the administration the
 // request names, which the caller's grant must cover (PERMISSION_DENIED naming it). A request naming none is
@@ -67,13 +69,13 @@ absl::StatusOr<Request> AuthorizeQuery(const service::Authorizer& authorizer, co
 // authorizer, the followed sources and the read-your-writes wait. Each query RPC is one Answer(): authorise
 // and scope the administration, check the request's text rules (identifiers, free text), wait for the
 // positions asked, answer from one RocksDB snapshot with a pure query function. `max_wait` caps the wait of
-// calls without a (shorter) deadline. Pointers must outlive the service.
+// calls without a (shorter) deadline, measured on `clock`. Pointers must outlive the service.
 class QueryServiceBase {
  public:
   QueryServiceBase(rocksdb::DB* db, const service::Authorizer* authorizer, std::vector<std::string> sources,
-                   AppliedFn applied, absl::Duration max_wait)
+                   AppliedFn applied, absl::Duration max_wait, Clock* clock)
       : db_(db), authorizer_(authorizer), sources_(std::move(sources)), applied_(std::move(applied)),
-        max_wait_(max_wait) {}
+        max_wait_(max_wait), clock_(clock) {}
 
  protected:
   template <typename Request, typename Response>
@@ -82,7 +84,7 @@ class QueryServiceBase {
                       absl::StatusOr<Response> (*query)(const ViewReader&, const Request&)) const {
     PIAO_GRPC_ASSIGN_OR_RETURN(Request scoped, AuthorizeQuery(*authorizer_, *ctx, full_method, request));
     PIAO_GRPC_RETURN_IF_ERROR(service::ValidateRequestText(scoped));
-    PIAO_GRPC_RETURN_IF_ERROR(WaitForCall(ctx, scoped.consistency(), sources_, applied_, max_wait_));
+    PIAO_GRPC_RETURN_IF_ERROR(WaitForCall(ctx, scoped.consistency(), sources_, applied_, max_wait_, clock_));
     SnapshotReader snap(db_);
     PIAO_GRPC_ASSIGN_OR_RETURN(*response, query(snap.reader(), scoped));
     return grpc::Status::OK;
@@ -93,14 +95,15 @@ class QueryServiceBase {
   const std::vector<std::string> sources_;
   const AppliedFn applied_;
   const absl::Duration max_wait_;
+  Clock* const clock_;
 };
 
 class ProjectionService final : public v1::Projection::Service, private QueryServiceBase {
  public:
   // `sources` are the followed source services (GetProgress lists them).
   ProjectionService(rocksdb::DB* db, const service::Authorizer* authorizer, std::vector<std::string> sources,
-                    AppliedFn applied, absl::Duration max_wait = absl::Seconds(30))
-      : QueryServiceBase(db, authorizer, std::move(sources), std::move(applied), max_wait) {}
+                    AppliedFn applied, absl::Duration max_wait = absl::Seconds(30), Clock* clock = Clock::Real())
+      : QueryServiceBase(db, authorizer, std::move(sources), std::move(applied), max_wait, clock) {}
   // Sources the applier refused (a forked or backwards history, an event on another source's topic): source ->
   // "position N: reason". GetProgress reports them, with the state DEGRADED. Set before serving.
   void SetSourceProblems(std::function<std::map<std::string, std::string>()> problems) {

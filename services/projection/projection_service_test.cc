@@ -1,10 +1,13 @@
 // The gRPC service in-process on a loopback port: roles, read-your-writes waits, progress.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <memory>
 #include <thread>
+#include <type_traits>
 
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.h"
@@ -23,6 +26,9 @@ namespace piao::projection {
 namespace {
 
 using ::testing::HasSubstr;
+
+// What the projection has applied is a global position, not a bare integer.
+static_assert(std::is_same_v<AppliedFn::result_type, GlobalPosition>);
 
 class ProjectionServiceTest : public ::testing::Test {
  protected:
@@ -47,7 +53,7 @@ class ProjectionServiceTest : public ::testing::Test {
         std::make_shared<const service::TokenAuthenticator>(std::move(*tokens)), std::move(policy));
     service_ = std::make_unique<ProjectionService>(
         db_.get(), authorizer_.get(), std::vector<std::string>{"measurement", "planning"},
-        [this](const std::string& s) -> uint64_t { return s == "planning" ? planning_.load() : 0; },
+        [this](const std::string& s) { return GlobalPosition(s == "planning" ? planning_.load() : 0); },
         absl::Milliseconds(300));
     host_ = std::make_unique<service::ServiceHost>(service::HostOptions());
     host_->AddService(service_.get());
@@ -194,6 +200,26 @@ TEST_F(ProjectionServiceTest, ReadYourWritesWaitsForThePositionAsked) {
     v1::ScoresView v;
     EXPECT_EQ(stub_->GetScores(&ctx, req, &v).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   }
+}
+
+// The wait's deadline is a time of the injected clock: standing still, the fake clock keeps the wait going however
+// long it really takes, and advancing it past the deadline ends the wait.
+TEST(WaitForPositionsTest, TheDeadlineIsReadFromTheInjectedClock) {
+  FakeClock clock(absl::FromUnixSeconds(1656288000));  // 2022: on the real clock this deadline is long past
+  v1::Consistency consistency;
+  (*consistency.mutable_min_positions())["planning"] = 1;
+  const AppliedFn applied = [](const std::string&) { return GlobalPosition(0); };
+  const absl::Time deadline = clock.Now() + absl::Milliseconds(100);
+  auto waited = std::async(std::launch::async, [&] {
+    return WaitForPositions(consistency, {"planning"}, applied, deadline, /*deadline_is_callers=*/false, {}, &clock);
+  });
+  EXPECT_EQ(waited.wait_for(std::chrono::milliseconds(800)), std::future_status::timeout)
+      << "the wait ended before the injected clock reached its deadline";
+  clock.Advance(absl::Milliseconds(101));
+  ASSERT_EQ(waited.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  absl::Status s = waited.get();
+  EXPECT_TRUE(absl::IsUnavailable(s)) << s;
+  EXPECT_THAT(std::string(s.message()), HasSubstr("planning at 0, asked 1"));
 }
 
 TEST_F(ProjectionServiceTest, UnknownYearIsNotFound) {

@@ -42,15 +42,15 @@ std::string AdministrationOfStream(const v1::StreamRef& stream) {
   return id.substr(0, id.find('/'));
 }
 
-absl::StatusOr<std::optional<uint64_t>> HeldStream(const ViewReader& view, const v1::EventEnvelope& e) {
+absl::StatusOr<std::optional<GlobalPosition>> HeldStream(const ViewReader& view, const v1::EventEnvelope& e) {
   PIAO_ASSIGN_OR_RETURN(std::optional<std::string> v, view.Get(StreamHoldKey(e.source_service(), e.stream())));
-  if (!v.has_value()) return std::optional<uint64_t>();
+  if (!v.has_value()) return std::optional<GlobalPosition>();
   uint64_t pos = 0;
   if (!absl::SimpleHexAtoi(*v, &pos)) return absl::DataLossError("undecodable stream hold record");
-  return std::optional<uint64_t>(pos);
+  return std::optional<GlobalPosition>(GlobalPosition(pos));
 }
 
-ViewUpdate QuarantineUpdate(const v1::EventEnvelope& e, uint64_t first_position, std::string reason) {
+ViewUpdate QuarantineUpdate(const v1::EventEnvelope& e, GlobalPosition first_position, std::string reason) {
   v1::QuarantinedEvent q;
   q.set_source(e.source_service());
   q.set_global_position(e.global_position());
@@ -58,10 +58,10 @@ ViewUpdate QuarantineUpdate(const v1::EventEnvelope& e, uint64_t first_position,
   q.set_stream(StreamKey(e.stream()));
   q.set_administration(AdministrationOfStream(e.stream()));
   q.set_reason(std::move(reason));
-  q.set_first_position(first_position);
+  q.set_first_position(first_position.value());
   ViewUpdate u;
   u.puts.emplace_back(EventKey(e.source_service(), e.global_position()), SerializeDeterministic(q));
-  u.puts.emplace_back(StreamHoldKey(e.source_service(), e.stream()), Hex16(first_position));
+  u.puts.emplace_back(StreamHoldKey(e.source_service(), e.stream()), Hex16(first_position.value()));
   u.puts.emplace_back(AdministrationPrefix(q.administration(), e.source_service()) + Hex16(e.global_position()), "");
   return u;
 }

@@ -23,6 +23,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "libs/base/strong_types.h"
 #include "piao/v1/event.pb.h"
 #include "piao/v1/projection.pb.h"
 #include "services/projection/view.h"
@@ -36,11 +37,11 @@ bool IsTransientViewError(const absl::Status& s);
 std::string AdministrationOfStream(const v1::StreamRef& stream);
 
 // The first quarantined position of the event's stream, if its stream is held.
-absl::StatusOr<std::optional<uint64_t>> HeldStream(const ViewReader& view, const v1::EventEnvelope& e);
+absl::StatusOr<std::optional<GlobalPosition>> HeldStream(const ViewReader& view, const v1::EventEnvelope& e);
 
 // The records that quarantine `e` (first_position: the stream's first quarantined event), for the same batch
 // as the applier's position.
-ViewUpdate QuarantineUpdate(const v1::EventEnvelope& e, uint64_t first_position, std::string reason);
+ViewUpdate QuarantineUpdate(const v1::EventEnvelope& e, GlobalPosition first_position, std::string reason);
 
 // OK unless an event of one of `sources` for `administration` is quarantined: FAILED_PRECONDITION naming the
 // first one.

@@ -157,7 +157,7 @@ class AuthzMatrixTest : public ::testing::Test {
         std::make_shared<const service::TokenAuthenticator>(std::move(*tokens)), std::move(policy));
 
     const std::vector<std::string> sources = {"planning", "measurement", "risk", "hr"};
-    projection::AppliedFn applied = [](const std::string&) -> uint64_t { return 0; };
+    projection::AppliedFn applied = [](const std::string&) { return GlobalPosition(0); };
     services_.push_back(std::make_unique<planning::PlanningService>(store_.get(), authorizer_.get()));
     services_.push_back(std::make_unique<measurement::MeasurementService>(store_.get(), authorizer_.get()));
     services_.push_back(std::make_unique<measurement::FeedsService>(store_.get(), authorizer_.get()));
