@@ -4,35 +4,13 @@
 #include "absl/strings/ascii.h"
 #include "absl/time/time.h"
 #include "libs/base/status_macros.h"
+#include "libs/measurement/rules.h"
 #include "libs/plan/model.h"
 #include "libs/plan/plan_proto.h"
 #include "services/common/aggregate_util.h"
 
 namespace piao::measurement {
 namespace {
-
-// A value the model can hold (finite number, real date) and that says something (non-empty text).
-absl::StatusOr<plan::Value> ValidateValue(const v1::MeasuredValue& value, const std::string& path) {
-  if (value.kind_case() == v1::MeasuredValue::KIND_NOT_SET) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": required (a number, a date or a text)"));
-  }
-  PIAO_ASSIGN_OR_RETURN(plan::Value v, plan::FromProto(value, path));
-  if (value.kind_case() == v1::MeasuredValue::kText && absl::StripAsciiWhitespace(value.text()).empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ".text: must not be empty"));
-  }
-  return v;
-}
-
-// The day a period's actual takes effect: the monitoring date, or Dec 31 of the plan year for "year-end".
-absl::StatusOr<plan::Date> PeriodDate(const std::string& period, int year) {
-  if (period == kYearEnd) return plan::Date(year, 12, 31);
-  auto d = plan::ParseIsoDate(period);
-  if (!d.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("period: must be \"year-end\" or a real monitoring date YYYY-MM-DD, got '", period, "'"));
-  }
-  return *d;
-}
 
 MeasureKey KeyOf(const v1::ObjectiveKey& objective, const std::string& indicator, const std::string& period) {
   return MeasureKey{objective.level(), objective.code(), objective.scope(), indicator, period};
@@ -54,12 +32,6 @@ std::string Describe(const MeasureKey& key) {
 std::string DescribeValue(const v1::MeasuredValue& v) {
   auto model = plan::FromProto(v, "value");
   return model.ok() ? plan::DescribeValue(*model) : v.ShortDebugString();
-}
-
-bool SameValue(const v1::MeasuredValue& a, const v1::MeasuredValue& b) {
-  auto ma = plan::FromProto(a, "a");
-  auto mb = plan::FromProto(b, "b");
-  return ma.ok() && mb.ok() && *ma == *mb;
 }
 
 }  // namespace

@@ -21,14 +21,13 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "libs/measurement/rules.h"
 #include "libs/base/strong_types.h"
 #include "libs/eventstore/event_store.h"
 #include "piao/v1/event.pb.h"
 #include "piao/v1/measurement.pb.h"
 
 namespace piao::measurement {
-
-inline constexpr char kYearEnd[] = "year-end";
 
 // What an actual measures: an indicator of an objective, for one period.
 struct MeasureKey {

@@ -1,5 +1,7 @@
 #include "services/measurement/feed_aggregate.h"
 
+#include "libs/measurement/rules.h"
+
 #include <cmath>
 #include <set>
 
@@ -14,41 +16,6 @@
 
 namespace piao::measurement {
 namespace {
-
-bool IsVariableName(const std::string& name) {
-  if (name.empty() || !(absl::ascii_isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_')) return false;
-  for (char c : name) {
-    if (!(absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.')) return false;
-  }
-  return true;
-}
-
-bool IsYearPeriod(const std::string& p) {
-  return p.size() == 4 && absl::ascii_isdigit(static_cast<unsigned char>(p[0])) &&
-         absl::ascii_isdigit(static_cast<unsigned char>(p[1])) && absl::ascii_isdigit(static_cast<unsigned char>(p[2])) &&
-         absl::ascii_isdigit(static_cast<unsigned char>(p[3])) && (p[0] == '1' || p[0] == '2');
-}
-
-bool IsHex64(const std::string& s) {
-  if (s.size() != 64) return false;
-  for (char c : s) {
-    if (!absl::ascii_isxdigit(static_cast<unsigned char>(c))) return false;
-  }
-  return true;
-}
-
-// The period `lag` periods before `period`: the year before for "YYYY", the same day a year before for a date
-// (Feb 29 → Feb 28).
-std::string PeriodBefore(const std::string& period, int lag) {
-  if (lag == 0) return period;
-  if (IsYearPeriod(period)) return absl::StrCat(std::stoi(period) - lag);
-  auto d = plan::ParseIsoDate(period);
-  if (!d.ok()) return "";
-  const absl::CivilYear y = absl::CivilYear(d->year() - lag);
-  absl::CivilDay day(y.year(), d->month(), d->day());
-  if (day.month() != d->month()) day = absl::CivilDay(y.year(), d->month() + 1, 1) - 1;
-  return plan::FormatIsoDate(day);
-}
 
 std::string Num(double v) {
   std::string s = absl::StrCat(v);
@@ -100,7 +67,7 @@ absl::StatusOr<BatchDecision> DecideSubmitBatch(const VariablesState& state, con
   }
   if (absl::StripAsciiWhitespace(cmd.batch_id()).empty()) return absl::InvalidArgumentError("batch_id: must not be empty");
   PIAO_ASSIGN_OR_RETURN(const v1::FeedKind kind, services::RequestedFeedKind(cmd));
-  if (!IsHex64(cmd.checksum())) {
+  if (!IsSha256Hex(cmd.checksum())) {
     return absl::InvalidArgumentError("checksum: must be the SHA-256 of the batch, 64 hex digits");
   }
   if (cmd.values().empty()) return absl::InvalidArgumentError("values: a batch needs at least one value");

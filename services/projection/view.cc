@@ -18,6 +18,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "libs/base/key_codec.h"
+#include "libs/eventstore/rocksdb_status.h"
 #include "libs/base/status_macros.h"
 #include "libs/plan/plan_json.h"
 #include "libs/plan/plan_proto.h"
@@ -467,7 +468,7 @@ absl::StatusOr<std::optional<std::string>> RocksDbReader::Get(const std::string&
   std::string value;
   rocksdb::Status s = db_->Get(ro, key, &value);
   if (s.IsNotFound()) return std::optional<std::string>();
-  if (!s.ok()) return absl::UnavailableError("view read failed: " + s.ToString());
+  if (!s.ok()) return eventstore::FromRocksDb(s, "view read");
   return std::optional<std::string>(std::move(value));
 }
 
@@ -479,7 +480,7 @@ absl::Status RocksDbReader::Scan(const std::string& prefix,
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     fn(it->key().ToString(), it->value().ToString());
   }
-  if (!it->status().ok()) return absl::UnavailableError("view scan failed: " + it->status().ToString());
+  if (!it->status().ok()) return eventstore::FromRocksDb(it->status(), "view scan");
   return absl::OkStatus();
 }
 

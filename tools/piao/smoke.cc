@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "libs/eventstore/rocksdb_status.h"
 #include "libs/base/files.h"
 #include "libs/base/sha256.h"
 #include "libs/base/status_macros.h"
@@ -122,8 +123,8 @@ absl::Status RunSmoke(const SmokeOptions& options) {
             p.administration().rfind(prefix, 0) == 0) {
           smoke_events++;
         }
-        batch->Put(absl::StrCat("seen/", e.global_position()), e.event_id());
-        return absl::OkStatus();
+        return eventstore::FromRocksDb(batch->Put(absl::StrCat("seen/", e.global_position()), e.event_id()),
+                                       "smoke consumer record");
       },
       service::RemoteGapFiller({{"planning", log_endpoint}}));
   if (!consumer.ok()) return consumer.status();
