@@ -121,6 +121,16 @@ void OnParsed(CLI::App* cmd, Commands& c, std::function<int()> run) {
   });
 }
 
+// The usual runnable command: `run` on a copy of the parsed `options` with its data directory resolved.
+template <typename Options>
+void OnParsedRun(CLI::App* cmd, Commands& c, const Options& options, absl::Status (*run)(const Options&)) {
+  OnParsed(cmd, c, [&options, run] {
+    Options o = options;
+    o.data_dir = ResolveDataDir(o.data_dir);
+    return Exit(run(o));
+  });
+}
+
 
 // ---------------------------------------------------------------------------------------------------------
 // The commands without a module of their own: stack and verify.
@@ -287,11 +297,7 @@ void AddAnchor(CLI::App& app, Commands& c) {
   AddText(cmd, "--out", c.anchor.out, "write the anchor to FILE (default: standard output)", "FILE");
   AddText(cmd, "--key", c.anchor.key, "the Ed25519 private key file (default DIR/anchor.key; its .pub beside it)",
           "FILE");
-  OnParsed(cmd, c, [&c] {
-    AnchorOptions o = c.anchor;
-    o.data_dir = ResolveDataDir(o.data_dir);
-    return Exit(RunAnchor(o));
-  });
+  OnParsedRun(cmd, c, c.anchor, RunAnchor);
 }
 
 void AddImport(CLI::App& app, Commands& c) {
@@ -310,11 +316,7 @@ void AddImport(CLI::App& app, Commands& c) {
   AddText(cmd, "--act-date", c.import.flags.act_date, "approval act date YYYY-MM-DD, with --act", "DATE");
   AddText(cmd, "--period", c.import.flags.period,
           "the actuals' period: year-end (default) or a monitoring date YYYY-MM-DD");
-  OnParsed(cmd, c, [&c] {
-    ImportOptions o = c.import;
-    o.data_dir = ResolveDataDir(o.data_dir);
-    return Exit(RunImport(o));
-  });
+  OnParsedRun(cmd, c, c.import, RunImport);
 }
 
 void AddRevise(CLI::App& app, Commands& c) {
@@ -325,11 +327,7 @@ void AddRevise(CLI::App& app, Commands& c) {
   AddText(cmd, "--administration", c.revise.flags.administration,
           "administration, when the file names none (else \"default\")");
   AddInt(cmd, "--year", c.revise.flags.year, "plan year, when the file has none");
-  OnParsed(cmd, c, [&c] {
-    ReviseOptions o = c.revise;
-    o.data_dir = ResolveDataDir(o.data_dir);
-    return Exit(RunRevise(o));
-  });
+  OnParsedRun(cmd, c, c.revise, RunRevise);
 }
 
 void AddScores(CLI::App& app, Commands& c) {
@@ -348,11 +346,7 @@ void AddScores(CLI::App& app, Commands& c) {
   AddText(cmd, "--level", o.level, "only objectives of this level: strategic | operational | individual")
       ->transform(OneOf(kLevels));
   AddText(cmd, "--administration", o.administration, "administration (default: the year's only plan)");
-  OnParsed(cmd, c, [&c] {
-    ScoresOptions run = c.scores;
-    run.data_dir = ResolveDataDir(run.data_dir);
-    return Exit(RunScores(run));
-  });
+  OnParsedRun(cmd, c, c.scores, RunScores);
 }
 
 // history and lineage: the same flags, the same option fields.
@@ -368,11 +362,7 @@ void AddIndicatorCommand(CLI::App& app, Commands& c, const std::string& name, co
       ->transform(OneOf(kLevels));
   AddText(cmd, "--scope", o.scope, "the unit or owner, when the code is in several");
   AddText(cmd, "--administration", o.administration, "administration (default: the year's only plan)");
-  OnParsed(cmd, c, [&o, run] {
-    Options copy = o;
-    copy.data_dir = ResolveDataDir(copy.data_dir);
-    return Exit(run(copy));
-  });
+  OnParsedRun(cmd, c, o, run);
 }
 
 void AddAudit(CLI::App& app, Commands& c) {
@@ -400,22 +390,14 @@ void AddAudit(CLI::App& app, Commands& c) {
   AddInt(cmd, "--page-size", o.page_size, "entries per page (0: all)")->capture_default_str();
   AddInt(cmd, "--page", o.page, "page number, from 1")->capture_default_str();
   AddText(cmd, "--administration", o.administration, "administration (default: the year's only plan)");
-  OnParsed(cmd, c, [&c] {
-    AuditOptions run = c.audit;
-    run.data_dir = ResolveDataDir(run.data_dir);
-    return Exit(RunAudit(run));
-  });
+  OnParsedRun(cmd, c, c.audit, RunAudit);
 }
 
 void AddRebuild(CLI::App& app, Commands& c) {
   CLI::App* cmd =
       app.add_subcommand("rebuild", "rebuilds the projection's views from zero (progress bar on a terminal)");
   AddCommon(cmd, c, c.rebuild.data_dir, c.rebuild.json);
-  OnParsed(cmd, c, [&c] {
-    RebuildOptions o = c.rebuild;
-    o.data_dir = ResolveDataDir(o.data_dir);
-    return Exit(RunRebuild(o));
-  });
+  OnParsedRun(cmd, c, c.rebuild, RunRebuild);
 }
 
 void AddReport(CLI::App& app, Commands& c) {
@@ -447,11 +429,7 @@ void AddReport(CLI::App& app, Commands& c) {
     AddText(cmd, "--period", o.period, "relazione, tree: year-end (default) or a monitoring date YYYY-MM-DD");
     AddText(cmd, "--out", o.out, "write to FILE instead of standard output", "FILE");
     AddText(cmd, "--administration", o.administration, "administration (default: the year's only plan)");
-    OnParsed(cmd, c, [&o] {
-      ReportOptions run = o;
-      run.data_dir = ResolveDataDir(run.data_dir);
-      return Exit(RunReport(run));
-    });
+    OnParsedRun(cmd, c, o, RunReport);
   }
 }
 
@@ -469,11 +447,7 @@ void AddFeed(CLI::App& app, Commands& c) {
   AddText(import, "--batch-id", fi.batch_id, "batch id (default: the InfoCamere extraction id, else the file name)",
           "ID");
   AddText(import, "--administration", fi.administration, "administration (default \"default\")");
-  OnParsed(import, c, [&c] {
-    FeedImportOptions o = c.feed_import;
-    o.data_dir = ResolveDataDir(o.data_dir);
-    return Exit(RunFeedImport(o));
-  });
+  OnParsedRun(import, c, c.feed_import, RunFeedImport);
 
   CLI::App* compute = feed->add_subcommand(
       "compute", "evaluates the plan's formulas on the variables recorded (import and revise do it too)");
@@ -481,11 +455,7 @@ void AddFeed(CLI::App& app, Commands& c) {
   AddCommon(compute, c, fc.data_dir, fc.json);
   AddInt(compute, "--year", fc.year, "plan year");
   AddText(compute, "--administration", fc.administration, "administration (default \"default\")");
-  OnParsed(compute, c, [&c] {
-    FeedComputeOptions o = c.feed_compute;
-    o.data_dir = ResolveDataDir(o.data_dir);
-    return Exit(RunFeedCompute(o));
-  });
+  OnParsedRun(compute, c, c.feed_compute, RunFeedCompute);
 }
 
 void AddRisk(CLI::App& app, Commands& c) {
@@ -515,11 +485,7 @@ void AddRisk(CLI::App& app, Commands& c) {
     AddInt(cmd, "--above", o.above, "map: only processes rated above this severity (1 low .. 4 high)");
     AddText(cmd, "--process", o.process, "history: the process code", "CODE");
     AddText(cmd, "--administration", o.administration, "administration (default: the year's only register)");
-    OnParsed(cmd, c, [&o, run = v.run] {
-      RiskOptions copy = o;
-      copy.data_dir = ResolveDataDir(copy.data_dir);
-      return Exit(run(copy));
-    });
+    OnParsedRun(cmd, c, o, v.run);
   }
 }
 
@@ -533,11 +499,7 @@ void AddHr(CLI::App& app, Commands& c) {
   import->add_option("FILE", hi.file, "the HR file")->required();
   AddCommon(import, c, hi.data_dir, hi.json);
   AddText(import, "--administration", hi.administration, "administration, when the file names none");
-  OnParsed(import, c, [&c] {
-    HrImportOptions o = c.hr_import;
-    o.data_dir = ResolveDataDir(o.data_dir);
-    return Exit(RunHrImport(o));
-  });
+  OnParsedRun(import, c, c.hr_import, RunHrImport);
 
   CLI::App* summary = hr->add_subcommand(
       "summary", "the year's derived figures: capacity, vacancies, budget, agile work, the link to performance pay");
@@ -548,11 +510,7 @@ void AddHr(CLI::App& app, Commands& c) {
   AddList(summary, "--vacancy-dates", hs.vacancy_dates,
           "dates of the vacancy table, comma separated (default: the year's settings)", "D,...", /*trim=*/false);
   AddText(summary, "--administration", hs.administration, "administration, when several");
-  OnParsed(summary, c, [&c] {
-    HrSummaryOptions o = c.hr_summary;
-    o.data_dir = ResolveDataDir(o.data_dir);
-    return Exit(RunHrSummary(o));
-  });
+  OnParsedRun(summary, c, c.hr_summary, RunHrSummary);
 }
 
 void AddToken(CLI::App& app, Commands& c) {
@@ -571,30 +529,18 @@ void AddToken(CLI::App& app, Commands& c) {
           "comma-separated roles: " + absl::StrJoin(service::roles::kAll, ", "), "R1,R2");
   AddText(issue, "--administration", c.token_issue.administration,
           "comma-separated administrations the roles apply to ('*' or empty: all)", "A[,B...]|*");
-  OnParsed(issue, c, [&c] {
-    TokenOptions o = c.token_issue;
-    o.data_dir = ResolveDataDir(o.data_dir);
-    return Exit(RunTokenIssue(o));
-  });
+  OnParsedRun(issue, c, c.token_issue, RunTokenIssue);
 
   CLI::App* revoke = token->add_subcommand("revoke", "removes every token of the principal");
   AddData(revoke, c.token_revoke.data_dir);
   AddJson(revoke, c.token_revoke.json);
   AddText(revoke, "--principal", c.token_revoke.principal, principal_help, "P");
-  OnParsed(revoke, c, [&c] {
-    TokenOptions o = c.token_revoke;
-    o.data_dir = ResolveDataDir(o.data_dir);
-    return Exit(RunTokenRevoke(o));
-  });
+  OnParsedRun(revoke, c, c.token_revoke, RunTokenRevoke);
 
   CLI::App* list = token->add_subcommand("list", "principal, roles and administrations of every token; never a hash");
   AddData(list, c.token_list.data_dir);
   AddJson(list, c.token_list.json);
-  OnParsed(list, c, [&c] {
-    TokenOptions o = c.token_list;
-    o.data_dir = ResolveDataDir(o.data_dir);
-    return Exit(RunTokenList(o));
-  });
+  OnParsedRun(list, c, c.token_list, RunTokenList);
 }
 
 // `--name=` hands the option an empty value, as piao always did (CLI11 alone would take the next argument).
