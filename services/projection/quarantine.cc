@@ -37,11 +37,6 @@ bool IsTransientViewError(const absl::Status& s) {
   }
 }
 
-std::string AdministrationOfStream(const v1::StreamRef& stream) {
-  const std::string& id = stream.aggregate_id();
-  return id.substr(0, id.find('/'));
-}
-
 absl::StatusOr<std::optional<GlobalPosition>> HeldStream(const ViewReader& view, const v1::EventEnvelope& e) {
   PIAO_ASSIGN_OR_RETURN(std::optional<std::string> v, view.Get(StreamHoldKey(e.source_service(), e.stream())));
   if (!v.has_value()) return std::optional<GlobalPosition>();

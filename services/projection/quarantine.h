@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "libs/base/strong_types.h"
+#include "libs/kafka/partitioning.h"
 #include "piao/v1/event.pb.h"
 #include "piao/v1/projection.pb.h"
 #include "services/projection/view.h"
@@ -33,8 +34,8 @@ namespace piao::projection {
 // True for errors a later retry may cure: the event is offered again instead of being quarantined.
 bool IsTransientViewError(const absl::Status& s);
 
-// The administration an event's stream belongs to: its aggregate id up to the first '/'.
-std::string AdministrationOfStream(const v1::StreamRef& stream);
+// The administration an event's stream belongs to (libs/kafka/partitioning.h): the unit of partitioning.
+using kafka::AdministrationOfStream;
 
 // The first quarantined position of the event's stream, if its stream is held.
 absl::StatusOr<std::optional<GlobalPosition>> HeldStream(const ViewReader& view, const v1::EventEnvelope& e);

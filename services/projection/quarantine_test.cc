@@ -153,12 +153,6 @@ TEST(QuarantineRulesTest, TransientErrorsAreRetriedNotQuarantined) {
   EXPECT_TRUE(IsTransientViewError(absl::AbortedError("x")));
   EXPECT_FALSE(IsTransientViewError(absl::DataLossError("x")));
   EXPECT_FALSE(IsTransientViewError(absl::InvalidArgumentError("x")));
-  v1::StreamRef s;
-  s.set_aggregate_type("plan");
-  s.set_aggregate_id("CCIAA-TO/2022");
-  EXPECT_EQ(AdministrationOfStream(s), "CCIAA-TO");
-  s.set_aggregate_id("CCIAA-TO");
-  EXPECT_EQ(AdministrationOfStream(s), "CCIAA-TO");
 }
 
 }  // namespace
