@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/base/log.h"
 #include "libs/base/status_macros.h"
+#include "libs/kafka/partitioning.h"
 
 namespace piao::kafka {
 namespace {
@@ -44,6 +45,7 @@ absl::StatusOr<std::unique_ptr<OutboxRelay>> OutboxRelay::Create(eventstore::Eve
   }
   if (options.batch == 0) return absl::InvalidArgumentError("relay: batch must be positive");
   if (options.clock == nullptr) return absl::InvalidArgumentError("relay: clock must not be null");
+  if (options.partitions < 1) return absl::InvalidArgumentError("relay: partitions must be at least 1");
   std::string topic = EventsTopic(store->source_service().value());
   std::unique_ptr<OutboxRelay> relay(new OutboxRelay(store, std::move(options), std::move(topic)));
   PIAO_ASSIGN_OR_RETURN(relay->producer_properties_,
@@ -181,6 +183,12 @@ void OutboxRelay::ProducePending() {
     retry_after_ = options_.clock->Now() + options_.retry_backoff;
     return;
   }
+  if (!lanes_started_) {
+    // Starting from the store's very first event, every lane's predecessor is known; otherwise each lane's is
+    // known from the first entry this relay produces to it.
+    lanes_started_ = true;
+    lanes_from_start_ = entries->empty() ? head == GlobalPosition(0) : entries->front().global_position() == 1;
+  }
   more_pending_ = entries->size() >= options_.batch;
   // Entries are produced in order; stop at the first one the producer refuses and resume there.
   bool stopped_early = false;
@@ -191,10 +199,24 @@ void OutboxRelay::ProducePending() {
       continue;
     }
     const std::string value = e.SerializeAsString();
-    const std::string key = StreamId{e.stream().aggregate_type(), e.stream().aggregate_id()}.Key();
+    const std::string key = AdministrationOfStream(e.stream());
+    const int32_t partition = PartitionOf(key, options_.partitions);
+    auto [prev_it, first_time] = lane_prev_.try_emplace(pos);
+    if (first_time) {
+      auto last = lane_last_.find(partition);
+      if (last != lane_last_.end()) {
+        prev_it->second = last->second;
+      } else if (lanes_from_start_) {
+        prev_it->second = 0;
+      }
+      lane_last_[partition] = pos;
+    }
+    std::unique_ptr<RdKafka::Headers> headers(RdKafka::Headers::create());
+    if (prev_it->second.has_value()) headers->add(kLanePrevHeader, std::to_string(*prev_it->second));
     RdKafka::ErrorCode err = producer_->produce(
-        topic_, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(value.data()),
-        value.size(), key.data(), key.size(), 0, reinterpret_cast<void*>(static_cast<uintptr_t>(pos)));
+        topic_, partition, RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(value.data()), value.size(),
+        key.data(), key.size(), 0, headers.get(), reinterpret_cast<void*>(static_cast<uintptr_t>(pos)));
+    if (err == RdKafka::ERR_NO_ERROR) headers.release();  // librdkafka owns them now
     if (err == RdKafka::ERR__QUEUE_FULL) {  // the local queue drains as reports are served
       more_pending_ = true;
       stopped_early = true;
@@ -275,6 +297,7 @@ void OutboxRelay::ParkRefused() {
     absl::Status s = store_->ParkOutboxEntry(GlobalPosition(pos), reason);
     absl::MutexLock l(&mu_);
     in_flight_.erase(pos);
+    if (s.ok()) lane_prev_.erase(pos);
     if (!s.ok()) {
       // Not parked: it stays in the outbox and is tried again later (and parked then).
       log::Warn("relay: cannot park a refused entry", {{"topic", topic_}, {"position", std::to_string(pos)},
@@ -303,7 +326,10 @@ void OutboxRelay::MarkDeliveredBatch() {
   for (uint64_t p : batch) positions.emplace_back(p);
   absl::Status s = store_->MarkDelivered(positions);
   absl::MutexLock l(&mu_);
-  for (uint64_t p : batch) in_flight_.erase(p);
+  for (uint64_t p : batch) {
+    in_flight_.erase(p);
+    if (s.ok()) lane_prev_.erase(p);
+  }
   if (!s.ok()) {
     // Delivered but not recorded: produce again rather than lose track (consumers dedupe by position).
     log::Warn("relay: mark delivered failed", {{"topic", topic_}, {"error", s.ToString()}});

@@ -1,8 +1,13 @@
 // The outbox relay: moves one service's outbox (events committed in the store but not yet confirmed by
 // Kafka) to the topic piao.<service>.events.v1.
 //
-// - Key = the stream key ("type/id"), so one stream's events stay ordered in one partition; value = the
-//   serialized EventEnvelope.
+// - Key = the administration of the event's stream, partition = PartitionOf(administration, the topic's
+//   partition count) (libs/kafka/partitioning.h): all events of one administration land in the same
+//   partition number of every co-partitioned topic, in order; value = the serialized EventEnvelope; header
+//   kLanePrevHeader = the source's previous event in that partition, so a consumer of some partitions only
+//   knows when its lane is complete. The partition count is the deployment's (RelayOptions::partitions, the
+//   services' --kafka-partitions), the same for every topic and consumer; a topic with fewer partitions
+//   refuses the produce (UNKNOWN_PARTITION, retried and logged), so a mismatch is loud.
 // - The producer is idempotent with acks=all (enforced: a conflicting caller setting is INVALID_ARGUMENT).
 // - An outbox entry is marked delivered ONLY from its successful delivery report. An entry in flight is not
 //   produced again; a failed report (broker down past message.timeout.ms, purge, fatal producer error)
@@ -20,11 +25,14 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -45,6 +53,7 @@ namespace piao::kafka {
 
 struct RelayOptions {
   KafkaProperties kafka;      // librdkafka producer properties; bootstrap.servers is required
+  int32_t partitions = 1;     // the deployment's partition count of every event topic (>= 1)
   size_t batch = 1000;        // outbox entries read per pass
   absl::Duration idle_wait = absl::Milliseconds(100);    // longest sleep waiting for an append
   absl::Duration retry_backoff = absl::Milliseconds(200);  // after a failed report or a store error
@@ -114,6 +123,13 @@ class OutboxRelay {
   uint64_t next_from_ ABSL_GUARDED_BY(mu_) = 1;
   absl::Time retry_after_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool more_pending_ ABSL_GUARDED_BY(mu_) = true;  // the last read filled a whole batch
+  // Lanes: the last position produced to each partition in the store's order, and for each entry produced and
+  // not yet marked delivered its lane predecessor (nullopt: unknown), so a re-produced entry carries the same
+  // header. Every partition starts known (at 0) when the relay starts from the store's first event.
+  std::map<int32_t, uint64_t> lane_last_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<uint64_t, std::optional<uint64_t>> lane_prev_ ABSL_GUARDED_BY(mu_);
+  bool lanes_from_start_ ABSL_GUARDED_BY(mu_) = false;
+  bool lanes_started_ ABSL_GUARDED_BY(mu_) = false;
 
   std::atomic<uint64_t> published_{0};
   std::atomic<uint64_t> delivered_count_{0};

@@ -37,6 +37,7 @@ class RelayTest : public ::testing::Test {
   std::unique_ptr<OutboxRelay> NewRelay(KafkaProperties extra = {}, Clock* clock = Clock::Real()) {
     RelayOptions o;
     o.clock = clock;
+    o.partitions = kPartitions;
     o.kafka = BaseProps(cluster_->bootstrap_servers());
     for (auto& [k, v] : extra) o.kafka[k] = v;
     auto r = OutboxRelay::Create(store_.get(), o);
@@ -46,8 +47,9 @@ class RelayTest : public ::testing::Test {
 
   uint64_t Outbox() { return store_->OutboxSize().value(); }
 
-  // Every event of the store is in the topic under its stream key, each position exactly once after
-  // deduplication; returns how many copies were read in all.
+  // Every event of the store is in the topic under its administration, in the administration's partition,
+  // each position exactly once after deduplication, every lane header naming the previous event of its
+  // partition; returns how many copies were read in all.
   size_t ExpectTopicHoldsStore(uint64_t n) {
     auto got = ReadTopic(cluster_->bootstrap_servers(), EventsTopic("planning"), kPartitions, n, absl::Seconds(10));
     auto all = store_->ReadAll(GlobalPosition(1));
@@ -56,18 +58,21 @@ class RelayTest : public ::testing::Test {
     std::map<uint64_t, Received> by_pos;
     for (const Received& r : got) by_pos.emplace(r.envelope.global_position(), r);
     EXPECT_EQ(by_pos.size(), n);
-    std::map<std::string, int32_t> partition_of_key;
+    std::map<int32_t, uint64_t> lane_last;  // partition -> the last position seen in it, in the store's order
     for (const v1::EventEnvelope& e : *all) {
       auto it = by_pos.find(e.global_position());
       if (it == by_pos.end()) {
         ADD_FAILURE() << "position " << e.global_position() << " never reached Kafka";
         continue;
       }
-      EXPECT_EQ(it->second.key, e.stream().aggregate_type() + "/" + e.stream().aggregate_id());
+      EXPECT_EQ(it->second.key, AdministrationOfStream(e.stream()));
       EXPECT_EQ(it->second.envelope.SerializeAsString(), e.SerializeAsString());
-      // One stream, one partition: its order survives.
-      auto [p, inserted] = partition_of_key.emplace(it->second.key, it->second.partition);
-      EXPECT_EQ(p->second, it->second.partition) << it->second.key;
+      // One administration, one partition, the same number in every topic: its order survives.
+      EXPECT_EQ(it->second.partition, PartitionOf(it->second.key, kPartitions)) << it->second.key;
+      // This relay started from the store's first event: every lane predecessor is known.
+      EXPECT_EQ(it->second.lane_prev, std::optional<uint64_t>(lane_last[it->second.partition]))
+          << "position " << e.global_position();
+      lane_last[it->second.partition] = e.global_position();
     }
     return got.size();
   }
@@ -88,7 +93,7 @@ TEST_F(RelayTest, RejectsConfigurationThatWeakensDelivery) {
   EXPECT_TRUE(absl::IsInvalidArgument(OutboxRelay::Create(store_.get(), o).status()));
 }
 
-TEST_F(RelayTest, PublishesEveryOutboxEventOnceUnderItsStreamKey) {
+TEST_F(RelayTest, PublishesEveryOutboxEventOnceInItsAdministrationsPartition) {
   Append(store_.get(), {"plan", "A"}, 5);
   Append(store_.get(), {"plan", "B"}, 5);
   auto relay = NewRelay();
@@ -96,7 +101,7 @@ TEST_F(RelayTest, PublishesEveryOutboxEventOnceUnderItsStreamKey) {
   EXPECT_EQ(relay->topic(), "piao.planning.events.v1");
   ASSERT_TRUE(relay->Start().ok());
   // Appends while running are picked up too (woken by the store).
-  Append(store_.get(), {"indicator", "I-1"}, 6);
+  Append(store_.get(), {"indicator", "I-9"}, 6);  // "I-9" is in another partition than "A" and "B"
   Append(store_.get(), {"plan", "A"}, 4);
   ASSERT_TRUE(WaitFor([&] { return Outbox() == 0; }, absl::Seconds(15))) << Outbox();
   ASSERT_TRUE(relay->Flush(absl::Seconds(5)).ok());
@@ -105,6 +110,7 @@ TEST_F(RelayTest, PublishesEveryOutboxEventOnceUnderItsStreamKey) {
   EXPECT_EQ(relay->stats().delivered, 20u);
   EXPECT_EQ(relay->stats().failed, 0u);
   EXPECT_EQ(ExpectTopicHoldsStore(20), 20u);  // no copy beyond the one per event
+  EXPECT_NE(PartitionOf("I-9", kPartitions), PartitionOf("A", kPartitions)) << "two lanes were exercised";
 }
 
 TEST_F(RelayTest, FlushWithoutStartDrivesTheRelayAndTimesOutWhileBrokerIsDown) {
@@ -165,6 +171,35 @@ TEST_F(RelayTest, ANewRelayPublishesWhatTheOldOneLeftInTheOutbox) {
   ASSERT_TRUE(relay->Flush(absl::Seconds(15)).ok());
   EXPECT_EQ(Outbox(), 0u);
   ExpectTopicHoldsStore(4);
+}
+
+// A relay that starts after others delivered part of the store does not know its lanes' predecessors: its
+// first message to each partition has no lane header, the following ones name their predecessor.
+TEST_F(RelayTest, ARelayStartingMidStoreLeavesTheFirstLaneHeaderOfEachPartitionUnknown) {
+  Append(store_.get(), {"plan", "A"}, 2);  // partition 1
+  {
+    auto relay = NewRelay();
+    ASSERT_NE(relay, nullptr);
+    ASSERT_TRUE(relay->Flush(absl::Seconds(10)).ok());
+  }
+  Append(store_.get(), {"plan", "A"}, 2);         // 3, 4
+  Append(store_.get(), {"indicator", "I-9"}, 2);  // 5, 6: partition 2
+  auto relay = NewRelay();
+  ASSERT_NE(relay, nullptr);
+  ASSERT_TRUE(relay->Flush(absl::Seconds(10)).ok());
+  std::map<uint64_t, Received> by_pos;
+  for (Received& r : ReadTopic(cluster_->bootstrap_servers(), EventsTopic("planning"), kPartitions, 6, absl::Seconds(10))) {
+    by_pos.emplace(r.envelope.global_position(), std::move(r));
+  }
+  ASSERT_EQ(by_pos.size(), 6u);
+  EXPECT_EQ(by_pos[1].lane_prev, std::optional<uint64_t>(0));
+  EXPECT_EQ(by_pos[2].lane_prev, std::optional<uint64_t>(1));
+  EXPECT_EQ(by_pos[3].lane_prev, std::nullopt) << "the second relay does not know what came before 3";
+  EXPECT_EQ(by_pos[4].lane_prev, std::optional<uint64_t>(3));
+  EXPECT_EQ(by_pos[5].lane_prev, std::nullopt);
+  EXPECT_EQ(by_pos[6].lane_prev, std::optional<uint64_t>(5));
+  EXPECT_EQ(by_pos[5].partition, PartitionOf("I-9", kPartitions));
+  EXPECT_NE(by_pos[5].partition, by_pos[3].partition);
 }
 
 // The retry backoff is measured on the injected clock: after failed deliveries nothing is produced again, however

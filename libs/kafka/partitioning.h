@@ -23,6 +23,13 @@ int32_t Murmur2(absl::string_view key);
 // The partition of `administration` among `partition_count` (>= 1) partitions.
 int32_t PartitionOf(absl::string_view administration, int32_t partition_count);
 
+// A lane is one source's events in one partition, in the source's order. The relay stamps every message with
+// the header kLanePrevHeader: the global position of the source's previous event in the same partition, in
+// decimal ("0": none before it); absent when the relay does not know it (its first message to a partition
+// after a restart). A consumer that has applied its lane up to that position knows the message continues it;
+// otherwise it fills the lane from the source's store (EventLog.ReadEvents with a partition filter).
+inline constexpr char kLanePrevHeader[] = "piao-lane-prev";
+
 // The administration an event's stream belongs to: its aggregate id up to the first '/' (every stream's id is
 // "<administration>" or "<administration>/<year>").
 std::string AdministrationOfStream(const v1::StreamRef& stream);

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "libs/eventstore/event_store.h"
 #include "libs/kafka/kafka_conf.h"
+#include "libs/kafka/partitioning.h"
 #include "piao/v1/event.pb.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
@@ -103,6 +105,7 @@ struct Received {
   int32_t partition = 0;
   KafkaOffset offset;
   std::string key;
+  std::optional<uint64_t> lane_prev;  // the kLanePrevHeader, when the message has one
   v1::EventEnvelope envelope;
 };
 
@@ -144,6 +147,14 @@ inline std::vector<Received> ReadTopic(const std::string& bootstrap, const std::
     r.partition = m->partition();
     r.offset = KafkaOffset(static_cast<uint64_t>(m->offset()));  // a delivered message's offset is >= 0
     if (m->key() != nullptr) r.key = *m->key();
+    if (const RdKafka::Headers* h = m->headers(); h != nullptr) {
+      const RdKafka::Headers::Header prev = h->get_last(kLanePrevHeader);
+      uint64_t v = 0;
+      if (prev.err() == RdKafka::ERR_NO_ERROR && prev.value() != nullptr &&
+          absl::SimpleAtoi(absl::string_view(static_cast<const char*>(prev.value()), prev.value_size()), &v)) {
+        r.lane_prev = v;
+      }
+    }
     EXPECT_TRUE(r.envelope.ParseFromArray(m->payload(), static_cast<int>(m->len())));
     out.push_back(std::move(r));
   }

@@ -68,6 +68,9 @@ void DeclareCommonFlags(Config& config) {
       .Declare("tls-key", "", "PEM server private key")
       .Declare("tls-client-ca", "", "PEM CA bundle; when set, clients must present a certificate it signed")
       .Declare("bootstrap-servers", "", "Kafka bootstrap servers")
+      .Declare("kafka-partitions", "1",
+               "the deployment's partition count of every event topic: an administration's events go to partition "
+               "murmur2(administration) mod it in every topic (the same value for every service)")
       .Declare("address-file", "", "file the bound address is written to once listening")
       .Declare("drain-seconds", "5", "on shutdown, seconds to wait for running calls before cancelling them");
 }

@@ -74,6 +74,12 @@ int RunWriteService(int argc, char** argv, const WriteServiceSpec& spec) {
   std::unique_ptr<kafka::OutboxRelay> relay;
   if (config.GetBool("relay")) {
     kafka::RelayOptions relay_options;
+    auto partitions = config.GetInt("kafka-partitions");
+    if (!partitions.ok()) return fail("bad settings", partitions.status());
+    if (*partitions < 1 || *partitions > 10000) {
+      return fail("bad settings", absl::InvalidArgumentError("--kafka-partitions: must be 1..10000"));
+    }
+    relay_options.partitions = static_cast<int32_t>(*partitions);
     relay_options.kafka["bootstrap.servers"] = config.Get("bootstrap-servers");
     relay_options.kafka["client.id"] = "piao-" + spec.name + "-relay";
     // One setting sizes both ends: every event the store accepts fits in one Kafka message.

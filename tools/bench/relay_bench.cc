@@ -31,6 +31,7 @@ absl::StatusOr<RelayResult> BenchRelay(const std::filesystem::path& dir, int eve
   PIAO_ASSIGN_OR_RETURN(auto cluster, kafka::MockKafkaCluster::Create(1));
   PIAO_RETURN_IF_ERROR(cluster->CreateTopic(kafka::EventsTopic("bench"), 3));
   kafka::RelayOptions ro;
+  ro.partitions = 3;
   ro.kafka["bootstrap.servers"] = cluster->bootstrap_servers();
   PIAO_ASSIGN_OR_RETURN(auto relay, kafka::OutboxRelay::Create(store.get(), ro));
   const auto start = std::chrono::steady_clock::now();
