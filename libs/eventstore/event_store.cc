@@ -703,6 +703,37 @@ absl::StatusOr<std::vector<v1::EventEnvelope>> EventStore::ReadAll(GlobalPositio
   return impl_->Scan(EventKey(std::max<uint64_t>(from.value(), 1)), "e", max, false);
 }
 
+absl::StatusOr<EventStore::FilteredPage> EventStore::ReadAllMatching(
+    GlobalPosition from, GlobalPosition to, const std::function<bool(const v1::StreamRef&)>& keep, size_t max,
+    size_t max_bytes, size_t max_scanned) const {
+  PIAO_ASSIGN_OR_RETURN(auto access, impl_->ReadAccess());
+  const uint64_t first = std::max<uint64_t>(from.value(), 1);
+  FilteredPage page;
+  page.scanned_to = GlobalPosition(first - 1);
+  size_t bytes = 0;
+  size_t scanned = 0;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(EventKey(first)); it->Valid() && it->key().starts_with("e"); it->Next()) {
+    const uint64_t pos = FromBe64(it->key().ToStringView().substr(1));
+    if (to.value() != 0 && pos > to.value()) break;
+    if ((max != 0 && page.events.size() >= max) || (max_scanned != 0 && scanned >= max_scanned) ||
+        (max_bytes != 0 && bytes >= max_bytes)) {
+      break;
+    }
+    v1::EventEnvelope e;
+    if (!e.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError(absl::StrCat("event at position ", pos, " is corrupt"));
+    }
+    ++scanned;
+    page.scanned_to = GlobalPosition(pos);
+    if (!keep(e.stream())) continue;
+    bytes += it->value().size();
+    page.events.push_back(std::move(e));
+  }
+  PIAO_RETURN_IF_ERROR(FromRocksDb(it->status(), "scanning"));
+  return page;
+}
+
 absl::StatusOr<StreamVersion> EventStore::CurrentVersion(const StreamId& stream) const {
   PIAO_ASSIGN_OR_RETURN(auto access, impl_->ReadAccess());
   return impl_->StoredVersion(stream);

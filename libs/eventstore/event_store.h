@@ -14,6 +14,7 @@
 #ifndef PIAO_LIBS_EVENTSTORE_EVENT_STORE_H_
 #define PIAO_LIBS_EVENTSTORE_EVENT_STORE_H_
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -133,6 +134,16 @@ class EventStore {
                                                             size_t max = 0) const;
   // Events of the whole store with position >= from (positions start at 1), at most `max` (0 = all).
   absl::StatusOr<std::vector<v1::EventEnvelope>> ReadAll(GlobalPosition from, size_t max = 0) const;
+  // Events with position in [from, to] (to = 0: up to the head) whose stream `keep` accepts, in order, a page at a
+  // time: at most `max` events and about `max_bytes` of them (always at least one), at most `max_scanned`
+  // positions examined. `scanned_to` is the last position examined: every accepted event up to it is in `events`.
+  struct FilteredPage {
+    std::vector<v1::EventEnvelope> events;
+    GlobalPosition scanned_to;  // from - 1 when nothing was examined
+  };
+  absl::StatusOr<FilteredPage> ReadAllMatching(GlobalPosition from, GlobalPosition to,
+                                               const std::function<bool(const v1::StreamRef&)>& keep, size_t max,
+                                               size_t max_bytes, size_t max_scanned) const;
   absl::StatusOr<StreamVersion> CurrentVersion(const StreamId& stream) const;
   // The result recorded for ctx's idempotency key in its scope (ctx.actor, `stream`), if a command with that key
   // was already appended: lets a service answer a retried command before deciding it again against the newer

@@ -1,23 +1,29 @@
-// Exactly-once, in-order application of events to a consumer's own RocksDB.
+// Exactly-once, in-order application of events to a consumer's own RocksDB, for a consumer of some or all
+// partitions of the co-partitioned event topics (libs/kafka/partitioning.h).
 //
-// A consumer (a projection, another service's view) keeps its state in its own RocksDB. For every event
-// it applies, ONE WriteBatch holds what the handler derived, the source's last applied global position
+// A consumer (a projection member, another service's view) keeps its state in its own RocksDB. For every event
+// it applies, ONE WriteBatch holds what the handler derived, the event's stream version, its lane's position
 // and, for an event that came from Kafka, the next offset of its topic/partition. The batch is written
-// atomically, so after a crash the state, the dedupe position and the Kafka offsets agree.
+// atomically, so after a crash the state, the dedupe records and the Kafka offsets agree.
 //
-// Per source service (envelope.source_service) events are applied exactly once and in global-position
-// order: an event at or below the source's last applied position is ignored (Kafka delivers at least
-// once); an event beyond last+1 (a gap: events travelling in other partitions, or lost to retention)
-// makes the applier fetch the missing range from the GapFiller — the source's event store, the source
-// of truth — and apply it first.
+// Exactly once and in order per stream: an event is applied when its stream version is the stream's applied
+// version + 1; at or below it, it is a duplicate (Kafka delivers at least once); beyond it (a gap: a message
+// lost to retention or parked by the relay), the applier first reads the stream's missing versions from the
+// source's store (SourceReader::ReadStream, the source of truth).
 //
-// Each source's continuity is checked too (tamper evidence): the applier stores the last applied event's
-// hash with its position (same WriteBatch) and refuses an event whose prev_hash is not that hash (the
-// source's history moved backwards or forked, e.g. its tail was cut and the position reused), a redelivered
-// event at the last applied position with another hash, and an event that arrived on a topic other than its
-// source's (piao.<source>.events.v1). A refused source is logged as an error, kept (persisted) with the
-// position and reason in SourceProblem(), and none of its later events is applied: its messages are consumed
-// and skipped, so the other sources go on. Only a rebuild from the (repaired) sources clears it.
+// Complete per lane: a lane is one source's events in one partition. Its position says every event of the lane
+// at or below it is applied. A Kafka message names its lane predecessor (kLanePrevHeader); when the lane is
+// applied up to that predecessor the message continues it, otherwise the applier first reads the lane's missing
+// range from the store (SourceReader::ReadPartitions) — so an event the relay parked, which never travels, is
+// applied too. A consumer needs only its own partitions: it never reads another lane. With one partition
+// (PartitionShare::All(1), the default) the lane is the whole source and its predecessor is position - 1.
+//
+// Tamper evidence: a redelivered event at its stream's applied version with another hash (the source's history
+// forked), an event whose position is not beyond its stream's last (history moved backwards), an event that
+// does not chain to its lane's last when the lane's last is its global predecessor (prev_hash), and an event on
+// a topic other than its source's are refused. A refusal holds the source's events of that ADMINISTRATION only:
+// it is logged, persisted with the position and reason (AdministrationProblems()), its later events are consumed
+// and skipped, and every other administration goes on. Only a rebuild from the (repaired) sources clears it.
 //
 // The applier owns the keys under ApplierOptions::key_prefix; handlers must write elsewhere.
 #ifndef PIAO_LIBS_KAFKA_EVENT_APPLIER_H_
@@ -29,12 +35,15 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "libs/base/strong_types.h"
+#include "libs/kafka/partitioning.h"
 #include "piao/v1/event.pb.h"
 
 namespace rocksdb {
@@ -54,112 +63,168 @@ namespace piao::kafka {
 // it must not call back into the applier.
 using EventHandler = std::function<absl::Status(const v1::EventEnvelope& event, rocksdb::WriteBatch* batch)>;
 
-// The events of `source` with positions from..to (inclusive), in order. May return fewer (a prefix) only
-// when `to` is beyond the source's head; UNAVAILABLE when the source cannot be reached.
-using GapFiller = std::function<absl::StatusOr<std::vector<v1::EventEnvelope>>(
-    const std::string& source, GlobalPosition from, GlobalPosition to)>;
+// What the applier reads from the sources' stores. Either read may return a short page; UNAVAILABLE when the
+// source cannot be reached.
+class SourceReader {
+ public:
+  virtual ~SourceReader() = default;
+  struct Page {
+    std::vector<v1::EventEnvelope> events;  // of the partitions, in position order
+    GlobalPosition scanned_to;              // every event of the partitions up to here is in this or an earlier page
+  };
+  // Events of `source` in `partitions` with position in [from, to] (to = 0: up to the head), one page.
+  virtual absl::StatusOr<Page> ReadPartitions(const ServiceName& source, const PartitionShare& partitions,
+                                              GlobalPosition from, GlobalPosition to) = 0;
+  // Events of `stream` of `source` with version >= from, in version order, one page.
+  virtual absl::StatusOr<std::vector<v1::EventEnvelope>> ReadStream(const ServiceName& source,
+                                                                    const v1::StreamRef& stream,
+                                                                    StreamVersion from) = 0;
+};
 
-// A GapFiller reading a local event store (tests, tools, a service projecting its own events).
-GapFiller StoreGapFiller(const eventstore::EventStore* store);
+// A reader of one local event store (tests, tools, a service projecting its own events); NOT_FOUND for
+// another source. `store` must outlive it.
+std::shared_ptr<SourceReader> StoreSourceReader(const eventstore::EventStore* store);
+// A reader dispatching by source; UNAVAILABLE for a source it has no reader for.
+std::shared_ptr<SourceReader> ReaderPerSource(std::map<ServiceName, std::shared_ptr<SourceReader>> readers);
 
-// Where a Kafka message came from: stored as the partition's next offset (offset + 1).
+// Where a Kafka message came from: stored as the partition's next offset (offset + 1), with its lane header.
 struct InputPosition {
   std::string topic;
   int32_t partition = 0;
   KafkaOffset offset;
+  std::optional<GlobalPosition> lane_prev;  // kLanePrevHeader; nullopt when the message has none
 };
 
 struct ApplierOptions {
   std::string key_prefix = std::string("\x01piao.consumer/");  // the applier's own keys
   bool sync = true;            // fsync each applied event's batch (tests of logic may turn it off)
-  uint64_t catch_up_chunk = 1000;  // events asked of the filler per call while catching up
+  uint64_t catch_up_chunk = 1000;  // events asked of the reader per page while catching up
+  PartitionShare share;        // the partitions this consumer applies (default: the one partition of one)
 };
 
 struct ApplierStats {
   uint64_t applied = 0;     // events applied (including filled ones)
-  uint64_t filled = 0;      // events applied from the GapFiller
-  uint64_t duplicates = 0;  // events ignored: at or below the source's last applied position
-  uint64_t refused = 0;     // events not applied because their source is refused (see SourceProblem)
+  uint64_t filled = 0;      // events applied from the SourceReader
+  uint64_t duplicates = 0;  // events ignored: at or below their stream's applied version
+  uint64_t refused = 0;     // events not applied because their administration is refused at their source
+  uint64_t foreign = 0;     // events of a partition this consumer does not own (consumed, not applied)
 };
 
-// Why a source's events stopped being applied.
+// Why a source's events of one administration stopped being applied.
 struct RefusedSource {
   GlobalPosition position;  // the event that was refused
   std::string reason;
 };
 
+// A source's events of one administration: the unit a refusal holds.
+struct SourceAdministration {
+  std::string source;
+  std::string administration;
+  auto operator<=>(const SourceAdministration&) const = default;
+};
+
 class EventApplier {
  public:
-  // `db` must outlive the applier. Loads the last applied positions.
+  // `db` must outlive the applier. Loads the lanes' positions and the refusals.
   static absl::StatusOr<std::unique_ptr<EventApplier>> Open(rocksdb::DB* db, EventHandler handler,
-                                                            GapFiller filler, ApplierOptions options = {});
+                                                            std::shared_ptr<SourceReader> reader,
+                                                            ApplierOptions options = {});
 
-  // Applies `event` exactly once, in order (filling a gap first). `input`, when given, is stored with the
-  // last batch written (or alone, when the event is a duplicate). INVALID_ARGUMENT for an envelope without
-  // source or position; a handler, filler or DB error is returned and what was applied before it stays.
+  // Applies `event` exactly once, in order (filling its stream's or its lane's gap first). `input`, when given,
+  // is stored with the last batch written (or alone, when the event is a duplicate). INVALID_ARGUMENT for an
+  // envelope without source, position, stream or stream version; a handler, reader or DB error is returned and
+  // what was applied before it stays.
   absl::Status Apply(const v1::EventEnvelope& event, const std::optional<InputPosition>& input);
 
   // Records that the message at `input` was consumed without an event to apply (e.g. malformed).
   absl::Status SkipInput(const InputPosition& input);
 
-  // Applies everything of `source` after its last applied position up to the source's head, using
-  // `filler` (or the applier's own when null), chunk by chunk: each chunk is fetched without the applier's
-  // lock and applied under it. Returns the number of events applied meanwhile.
-  absl::StatusOr<uint64_t> CatchUp(const std::string& source, const GapFiller* filler = nullptr);
+  // Applies everything of `source` in the owned partitions after each lane's position up to the source's head,
+  // page by page: each page is fetched without the applier's lock and applied under it. Returns the number of
+  // events applied meanwhile.
+  absl::StatusOr<uint64_t> CatchUp(const std::string& source);
 
-  GlobalPosition LastApplied(const std::string& source) const;
+  // The partitions applied from now on (a consumer group's assignment). Lanes keep their positions: a partition
+  // owned again later resumes where it stopped.
+  void SetShare(PartitionShare share);
+  PartitionShare share() const;
+
+  // How far `source` is applied for `administration` (its lane's position); for "" (every administration
+  // owned) the lowest of the owned lanes.
+  GlobalPosition Applied(const std::string& source, const std::string& administration) const;
+  GlobalPosition LastApplied(const std::string& source) const { return Applied(source, ""); }
+  // Every owned lane's position: (source, partition) -> position, for the sources seen so far.
+  std::map<std::pair<std::string, int32_t>, GlobalPosition> Lanes() const;
   // The next offset to consume in topic/partition, if one was stored.
   absl::StatusOr<std::optional<KafkaOffset>> StoredOffset(const std::string& topic, int32_t partition) const;
   ApplierStats stats() const;
-  // The problem that made the applier refuse `source`, if it did.
-  std::optional<RefusedSource> SourceProblem(const std::string& source) const;
-  std::map<std::string, RefusedSource> SourceProblems() const;
+  // The refusals: which source's events of which administration are held, and why.
+  std::map<SourceAdministration, RefusedSource> AdministrationProblems() const;
+  std::optional<RefusedSource> Problem(const std::string& source, const std::string& administration) const;
 
  private:
-  EventApplier(rocksdb::DB* db, EventHandler handler, GapFiller filler, ApplierOptions options);
-  absl::Status LoadPositions();
-  // Fetches from..to of `source` from `filler` chunk by chunk without holding mu_, applying each chunk under it;
-  // UNAVAILABLE when the filler stops short of `to`.
-  absl::Status FillRange(const std::string& source, GlobalPosition from, GlobalPosition to, const GapFiller& filler)
+  struct Lane {
+    std::string source;
+    int32_t partition = 0;
+    auto operator<=>(const Lane&) const = default;
+  };
+  struct LaneState {
+    GlobalPosition position;
+    std::string hash;  // of the event at `position`; "" when the position was reached by a scan
+  };
+  struct StreamState {
+    StreamVersion version;
+    GlobalPosition position;
+    std::string hash;
+  };
+
+  EventApplier(rocksdb::DB* db, EventHandler handler, std::shared_ptr<SourceReader> reader, ApplierOptions options);
+  absl::Status Load();
+  Lane LaneOf(const v1::EventEnvelope& event) const;
+  // The stream's applied state (read from the DB the first time).
+  absl::StatusOr<StreamState> StreamLocked(const std::string& source, const v1::StreamRef& stream)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Reads `lane` from `from` up to `to` page by page without the lock, applying each page under it; the lane's
+  // position ends at `to` (or the head when `to` is 0). UNAVAILABLE when the reader stops short of `to`. Adds
+  // the events it applied to `*applied` when given.
+  absl::Status FillLane(const Lane& lane, GlobalPosition from, GlobalPosition to, uint64_t* applied)
       ABSL_LOCKS_EXCLUDED(mu_);
-  // Applies the fetched `events` that continue `source` (skipping those applied meanwhile) up to `to`; the last
-  // one applied is synced (when options_.sync), the others ride on its WAL sync.
-  absl::Status ApplyFetchedLocked(const std::string& source, const std::vector<v1::EventEnvelope>& events,
-                                  GlobalPosition to) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status ApplyOneLocked(const v1::EventEnvelope& event, const std::optional<InputPosition>& input, bool sync)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  bool IsRefused(const std::string& source) const ABSL_LOCKS_EXCLUDED(published_mu_);
+  // Reads `stream`'s versions from..to without the lock, applying them under it (the lane is not moved).
+  absl::Status FillStream(const std::string& source, const v1::StreamRef& stream, StreamVersion from,
+                          StreamVersion to) ABSL_LOCKS_EXCLUDED(mu_);
+  // Applies `event` unless its stream already has it; `advance_lane` moves its lane's position to the event.
+  absl::Status ApplyOneLocked(const v1::EventEnvelope& event, const std::optional<InputPosition>& input,
+                              bool advance_lane, bool sync, bool filled) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status SetLanePositionLocked(const Lane& lane, GlobalPosition position) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool IsRefused(const std::string& source, const std::string& administration) const
+      ABSL_LOCKS_EXCLUDED(published_mu_);
   void Count(uint64_t ApplierStats::*counter) ABSL_LOCKS_EXCLUDED(published_mu_);
-  // FAILED_PRECONDITION (and the source refused) when `event` does not continue its source's chain: its
-  // prev_hash is not the last applied event's hash.
-  absl::Status CheckContinuityLocked(const v1::EventEnvelope& event, const std::optional<InputPosition>& input)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status RefuseLocked(const std::string& source, GlobalPosition position, const std::string& reason,
+  absl::Status RefuseLocked(const v1::EventEnvelope& event, const std::string& reason,
                             const std::optional<InputPosition>& input) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Consumes `input` (if any) of a refused source's event without applying it.
-  absl::Status SkipRefusedLocked(const std::optional<InputPosition>& input) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Stores only the message's next offset (a duplicate or a refused source's event), unsynced.
+  // Stores only the message's next offset (a duplicate, a refused or foreign event), unsynced.
   absl::Status StoreOffsetOnlyLocked(const std::optional<InputPosition>& input) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  std::string AppliedKey(const std::string& source) const;
-  std::string HashKey(const std::string& source) const;
-  std::string RefusedKey(const std::string& source) const;
+  std::string LaneKey(const Lane& lane) const;
+  std::string StreamKey(const std::string& source, const v1::StreamRef& stream) const;
+  std::string RefusedKey(const SourceAdministration& sa) const;
   std::string OffsetKey(const std::string& topic, int32_t partition) const;
 
   rocksdb::DB* const db_;
   const EventHandler handler_;
-  const GapFiller filler_;
+  const std::shared_ptr<SourceReader> reader_;
   const ApplierOptions options_;
+  const int32_t partition_count_;
 
-  // mu_ serialises application; it is never held while fetching from a source. Readers (LastApplied, stats,
-  // SourceProblems: queries, health, progress) take only published_mu_, held for a copy (order: mu_, then
+  // mu_ serialises application; it is never held while reading from a source. Readers (Applied, stats,
+  // problems: queries, health, progress) take only published_mu_, held for a copy (order: mu_, then
   // published_mu_), so a catch-up of thousands of events never makes them wait for more than a map copy.
   mutable absl::Mutex mu_ ABSL_ACQUIRED_BEFORE(published_mu_);
-  std::map<std::string, GlobalPosition> applied_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, std::string> last_hash_ ABSL_GUARDED_BY(mu_);  // absent: not known (older data)
+  std::map<Lane, LaneState> lanes_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, StreamState> streams_ ABSL_GUARDED_BY(mu_);  // cache, by StreamKey
   mutable absl::Mutex published_mu_;
-  std::map<std::string, GlobalPosition> published_ ABSL_GUARDED_BY(published_mu_);  // = applied_, once written
+  PartitionShare share_ ABSL_GUARDED_BY(published_mu_);
+  std::map<Lane, GlobalPosition> published_ ABSL_GUARDED_BY(published_mu_);  // = lanes_ positions, once written
   ApplierStats stats_ ABSL_GUARDED_BY(published_mu_);
-  std::map<std::string, RefusedSource> refused_ ABSL_GUARDED_BY(published_mu_);
+  std::map<SourceAdministration, RefusedSource> refused_ ABSL_GUARDED_BY(published_mu_);
 };
 
 }  // namespace piao::kafka

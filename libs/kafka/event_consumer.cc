@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "libs/base/log.h"
 #include "libs/base/status_macros.h"
@@ -23,6 +24,19 @@ const KafkaProperties& RequiredConsumerProperties() {
 }
 
 constexpr size_t kMaxMessagesPerPoll = 1000;
+
+// The message's lane predecessor (kLanePrevHeader), if it carries a well-formed one.
+std::optional<GlobalPosition> LanePrev(RdKafka::Message& msg) {
+  RdKafka::Headers* headers = msg.headers();
+  if (headers == nullptr) return std::nullopt;
+  const RdKafka::Headers::Header h = headers->get_last(kLanePrevHeader);
+  uint64_t v = 0;
+  if (h.err() != RdKafka::ERR_NO_ERROR || h.value() == nullptr ||
+      !absl::SimpleAtoi(absl::string_view(static_cast<const char*>(h.value()), h.value_size()), &v)) {
+    return std::nullopt;
+  }
+  return GlobalPosition(v);
+}
 
 }  // namespace
 
@@ -82,7 +96,8 @@ class EventConsumer::Rebalance : public RdKafka::RebalanceCb {
 };
 
 absl::StatusOr<std::unique_ptr<EventConsumer>> EventConsumer::Create(rocksdb::DB* db, ConsumerOptions options,
-                                                                     EventHandler handler, GapFiller filler) {
+                                                                     EventHandler handler,
+                                                                     std::shared_ptr<SourceReader> reader) {
   if (!options.kafka.contains("bootstrap.servers") || !options.kafka.contains("group.id")) {
     return absl::InvalidArgumentError("consumer: kafka properties bootstrap.servers and group.id are required");
   }
@@ -93,7 +108,7 @@ absl::StatusOr<std::unique_ptr<EventConsumer>> EventConsumer::Create(rocksdb::DB
   // deleted by retention (the gap is then filled from the source's store).
   props.emplace("auto.offset.reset", "earliest");
   PIAO_ASSIGN_OR_RETURN(std::unique_ptr<EventApplier> applier,
-                        EventApplier::Open(db, std::move(handler), std::move(filler), options.applier));
+                        EventApplier::Open(db, std::move(handler), std::move(reader), options.applier));
 
   std::unique_ptr<EventConsumer> c(new EventConsumer(std::move(applier), options.clock));
   c->event_cb_ = NewLogEventCb("consumer:" + props["group.id"]);
@@ -164,7 +179,8 @@ absl::StatusOr<size_t> EventConsumer::Poll(absl::Duration timeout) {
     messages_.fetch_add(1);
     Pending m;
     // A delivered message always has a real (non-negative) offset; the logical ones (-1, -2, ...) never arrive.
-    m.input = InputPosition{msg->topic_name(), msg->partition(), KafkaOffset(static_cast<uint64_t>(msg->offset()))};
+    m.input = InputPosition{msg->topic_name(), msg->partition(), KafkaOffset(static_cast<uint64_t>(msg->offset())),
+                            LanePrev(*msg)};
     if (!m.event.ParseFromArray(msg->payload(), static_cast<int>(msg->len())) ||
         m.event.source_service().empty() || m.event.global_position() == 0) {
       // Not an event: nothing to apply, and retrying cannot help. The stores still hold every real event.
@@ -187,9 +203,9 @@ absl::StatusOr<size_t> EventConsumer::Poll(absl::Duration timeout) {
   return handled;
 }
 
-absl::StatusOr<uint64_t> EventConsumer::CatchUp(const std::string& source, const GapFiller* filler) {
+absl::StatusOr<uint64_t> EventConsumer::CatchUp(const std::string& source) {
   std::lock_guard<std::mutex> l(mu_);
-  return applier_->CatchUp(source, filler);
+  return applier_->CatchUp(source);
 }
 
 absl::Status EventConsumer::Start() {

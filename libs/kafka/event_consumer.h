@@ -1,11 +1,12 @@
-// A Kafka consumer of event topics that applies each event exactly once, in global-position order, to
-// the consumer's own RocksDB (see EventApplier for the guarantees).
+// A Kafka consumer of event topics that applies each event exactly once, in order per stream and complete per
+// lane, to the consumer's own RocksDB (see EventApplier for the guarantees).
 //
 // - enable.auto.commit=false: Kafka's committed offsets are never used. Each partition's next offset is
 //   stored in the consumer's RocksDB, in the same WriteBatch as the view writes, and on assignment the
 //   consumer starts every partition there (unknown partitions: from the beginning).
 // - Kafka is transport; the event stores are the source of truth: gaps are filled from the GapFiller, and
 //   CatchUp applies a source's events up to its head without Kafka. No Kafka transactions are used.
+// - Each message's lane header (kLanePrevHeader) goes to the applier with its topic, partition and offset.
 // - Poll drives everything on the calling thread; Start/Stop run Poll in a background thread instead.
 #ifndef PIAO_LIBS_KAFKA_EVENT_CONSUMER_H_
 #define PIAO_LIBS_KAFKA_EVENT_CONSUMER_H_
@@ -52,7 +53,8 @@ class EventConsumer {
  public:
   // `db` must outlive the consumer. Subscribes to the topics; partitions are assigned during Poll.
   static absl::StatusOr<std::unique_ptr<EventConsumer>> Create(rocksdb::DB* db, ConsumerOptions options,
-                                                               EventHandler handler, GapFiller filler);
+                                                               EventHandler handler,
+                                                               std::shared_ptr<SourceReader> reader);
   // Stops and closes (leaving the group).
   ~EventConsumer();
   EventConsumer(const EventConsumer&) = delete;
@@ -63,9 +65,9 @@ class EventConsumer {
   // A handler, filler or DB error is returned and the same message is retried by the next Poll.
   absl::StatusOr<size_t> Poll(absl::Duration timeout);
 
-  // Applies `source`'s events after LastApplied(source) up to its head through `filler` (or the
-  // consumer's own). Call before following Kafka to start from the store. Returns the number applied.
-  absl::StatusOr<uint64_t> CatchUp(const std::string& source, const GapFiller* filler = nullptr);
+  // Applies `source`'s events of the owned partitions after each lane's position up to its head, from the store.
+  // Call before following Kafka to start from the store. Returns the number applied.
+  absl::StatusOr<uint64_t> CatchUp(const std::string& source);
 
   // Runs Poll in a thread until Stop (errors are logged and retried after a pause).
   absl::Status Start();
@@ -74,7 +76,7 @@ class EventConsumer {
   absl::Status Close();
 
   GlobalPosition LastApplied(const std::string& source) const { return applier_->LastApplied(source); }
-  std::map<std::string, RefusedSource> SourceProblems() const { return applier_->SourceProblems(); }
+  EventApplier& applier() { return *applier_; }
   absl::StatusOr<std::optional<KafkaOffset>> StoredOffset(const std::string& topic, int32_t partition) const {
     return applier_->StoredOffset(topic, partition);
   }

@@ -44,15 +44,13 @@ class ConsumerTest : public ::testing::Test {
     ASSERT_TRUE(cluster_->CreateTopic(topic_, kPartitions).ok());
     store_ = OpenStore(dir_.Sub("store"), ServiceName("planning"));
     ASSERT_NE(store_, nullptr);
-    filler_ = [this](const std::string& source, GlobalPosition from, GlobalPosition to) {
-      fills_.push_back({from.value(), to.value()});
-      return StoreGapFiller(store_.get())(source, from, to);
-    };
+    reader_ = std::make_shared<testing::CountingReader>(StoreSourceReader(store_.get()));
   }
 
   // Publishes the store's outbox through a relay and waits for it to empty.
-  void Publish() {
+  void Publish(int32_t partitions = 1) {
     RelayOptions o;
+    o.partitions = partitions;
     o.kafka = BaseProps(cluster_->bootstrap_servers());
     auto relay = OutboxRelay::Create(store_.get(), o);
     ASSERT_TRUE(relay.ok()) << relay.status();
@@ -61,7 +59,7 @@ class ConsumerTest : public ::testing::Test {
   }
 
   // (Re)opens the view DB and a consumer over it in `group`.
-  void OpenConsumer(const std::string& group, Clock* clock = Clock::Real()) {
+  void OpenConsumer(const std::string& group, Clock* clock = Clock::Real(), PartitionShare share = {}) {
     consumer_.reset();
     if (db_ == nullptr) db_ = OpenDb(dir_.Sub("view"));
     ConsumerOptions o;
@@ -69,6 +67,7 @@ class ConsumerTest : public ::testing::Test {
     o.kafka = testing::ConsumerProps(cluster_->bootstrap_servers(), group);
     o.topics = {topic_};
     o.applier.sync = false;
+    o.applier.share = share;
     auto c = EventConsumer::Create(
         db_.get(), o,
         [this](const v1::EventEnvelope& e, rocksdb::WriteBatch* b) -> absl::Status {
@@ -78,7 +77,7 @@ class ConsumerTest : public ::testing::Test {
           PIAO_RETURN_IF_ERROR(eventstore::FromRocksDb(b->Put("count", absl::StrCat(count + 1)), "count"));
           return eventstore::FromRocksDb(b->Put(absl::StrCat("event/", e.global_position()), e.event_id()), "event");
         },
-        filler_);
+        reader_);
     ASSERT_TRUE(c.ok()) << c.status();
     consumer_ = std::move(*c);
   }
@@ -126,11 +125,10 @@ class ConsumerTest : public ::testing::Test {
   TempDir dir_;
   std::unique_ptr<MockKafkaCluster> cluster_;
   std::unique_ptr<eventstore::EventStore> store_;
-  GapFiller filler_;
+  std::shared_ptr<testing::CountingReader> reader_;
   std::unique_ptr<rocksdb::DB> db_;
   std::unique_ptr<EventConsumer> consumer_;
   std::vector<uint64_t> seen_;
-  std::vector<std::pair<uint64_t, uint64_t>> fills_;
 };
 
 TEST_F(ConsumerTest, RequiresGroupAndTopics) {
@@ -140,13 +138,13 @@ TEST_F(ConsumerTest, RequiresGroupAndTopics) {
   o.kafka = testing::ConsumerProps(cluster_->bootstrap_servers(), "g");
   o.kafka.erase("group.id");
   o.topics = {topic_};
-  EXPECT_TRUE(absl::IsInvalidArgument(EventConsumer::Create(db_.get(), o, handler, filler_).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(EventConsumer::Create(db_.get(), o, handler, reader_).status()));
   o.kafka["group.id"] = "g";
   o.kafka["enable.auto.commit"] = "true";
-  EXPECT_TRUE(absl::IsInvalidArgument(EventConsumer::Create(db_.get(), o, handler, filler_).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(EventConsumer::Create(db_.get(), o, handler, reader_).status()));
   o.kafka.erase("enable.auto.commit");
   o.topics.clear();
-  EXPECT_TRUE(absl::IsInvalidArgument(EventConsumer::Create(db_.get(), o, handler, filler_).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(EventConsumer::Create(db_.get(), o, handler, reader_).status()));
 }
 
 // Poll's deadline is read from the injected clock: with nothing to consume it keeps waiting, however long in
@@ -223,7 +221,7 @@ TEST_F(ConsumerTest, FillsGapsWhenPartitionsDeliverOutOfGlobalOrder) {
   OpenConsumer("gaps");
   ASSERT_TRUE(PollUntil([&] { return consumer_->stats().messages == 12; }));
   EXPECT_EQ(consumer_->LastApplied("planning"), GlobalPosition(18));
-  EXPECT_FALSE(fills_.empty());
+  EXPECT_GT(reader_->partition_reads.load(), 0);
   testing::Produce(cluster_->bootstrap_servers(), topic_, late);
   ASSERT_TRUE(PollUntil([&] { return consumer_->stats().messages == 18; }));
 
@@ -276,6 +274,35 @@ TEST_F(ConsumerTest, CatchesUpFromTheStoreThenFollowsKafka) {
   EXPECT_EQ(consumer_->stats().applier.duplicates, 8u);
   EXPECT_THAT(seen_, ::testing::ElementsAreArray(Range(1, 12)));
   ExpectViewMatchesStore();
+}
+
+// Co-partitioned (issue 13 §2): the relay puts each administration in its partition with lane headers; a consumer
+// of the three partitions applies every event exactly once, in order per stream, without reading the store.
+TEST_F(ConsumerTest, APartitionedConsumerFollowsItsLanesWithoutReadingTheStore) {
+  const std::vector<std::string> admins = {"CCIAA-TO", "CCIAA-MI", "CCIAA-RM", "CCIAA-NA", "A", "F"};
+  for (int round = 0; round < 3; ++round) {
+    for (const std::string& a : admins) Append(store_.get(), {"plan", a + "/2022"}, 1);
+  }
+  Publish(kPartitions);
+  OpenConsumer("lanes", Clock::Real(), PartitionShare::All(kPartitions));
+  ASSERT_TRUE(PollUntil([&] { return consumer_->stats().messages == 18; }));
+  EXPECT_EQ(reader_->partition_reads.load() + reader_->stream_reads.load(), 0) << "every lane header continued its lane";
+  EXPECT_EQ(consumer_->stats().applier.applied, 18u);
+  EXPECT_EQ(consumer_->stats().applier.duplicates, 0u);
+  ExpectViewMatchesStore();
+  // Each administration's lane is applied up to its own last event; the least lane is what "every
+  // administration" means.
+  auto all = store_->ReadAll(GlobalPosition(1)).value();
+  for (const std::string& a : admins) {
+    uint64_t last = 0;
+    for (const auto& e : all) {
+      if (PartitionOf(AdministrationOfStream(e.stream()), kPartitions) == PartitionOf(a, kPartitions)) {
+        last = e.global_position();
+      }
+    }
+    EXPECT_EQ(consumer_->applier().Applied("planning", a), GlobalPosition(last)) << a;
+  }
+  ExpectStoredOffsetsAtTopicEnd(18);
 }
 
 TEST_F(ConsumerTest, BackgroundThreadFollowsTheRelay) {

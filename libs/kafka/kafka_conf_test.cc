@@ -94,7 +94,7 @@ class KafkaTlsClientsTest : public ::testing::Test {
     o.kafka["group.id"] = "tls-test";
     o.topics = {EventsTopic("planning")};
     auto handler = [](const v1::EventEnvelope&, rocksdb::WriteBatch*) { return absl::OkStatus(); };
-    return EventConsumer::Create(db_.get(), o, handler, StoreGapFiller(store_.get())).status();
+    return EventConsumer::Create(db_.get(), o, handler, StoreSourceReader(store_.get())).status();
   }
 
   TempDir dir_;

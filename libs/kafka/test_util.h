@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +20,7 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "libs/eventstore/event_store.h"
+#include "libs/kafka/event_applier.h"
 #include "libs/kafka/kafka_conf.h"
 #include "libs/kafka/partitioning.h"
 #include "piao/v1/event.pb.h"
@@ -187,6 +189,78 @@ inline void Produce(const std::string& bootstrap, const std::string& topic,
   ASSERT_EQ(p->flush(10000), RdKafka::ERR_NO_ERROR);
   ASSERT_EQ(reports.failures, 0);
 }
+
+// A SourceReader that counts the reads it passes on.
+class CountingReader : public SourceReader {
+ public:
+  explicit CountingReader(std::shared_ptr<SourceReader> inner) : inner_(std::move(inner)) {}
+  absl::StatusOr<Page> ReadPartitions(const ServiceName& source, const PartitionShare& partitions, GlobalPosition from,
+                                      GlobalPosition to) override {
+    ++partition_reads;
+    return inner_->ReadPartitions(source, partitions, from, to);
+  }
+  absl::StatusOr<std::vector<v1::EventEnvelope>> ReadStream(const ServiceName& source, const v1::StreamRef& stream,
+                                                            StreamVersion from) override {
+    ++stream_reads;
+    return inner_->ReadStream(source, stream, from);
+  }
+  std::atomic<int> partition_reads{0};
+  std::atomic<int> stream_reads{0};
+
+ private:
+  std::shared_ptr<SourceReader> inner_;
+};
+
+// A SourceReader over events held in memory, per source (in position order): what a test's "stores" serve.
+// `page` bounds each answer like a real store's page; `on_read` is called (outside any applier lock) before
+// each read with the source and the first position or version asked.
+class LogReader : public SourceReader {
+ public:
+  using Logs = std::function<const std::vector<v1::EventEnvelope>*(const std::string& source)>;
+  explicit LogReader(Logs logs, size_t page = 1000) : logs_(std::move(logs)), page_(page) {}
+
+  absl::StatusOr<Page> ReadPartitions(const ServiceName& source, const PartitionShare& partitions,
+                                      GlobalPosition from, GlobalPosition to) override {
+    ++partition_reads;
+    if (on_read) on_read(source.value(), from.value());
+    const std::vector<v1::EventEnvelope>* log = logs_(source.value());
+    if (log == nullptr) return absl::NotFoundError("no log for " + source.value());
+    Page out;
+    out.scanned_to = GlobalPosition(from.value() == 0 ? 0 : from.value() - 1);
+    for (const v1::EventEnvelope& e : *log) {
+      if (e.global_position() < from.value()) continue;
+      if (to.value() != 0 && e.global_position() > to.value()) break;
+      if (out.events.size() >= page_) break;
+      out.scanned_to = GlobalPosition(e.global_position());
+      if (partitions.OwnsAdministration(AdministrationOfStream(e.stream()))) out.events.push_back(e);
+    }
+    return out;
+  }
+
+  absl::StatusOr<std::vector<v1::EventEnvelope>> ReadStream(const ServiceName& source, const v1::StreamRef& stream,
+                                                            StreamVersion from) override {
+    ++stream_reads;
+    if (on_read) on_read(source.value(), from.value());
+    const std::vector<v1::EventEnvelope>* log = logs_(source.value());
+    if (log == nullptr) return absl::NotFoundError("no log for " + source.value());
+    std::vector<v1::EventEnvelope> out;
+    for (const v1::EventEnvelope& e : *log) {
+      if (e.stream().aggregate_type() == stream.aggregate_type() && e.stream().aggregate_id() == stream.aggregate_id() &&
+          e.stream_version() >= from.value() && out.size() < page_) {
+        out.push_back(e);
+      }
+    }
+    return out;
+  }
+
+  std::function<void(const std::string& source, uint64_t from)> on_read;
+  int partition_reads = 0;
+  int stream_reads = 0;
+
+ private:
+  Logs logs_;
+  size_t page_;
+};
 
 }  // namespace piao::kafka::testing
 

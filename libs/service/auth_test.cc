@@ -192,7 +192,7 @@ TEST(RolePolicyTest, CheckCoversFindsMissingAndUnknownMethods) {
   partial.Allow(kGetHeadMethod, {roles::kOiv}).Allow("/piao.v1.EventLog/GetHaed", {roles::kOiv});
   absl::Status s = partial.CheckCovers({desc});
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(s.message(), HasSubstr("no roles for /piao.v1.EventLog/ReadEvents, /piao.v1.EventLog/VerifyChain"));
+  EXPECT_THAT(s.message(), HasSubstr("no roles for /piao.v1.EventLog/ReadEvents, /piao.v1.EventLog/ReadPartitions, /piao.v1.EventLog/ReadStream, /piao.v1.EventLog/VerifyChain"));
   EXPECT_THAT(s.message(), HasSubstr("unknown methods /piao.v1.EventLog/GetHaed"));
   EXPECT_THAT(partial.AllowedRoles(kGetHeadMethod), ElementsAre("oiv"));
   EXPECT_TRUE(partial.AllowedRoles(kReadEventsMethod).empty());

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "libs/base/strong_types.h"
+#include "libs/kafka/event_applier.h"
 #include "piao/v1/event_log.pb.h"
 
 namespace piao::service {
@@ -32,10 +33,14 @@ absl::StatusOr<v1::GetHeadResponse> GetHead(const EventLogEndpoint& endpoint);
 absl::StatusOr<v1::VerifyChainResponse> VerifyChain(const EventLogEndpoint& endpoint,
                                                     const v1::VerifyChainRequest& request = {});
 
-// A gap filler (the signature of kafka::GapFiller) reading each source's EventLog over gRPC.
-// UNAVAILABLE for a source it has no endpoint for.
-std::function<absl::StatusOr<std::vector<v1::EventEnvelope>>(const std::string&, GlobalPosition, GlobalPosition)>
-RemoteGapFiller(std::map<std::string, EventLogEndpoint> endpoints);
+// One page of the events of some partitions (EventLog.ReadPartitions) and of one stream (EventLog.ReadStream).
+absl::StatusOr<v1::ReadPartitionsResponse> ReadPartitions(const EventLogEndpoint& endpoint,
+                                                          const v1::ReadPartitionsRequest& request);
+absl::StatusOr<std::vector<v1::EventEnvelope>> ReadStreamPage(const EventLogEndpoint& endpoint,
+                                                              const v1::ReadStreamRequest& request);
+
+// A kafka::SourceReader reading each source's EventLog over gRPC; UNAVAILABLE for a source it has no endpoint for.
+std::shared_ptr<kafka::SourceReader> RemoteSourceReader(std::map<std::string, EventLogEndpoint> endpoints);
 
 }  // namespace piao::service
 

@@ -5,7 +5,10 @@
 // cancels, the call's deadline passes, or StopFollowing() is called (the stream then ends UNAVAILABLE: the
 // client should reconnect, from its last position + 1, to another instance or later).
 //
-// ReadEvents and VerifyChain answer with (or about) every administration's events: they require one of the roles
+// ReadPartitions answers one consumer's share (the administrations of some partitions) a page at a time, and
+// ReadStream one stream's events by version: how a consumer of some partitions catches up and fills gaps.
+//
+// ReadEvents, ReadPartitions, ReadStream and VerifyChain answer with (or about) every administration's events: they require one of the roles
 // service, oiv or admin and a token granted every administration (`*`). GetHead answers only the head's position
 // and hash, which every query needs for read-your-writes: every role may call it, whatever its administrations
 // (it reveals how many events the store holds in all, nothing of their content).
@@ -22,10 +25,12 @@
 namespace piao::service {
 
 inline constexpr char kReadEventsMethod[] = "/piao.v1.EventLog/ReadEvents";
+inline constexpr char kReadPartitionsMethod[] = "/piao.v1.EventLog/ReadPartitions";
+inline constexpr char kReadStreamMethod[] = "/piao.v1.EventLog/ReadStream";
 inline constexpr char kGetHeadMethod[] = "/piao.v1.EventLog/GetHead";
 inline constexpr char kVerifyChainMethod[] = "/piao.v1.EventLog/VerifyChain";
 
-// Allows the roles service, oiv and admin on ReadEvents and VerifyChain, every role on GetHead.
+// Allows the roles service, oiv and admin on the reads and VerifyChain, every role on GetHead.
 void AllowEventLog(RolePolicy& policy);
 
 struct EventLogOptions {
@@ -40,6 +45,10 @@ class EventLogService final : public v1::EventLog::Service {
 
   grpc::Status ReadEvents(grpc::ServerContext* ctx, const v1::ReadEventsRequest* request,
                           grpc::ServerWriter<v1::EventEnvelope>* writer) override;
+  grpc::Status ReadPartitions(grpc::ServerContext* ctx, const v1::ReadPartitionsRequest* request,
+                              v1::ReadPartitionsResponse* response) override;
+  grpc::Status ReadStream(grpc::ServerContext* ctx, const v1::ReadStreamRequest* request,
+                          v1::ReadStreamResponse* response) override;
   grpc::Status GetHead(grpc::ServerContext* ctx, const v1::GetHeadRequest* request,
                        v1::GetHeadResponse* response) override;
   grpc::Status VerifyChain(grpc::ServerContext* ctx, const v1::VerifyChainRequest* request,

@@ -125,11 +125,43 @@ TEST_F(EventLogServiceTest, ClientReadsRangesHeadAndChainAndFillsGaps) {
   auto verify = VerifyChain(endpoint);
   ASSERT_TRUE(verify.ok());
   EXPECT_TRUE(verify->intact());
-  auto filler = RemoteGapFiller({{store_->source_service().value(), endpoint}});
-  auto filled = filler(store_->source_service().value(), GlobalPosition(4), GlobalPosition(9));
-  ASSERT_TRUE(filled.ok());
-  EXPECT_EQ(filled->size(), 2u) << "a prefix when asked beyond the head";
-  EXPECT_EQ(filler("elsewhere", GlobalPosition(1), GlobalPosition(2)).status().code(), absl::StatusCode::kUnavailable);
+  auto reader = RemoteSourceReader({{store_->source_service().value(), endpoint}});
+  // Streams plan/s0 (positions 1, 3, 5) and plan/s1 (2, 4): administrations s0 and s1.
+  const int32_t p0 = kafka::PartitionOf("s0", 4);
+  ASSERT_NE(p0, kafka::PartitionOf("s1", 4)) << "the test needs the two administrations in two partitions";
+  auto page = reader->ReadPartitions(store_->source_service(), kafka::PartitionShare{4, {p0}}, GlobalPosition(2),
+                                     GlobalPosition(0));
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->events.size(), 2u);
+  EXPECT_EQ(page->events[0].global_position(), 3u);
+  EXPECT_EQ(page->events[1].global_position(), 5u);
+  EXPECT_EQ(page->scanned_to, GlobalPosition(5)) << "examined up to the head";
+  auto bounded = reader->ReadPartitions(store_->source_service(), kafka::PartitionShare{4, {p0}}, GlobalPosition(1),
+                                        GlobalPosition(4));
+  ASSERT_TRUE(bounded.ok()) << bounded.status();
+  EXPECT_EQ(bounded->events.size(), 2u);
+  EXPECT_EQ(bounded->scanned_to, GlobalPosition(4));
+  v1::ReadPartitionsRequest one_page;
+  one_page.set_partition_count(4);
+  one_page.add_partitions(p0);
+  one_page.set_max_events(1);
+  auto first = ReadPartitions(endpoint, one_page);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->events_size(), 1);
+  EXPECT_EQ(first->scanned_to(), 1u) << "a full page stops at its last event";
+  EXPECT_EQ(first->head(), 5u);
+  one_page.add_partitions(4);
+  EXPECT_EQ(ReadPartitions(endpoint, one_page).status().code(), absl::StatusCode::kInvalidArgument);
+  v1::StreamRef s0;
+  s0.set_aggregate_type("plan");
+  s0.set_aggregate_id("s0");
+  auto stream = reader->ReadStream(store_->source_service(), s0, StreamVersion(2));
+  ASSERT_TRUE(stream.ok()) << stream.status();
+  ASSERT_EQ(stream->size(), 2u);
+  EXPECT_EQ((*stream)[0].global_position(), 3u);
+  EXPECT_EQ((*stream)[1].stream_version(), 3u);
+  EXPECT_EQ(reader->ReadStream(ServiceName("elsewhere"), s0, StreamVersion(1)).status().code(),
+            absl::StatusCode::kUnavailable);
   EventLogEndpoint bad{*channel, "unknown-token", absl::Seconds(10)};
   EXPECT_EQ(GetHead(bad).status().code(), absl::StatusCode::kUnauthenticated);
 }

@@ -71,7 +71,9 @@ absl::StatusOr<std::map<std::string, std::string>> ParseSources(const std::strin
 // The views' key format (view.h). Views written in another format are dropped and rebuilt from the sources,
 // which hold the truth: the projection never reads keys it cannot decode.
 constexpr char kFormatKey[] = "\x01piao.views/format";
-constexpr char kFormat[] = "7: key_codec parts, quarantine, scores period, feed batches, bands and deviations, typed values, typed changes";
+constexpr char kFormat[] =
+    "8: key_codec parts, quarantine, scores period, feed batches, bands and deviations, typed values, typed changes, "
+    "lanes and stream versions";
 
 absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenViews(const std::string& path) {
   rocksdb::Options options;
@@ -272,7 +274,15 @@ int Run(int argc, char** argv) {
     endpoints[name] = service::EventLogEndpoint{*channel, *token, absl::Seconds(30)};
     source_names.push_back(name);
   }
-  kafka::GapFiller filler = service::RemoteGapFiller(endpoints);
+  std::shared_ptr<kafka::SourceReader> reader = service::RemoteSourceReader(endpoints);
+  auto partitions = config.GetInt("kafka-partitions");
+  if (!partitions.ok()) return Fail("bad settings", partitions.status());
+  if (*partitions < 1 || *partitions > 10000) {
+    return Fail("bad settings", absl::InvalidArgumentError("--kafka-partitions: must be 1..10000"));
+  }
+  kafka::ApplierOptions applier_options;
+  // Every partition: one member serves every administration (the consumer group's members split them later).
+  applier_options.share = kafka::PartitionShare::All(static_cast<int32_t>(*partitions));
 
   const std::filesystem::path data_dir = config.Get("data-dir");
   if (absl::Status s = EnsurePrivateDirectory(data_dir.string()); !s.ok()) return Fail("cannot create data dir", s);
@@ -306,28 +316,24 @@ int Run(int argc, char** argv) {
     if (!extra.ok()) return Fail("bad settings", extra.status());
     for (const auto& [k, v] : *extra) options.kafka[k] = v;
     for (const std::string& s : source_names) options.topics.push_back(kafka::EventsTopic(s));
-    auto c = kafka::EventConsumer::Create(db.get(), options, handler, filler);
+    options.applier = applier_options;
+    auto c = kafka::EventConsumer::Create(db.get(), options, handler, reader);
     if (!c.ok()) return Fail("cannot create Kafka consumer", c.status());
     consumer = std::move(*c);
   } else {
     log::Warn("no --bootstrap-servers: following the sources' EventLogs by polling");
-    auto a = kafka::EventApplier::Open(db.get(), handler, filler);
+    auto a = kafka::EventApplier::Open(db.get(), handler, reader, applier_options);
     if (!a.ok()) return Fail("cannot open the applier", a.status());
     applier = std::move(*a);
   }
-  AppliedFn applied = [&](const std::string& source) -> GlobalPosition {
-    return consumer != nullptr ? consumer->LastApplied(source) : applier->LastApplied(source);
+  kafka::EventApplier* const the_applier = consumer != nullptr ? &consumer->applier() : applier.get();
+  AppliedFn applied = [the_applier](const std::string& source, const std::string& administration) {
+    return the_applier->Applied(source, administration);
   };
 
   Follower follower(source_names, consumer.get(), applier.get(), absl::Milliseconds(*poll_ms));
   ProjectionService projection(db.get(), &authorizer, source_names, applied, absl::Seconds(*max_wait));
-  projection.SetSourceProblems([&]() {
-    std::map<std::string, std::string> out;
-    const std::map<std::string, kafka::RefusedSource> refused =
-        consumer != nullptr ? consumer->SourceProblems() : applier->SourceProblems();
-    for (const auto& [source, r] : refused) out[source] = absl::StrCat("position ", r.position.value(), ": ", r.reason);
-    return out;
-  });
+  projection.SetApplier(the_applier);
   HrViewsService hr_views(db.get(), &authorizer, source_names, applied, absl::Seconds(*max_wait));
   service::ServiceHost host(*host_options);
   host.AddService(&projection);

@@ -64,9 +64,9 @@ void AllowProjection(service::RolePolicy& policy) {
   }
 }
 
-absl::Status WaitForPositions(const v1::Consistency& consistency, const std::vector<std::string>& sources,
-                              const AppliedFn& applied, absl::Time deadline, bool deadline_is_callers,
-                              const std::function<bool()>& cancelled, Clock* clock) {
+absl::Status WaitForPositions(const v1::Consistency& consistency, const std::string& administration,
+                              const std::vector<std::string>& sources, const AppliedFn& applied, absl::Time deadline,
+                              bool deadline_is_callers, const std::function<bool()>& cancelled, Clock* clock) {
   // Sorted, so messages are stable; the request's protobuf integers typed here, at the boundary.
   std::map<std::string, GlobalPosition> wanted;
   for (const auto& [source, position] : consistency.min_positions()) wanted.emplace(source, GlobalPosition(position));
@@ -80,7 +80,7 @@ absl::Status WaitForPositions(const v1::Consistency& consistency, const std::vec
   while (true) {
     std::vector<std::string> missing;
     for (const auto& [source, position] : wanted) {
-      const GlobalPosition have = position > GlobalPosition(0) ? applied(source) : GlobalPosition(0);
+      const GlobalPosition have = position > GlobalPosition(0) ? applied(source, administration) : GlobalPosition(0);
       if (have < position) {
         absl::StrAppend(&missing.emplace_back(), source, " at ", have.value(), ", asked ", position.value());
       }
@@ -100,13 +100,13 @@ absl::Status WaitForPositions(const v1::Consistency& consistency, const std::vec
 }
 
 absl::Status WaitForCall(grpc::ServerContext* ctx, const v1::Consistency& consistency,
-                         const std::vector<std::string>& sources, const AppliedFn& applied, absl::Duration max_wait,
-                         Clock* clock) {
+                         const std::string& administration, const std::vector<std::string>& sources,
+                         const AppliedFn& applied, absl::Duration max_wait, Clock* clock) {
   // The caller's deadline is a real time; with the real clock (production) both are on the same scale.
   const absl::Time cap = clock->Now() + max_wait;
   const absl::Time callers = absl::FromChrono(ctx->deadline());
   const bool callers_first = callers <= cap;
-  return WaitForPositions(consistency, sources, applied, callers_first ? callers : cap, callers_first,
+  return WaitForPositions(consistency, administration, sources, applied, callers_first ? callers : cap, callers_first,
                           [ctx] { return ctx->IsCancelled(); }, clock);
 }
 
@@ -129,7 +129,7 @@ grpc::Status ProjectionService::GetLineage(grpc::ServerContext* ctx, const v1::G
 grpc::Status ProjectionService::GetProgress(grpc::ServerContext* ctx, const v1::GetProgressRequest*,
                                             v1::Progress* response) {
   PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer_->Authorize(ctx, Method("GetProgress")));
-  for (const std::string& s : sources_) (*response->mutable_applied())[s] = applied_(s).value();
+  for (const std::string& s : sources_) (*response->mutable_applied())[s] = applied_(s, "").value();
   SnapshotReader snap(db_);
   PIAO_GRPC_RETURN_IF_ERROR(DescribeQuarantine(snap.reader(), response));
   // Another administration's held events are its own business: a caller sees those of the administrations it
@@ -139,15 +139,28 @@ grpc::Status ProjectionService::GetProgress(grpc::ServerContext* ctx, const v1::
     if (service::CoversAdministration(who, q.administration())) *visible.Add() = std::move(q);
   }
   response->mutable_quarantined()->Swap(&visible);
-  if (source_problems_) {
-    // A refused source holds every later event of that source: reported first, for every administration.
-    for (const auto& [source, problem] : source_problems_()) {
-      v1::QuarantinedEvent* q = response->mutable_quarantined()->Add();
-      q->set_source(source);
-      q->set_reason("source refused: " + problem);
-      response->mutable_quarantined()->SwapElements(0, response->quarantined_size() - 1);
+  if (applier_ != nullptr) {
+    const kafka::PartitionShare share = applier_->share();
+    response->set_partition_count(share.count);
+    for (int32_t p : share.owned) response->add_owned_partitions(p);
+    for (const auto& [lane, position] : applier_->Lanes()) {
+      v1::LaneProgress* l = response->add_lanes();
+      l->set_source(lane.first);
+      l->set_partition(lane.second);
+      l->set_applied(position.value());
+    }
+    // A refusal holds every later event of that source for that administration: reported first (to those who
+    // are granted the administration; the state and count stay global).
+    for (const auto& [held, problem] : applier_->AdministrationProblems()) {
       response->set_quarantined_total(response->quarantined_total() + 1);
       response->set_state(v1::Progress::DEGRADED);
+      if (!service::CoversAdministration(who, held.administration)) continue;
+      v1::QuarantinedEvent* q = response->mutable_quarantined()->Add();
+      q->set_source(held.source);
+      q->set_administration(held.administration);
+      q->set_global_position(problem.position.value());
+      q->set_reason("source refused: " + problem.reason);
+      response->mutable_quarantined()->SwapElements(0, response->quarantined_size() - 1);
     }
   }
   return grpc::Status::OK;

@@ -33,22 +33,24 @@ kafka::EventHandler MakeViewHandler(rocksdb::DB* db, std::function<void(const v1
 // Every authenticated role may query (admin, planner, measurer, feed, oiv, rpct, hr, service).
 void AllowProjection(service::RolePolicy& policy);
 
-// The last applied global position of a source service.
-using AppliedFn = std::function<GlobalPosition(const std::string& source)>;
+// How far a source is applied for an administration (its lane's position, kafka::EventApplier::Applied); for
+// "" (a request naming no administration) how far it is applied for every administration this member serves.
+using AppliedFn = std::function<GlobalPosition(const std::string& source, const std::string& administration)>;
 
-// Waits until applied(source) >= position for every entry of `consistency`, polling until `deadline` (a time
-// of `clock`). INVALID_ARGUMENT for a source the projection does not follow (when a position above 0 is asked);
+// Waits until applied(source, administration) >= position for every entry of `consistency`, polling until
+// `deadline` (a time of `clock`). INVALID_ARGUMENT for a source the projection does not follow (when a position above 0 is asked);
 // DEADLINE_EXCEEDED when `deadline` is the call's own deadline, UNAVAILABLE when it is the service's cap;
 // both name the sources and positions still missing. CANCELLED if `cancelled` turns true.
-absl::Status WaitForPositions(const v1::Consistency& consistency, const std::vector<std::string>& sources,
-                              const AppliedFn& applied, absl::Time deadline, bool deadline_is_callers,
-                              const std::function<bool()>& cancelled, Clock* clock = Clock::Real());
+absl::Status WaitForPositions(const v1::Consistency& consistency, const std::string& administration,
+                              const std::vector<std::string>& sources, const AppliedFn& applied, absl::Time deadline,
+                              bool deadline_is_callers, const std::function<bool()>& cancelled,
+                              Clock* clock = Clock::Real());
 
 // WaitForPositions for one gRPC call: until the caller's deadline or `max_wait` from `clock`'s now, whichever
 // comes first, and CANCELLED when the caller goes away. Every query service of the projection starts with it.
 absl::Status WaitForCall(grpc::ServerContext* ctx, const v1::Consistency& consistency,
-                         const std::vector<std::string>& sources, const AppliedFn& applied, absl::Duration max_wait,
-                         Clock* clock = Clock::Real());
+                         const std::string& administration, const std::vector<std::string>& sources,
+                         const AppliedFn& applied, absl::Duration max_wait, Clock* clock = Clock::Real());
 
 // Authorises a query about one administration: a role allowed on `full_method`, then the administration the
 // request names, which the caller's grant must cover (PERMISSION_DENIED naming it). A request naming none is
@@ -84,7 +86,8 @@ class QueryServiceBase {
                       absl::StatusOr<Response> (*query)(const ViewReader&, const Request&)) const {
     PIAO_GRPC_ASSIGN_OR_RETURN(Request scoped, AuthorizeQuery(*authorizer_, *ctx, full_method, request));
     PIAO_GRPC_RETURN_IF_ERROR(service::ValidateRequestText(scoped));
-    PIAO_GRPC_RETURN_IF_ERROR(WaitForCall(ctx, scoped.consistency(), sources_, applied_, max_wait_, clock_));
+    PIAO_GRPC_RETURN_IF_ERROR(
+        WaitForCall(ctx, scoped.consistency(), scoped.administration(), sources_, applied_, max_wait_, clock_));
     SnapshotReader snap(db_);
     PIAO_GRPC_ASSIGN_OR_RETURN(*response, query(snap.reader(), scoped));
     return grpc::Status::OK;
@@ -104,11 +107,9 @@ class ProjectionService final : public v1::Projection::Service, private QuerySer
   ProjectionService(rocksdb::DB* db, const service::Authorizer* authorizer, std::vector<std::string> sources,
                     AppliedFn applied, absl::Duration max_wait = absl::Seconds(30), Clock* clock = Clock::Real())
       : QueryServiceBase(db, authorizer, std::move(sources), std::move(applied), max_wait, clock) {}
-  // Sources the applier refused (a forked or backwards history, an event on another source's topic): source ->
-  // "position N: reason". GetProgress reports them, with the state DEGRADED. Set before serving.
-  void SetSourceProblems(std::function<std::map<std::string, std::string>()> problems) {
-    source_problems_ = std::move(problems);
-  }
+  // The applier whose lanes and refusals GetProgress reports (a forked or backwards history, an event on another
+  // source's topic hold that source's events of one administration: state DEGRADED). Set before serving.
+  void SetApplier(const kafka::EventApplier* applier) { applier_ = applier; }
 
   grpc::Status GetScores(grpc::ServerContext* ctx, const v1::GetScoresRequest* request,
                          v1::ScoresView* response) override;
@@ -122,7 +123,7 @@ class ProjectionService final : public v1::Projection::Service, private QuerySer
                            v1::Progress* response) override;
 
  private:
-  std::function<std::map<std::string, std::string>()> source_problems_;
+  const kafka::EventApplier* applier_ = nullptr;
 };
 
 }  // namespace piao::projection

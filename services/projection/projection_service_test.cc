@@ -53,7 +53,7 @@ class ProjectionServiceTest : public ::testing::Test {
         std::make_shared<const service::TokenAuthenticator>(std::move(*tokens)), std::move(policy));
     service_ = std::make_unique<ProjectionService>(
         db_.get(), authorizer_.get(), std::vector<std::string>{"measurement", "planning"},
-        [this](const std::string& s) { return GlobalPosition(s == "planning" ? planning_.load() : 0); },
+        [this](const std::string& s, const std::string&) { return GlobalPosition(s == "planning" ? planning_.load() : 0); },
         absl::Milliseconds(300));
     host_ = std::make_unique<service::ServiceHost>(service::HostOptions());
     host_->AddService(service_.get());
@@ -208,10 +208,10 @@ TEST(WaitForPositionsTest, TheDeadlineIsReadFromTheInjectedClock) {
   FakeClock clock(absl::FromUnixSeconds(1656288000));  // 2022: on the real clock this deadline is long past
   v1::Consistency consistency;
   (*consistency.mutable_min_positions())["planning"] = 1;
-  const AppliedFn applied = [](const std::string&) { return GlobalPosition(0); };
+  const AppliedFn applied = [](const std::string&, const std::string&) { return GlobalPosition(0); };
   const absl::Time deadline = clock.Now() + absl::Milliseconds(100);
   auto waited = std::async(std::launch::async, [&] {
-    return WaitForPositions(consistency, {"planning"}, applied, deadline, /*deadline_is_callers=*/false, {}, &clock);
+    return WaitForPositions(consistency, "CCIAA-TO", {"planning"}, applied, deadline, /*deadline_is_callers=*/false, {}, &clock);
   });
   EXPECT_EQ(waited.wait_for(std::chrono::milliseconds(800)), std::future_status::timeout)
       << "the wait ended before the injected clock reached its deadline";

@@ -9,6 +9,7 @@
 
 #include "gtest/gtest.h"
 #include "libs/kafka/event_applier.h"
+#include "libs/kafka/test_util.h"
 #include "nlohmann/json.hpp"
 #include "rocksdb/db.h"
 #include "services/projection/projection_service.h"
@@ -42,25 +43,20 @@ class TempDir {
 // A view DB with its applier, as piao-projection runs them (the source logs serve as gap filler).
 class Projection {
  public:
-  Projection(const std::string& path, const TorinoEvents* events) {
+  Projection(const std::string& path, const TorinoEvents* events, kafka::PartitionShare share = {}) {
     rocksdb::Options o;
     o.create_if_missing = true;
     rocksdb::DB* db = nullptr;
     rocksdb::Status s = rocksdb::DB::Open(o, path, &db);
     EXPECT_TRUE(s.ok()) << s.ToString();
     db_.reset(db);
-    kafka::GapFiller filler = [events](const std::string& source, GlobalPosition from, GlobalPosition to)
-        -> absl::StatusOr<std::vector<v1::EventEnvelope>> {
-      const auto& log = source == "planning" ? events->planning : events->measurement;
-      std::vector<v1::EventEnvelope> out;
-      for (const auto& e : log) {
-        if (e.global_position() >= from.value() && e.global_position() <= to.value()) out.push_back(e);
-      }
-      return out;
-    };
+    auto reader = std::make_shared<kafka::testing::LogReader>([events](const std::string& source) {
+      return source == "planning" ? &events->planning : &events->measurement;
+    });
     kafka::ApplierOptions options;
     options.sync = false;
-    auto applier = kafka::EventApplier::Open(db_.get(), MakeViewHandler(db_.get()), filler, options);
+    options.share = share;
+    auto applier = kafka::EventApplier::Open(db_.get(), MakeViewHandler(db_.get()), reader, options);
     EXPECT_TRUE(applier.ok()) << applier.status();
     applier_ = std::move(*applier);
   }
@@ -152,6 +148,43 @@ TEST_F(RebuildTest, RebuildingFromZeroIsByteIdentical) {
     p.Apply(events_.measurement);
     p.Apply(events_.planning);
     EXPECT_TRUE(p.Dump() == a) << "interleaving changed the view";
+  }
+}
+
+// Scale-out (issue 13 §2): the member that owns the administration's partition, caught up from the stores alone,
+// has byte for byte the views of the unsplit projection; a member owning only other partitions has none of them.
+TEST_F(RebuildTest, AMemberOwningThePartitionHasTheUnsplitViews) {
+  const auto views = [](const std::map<std::string, std::string>& dump) {
+    std::map<std::string, std::string> out;
+    for (const auto& [k, v] : dump) {
+      if (k.rfind(std::string("\x01piao.consumer/"), 0) != 0) out.emplace(k, v);
+    }
+    return out;
+  };
+  std::map<std::string, std::string> unsplit;
+  {
+    Projection p(dir_.Sub("unsplit"), &events_);
+    p.Apply(events_.All());
+    unsplit = views(p.Dump());
+  }
+  constexpr int32_t kCount = 4;
+  const int32_t mine = kafka::PartitionOf(kTorinoAdmin, kCount);
+  {
+    Projection p(dir_.Sub("owner"), &events_, kafka::PartitionShare{kCount, {mine}});
+    ASSERT_GT(p.applier()->CatchUp("planning").value(), 0u);
+    ASSERT_GT(p.applier()->CatchUp("measurement").value(), 0u);
+    EXPECT_TRUE(views(p.Dump()) == unsplit) << "the owner's views differ from the unsplit projection's";
+    EXPECT_EQ(p.applier()->Applied("planning", kTorinoAdmin), GlobalPosition(events_.planning.size()));
+  }
+  {
+    kafka::PartitionShare others{kCount, {}};
+    for (int32_t q = 0; q < kCount; ++q) {
+      if (q != mine) others.owned.push_back(q);
+    }
+    Projection p(dir_.Sub("others"), &events_, others);
+    EXPECT_EQ(p.applier()->CatchUp("planning").value(), 0u);
+    EXPECT_EQ(p.applier()->CatchUp("measurement").value(), 0u);
+    EXPECT_TRUE(views(p.Dump()).size() < unsplit.size() / 10) << "a non-owner holds the administration's views";
   }
 }
 

@@ -86,6 +86,8 @@ std::map<std::string, Expectation> ExpectedMatrix() {
     one(std::string("/piao.v1.HrCapacity/") + w, {"hr", "admin"});
   }
   m["/piao.v1.EventLog/ReadEvents"] = {{"service", "oiv", "admin"}, Scope::kAllAdministrations};
+  m["/piao.v1.EventLog/ReadPartitions"] = {{"service", "oiv", "admin"}, Scope::kAllAdministrations};
+  m["/piao.v1.EventLog/ReadStream"] = {{"service", "oiv", "admin"}, Scope::kAllAdministrations};
   m["/piao.v1.EventLog/VerifyChain"] = {{"service", "oiv", "admin"}, Scope::kAllAdministrations};
   m["/piao.v1.EventLog/GetHead"] = {kEveryRole, Scope::kNone};  // read-your-writes for every query
   for (const char* q : {"GetScores", "GetIndicatorHistory", "GetAuditTrail", "GetLineage"}) {
@@ -157,7 +159,7 @@ class AuthzMatrixTest : public ::testing::Test {
         std::make_shared<const service::TokenAuthenticator>(std::move(*tokens)), std::move(policy));
 
     const std::vector<std::string> sources = {"planning", "measurement", "risk", "hr"};
-    projection::AppliedFn applied = [](const std::string&) { return GlobalPosition(0); };
+    projection::AppliedFn applied = [](const std::string&, const std::string&) { return GlobalPosition(0); };
     services_.push_back(std::make_unique<planning::PlanningService>(store_.get(), authorizer_.get()));
     services_.push_back(std::make_unique<measurement::MeasurementService>(store_.get(), authorizer_.get()));
     services_.push_back(std::make_unique<measurement::FeedsService>(store_.get(), authorizer_.get()));

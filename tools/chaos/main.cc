@@ -437,15 +437,12 @@ int Run(int argc, char** argv) {
     std::unique_ptr<rocksdb::DB> db(raw);
     if (!s.ok()) problems.push_back("open the replay views: " + s.ToString());
     if (s.ok()) {
-      kafka::GapFiller filler = [&](const std::string& source, GlobalPosition from,
-                                    GlobalPosition to) -> absl::StatusOr<std::vector<v1::EventEnvelope>> {
-        auto it = stores.find(source);
-        if (it == stores.end()) return absl::NotFoundError(source);
-        return kafka::StoreGapFiller(it->second.get())(source, from, to);
-      };
+      std::map<ServiceName, std::shared_ptr<kafka::SourceReader>> readers;
+      for (const auto& [name, store] : stores) readers[ServiceName(name)] = kafka::StoreSourceReader(store.get());
       kafka::ApplierOptions ao;
       ao.sync = false;
-      auto applier = kafka::EventApplier::Open(db.get(), projection::MakeViewHandler(db.get()), filler, ao);
+      auto applier = kafka::EventApplier::Open(db.get(), projection::MakeViewHandler(db.get()),
+                                               kafka::ReaderPerSource(std::move(readers)), ao);
       if (!applier.ok()) problems.push_back("replay applier: " + applier.status().ToString());
       for (const std::string& service : WriteServices()) {
         if (!applier.ok()) break;

@@ -126,7 +126,7 @@ absl::Status RunSmoke(const SmokeOptions& options) {
         return eventstore::FromRocksDb(batch->Put(absl::StrCat("seen/", e.global_position()), e.event_id()),
                                        "smoke consumer record");
       },
-      service::RemoteGapFiller({{"planning", log_endpoint}}));
+      service::RemoteSourceReader({{"planning", log_endpoint}}));
   if (!consumer.ok()) return consumer.status();
   const auto consume_start = std::chrono::steady_clock::now();
   const absl::Time deadline = absl::Now() + absl::Seconds(60);
