@@ -7,6 +7,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "libs/base/log.h"
 #include "libs/base/status_macros.h"
 
@@ -95,6 +96,46 @@ class EventConsumer::Rebalance : public RdKafka::RebalanceCb {
   EventConsumer* owner_;
 };
 
+// The group member's callback: takes or gives up partitions of the membership topic (kept paused: this handle
+// never fetches) and records the numbers owned; Poll applies the change. Runs inside member_->consume().
+class EventConsumer::MemberRebalance : public RdKafka::RebalanceCb {
+ public:
+  explicit MemberRebalance(EventConsumer* owner) : owner_(owner) {}
+
+  void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
+                    std::vector<RdKafka::TopicPartition*>& partitions) override {
+    const bool cooperative = consumer->rebalance_protocol() == "COOPERATIVE";
+    std::lock_guard<std::mutex> l(owner_->ownership_mu_);
+    std::vector<int32_t>& owned = owner_->owned_by_group_;
+    if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+      if (cooperative) {
+        std::unique_ptr<RdKafka::Error> e(consumer->incremental_assign(partitions));
+        if (e != nullptr) log::Error("consumer: incremental assign failed", {{"error", e->str()}});
+      } else {
+        consumer->assign(partitions);
+        owned.clear();
+      }
+      consumer->pause(partitions);
+      for (RdKafka::TopicPartition* tp : partitions) owned.push_back(tp->partition());
+    } else {
+      if (cooperative) {
+        std::unique_ptr<RdKafka::Error> e(consumer->incremental_unassign(partitions));
+        if (e != nullptr) log::Error("consumer: incremental unassign failed", {{"error", e->str()}});
+        for (RdKafka::TopicPartition* tp : partitions) std::erase(owned, tp->partition());
+      } else {
+        consumer->unassign();
+        owned.clear();
+      }
+    }
+    std::sort(owned.begin(), owned.end());
+    owned.erase(std::unique(owned.begin(), owned.end()), owned.end());
+    owner_->ownership_changed_ = true;
+  }
+
+ private:
+  EventConsumer* owner_;
+};
+
 absl::StatusOr<std::unique_ptr<EventConsumer>> EventConsumer::Create(rocksdb::DB* db, ConsumerOptions options,
                                                                      EventHandler handler,
                                                                      std::shared_ptr<SourceReader> reader) {
@@ -107,11 +148,37 @@ absl::StatusOr<std::unique_ptr<EventConsumer>> EventConsumer::Create(rocksdb::DB
   // A partition without a stored offset starts at the beginning; the same when a stored offset has been
   // deleted by retention (the gap is then filled from the source's store).
   props.emplace("auto.offset.reset", "earliest");
+  const bool member = !options.membership_topic.empty();
+  if (member) options.applier.share.owned.clear();  // nothing until the group assigns it partitions
   PIAO_ASSIGN_OR_RETURN(std::unique_ptr<EventApplier> applier,
                         EventApplier::Open(db, std::move(handler), std::move(reader), options.applier));
 
   std::unique_ptr<EventConsumer> c(new EventConsumer(std::move(applier), options.clock));
+  c->topics_ = options.topics;
   c->event_cb_ = NewLogEventCb("consumer:" + props["group.id"]);
+  for (const std::string& t : options.topics) {
+    PIAO_ASSIGN_OR_RETURN(std::string source, SourceOfTopic(t));
+    c->sources_.push_back(std::move(source));
+  }
+  if (member) {
+    // The group member: joins through the membership topic only; its partitions are never fetched.
+    KafkaProperties member_props = props;
+    member_props["partition.assignment.strategy"] = "cooperative-sticky";
+    c->member_cb_ = std::make_unique<MemberRebalance>(c.get());
+    PIAO_ASSIGN_OR_RETURN(std::unique_ptr<RdKafka::Conf> mconf, MakeConf(member_props));
+    std::string merr;
+    if (mconf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(c->member_cb_.get()), merr) !=
+            RdKafka::Conf::CONF_OK ||
+        mconf->set("event_cb", c->event_cb_.get(), merr) != RdKafka::Conf::CONF_OK) {
+      return absl::InternalError("member callbacks: " + merr);
+    }
+    c->member_.reset(RdKafka::KafkaConsumer::create(mconf.get(), merr));
+    if (c->member_ == nullptr) return absl::InvalidArgumentError("kafka group member: " + merr);
+    RdKafka::ErrorCode se = c->member_->subscribe({options.membership_topic});
+    if (se != RdKafka::ERR_NO_ERROR) return absl::InvalidArgumentError(absl::StrCat("subscribe: ", RdKafka::err2str(se)));
+    // The data consumer assigns partitions itself, in a group of its own that never commits.
+    props["group.id"] = absl::StrCat(props["group.id"], ".data.", props.count("client.id") ? props["client.id"] : "member");
+  }
   PIAO_ASSIGN_OR_RETURN(std::unique_ptr<RdKafka::Conf> conf, MakeConf(props));
   std::string err;
   if (conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(c->rebalance_cb_.get()), err) !=
@@ -121,6 +188,7 @@ absl::StatusOr<std::unique_ptr<EventConsumer>> EventConsumer::Create(rocksdb::DB
   }
   c->consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
   if (c->consumer_ == nullptr) return absl::InvalidArgumentError("kafka consumer: " + err);
+  if (member) return c;  // assigned by FollowMembershipLocked
   RdKafka::ErrorCode e = c->consumer_->subscribe(options.topics);
   if (e != RdKafka::ERR_NO_ERROR) {
     return absl::InvalidArgumentError(absl::StrCat("subscribe: ", RdKafka::err2str(e)));
@@ -141,6 +209,11 @@ absl::Status EventConsumer::Close() {
   std::lock_guard<std::mutex> l(mu_);
   if (closed_ || consumer_ == nullptr) return absl::OkStatus();
   closed_ = true;
+  if (member_ != nullptr) {
+    RdKafka::ErrorCode me = member_->close();  // leaves the group: its partitions move to the others
+    member_.reset();
+    if (me != RdKafka::ERR_NO_ERROR) log::Warn("consumer: leaving the group failed", {{"error", RdKafka::err2str(me)}});
+  }
   RdKafka::ErrorCode e = consumer_->close();
   consumer_.reset();
   if (e != RdKafka::ERR_NO_ERROR) return absl::UnavailableError("consumer close: " + RdKafka::err2str(e));
@@ -154,6 +227,7 @@ absl::Status EventConsumer::HandleLocked(const Pending& message) {
 absl::StatusOr<size_t> EventConsumer::Poll(absl::Duration timeout) {
   std::lock_guard<std::mutex> l(mu_);
   if (closed_) return absl::FailedPreconditionError("consumer closed");
+  if (member_ != nullptr) PIAO_RETURN_IF_ERROR(FollowMembershipLocked());
   size_t handled = 0;
   if (pending_.has_value()) {
     PIAO_RETURN_IF_ERROR(HandleLocked(*pending_));
@@ -203,6 +277,71 @@ absl::StatusOr<size_t> EventConsumer::Poll(absl::Duration timeout) {
   return handled;
 }
 
+absl::Status EventConsumer::FollowMembershipLocked() {
+  // Serve the member's callbacks (heartbeats run in librdkafka's own thread; rebalances are delivered here).
+  for (int i = 0; i < 10; ++i) {
+    std::unique_ptr<RdKafka::Message> m(member_->consume(0));
+    if (m->err() == RdKafka::ERR__TIMED_OUT) break;
+  }
+  std::vector<int32_t> owned;
+  {
+    std::lock_guard<std::mutex> l(ownership_mu_);
+    if (!ownership_changed_) return absl::OkStatus();
+    owned = owned_by_group_;
+  }
+  const PartitionShare before = applier_->share();
+  PartitionShare now{before.count, owned};
+  std::vector<int32_t> gained;
+  for (int32_t p : owned) {
+    if (!before.Owns(p)) gained.push_back(p);
+  }
+  // Lost numbers first: stop applying them, so a query no longer counts on them.
+  PartitionShare kept{before.count, {}};
+  for (int32_t p : before.owned) {
+    if (now.Owns(p)) kept.owned.push_back(p);
+  }
+  applier_->SetShare(kept);
+  PIAO_RETURN_IF_ERROR(AssignOwnedLocked());
+  if (!gained.empty()) {
+    // Gained numbers: their lanes from the stores first (a member may never have seen them), then Kafka.
+    applier_->SetShare(now);
+    for (const std::string& source : sources_) {
+      absl::StatusOr<uint64_t> n = applier_->CatchUp(source);
+      if (!n.ok()) {
+        applier_->SetShare(kept);  // not caught up: tried again at the next Poll
+        return n.status();
+      }
+    }
+    PIAO_RETURN_IF_ERROR(AssignOwnedLocked());
+    log::Info("consumer: partitions assigned and caught up",
+              {{"partitions", absl::StrJoin(gained, ",")}, {"owned", absl::StrJoin(now.owned, ",")}});
+  }
+  std::lock_guard<std::mutex> l(ownership_mu_);
+  if (owned_by_group_ == owned) ownership_changed_ = false;
+  return absl::OkStatus();
+}
+
+absl::Status EventConsumer::AssignOwnedLocked() {
+  std::vector<RdKafka::TopicPartition*> tps;
+  for (const std::string& topic : topics_) {
+    for (int32_t p : applier_->share().owned) {
+      absl::StatusOr<std::optional<KafkaOffset>> stored = applier_->StoredOffset(topic, p);
+      if (!stored.ok()) {
+        RdKafka::TopicPartition::destroy(tps);
+        return stored.status();
+      }
+      tps.push_back(RdKafka::TopicPartition::create(
+          topic, p, stored->has_value() ? static_cast<int64_t>((*stored)->value()) : RdKafka::Topic::OFFSET_BEGINNING));
+    }
+  }
+  const RdKafka::ErrorCode e = consumer_->assign(tps);
+  assigned_ = static_cast<int>(tps.size());
+  RdKafka::TopicPartition::destroy(tps);
+  if (pending_.has_value() && !applier_->share().Owns(pending_->input.partition)) pending_.reset();
+  if (e != RdKafka::ERR_NO_ERROR) return absl::UnavailableError(absl::StrCat("assign: ", RdKafka::err2str(e)));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<uint64_t> EventConsumer::CatchUp(const std::string& source) {
   std::lock_guard<std::mutex> l(mu_);
   return applier_->CatchUp(source);
@@ -235,6 +374,7 @@ ConsumerStats EventConsumer::stats() const {
   s.malformed = malformed_.load();
   s.applier = applier_->stats();
   s.assigned_partitions = assigned_.load();
+  s.owned = applier_->share();
   return s;
 }
 

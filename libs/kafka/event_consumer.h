@@ -39,6 +39,15 @@ struct ConsumerOptions {
   KafkaProperties kafka;            // bootstrap.servers and group.id are required
   std::vector<std::string> topics;  // e.g. {EventsTopic("planning"), EventsTopic("hr")}
   ApplierOptions applier;
+  // Scale-out: when set, this consumer is one MEMBER of the group `group.id`, which splits the partition
+  // numbers among its members (cooperative-sticky assignment of this topic's partitions, which must have
+  // applier.share.count of them; e.g. EventsTopic("planning")). The member applies every topic's partitions of
+  // the numbers it owns — whole administrations, since topics are co-partitioned — read by a second consumer
+  // that assigns them itself (the group's own consumer only holds the assignment, paused). On gaining numbers
+  // it first catches their lanes up from the stores, then follows them on Kafka from the offsets stored with
+  // its views; on losing numbers it stops applying them (and the applier's share says so to queries).
+  // Unset: the consumer subscribes to `topics` and applies every partition (applier.share must own them all).
+  std::string membership_topic;
   Clock* clock = Clock::Real();  // Poll's deadline is measured on it
 };
 
@@ -47,6 +56,7 @@ struct ConsumerStats {
   uint64_t malformed = 0;  // messages that were not an event envelope (skipped, offset stored)
   ApplierStats applier;
   int assigned_partitions = 0;
+  PartitionShare owned;  // the partition numbers this consumer applies
 };
 
 class EventConsumer {
@@ -84,18 +94,31 @@ class EventConsumer {
 
  private:
   class Rebalance;
+  class MemberRebalance;
   struct Pending {
     v1::EventEnvelope event;
     InputPosition input;
   };
   EventConsumer(std::unique_ptr<EventApplier> applier, Clock* clock);
   absl::Status HandleLocked(const Pending& message);
+  // Member mode: serves the group member's callbacks and applies the ownership they changed (catch-up of gained
+  // lanes, then the data consumer's assignment).
+  absl::Status FollowMembershipLocked();
+  absl::Status AssignOwnedLocked();
 
   std::unique_ptr<EventApplier> applier_;
   Clock* const clock_;
   std::unique_ptr<Rebalance> rebalance_cb_;
   std::unique_ptr<RdKafka::EventCb> event_cb_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;  // after its callbacks: destroyed before them
+  // Member mode: the group member (holds the assignment of the membership topic, paused) and what it changed.
+  std::unique_ptr<MemberRebalance> member_cb_;
+  std::unique_ptr<RdKafka::KafkaConsumer> member_;
+  std::vector<std::string> topics_;
+  std::vector<std::string> sources_;
+  std::mutex ownership_mu_;  // taken inside the member's callback (under mu_) and by FollowMembershipLocked
+  std::vector<int32_t> owned_by_group_;  // the numbers the group gave this member, latest
+  bool ownership_changed_ = false;
 
   // Serialises Poll, CatchUp and Close; the rebalance callback runs inside consume() under it.
   std::mutex mu_;

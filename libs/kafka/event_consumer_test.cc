@@ -3,6 +3,7 @@
 #include <chrono>
 #include <future>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -303,6 +304,82 @@ TEST_F(ConsumerTest, APartitionedConsumerFollowsItsLanesWithoutReadingTheStore) 
     EXPECT_EQ(consumer_->applier().Applied("planning", a), GlobalPosition(last)) << a;
   }
   ExpectStoredOffsetsAtTopicEnd(18);
+}
+
+// Scale-out (issue 13 §2): two members of one group split the partition numbers (cooperative-sticky); each applies
+// whole administrations, exactly once; when one leaves, the other takes its partitions over, catches their
+// lanes up from the store and ends with every event, once.
+TEST_F(ConsumerTest, MembersSplitThePartitionsAndTakeOverWhenOneLeaves) {
+  const std::vector<std::string> admins = {"CCIAA-TO", "CCIAA-MI", "CCIAA-RM", "CCIAA-NA", "A", "F", "B", "D"};
+  for (int round = 0; round < 2; ++round) {
+    for (const std::string& a : admins) Append(store_.get(), {"plan", a + "/2022"}, 1);
+  }
+  Publish(kPartitions);
+  struct Member {
+    std::unique_ptr<rocksdb::DB> db;
+    std::unique_ptr<EventConsumer> consumer;
+    std::set<std::string> applied_admins;
+    std::vector<uint64_t> seen;
+  };
+  auto open_member = [&](const std::string& name) {
+    auto m = std::make_unique<Member>();
+    m->db = OpenDb(dir_.Sub("member-" + name));
+    ConsumerOptions o;
+    o.kafka = testing::ConsumerProps(cluster_->bootstrap_servers(), "members");
+    o.kafka["client.id"] = name;
+    o.topics = {topic_};
+    o.membership_topic = topic_;
+    o.applier.sync = false;
+    o.applier.share = PartitionShare::All(kPartitions);
+    Member* raw = m.get();
+    auto c = EventConsumer::Create(
+        m->db.get(), o,
+        [raw](const v1::EventEnvelope& e, rocksdb::WriteBatch*) {
+          raw->seen.push_back(e.global_position());
+          raw->applied_admins.insert(AdministrationOfStream(e.stream()));
+          return absl::OkStatus();
+        },
+        reader_);
+    EXPECT_TRUE(c.ok()) << c.status();
+    if (c.ok()) m->consumer = std::move(*c);
+    return m;
+  };
+  auto a = open_member("a");
+  auto b = open_member("b");
+  ASSERT_NE(a->consumer, nullptr);
+  ASSERT_NE(b->consumer, nullptr);
+  auto poll_both = [&] {
+    EXPECT_TRUE(a->consumer->Poll(absl::Milliseconds(50)).ok());
+    if (b->consumer != nullptr) {
+      EXPECT_TRUE(b->consumer->Poll(absl::Milliseconds(50)).ok());
+    }
+  };
+  ASSERT_TRUE(WaitFor([&] { return a->seen.size() + b->seen.size() == 16 &&
+                                   a->consumer->stats().owned.owned.size() + b->consumer->stats().owned.owned.size() ==
+                                       static_cast<size_t>(kPartitions); },
+                      absl::Seconds(30), poll_both))
+      << a->seen.size() << " + " << b->seen.size();
+  const PartitionShare a_owns = a->consumer->stats().owned, b_owns = b->consumer->stats().owned;
+  EXPECT_FALSE(a_owns.owned.empty());
+  EXPECT_FALSE(b_owns.owned.empty()) << "both members got partitions";
+  for (const std::string& admin : a->applied_admins) EXPECT_TRUE(a_owns.OwnsAdministration(admin)) << admin;
+  for (const std::string& admin : b->applied_admins) EXPECT_TRUE(b_owns.OwnsAdministration(admin)) << admin;
+  std::set<uint64_t> union_seen(a->seen.begin(), a->seen.end());
+  union_seen.insert(b->seen.begin(), b->seen.end());
+  EXPECT_EQ(union_seen.size(), 16u) << "every event applied by one member";
+  EXPECT_EQ(a->seen.size() + b->seen.size(), 16u) << "and by one only";
+
+  // b leaves the group: a takes every partition over and catches b's administrations up.
+  b->consumer.reset();
+  ASSERT_TRUE(WaitFor([&] { return a->seen.size() == 16; }, absl::Seconds(60), poll_both)) << a->seen.size();
+  EXPECT_EQ(a->consumer->stats().owned.owned.size(), static_cast<size_t>(kPartitions));
+  std::set<uint64_t> a_seen(a->seen.begin(), a->seen.end());
+  EXPECT_EQ(a_seen.size(), 16u) << "each event once";
+  EXPECT_EQ(a->applied_admins.size(), admins.size());
+  // New events of b's former administrations now reach a through Kafka.
+  for (const std::string& adm : admins) Append(store_.get(), {"plan", adm + "/2022"}, 1);
+  Publish(kPartitions);
+  ASSERT_TRUE(WaitFor([&] { return a->seen.size() == 24; }, absl::Seconds(30), poll_both)) << a->seen.size();
 }
 
 TEST_F(ConsumerTest, BackgroundThreadFollowsTheRelay) {

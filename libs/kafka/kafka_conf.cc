@@ -4,12 +4,22 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "libs/base/log.h"
 
 namespace piao::kafka {
 
 std::string EventsTopic(const std::string& service) { return absl::StrCat("piao.", service, ".events.v1"); }
+
+absl::StatusOr<std::string> SourceOfTopic(const std::string& topic) {
+  constexpr absl::string_view kPrefix = "piao.", kSuffix = ".events.v1";
+  if (!absl::StartsWith(topic, kPrefix) || !absl::EndsWith(topic, kSuffix) ||
+      topic.size() <= kPrefix.size() + kSuffix.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("topic '", topic, "' is not piao.<service>.events.v1"));
+  }
+  return topic.substr(kPrefix.size(), topic.size() - kPrefix.size() - kSuffix.size());
+}
 
 absl::StatusOr<KafkaProperties> ParseKafkaProperties(const std::string& text, const std::string& setting) {
   KafkaProperties out;
