@@ -41,6 +41,7 @@ void AllowHrViews(service::RolePolicy& policy);
 
 class HrViewsService final : public v1::HrViews::Service, private QueryServiceBase {
  public:
+  using QueryServiceBase::SetRouter;
   HrViewsService(rocksdb::DB* db, const service::Authorizer* authorizer, std::vector<std::string> sources,
                  AppliedFn applied, absl::Duration max_wait = absl::Seconds(30), Clock* clock = Clock::Real())
       : QueryServiceBase(db, authorizer, std::move(sources), std::move(applied), max_wait, clock) {}

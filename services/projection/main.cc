@@ -37,7 +37,11 @@
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 #include "services/projection/hr_view.h"
+#include <unistd.h>
+
+#include "services/projection/members.h"
 #include "services/projection/projection_service.h"
+#include "services/projection/routing.h"
 #include "services/projection/risk_views_service.h"
 #include "services/projection/view.h"
 
@@ -227,6 +231,11 @@ int Run(int argc, char** argv) {
       .Declare("service-token-file", "", "file holding the bearer token (role service) for the sources' EventLogs")
       .Declare("kafka-properties", "", "extra librdkafka consumer properties, k=v separated by ';'")
       .Declare("max-wait-seconds", "30", "longest read-your-writes wait of a query without a shorter deadline")
+      .Declare("member", "false",
+               "scale out: join the consumer group piao-projection as one member serving a share of the partitions; "
+               "queries about other administrations are forwarded to the member serving them")
+      .Declare("advertise-address", "",
+               "member mode: host:port other members reach this one at (default: the bound address)")
       .Declare("poll-ms", "500", "how often the sources' EventLogs are polled (without --bootstrap-servers), or read for a stall of Kafka");
   if (absl::Status s = config.ParseFromProcess(argc, argv); !s.ok()) {
     std::fprintf(stderr, "projection: %s\nsettings:\n%s", std::string(s.message()).c_str(), config.Usage().c_str());
@@ -281,8 +290,12 @@ int Run(int argc, char** argv) {
     return Fail("bad settings", absl::InvalidArgumentError("--kafka-partitions: must be 1..10000"));
   }
   kafka::ApplierOptions applier_options;
-  // Every partition: one member serves every administration (the consumer group's members split them later).
+  // Every partition; a member (--member) serves what the group assigns it.
   applier_options.share = kafka::PartitionShare::All(static_cast<int32_t>(*partitions));
+  const bool member = config.GetBool("member");
+  if (member && config.Get("bootstrap-servers").empty()) {
+    return Fail("bad settings", absl::InvalidArgumentError("--member needs --bootstrap-servers: members split Kafka's partitions"));
+  }
 
   const std::filesystem::path data_dir = config.Get("data-dir");
   if (absl::Status s = EnsurePrivateDirectory(data_dir.string()); !s.ok()) return Fail("cannot create data dir", s);
@@ -317,6 +330,11 @@ int Run(int argc, char** argv) {
     for (const auto& [k, v] : *extra) options.kafka[k] = v;
     for (const std::string& s : source_names) options.topics.push_back(kafka::EventsTopic(s));
     options.applier = applier_options;
+    if (member) {
+      // The members' group shares the partition numbers of the first source's topic (all are co-partitioned).
+      options.membership_topic = options.topics.front();
+      options.kafka["client.id"] = absl::StrCat("piao-projection-", ::getpid(), "-", absl::ToUnixMicros(absl::Now()));
+    }
     auto c = kafka::EventConsumer::Create(db.get(), options, handler, reader);
     if (!c.ok()) return Fail("cannot create Kafka consumer", c.status());
     consumer = std::move(*c);
@@ -340,15 +358,41 @@ int Run(int argc, char** argv) {
   RiskViewsService risk_views(db.get(), &authorizer, source_names, applied, absl::Seconds(*max_wait));
   host.AddService(&risk_views);
   host.AddService(&hr_views);
+  // Member mode: the directory of members and the router of queries about administrations served elsewhere.
+  std::unique_ptr<MemberDirectory> directory;
+  std::unique_ptr<Router> router;
   host.AddShutdownHook("stop following", [&] {
     follower.Stop();
     if (consumer != nullptr) consumer->Stop();
+    directory.reset();  // publishes that this member left
   });
   host.AddShutdownHook("close views", [&] {
     consumer.reset();
     applier.reset();
     db.reset();
   });
+  if (absl::Status started = host.Start(); !started.ok()) return Fail("cannot start serving", started);
+  if (member) {
+    MemberDirectoryOptions d;
+    d.kafka["bootstrap.servers"] = config.Get("bootstrap-servers");
+    auto extra = kafka::ParseKafkaProperties(config.Get("kafka-properties"), "kafka-properties");
+    if (!extra.ok()) return Fail("bad settings", extra.status());
+    for (const auto& [k, v] : *extra) d.kafka[k] = v;
+    d.address = config.Get("advertise-address").empty() ? host.address() : config.Get("advertise-address");
+    d.member = absl::StrCat("projection@", d.address);
+    d.share = [the_applier] { return the_applier->share(); };
+    auto created = MemberDirectory::Create(std::move(d));
+    if (!created.ok()) return Fail("cannot join the members' directory", created.status());
+    directory = std::move(*created);
+    directory->Start();
+    router = std::make_unique<Router>(
+        [the_applier](const std::string& administration) { return the_applier->share().OwnsAdministration(administration); },
+        [&directory](const std::string& administration) { return directory->OwnerOf(administration); }, source_tls);
+    projection.SetRouter(router.get());
+    risk_views.SetRouter(router.get());
+    hr_views.SetRouter(router.get());
+    log::Info("projection member", {{"address", host.address()}});
+  }
   follower.Start();
   absl::Status s = host.Run();
   if (!s.ok()) return Fail("service stopped with an error", s);

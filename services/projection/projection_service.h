@@ -17,6 +17,7 @@
 #include "libs/service/grpc_status.h"
 #include "libs/service/request_rules.h"
 #include "piao/v1/projection.grpc.pb.h"
+#include "services/projection/routing.h"
 #include "services/projection/view.h"
 
 namespace rocksdb {
@@ -78,6 +79,9 @@ class QueryServiceBase {
                    AppliedFn applied, absl::Duration max_wait, Clock* clock)
       : db_(db), authorizer_(authorizer), sources_(std::move(sources)), applied_(std::move(applied)),
         max_wait_(max_wait), clock_(clock) {}
+  // A split projection's router: queries about an administration another member serves are answered by it.
+  // Not owned; set before serving.
+  void SetRouter(Router* router) { router_ = router; }
 
  protected:
   template <typename Request, typename Response>
@@ -86,6 +90,12 @@ class QueryServiceBase {
                       absl::StatusOr<Response> (*query)(const ViewReader&, const Request&)) const {
     PIAO_GRPC_ASSIGN_OR_RETURN(Request scoped, AuthorizeQuery(*authorizer_, *ctx, full_method, request));
     PIAO_GRPC_RETURN_IF_ERROR(service::ValidateRequestText(scoped));
+    if (router_ != nullptr) {
+      if (std::optional<grpc::Status> forwarded =
+              router_->MaybeForward(*ctx, full_method, scoped.administration(), scoped, response)) {
+        return *forwarded;
+      }
+    }
     PIAO_GRPC_RETURN_IF_ERROR(
         WaitForCall(ctx, scoped.consistency(), scoped.administration(), sources_, applied_, max_wait_, clock_));
     SnapshotReader snap(db_);
@@ -99,10 +109,12 @@ class QueryServiceBase {
   const AppliedFn applied_;
   const absl::Duration max_wait_;
   Clock* const clock_;
+  Router* router_ = nullptr;
 };
 
 class ProjectionService final : public v1::Projection::Service, private QueryServiceBase {
  public:
+  using QueryServiceBase::SetRouter;
   // `sources` are the followed source services (GetProgress lists them).
   ProjectionService(rocksdb::DB* db, const service::Authorizer* authorizer, std::vector<std::string> sources,
                     AppliedFn applied, absl::Duration max_wait = absl::Seconds(30), Clock* clock = Clock::Real())

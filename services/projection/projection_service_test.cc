@@ -202,6 +202,73 @@ TEST_F(ProjectionServiceTest, ReadYourWritesWaitsForThePositionAsked) {
   }
 }
 
+// Scale-out (issue 13 §2): a member that does not serve an administration forwards the query to the member that
+// does, with the caller's token and deadline: the owner checks the caller's rights and waits for its
+// read-your-writes positions itself, so a client needs one address.
+TEST_F(ProjectionServiceTest, AMemberForwardsQueriesAboutAdministrationsItDoesNotServe) {
+  // The front member: empty views, serves nothing; the fixture's service (host_) serves CCIAA-XX.
+  rocksdb::Options o;
+  o.create_if_missing = true;
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(o, dir_ + "/front-views", &raw).ok());
+  std::unique_ptr<rocksdb::DB> front_db(raw);
+  std::atomic<int> asked{0};
+  Router router([](const std::string&) { return false; },
+                [&](const std::string& administration) -> absl::StatusOr<std::string> {
+                  ++asked;
+                  if (administration != "CCIAA-XX") return absl::NotFoundError("nobody");
+                  return host_->address();
+                },
+                service::ChannelOptions());
+  ProjectionService front(front_db.get(), authorizer_.get(), std::vector<std::string>{"measurement", "planning"},
+                          [](const std::string&, const std::string&) { return GlobalPosition(0); },
+                          absl::Milliseconds(300));
+  front.SetRouter(&router);
+  service::ServiceHost front_host{service::HostOptions()};
+  front_host.AddService(&front);
+  ASSERT_TRUE(front_host.Start().ok());
+  auto channel = service::MakeChannel(service::ChannelOptions::Plaintext(front_host.address()));
+  ASSERT_TRUE(channel.ok());
+  auto front_stub = v1::Projection::NewStub(*channel);
+
+  v1::GetScoresRequest req;
+  req.set_year(2022);
+  req.set_administration("CCIAA-XX");
+  (*req.mutable_consistency()->mutable_min_positions())["planning"] = 1;  // written, not yet applied by the owner
+  std::thread later([this] {
+    absl::SleepFor(absl::Milliseconds(100));
+    ApplyPlan();
+  });
+  grpc::ClientContext ctx;
+  service::PrepareContext(&ctx, "oiv-xx-token", absl::Seconds(5));
+  v1::ScoresView v;
+  grpc::Status s = front_stub->GetScores(&ctx, req, &v);
+  later.join();
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(v.administration(), "CCIAA-XX") << "answered by the owner after its read-your-writes wait";
+  EXPECT_EQ(asked.load(), 1);
+
+  // The caller's rights are its own: a token of another administration is refused before any forwarding.
+  req.set_administration("CCIAA-YY");
+  grpc::ClientContext denied;
+  service::PrepareContext(&denied, "oiv-xx-token", absl::Seconds(5));
+  EXPECT_EQ(front_stub->GetScores(&denied, req, &v).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(asked.load(), 1);
+  // Nobody serves it (yet): UNAVAILABLE, retry.
+  grpc::ClientContext unknown;
+  service::PrepareContext(&unknown, "oiv-token", absl::Seconds(5));
+  grpc::Status u = front_stub->GetScores(&unknown, req, &v);
+  EXPECT_EQ(u.error_code(), grpc::StatusCode::UNAVAILABLE) << u.error_message();
+  // A forwarded call that reaches a member which does not serve it is never forwarded again.
+  req.set_administration("CCIAA-XX");
+  grpc::ClientContext forwarded;
+  service::PrepareContext(&forwarded, "oiv-token", absl::Seconds(5));
+  forwarded.AddMetadata(kForwardedHeader, "1");
+  EXPECT_EQ(front_stub->GetScores(&forwarded, req, &v).error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(asked.load(), 2);
+  front_host.Shutdown();
+}
+
 // The wait's deadline is a time of the injected clock: standing still, the fake clock keeps the wait going however
 // long it really takes, and advancing it past the deadline ends the wait.
 TEST(WaitForPositionsTest, TheDeadlineIsReadFromTheInjectedClock) {

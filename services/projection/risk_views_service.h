@@ -30,6 +30,7 @@ void JoinPerformancePlan(const v1::ScoresView& scores, v1::RiskReport* report);
 
 class RiskViewsService final : public v1::RiskViews::Service, private QueryServiceBase {
  public:
+  using QueryServiceBase::SetRouter;
   RiskViewsService(rocksdb::DB* db, const service::Authorizer* authorizer, std::vector<std::string> sources,
                    AppliedFn applied, absl::Duration max_wait = absl::Seconds(30), Clock* clock = Clock::Real())
       : QueryServiceBase(db, authorizer, std::move(sources), std::move(applied), max_wait, clock) {}
