@@ -289,7 +289,16 @@ absl::Status EventConsumer::FollowMembershipLocked() {
     if (!ownership_changed_) return absl::OkStatus();
     owned = owned_by_group_;
   }
+  const std::vector<int32_t> assigned = owned;
   const PartitionShare before = applier_->share();
+  // The membership topic must have exactly the deployment's partition count; a number beyond it is ignored.
+  std::erase_if(owned, [&](int32_t p) {
+    if (p < before.count) return false;
+    log::Error("consumer: the group assigned a partition beyond --kafka-partitions; the membership topic has more "
+               "partitions than the deployment's count",
+               {{"partition", absl::StrCat(p)}, {"count", absl::StrCat(before.count)}});
+    return true;
+  });
   PartitionShare now{before.count, owned};
   std::vector<int32_t> gained;
   for (int32_t p : owned) {
@@ -317,7 +326,7 @@ absl::Status EventConsumer::FollowMembershipLocked() {
               {{"partitions", absl::StrJoin(gained, ",")}, {"owned", absl::StrJoin(now.owned, ",")}});
   }
   std::lock_guard<std::mutex> l(ownership_mu_);
-  if (owned_by_group_ == owned) ownership_changed_ = false;
+  if (owned_by_group_ == assigned) ownership_changed_ = false;
   return absl::OkStatus();
 }
 

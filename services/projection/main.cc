@@ -232,7 +232,7 @@ int Run(int argc, char** argv) {
       .Declare("kafka-properties", "", "extra librdkafka consumer properties, k=v separated by ';'")
       .Declare("max-wait-seconds", "30", "longest read-your-writes wait of a query without a shorter deadline")
       .Declare("member", "false",
-               "scale out: join the consumer group piao-projection as one member serving a share of the partitions; "
+               "scale out: join the consumer group piao-projection-members as one member serving a share of the partitions; "
                "queries about other administrations are forwarded to the member serving them")
       .Declare("advertise-address", "",
                "member mode: host:port other members reach this one at (default: the bound address)")
@@ -333,6 +333,9 @@ int Run(int argc, char** argv) {
     if (member) {
       // The members' group shares the partition numbers of the first source's topic (all are co-partitioned).
       options.membership_topic = options.topics.front();
+      // Its own group: members use the cooperative protocol, which a group of unsplit projections does not
+      // share (mixing them is refused by Kafka, and crashes librdkafka's mock broker).
+      options.kafka["group.id"] = "piao-projection-members";
       options.kafka["client.id"] = absl::StrCat("piao-projection-", ::getpid(), "-", absl::ToUnixMicros(absl::Now()));
     }
     auto c = kafka::EventConsumer::Create(db.get(), options, handler, reader);
