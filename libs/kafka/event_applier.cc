@@ -250,10 +250,10 @@ absl::Status EventApplier::Apply(const v1::EventEnvelope& event, const std::opti
         Count(&ApplierStats::refused);
         return StoreOffsetOnlyLocked(input);
       }
-      if (input.has_value() && input->topic != EventsTopic(source)) {
+      if (input.has_value() && input->topic != EventsTopic(ServiceName(source))) {
         absl::Status r = RefuseLocked(event,
                                       absl::StrCat("event ", pos.value(), " of ", source, " arrived on topic ", input->topic,
-                                                   ", not on its source's topic ", EventsTopic(source)),
+                                                   ", not on its source's topic ", EventsTopic(ServiceName(source))),
                                       input);
         return IsRefused(source, admin) ? absl::OkStatus() : r;  // unrecorded: offered again later
       }
@@ -504,12 +504,12 @@ absl::Status EventApplier::SkipInput(const InputPosition& input) {
   return batch.Write(db_, wo, "store consumer offset");
 }
 
-absl::StatusOr<uint64_t> EventApplier::CatchUp(const std::string& source) {
+absl::StatusOr<uint64_t> EventApplier::CatchUp(const ServiceName& source) {
   uint64_t applied = 0;
   // Lane by lane, page by page, reading without the lock and applying under it: Kafka deliveries, queries'
   // position checks, health and progress never wait for more than one page's application.
   for (int32_t partition : share().owned) {
-    const Lane lane{source, partition};
+    const Lane lane{source.value(), partition};
     GlobalPosition from;
     {
       absl::MutexLock l(&mu_);
@@ -532,10 +532,10 @@ PartitionShare EventApplier::share() const {
   return share_;
 }
 
-GlobalPosition EventApplier::Applied(const std::string& source, const std::string& administration) const {
+GlobalPosition EventApplier::Applied(const ServiceName& source, const std::string& administration) const {
   absl::MutexLock p(&published_mu_);
   const auto at = [&](int32_t partition) {
-    auto it = published_.find(Lane{source, partition});
+    auto it = published_.find(Lane{source.value(), partition});
     return it == published_.end() ? GlobalPosition(0) : it->second;
   };
   if (!administration.empty()) return at(PartitionOf(administration, partition_count_));
@@ -574,9 +574,9 @@ std::map<SourceAdministration, RefusedSource> EventApplier::AdministrationProble
   return refused_;
 }
 
-std::optional<RefusedSource> EventApplier::Problem(const std::string& source, const std::string& administration) const {
+std::optional<RefusedSource> EventApplier::Problem(const ServiceName& source, const std::string& administration) const {
   absl::MutexLock p(&published_mu_);
-  auto it = refused_.find(SourceAdministration{source, administration});
+  auto it = refused_.find(SourceAdministration{source.value(), administration});
   if (it == refused_.end()) return std::nullopt;
   return it->second;
 }

@@ -142,7 +142,7 @@ class EventApplier {
   // Applies everything of `source` in the owned partitions after each lane's position up to the source's head,
   // page by page: each page is fetched without the applier's lock and applied under it. Returns the number of
   // events applied meanwhile.
-  absl::StatusOr<uint64_t> CatchUp(const std::string& source);
+  absl::StatusOr<uint64_t> CatchUp(const ServiceName& source);
 
   // The partitions applied from now on (a consumer group's assignment). Lanes keep their positions: a partition
   // owned again later resumes where it stopped.
@@ -151,8 +151,8 @@ class EventApplier {
 
   // How far `source` is applied for `administration` (its lane's position); for "" (every administration
   // owned) the lowest of the owned lanes.
-  GlobalPosition Applied(const std::string& source, const std::string& administration) const;
-  GlobalPosition LastApplied(const std::string& source) const { return Applied(source, ""); }
+  GlobalPosition Applied(const ServiceName& source, const std::string& administration) const;
+  GlobalPosition LastApplied(const ServiceName& source) const { return Applied(source, ""); }
   // Every owned lane's position: (source, partition) -> position, for the sources seen so far.
   std::map<std::pair<std::string, int32_t>, GlobalPosition> Lanes() const;
   // The next offset to consume in topic/partition, if one was stored.
@@ -160,7 +160,7 @@ class EventApplier {
   ApplierStats stats() const;
   // The refusals: which source's events of which administration are held, and why.
   std::map<SourceAdministration, RefusedSource> AdministrationProblems() const;
-  std::optional<RefusedSource> Problem(const std::string& source, const std::string& administration) const;
+  std::optional<RefusedSource> Problem(const ServiceName& source, const std::string& administration) const;
 
  private:
   struct Lane {

@@ -37,8 +37,8 @@ using testing::Get;
 using testing::OpenDb;
 using testing::TempDir;
 
-const std::string kPlanningTopic = EventsTopic("planning");
-const std::string kHrTopic = EventsTopic("hr");
+const std::string kPlanningTopic = EventsTopic(ServiceName("planning"));
+const std::string kHrTopic = EventsTopic(ServiceName("hr"));
 
 // A source's store as the tests write it: hash-chained events, each in its stream at the next version.
 class Log {
@@ -118,7 +118,7 @@ class ApplierTest : public ::testing::Test {
   Log& L(const std::string& source) { return logs_.try_emplace(source, source).first->second; }
   std::string Count(const std::string& source) { return Get(db_.get(), "count/" + source); }
   absl::Status Deliver(const std::string& source, uint64_t pos, uint64_t offset = 0) {
-    return applier_->Apply(L(source).at(pos), InputPosition{EventsTopic(source), 0, KafkaOffset(offset), std::nullopt});
+    return applier_->Apply(L(source).at(pos), InputPosition{EventsTopic(ServiceName(source)), 0, KafkaOffset(offset), std::nullopt});
   }
 
   TempDir dir_;
@@ -136,7 +136,7 @@ TEST_F(ApplierTest, AppliesInOrderAndIgnoresDuplicates) {
   for (uint64_t p : {1, 2, 2, 1, 3}) ASSERT_TRUE(applier_->Apply(L("planning").at(p), std::nullopt).ok());
   EXPECT_THAT(seen_, ElementsAre(1, 2, 3));
   EXPECT_EQ(Count("planning"), "3");
-  EXPECT_EQ(applier_->LastApplied("planning"), GlobalPosition(3));
+  EXPECT_EQ(applier_->LastApplied(ServiceName("planning")), GlobalPosition(3));
   EXPECT_EQ(applier_->stats().duplicates, 2u);
   EXPECT_EQ(reader_->partition_reads + reader_->stream_reads, 0) << "nothing read from the store";
 }
@@ -159,7 +159,7 @@ TEST_F(ApplierTest, ShortFillIsUnavailableAndResumesLater) {
   L("planning").events().resize(2);  // the store is behind what Kafka delivered
   absl::Status s = applier_->Apply(all[4], std::nullopt);
   EXPECT_TRUE(absl::IsUnavailable(s)) << s;
-  EXPECT_EQ(applier_->LastApplied("planning"), GlobalPosition(2));
+  EXPECT_EQ(applier_->LastApplied(ServiceName("planning")), GlobalPosition(2));
   L("planning").events() = all;
   ASSERT_TRUE(applier_->Apply(all[4], std::nullopt).ok());
   EXPECT_THAT(seen_, ElementsAre(1, 2, 3, 4, 5));
@@ -170,7 +170,7 @@ TEST_F(ApplierTest, HandlerErrorWritesNothing) {
   ASSERT_TRUE(Deliver("planning", 1, 10).ok());
   fail_at_ = 2;
   EXPECT_FALSE(Deliver("planning", 2, 11).ok());
-  EXPECT_EQ(applier_->LastApplied("planning"), GlobalPosition(1));
+  EXPECT_EQ(applier_->LastApplied(ServiceName("planning")), GlobalPosition(1));
   EXPECT_EQ(applier_->StoredOffset(kPlanningTopic, 0).value(), std::optional<KafkaOffset>(KafkaOffset(11)));
   EXPECT_EQ(Get(db_.get(), "event/planning/2"), "");
   fail_at_ = 0;
@@ -186,9 +186,9 @@ TEST_F(ApplierTest, PositionsAndOffsetsSurviveReopen) {
   ASSERT_TRUE(applier_->Apply(L("hr").at(1), InputPosition{kHrTopic, 0, KafkaOffset(7), std::nullopt}).ok());
   ASSERT_TRUE(applier_->Apply(L("planning").at(2), InputPosition{kPlanningTopic, 2, KafkaOffset(3), std::nullopt}).ok());
   Reopen();
-  EXPECT_EQ(applier_->LastApplied("planning"), GlobalPosition(2));
-  EXPECT_EQ(applier_->LastApplied("hr"), GlobalPosition(1));
-  EXPECT_EQ(applier_->LastApplied("risk"), GlobalPosition(0));
+  EXPECT_EQ(applier_->LastApplied(ServiceName("planning")), GlobalPosition(2));
+  EXPECT_EQ(applier_->LastApplied(ServiceName("hr")), GlobalPosition(1));
+  EXPECT_EQ(applier_->LastApplied(ServiceName("risk")), GlobalPosition(0));
   EXPECT_EQ(applier_->StoredOffset(kPlanningTopic, 1).value(), std::optional<KafkaOffset>(KafkaOffset(41)));
   EXPECT_EQ(applier_->StoredOffset(kPlanningTopic, 2).value(), std::optional<KafkaOffset>(KafkaOffset(4)));
   EXPECT_EQ(applier_->StoredOffset(kHrTopic, 0).value(), std::optional<KafkaOffset>(KafkaOffset(8)));
@@ -205,15 +205,15 @@ TEST_F(ApplierTest, CatchUpAppliesUpToTheHeadInPages) {
   Reopen();
   L("planning").AddN("A", 150);
   L("planning").AddN("B", 100);
-  auto n = applier_->CatchUp("planning");
+  auto n = applier_->CatchUp(ServiceName("planning"));
   ASSERT_TRUE(n.ok()) << n.status();
   EXPECT_EQ(*n, 250u);
   EXPECT_EQ(reader_->partition_reads, 4) << "three pages of events and one that finds the head";
-  EXPECT_EQ(applier_->LastApplied("planning"), GlobalPosition(250));
+  EXPECT_EQ(applier_->LastApplied(ServiceName("planning")), GlobalPosition(250));
   EXPECT_EQ(Count("planning"), "250");
   L("planning").AddN("C", 10);
-  EXPECT_EQ(applier_->CatchUp("planning").value(), 10u);
-  EXPECT_EQ(applier_->CatchUp("planning").value(), 0u);
+  EXPECT_EQ(applier_->CatchUp(ServiceName("planning")).value(), 10u);
+  EXPECT_EQ(applier_->CatchUp(ServiceName("planning")).value(), 0u);
   EXPECT_EQ(Count("planning"), "260");
 }
 
@@ -234,7 +234,7 @@ TEST_F(ApplierTest, CatchUpNeverHoldsTheLockWhileFetching) {
     }
   };
   std::thread catch_up([&] {
-    auto n = applier_->CatchUp("planning");
+    auto n = applier_->CatchUp(ServiceName("planning"));
     EXPECT_TRUE(n.ok()) << n.status();
     EXPECT_EQ(n.value_or(0), 250u);
   });
@@ -243,7 +243,7 @@ TEST_F(ApplierTest, CatchUpNeverHoldsTheLockWhileFetching) {
   GlobalPosition seen_during;
   absl::Status other_source;
   std::thread probe([&] {
-    seen_during = applier_->LastApplied("planning");
+    seen_during = applier_->LastApplied(ServiceName("planning"));
     (void)applier_->stats();
     (void)applier_->AdministrationProblems();
     other_source = applier_->Apply(L("hr").at(1), InputPosition{kHrTopic, 0, KafkaOffset(0), std::nullopt});
@@ -256,7 +256,7 @@ TEST_F(ApplierTest, CatchUpNeverHoldsTheLockWhileFetching) {
   ASSERT_TRUE(answered) << "readers waited for the catch-up's fetch";
   EXPECT_EQ(seen_during, GlobalPosition(100)) << "the first page is visible while the second is fetched";
   EXPECT_TRUE(other_source.ok()) << other_source;
-  EXPECT_EQ(applier_->LastApplied("planning"), GlobalPosition(250));
+  EXPECT_EQ(applier_->LastApplied(ServiceName("planning")), GlobalPosition(250));
   EXPECT_EQ(Count("planning"), "250");
   EXPECT_EQ(Count("hr"), "1");
 }
@@ -283,7 +283,7 @@ TEST_F(ApplierTest, GapFillFetchesWithoutTheLockAndNeverAppliesTwice) {
   GlobalPosition seen_during;
   absl::Status redelivered;
   std::thread probe([&] {
-    seen_during = applier_->LastApplied("planning");
+    seen_during = applier_->LastApplied(ServiceName("planning"));
     redelivered = Deliver("planning", 150, 3);  // a duplicate now
     probed.Notify();
   });
@@ -294,7 +294,7 @@ TEST_F(ApplierTest, GapFillFetchesWithoutTheLockAndNeverAppliesTwice) {
   ASSERT_TRUE(answered) << "readers waited for the gap fill's fetch";
   EXPECT_EQ(seen_during, GlobalPosition(200));
   EXPECT_TRUE(redelivered.ok()) << redelivered;
-  EXPECT_EQ(applier_->LastApplied("planning"), GlobalPosition(500));
+  EXPECT_EQ(applier_->LastApplied(ServiceName("planning")), GlobalPosition(500));
   EXPECT_EQ(Count("planning"), "500");
   EXPECT_EQ(applier_->stats().duplicates, 1u);
 }
@@ -345,11 +345,11 @@ TEST_F(ApplierTest, AReaderReturningWrongEventsIsDataLoss) {
       std::make_shared<Wrong>(other.events()));
   ASSERT_TRUE(a.ok());
   EXPECT_TRUE(absl::IsDataLoss((*a)->Apply(L("risk").at(2), std::nullopt)));  // position 3, a gap before it
-  EXPECT_EQ((*a)->LastApplied("risk"), GlobalPosition(0));
+  EXPECT_EQ((*a)->LastApplied(ServiceName("risk")), GlobalPosition(0));
 }
 
 InputPosition At(const std::string& source, uint64_t offset) {
-  return InputPosition{EventsTopic(source), 0, KafkaOffset(offset), std::nullopt};
+  return InputPosition{EventsTopic(ServiceName(source)), 0, KafkaOffset(offset), std::nullopt};
 }
 
 // The issue's reproduction: the source's last event deleted and its head rewritten, then the position reused
@@ -363,10 +363,10 @@ TEST_F(ApplierTest, RefusesAnAdministrationWhoseHistoryForkedAndKeepsServingTheO
   forked.Add("A", "-forged");
   forked.Add("A", "-forged");
   for (uint64_t p = 1; p <= 4; ++p) ASSERT_TRUE(applier_->Apply(original.at(p), At("planning", p)).ok());
-  EXPECT_FALSE(applier_->Problem("planning", "A").has_value());
+  EXPECT_FALSE(applier_->Problem(ServiceName("planning"), "A").has_value());
 
   EXPECT_TRUE(applier_->Apply(forked.at(4), At("planning", 5)).ok()) << "consumed: the others must go on";
-  auto problem = applier_->Problem("planning", "A");
+  auto problem = applier_->Problem(ServiceName("planning"), "A");
   ASSERT_TRUE(problem.has_value()) << "the reused position was silently dropped as a duplicate";
   EXPECT_EQ(problem->position, GlobalPosition(4));
   EXPECT_THAT(problem->reason, HasSubstr("forked"));
@@ -382,13 +382,13 @@ TEST_F(ApplierTest, RefusesAnAdministrationWhoseHistoryForkedAndKeepsServingTheO
   b.set_global_position(5);
   ASSERT_TRUE(applier_->Apply(b, At("planning", 8)).ok());
   EXPECT_THAT(seen_, ElementsAre(1, 2, 3, 4, 5));
-  EXPECT_FALSE(applier_->Problem("planning", "B").has_value());
+  EXPECT_FALSE(applier_->Problem(ServiceName("planning"), "B").has_value());
 
   // The refusal survives a restart; catch-up does not merge the forked history either.
   Reopen();
   logs_.emplace("planning", forked);
-  ASSERT_TRUE(applier_->Problem("planning", "A").has_value());
-  EXPECT_EQ(applier_->Problem("planning", "A")->position, GlobalPosition(4));
+  ASSERT_TRUE(applier_->Problem(ServiceName("planning"), "A").has_value());
+  EXPECT_EQ(applier_->Problem(ServiceName("planning"), "A")->position, GlobalPosition(4));
   EXPECT_EQ(applier_->AdministrationProblems().size(), 1u);
 }
 
@@ -403,11 +403,11 @@ TEST_F(ApplierTest, RefusesAnEventThatDoesNotChainToTheLastApplied) {
   ASSERT_TRUE(applier_->Apply(original.at(2), At("planning", 1)).ok());
   // Position 3 of a history that differs from position 2 on: its prev_hash is not what was applied at 2.
   ASSERT_TRUE(applier_->Apply(other.at(3), At("planning", 2)).ok());
-  auto problem = applier_->Problem("planning", "A");
+  auto problem = applier_->Problem(ServiceName("planning"), "A");
   ASSERT_TRUE(problem.has_value());
   EXPECT_EQ(problem->position, GlobalPosition(3));
   EXPECT_THAT(problem->reason, HasSubstr("does not chain to the event applied at 2"));
-  EXPECT_EQ(applier_->LastApplied("planning"), GlobalPosition(2));
+  EXPECT_EQ(applier_->LastApplied(ServiceName("planning")), GlobalPosition(2));
   // The genuine event 3 is refused too: once refused, nothing more of that administration is merged.
   ASSERT_TRUE(applier_->Apply(original.at(3), At("planning", 3)).ok());
   EXPECT_THAT(seen_, ElementsAre(1, 2));
@@ -422,8 +422,8 @@ TEST_F(ApplierTest, RefusesAGapFillThatDoesNotChain) {
   rewritten.AddN("A", 1);
   for (int i = 0; i < 4; ++i) rewritten.Add("A", "-rewritten");
   ASSERT_TRUE(applier_->Apply(original.at(5), At("planning", 4)).ok());
-  ASSERT_TRUE(applier_->Problem("planning", "A").has_value());
-  EXPECT_EQ(applier_->Problem("planning", "A")->position, GlobalPosition(3)) << "3 does not chain to the 2 applied";
+  ASSERT_TRUE(applier_->Problem(ServiceName("planning"), "A").has_value());
+  EXPECT_EQ(applier_->Problem(ServiceName("planning"), "A")->position, GlobalPosition(3)) << "3 does not chain to the 2 applied";
   EXPECT_THAT(seen_, ElementsAre(1, 2));
 }
 
@@ -433,7 +433,7 @@ TEST_F(ApplierTest, AcceptsAChainedHistoryDeliveredOutOfOrderWithDuplicates) {
   ASSERT_TRUE(applier_->Apply(L("planning").at(3), At("planning", 1)).ok());  // redelivered, same hash
   ASSERT_TRUE(applier_->Apply(L("planning").at(1), At("planning", 2)).ok());
   ASSERT_TRUE(applier_->Apply(L("planning").at(4), At("planning", 3)).ok());
-  ASSERT_EQ(applier_->CatchUp("planning").value(), 1u);
+  ASSERT_EQ(applier_->CatchUp(ServiceName("planning")).value(), 1u);
   EXPECT_THAT(seen_, ElementsAre(1, 2, 3, 4, 5));
   EXPECT_TRUE(applier_->AdministrationProblems().empty());
   EXPECT_EQ(applier_->stats().refused, 0u);
@@ -445,15 +445,15 @@ TEST_F(ApplierTest, RefusesAnEventOnAnotherSourcesTopic) {
   ASSERT_TRUE(applier_->Apply(L("planning").at(1), At("planning", 0)).ok());
   // A planning event published on the HR topic (a misconfigured or hostile producer).
   ASSERT_TRUE(applier_->Apply(L("planning").at(2), InputPosition{kHrTopic, 0, KafkaOffset(0), std::nullopt}).ok());
-  auto problem = applier_->Problem("planning", "A");
+  auto problem = applier_->Problem(ServiceName("planning"), "A");
   ASSERT_TRUE(problem.has_value());
   EXPECT_EQ(problem->position, GlobalPosition(2));
   EXPECT_THAT(problem->reason, HasSubstr("arrived on topic piao.hr.events.v1"));
   EXPECT_THAT(seen_, ElementsAre(1));
   EXPECT_EQ(applier_->StoredOffset(kHrTopic, 0).value(), std::optional<KafkaOffset>(KafkaOffset(1))) << "consumed";
   ASSERT_TRUE(applier_->Apply(L("hr").at(1), At("hr", 1)).ok());
-  EXPECT_FALSE(applier_->Problem("hr", "A").has_value());
-  EXPECT_EQ(applier_->LastApplied("hr"), GlobalPosition(1));
+  EXPECT_FALSE(applier_->Problem(ServiceName("hr"), "A").has_value());
+  EXPECT_EQ(applier_->LastApplied(ServiceName("hr")), GlobalPosition(1));
 }
 
 // --- Partitions (issue 13 §2): a consumer of some partitions needs only its own lanes. ---
@@ -482,10 +482,10 @@ TEST_F(LaneTest, MessagesThatContinueTheirLaneAreAppliedWithoutReadingTheStore) 
   for (uint64_t p : {2, 5, 6, 1, 3, 4}) ASSERT_TRUE(applier_->Apply(L("planning").at(p), Message(p, p)).ok()) << p;
   EXPECT_EQ(reader_->partition_reads + reader_->stream_reads, 0) << "every lane header continued its lane";
   EXPECT_EQ(Count("planning"), "6");
-  EXPECT_EQ(applier_->Applied("planning", "CCIAA-TO"), GlobalPosition(3));
-  EXPECT_EQ(applier_->Applied("planning", "A"), GlobalPosition(6));
-  EXPECT_EQ(applier_->Applied("planning", "F"), GlobalPosition(4));
-  EXPECT_EQ(applier_->Applied("planning", ""), GlobalPosition(3)) << "the least applied lane";
+  EXPECT_EQ(applier_->Applied(ServiceName("planning"), "CCIAA-TO"), GlobalPosition(3));
+  EXPECT_EQ(applier_->Applied(ServiceName("planning"), "A"), GlobalPosition(6));
+  EXPECT_EQ(applier_->Applied(ServiceName("planning"), "F"), GlobalPosition(4));
+  EXPECT_EQ(applier_->Applied(ServiceName("planning"), ""), GlobalPosition(3)) << "the least applied lane";
   EXPECT_EQ(applier_->Lanes().size(), 3u);
 }
 
@@ -528,7 +528,7 @@ TEST_F(LaneTest, AParkedEventIsReadFromItsLaneOnly) {
   ASSERT_EQ(reads.size(), 1u);
   EXPECT_EQ(reads[0].first, 2u) << "from the lane's position + 1";
   EXPECT_THAT(reads[0].second, ElementsAre(1)) << "only partition 1 is read";
-  EXPECT_EQ((*a)->Applied("planning", "A"), GlobalPosition(4));
+  EXPECT_EQ((*a)->Applied(ServiceName("planning"), "A"), GlobalPosition(4));
 }
 
 // A message whose lane predecessor is unknown (the relay restarted) makes the consumer read its lane's gap.
@@ -541,7 +541,7 @@ TEST_F(LaneTest, AnUnknownLanePredecessorIsReadFromTheStore) {
   ASSERT_TRUE(applier_->Apply(L("planning").at(3), unknown).ok());
   EXPECT_THAT(seen_, ElementsAre(1, 2, 3));
   EXPECT_EQ(reader_->partition_reads, 1);
-  EXPECT_EQ(applier_->Applied("planning", "A"), GlobalPosition(3));
+  EXPECT_EQ(applier_->Applied(ServiceName("planning"), "A"), GlobalPosition(3));
 }
 
 // A member of a consumer group owns some partitions: it applies only their events, catches up only their lanes,
@@ -549,7 +549,7 @@ TEST_F(LaneTest, AnUnknownLanePredecessorIsReadFromTheStore) {
 TEST_F(LaneTest, AMemberAppliesAndCatchesUpOnlyItsPartitions) {
   Reopen(PartitionShare{kCount, {1}});
   for (const char* admin : {"CCIAA-TO", "A", "F", "A", "CCIAA-TO", "A"}) L("planning").Add(admin);
-  auto n = applier_->CatchUp("planning");
+  auto n = applier_->CatchUp(ServiceName("planning"));
   ASSERT_TRUE(n.ok()) << n.status();
   EXPECT_EQ(*n, 3u);
   EXPECT_THAT(seen_, ElementsAre(2, 4, 6)) << "administration A only";
@@ -559,9 +559,9 @@ TEST_F(LaneTest, AMemberAppliesAndCatchesUpOnlyItsPartitions) {
   EXPECT_THAT(seen_, ElementsAre(2, 4, 6));
   // Partition 0 is assigned to it: its lane is caught up from the store; A's events are not applied again.
   applier_->SetShare(PartitionShare{kCount, {0, 1}});
-  ASSERT_EQ(applier_->CatchUp("planning").value(), 2u);
+  ASSERT_EQ(applier_->CatchUp(ServiceName("planning")).value(), 2u);
   EXPECT_THAT(seen_, ElementsAre(2, 4, 6, 1, 5));
-  EXPECT_EQ(applier_->Applied("planning", "CCIAA-TO"), GlobalPosition(6)) << "scanned up to the head";
+  EXPECT_EQ(applier_->Applied(ServiceName("planning"), "CCIAA-TO"), GlobalPosition(6)) << "scanned up to the head";
   EXPECT_EQ(Count("planning"), "5");
 }
 

@@ -157,7 +157,7 @@ absl::StatusOr<std::unique_ptr<EventConsumer>> EventConsumer::Create(rocksdb::DB
   c->topics_ = options.topics;
   c->event_cb_ = NewLogEventCb("consumer:" + props["group.id"]);
   for (const std::string& t : options.topics) {
-    PIAO_ASSIGN_OR_RETURN(std::string source, SourceOfTopic(t));
+    PIAO_ASSIGN_OR_RETURN(ServiceName source, SourceOfTopic(t));
     c->sources_.push_back(std::move(source));
   }
   if (member) {
@@ -314,7 +314,7 @@ absl::Status EventConsumer::FollowMembershipLocked() {
   if (!gained.empty()) {
     // Gained numbers: their lanes from the stores first (a member may never have seen them), then Kafka.
     applier_->SetShare(now);
-    for (const std::string& source : sources_) {
+    for (const ServiceName& source : sources_) {
       absl::StatusOr<uint64_t> n = applier_->CatchUp(source);
       if (!n.ok()) {
         applier_->SetShare(kept);  // not caught up: tried again at the next Poll
@@ -351,7 +351,7 @@ absl::Status EventConsumer::AssignOwnedLocked() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<uint64_t> EventConsumer::CatchUp(const std::string& source) {
+absl::StatusOr<uint64_t> EventConsumer::CatchUp(const ServiceName& source) {
   std::lock_guard<std::mutex> l(mu_);
   return applier_->CatchUp(source);
 }

@@ -37,11 +37,11 @@ namespace piao::kafka {
 
 struct ConsumerOptions {
   KafkaProperties kafka;            // bootstrap.servers and group.id are required
-  std::vector<std::string> topics;  // e.g. {EventsTopic("planning"), EventsTopic("hr")}
+  std::vector<std::string> topics;  // e.g. {EventsTopic(ServiceName("planning")), EventsTopic(ServiceName("hr"))}
   ApplierOptions applier;
   // Scale-out: when set, this consumer is one MEMBER of the group `group.id`, which splits the partition
   // numbers among its members (cooperative-sticky assignment of this topic's partitions, which must have
-  // applier.share.count of them; e.g. EventsTopic("planning")). The member applies every topic's partitions of
+  // applier.share.count of them; e.g. EventsTopic(ServiceName("planning"))). The member applies every topic's partitions of
   // the numbers it owns — whole administrations, since topics are co-partitioned — read by a second consumer
   // that assigns them itself (the group's own consumer only holds the assignment, paused). On gaining numbers
   // it first catches their lanes up from the stores, then follows them on Kafka from the offsets stored with
@@ -77,7 +77,7 @@ class EventConsumer {
 
   // Applies `source`'s events of the owned partitions after each lane's position up to its head, from the store.
   // Call before following Kafka to start from the store. Returns the number applied.
-  absl::StatusOr<uint64_t> CatchUp(const std::string& source);
+  absl::StatusOr<uint64_t> CatchUp(const ServiceName& source);
 
   // Runs Poll in a thread until Stop (errors are logged and retried after a pause).
   absl::Status Start();
@@ -85,7 +85,7 @@ class EventConsumer {
   // Leaves the group; later Polls are FAILED_PRECONDITION. Called by the destructor.
   absl::Status Close();
 
-  GlobalPosition LastApplied(const std::string& source) const { return applier_->LastApplied(source); }
+  GlobalPosition LastApplied(const ServiceName& source) const { return applier_->LastApplied(source); }
   EventApplier& applier() { return *applier_; }
   absl::StatusOr<std::optional<KafkaOffset>> StoredOffset(const std::string& topic, int32_t partition) const {
     return applier_->StoredOffset(topic, partition);
@@ -115,7 +115,7 @@ class EventConsumer {
   std::unique_ptr<MemberRebalance> member_cb_;
   std::unique_ptr<RdKafka::KafkaConsumer> member_;
   std::vector<std::string> topics_;
-  std::vector<std::string> sources_;
+  std::vector<ServiceName> sources_;
   std::mutex ownership_mu_;  // taken inside the member's callback (under mu_) and by FollowMembershipLocked
   std::vector<int32_t> owned_by_group_;  // the numbers the group gave this member, latest
   bool ownership_changed_ = false;

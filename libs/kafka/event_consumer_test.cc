@@ -122,7 +122,7 @@ class ConsumerTest : public ::testing::Test {
     }
   }
 
-  const std::string topic_ = EventsTopic("planning");
+  const std::string topic_ = EventsTopic(ServiceName("planning"));
   TempDir dir_;
   std::unique_ptr<MockKafkaCluster> cluster_;
   std::unique_ptr<eventstore::EventStore> store_;
@@ -173,7 +173,7 @@ TEST_F(ConsumerTest, AppliesExactlyOnceAcrossARestartWithDuplicates) {
   // Applied through 10 may come from gap fills before Kafka delivered every partition: wait for the 10
   // messages too, so the stored offsets are at the topic's end before the restart (under load they were not).
   ASSERT_TRUE(PollUntil([&] {
-    return consumer_->LastApplied("planning") == GlobalPosition(10) && consumer_->stats().messages >= 10;
+    return consumer_->LastApplied(ServiceName("planning")) == GlobalPosition(10) && consumer_->stats().messages >= 10;
   }));
   ExpectViewMatchesStore();
   CloseConsumerAndDb();
@@ -189,7 +189,7 @@ TEST_F(ConsumerTest, AppliesExactlyOnceAcrossARestartWithDuplicates) {
 
   OpenConsumer("views");
   ASSERT_TRUE(PollUntil([&] {
-    return consumer_->LastApplied("planning") == GlobalPosition(15) && consumer_->stats().messages >= 8;
+    return consumer_->LastApplied(ServiceName("planning")) == GlobalPosition(15) && consumer_->stats().messages >= 8;
   }));
   PollForAWhile();
   // Only what came after the stored offsets was read: 5 new events and the 3 copies.
@@ -202,7 +202,7 @@ TEST_F(ConsumerTest, AppliesExactlyOnceAcrossARestartWithDuplicates) {
   // The applied position is durable with the view.
   CloseConsumerAndDb();
   OpenConsumer("views");
-  EXPECT_EQ(consumer_->LastApplied("planning"), GlobalPosition(15));
+  EXPECT_EQ(consumer_->LastApplied(ServiceName("planning")), GlobalPosition(15));
 }
 
 TEST_F(ConsumerTest, FillsGapsWhenPartitionsDeliverOutOfGlobalOrder) {
@@ -221,7 +221,7 @@ TEST_F(ConsumerTest, FillsGapsWhenPartitionsDeliverOutOfGlobalOrder) {
   testing::Produce(cluster_->bootstrap_servers(), topic_, early);
   OpenConsumer("gaps");
   ASSERT_TRUE(PollUntil([&] { return consumer_->stats().messages == 12; }));
-  EXPECT_EQ(consumer_->LastApplied("planning"), GlobalPosition(18));
+  EXPECT_EQ(consumer_->LastApplied(ServiceName("planning")), GlobalPosition(18));
   EXPECT_GT(reader_->partition_reads.load(), 0);
   testing::Produce(cluster_->bootstrap_servers(), topic_, late);
   ASSERT_TRUE(PollUntil([&] { return consumer_->stats().messages == 18; }));
@@ -240,14 +240,14 @@ TEST_F(ConsumerTest, HonoursStoredOffsetsOnReassignment) {
   Publish();
   OpenConsumer("first-group");
   ASSERT_TRUE(PollUntil([&] { return consumer_->stats().messages == 9; }));
-  EXPECT_EQ(consumer_->LastApplied("planning"), GlobalPosition(9));
+  EXPECT_EQ(consumer_->LastApplied(ServiceName("planning")), GlobalPosition(9));
   consumer_.reset();  // keeps the view DB
 
   for (int s = 0; s < 6; ++s) Append(store_.get(), {"plan", absl::StrCat("P", s)}, 1);
   Publish();
   // A group Kafka has never seen: only the offsets stored with the view can place it past the first 9.
   OpenConsumer("second-group");
-  ASSERT_TRUE(PollUntil([&] { return consumer_->LastApplied("planning") == GlobalPosition(15); }));
+  ASSERT_TRUE(PollUntil([&] { return consumer_->LastApplied(ServiceName("planning")) == GlobalPosition(15); }));
   PollForAWhile();
   // Only the 6 new messages were read (from the beginning it would be 15). Arrivals out of global order
   // across partitions may be filled first and then ignored, but nothing of the first 9 comes back.
@@ -262,16 +262,16 @@ TEST_F(ConsumerTest, CatchesUpFromTheStoreThenFollowsKafka) {
   Append(store_.get(), {"plan", "A"}, 5);
   Append(store_.get(), {"plan", "B"}, 3);
   OpenConsumer("catch-up");
-  auto n = consumer_->CatchUp("planning");
+  auto n = consumer_->CatchUp(ServiceName("planning"));
   ASSERT_TRUE(n.ok()) << n.status();
   EXPECT_EQ(*n, 8u);
-  EXPECT_EQ(consumer_->LastApplied("planning"), GlobalPosition(8));
+  EXPECT_EQ(consumer_->LastApplied(ServiceName("planning")), GlobalPosition(8));
   EXPECT_EQ(consumer_->stats().messages, 0u);
 
   Append(store_.get(), {"plan", "C"}, 4);
   Publish();  // all 12, including the 8 already applied
   ASSERT_TRUE(PollUntil([&] { return consumer_->stats().messages == 12; }));
-  EXPECT_EQ(consumer_->LastApplied("planning"), GlobalPosition(12));
+  EXPECT_EQ(consumer_->LastApplied(ServiceName("planning")), GlobalPosition(12));
   EXPECT_EQ(consumer_->stats().applier.duplicates, 8u);
   EXPECT_THAT(seen_, ::testing::ElementsAreArray(Range(1, 12)));
   ExpectViewMatchesStore();
@@ -301,7 +301,7 @@ TEST_F(ConsumerTest, APartitionedConsumerFollowsItsLanesWithoutReadingTheStore) 
         last = e.global_position();
       }
     }
-    EXPECT_EQ(consumer_->applier().Applied("planning", a), GlobalPosition(last)) << a;
+    EXPECT_EQ(consumer_->applier().Applied(ServiceName("planning"), a), GlobalPosition(last)) << a;
   }
   ExpectStoredOffsetsAtTopicEnd(18);
 }
@@ -392,7 +392,7 @@ TEST_F(ConsumerTest, BackgroundThreadFollowsTheRelay) {
   ASSERT_TRUE((*relay)->Start().ok());
   Append(store_.get(), {"plan", "A"}, 6);
   Append(store_.get(), {"plan", "B"}, 6);
-  ASSERT_TRUE(WaitFor([&] { return consumer_->LastApplied("planning") == GlobalPosition(12); }, absl::Seconds(20)));
+  ASSERT_TRUE(WaitFor([&] { return consumer_->LastApplied(ServiceName("planning")) == GlobalPosition(12); }, absl::Seconds(20)));
   (*relay)->Stop();
   consumer_->Stop();
   ExpectViewMatchesStore();

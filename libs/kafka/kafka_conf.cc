@@ -10,15 +10,15 @@
 
 namespace piao::kafka {
 
-std::string EventsTopic(const std::string& service) { return absl::StrCat("piao.", service, ".events.v1"); }
+std::string EventsTopic(const ServiceName& service) { return absl::StrCat("piao.", service.value(), ".events.v1"); }
 
-absl::StatusOr<std::string> SourceOfTopic(const std::string& topic) {
+absl::StatusOr<ServiceName> SourceOfTopic(const std::string& topic) {
   constexpr absl::string_view kPrefix = "piao.", kSuffix = ".events.v1";
   if (!absl::StartsWith(topic, kPrefix) || !absl::EndsWith(topic, kSuffix) ||
       topic.size() <= kPrefix.size() + kSuffix.size()) {
     return absl::InvalidArgumentError(absl::StrCat("topic '", topic, "' is not piao.<service>.events.v1"));
   }
-  return topic.substr(kPrefix.size(), topic.size() - kPrefix.size() - kSuffix.size());
+  return ServiceName(topic.substr(kPrefix.size(), topic.size() - kPrefix.size() - kSuffix.size()));
 }
 
 absl::StatusOr<KafkaProperties> ParseKafkaProperties(const std::string& text, const std::string& setting) {

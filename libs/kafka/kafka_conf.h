@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "libs/base/strong_types.h"
 
 namespace RdKafka {
 class Conf;
@@ -20,9 +21,9 @@ namespace piao::kafka {
 using KafkaProperties = std::map<std::string, std::string>;
 
 // The topic a service's relay publishes to: "piao.<service>.events.v1".
-std::string EventsTopic(const std::string& service);
+std::string EventsTopic(const ServiceName& service);
 // The service of an events topic ("piao.<service>.events.v1"); INVALID_ARGUMENT for any other name.
-absl::StatusOr<std::string> SourceOfTopic(const std::string& topic);
+absl::StatusOr<ServiceName> SourceOfTopic(const std::string& topic);
 
 // Extra properties from one setting (`--kafka-properties`, PIAO_KAFKA_PROPERTIES): "name=value" entries
 // separated by ';' (a value may contain '=' but not ';'), e.g. the broker security

@@ -92,7 +92,7 @@ class KafkaTlsClientsTest : public ::testing::Test {
     ConsumerOptions o;
     o.kafka = std::move(props);
     o.kafka["group.id"] = "tls-test";
-    o.topics = {EventsTopic("planning")};
+    o.topics = {EventsTopic(ServiceName("planning"))};
     auto handler = [](const v1::EventEnvelope&, rocksdb::WriteBatch*) { return absl::OkStatus(); };
     return EventConsumer::Create(db_.get(), o, handler, StoreSourceReader(store_.get())).status();
   }

@@ -46,7 +46,7 @@ absl::StatusOr<std::unique_ptr<OutboxRelay>> OutboxRelay::Create(eventstore::Eve
   if (options.batch == 0) return absl::InvalidArgumentError("relay: batch must be positive");
   if (options.clock == nullptr) return absl::InvalidArgumentError("relay: clock must not be null");
   if (options.partitions < 1) return absl::InvalidArgumentError("relay: partitions must be at least 1");
-  std::string topic = EventsTopic(store->source_service().value());
+  std::string topic = EventsTopic(store->source_service());
   std::unique_ptr<OutboxRelay> relay(new OutboxRelay(store, std::move(options), std::move(topic)));
   PIAO_ASSIGN_OR_RETURN(relay->producer_properties_,
                         WithRequired(relay->options_.kafka, RequiredProducerProperties()));

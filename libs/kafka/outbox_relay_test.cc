@@ -29,7 +29,7 @@ class RelayTest : public ::testing::Test {
     auto c = MockKafkaCluster::Create(1);
     ASSERT_TRUE(c.ok()) << c.status();
     cluster_ = std::move(*c);
-    ASSERT_TRUE(cluster_->CreateTopic(EventsTopic("planning"), kPartitions).ok());
+    ASSERT_TRUE(cluster_->CreateTopic(EventsTopic(ServiceName("planning")), kPartitions).ok());
     store_ = OpenStore(dir_.Sub("store"), ServiceName("planning"));
     ASSERT_NE(store_, nullptr);
   }
@@ -51,7 +51,7 @@ class RelayTest : public ::testing::Test {
   // each position exactly once after deduplication, every lane header naming the previous event of its
   // partition; returns how many copies were read in all.
   size_t ExpectTopicHoldsStore(uint64_t n) {
-    auto got = ReadTopic(cluster_->bootstrap_servers(), EventsTopic("planning"), kPartitions, n, absl::Seconds(10));
+    auto got = ReadTopic(cluster_->bootstrap_servers(), EventsTopic(ServiceName("planning")), kPartitions, n, absl::Seconds(10));
     auto all = store_->ReadAll(GlobalPosition(1));
     EXPECT_TRUE(all.ok());
     EXPECT_EQ(all->size(), n);
@@ -188,7 +188,7 @@ TEST_F(RelayTest, ARelayStartingMidStoreLeavesTheFirstLaneHeaderOfEachPartitionU
   ASSERT_NE(relay, nullptr);
   ASSERT_TRUE(relay->Flush(absl::Seconds(10)).ok());
   std::map<uint64_t, Received> by_pos;
-  for (Received& r : ReadTopic(cluster_->bootstrap_servers(), EventsTopic("planning"), kPartitions, 6, absl::Seconds(10))) {
+  for (Received& r : ReadTopic(cluster_->bootstrap_servers(), EventsTopic(ServiceName("planning")), kPartitions, 6, absl::Seconds(10))) {
     by_pos.emplace(r.envelope.global_position(), std::move(r));
   }
   ASSERT_EQ(by_pos.size(), 6u);
@@ -252,7 +252,7 @@ TEST_F(RelayTest, AnEntryKafkaRefusesForGoodIsParkedAndLaterEntriesFlow) {
   EXPECT_EQ((*parked)[0].position.value(), big_pos);
   EXPECT_NE((*parked)[0].reason.find("produce refused"), std::string::npos) << (*parked)[0].reason;
   // Every other event reached the topic; the parked one is still in the store for gap filling.
-  auto got = ReadTopic(cluster_->bootstrap_servers(), EventsTopic("planning"), kPartitions, 5, absl::Seconds(10));
+  auto got = ReadTopic(cluster_->bootstrap_servers(), EventsTopic(ServiceName("planning")), kPartitions, 5, absl::Seconds(10));
   std::set<uint64_t> positions;
   for (const Received& m : got) positions.insert(m.envelope.global_position());
   EXPECT_EQ(positions, (std::set<uint64_t>{1, 2, 4, 5, 6}));

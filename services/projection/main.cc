@@ -133,10 +133,10 @@ class Follower {
 
  private:
   absl::StatusOr<uint64_t> CatchUp(const std::string& source) {
-    return consumer_ != nullptr ? consumer_->CatchUp(source) : applier_->CatchUp(source);
+    return consumer_ != nullptr ? consumer_->CatchUp(ServiceName(source)) : applier_->CatchUp(ServiceName(source));
   }
   GlobalPosition Applied(const std::string& source) const {
-    return consumer_ != nullptr ? consumer_->LastApplied(source) : applier_->LastApplied(source);
+    return consumer_ != nullptr ? consumer_->LastApplied(ServiceName(source)) : applier_->LastApplied(ServiceName(source));
   }
   // Sleeps `d` unless stopped; false once stopped.
   bool Sleep(absl::Duration d) {
@@ -328,7 +328,7 @@ int Run(int argc, char** argv) {
     auto extra = kafka::ParseKafkaProperties(config.Get("kafka-properties"), "kafka-properties");
     if (!extra.ok()) return Fail("bad settings", extra.status());
     for (const auto& [k, v] : *extra) options.kafka[k] = v;
-    for (const std::string& s : source_names) options.topics.push_back(kafka::EventsTopic(s));
+    for (const std::string& s : source_names) options.topics.push_back(kafka::EventsTopic(ServiceName(s)));
     options.applier = applier_options;
     if (member) {
       // The members' group shares the partition numbers of the first source's topic (all are co-partitioned).
@@ -349,7 +349,7 @@ int Run(int argc, char** argv) {
   }
   kafka::EventApplier* const the_applier = consumer != nullptr ? &consumer->applier() : applier.get();
   AppliedFn applied = [the_applier](const std::string& source, const std::string& administration) {
-    return the_applier->Applied(source, administration);
+    return the_applier->Applied(ServiceName(source), administration);
   };
 
   Follower follower(source_names, consumer.get(), applier.get(), absl::Milliseconds(*poll_ms));

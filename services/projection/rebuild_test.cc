@@ -171,10 +171,10 @@ TEST_F(RebuildTest, AMemberOwningThePartitionHasTheUnsplitViews) {
   const int32_t mine = kafka::PartitionOf(kTorinoAdmin, kCount);
   {
     Projection p(dir_.Sub("owner"), &events_, kafka::PartitionShare{kCount, {mine}});
-    ASSERT_GT(p.applier()->CatchUp("planning").value(), 0u);
-    ASSERT_GT(p.applier()->CatchUp("measurement").value(), 0u);
+    ASSERT_GT(p.applier()->CatchUp(ServiceName("planning")).value(), 0u);
+    ASSERT_GT(p.applier()->CatchUp(ServiceName("measurement")).value(), 0u);
     EXPECT_TRUE(views(p.Dump()) == unsplit) << "the owner's views differ from the unsplit projection's";
-    EXPECT_EQ(p.applier()->Applied("planning", kTorinoAdmin), GlobalPosition(events_.planning.size()));
+    EXPECT_EQ(p.applier()->Applied(ServiceName("planning"), kTorinoAdmin), GlobalPosition(events_.planning.size()));
   }
   {
     kafka::PartitionShare others{kCount, {}};
@@ -182,8 +182,8 @@ TEST_F(RebuildTest, AMemberOwningThePartitionHasTheUnsplitViews) {
       if (q != mine) others.owned.push_back(q);
     }
     Projection p(dir_.Sub("others"), &events_, others);
-    EXPECT_EQ(p.applier()->CatchUp("planning").value(), 0u);
-    EXPECT_EQ(p.applier()->CatchUp("measurement").value(), 0u);
+    EXPECT_EQ(p.applier()->CatchUp(ServiceName("planning")).value(), 0u);
+    EXPECT_EQ(p.applier()->CatchUp(ServiceName("measurement")).value(), 0u);
     EXPECT_TRUE(views(p.Dump()).size() < unsplit.size() / 10) << "a non-owner holds the administration's views";
   }
 }
@@ -202,7 +202,7 @@ TEST_F(RebuildTest, ACrashBetweenEventsNeverAppliesOneTwice) {
   }  // closed: as after a crash between two events
   {
     Projection p(dir_.Sub("crash"), &events_);
-    EXPECT_EQ(p.applier()->LastApplied("planning").value(), 3u);
+    EXPECT_EQ(p.applier()->LastApplied(ServiceName("planning")).value(), 3u);
     p.Apply(all);  // everything again: the first half are duplicates
     EXPECT_GT(p.applier()->stats().duplicates, 0u);
     EXPECT_TRUE(p.Dump() == straight) << "a replay after a restart changed the view";

@@ -29,7 +29,7 @@ absl::StatusOr<RelayResult> BenchRelay(const std::filesystem::path& dir, int eve
     PIAO_RETURN_IF_ERROR(store->Append(stream, eventstore::ExpectedVersion::Any(), std::move(batch), ctx).status());
   }
   PIAO_ASSIGN_OR_RETURN(auto cluster, kafka::MockKafkaCluster::Create(1));
-  PIAO_RETURN_IF_ERROR(cluster->CreateTopic(kafka::EventsTopic("bench"), 3));
+  PIAO_RETURN_IF_ERROR(cluster->CreateTopic(kafka::EventsTopic(ServiceName("bench")), 3));
   kafka::RelayOptions ro;
   ro.partitions = 3;
   ro.kafka["bootstrap.servers"] = cluster->bootstrap_servers();

@@ -446,7 +446,7 @@ int Run(int argc, char** argv) {
       if (!applier.ok()) problems.push_back("replay applier: " + applier.status().ToString());
       for (const std::string& service : WriteServices()) {
         if (!applier.ok()) break;
-        if (auto n = (*applier)->CatchUp(service); !n.ok()) problems.push_back("replay " + service + ": " + n.status().ToString());
+        if (auto n = (*applier)->CatchUp(ServiceName(service)); !n.ok()) problems.push_back("replay " + service + ": " + n.status().ToString());
       }
       if (applier.ok()) applier->reset();
       db.reset();

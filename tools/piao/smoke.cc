@@ -113,7 +113,7 @@ absl::Status RunSmoke(const SmokeOptions& options) {
               {"group.id", absl::StrCat("piao-smoke-", run)},
               {"session.timeout.ms", "6000"},
               {"heartbeat.interval.ms", "1000"}};
-  co.topics = {kafka::EventsTopic("planning")};
+  co.topics = {kafka::EventsTopic(ServiceName("planning"))};
   const std::string prefix = absl::StrCat("SMOKE-", run, "-");
   auto consumer = kafka::EventConsumer::Create(
       db.get(), co,
@@ -130,10 +130,10 @@ absl::Status RunSmoke(const SmokeOptions& options) {
   if (!consumer.ok()) return consumer.status();
   const auto consume_start = std::chrono::steady_clock::now();
   const absl::Time deadline = absl::Now() + absl::Seconds(60);
-  while ((*consumer)->LastApplied("planning").value() < expected_head) {
+  while ((*consumer)->LastApplied(ServiceName("planning")).value() < expected_head) {
     if (absl::Now() > deadline) {
       return absl::DeadlineExceededError(absl::StrCat("consumer reached position ",
-                                                      (*consumer)->LastApplied("planning").value(), " of ", expected_head));
+                                                      (*consumer)->LastApplied(ServiceName("planning")).value(), " of ", expected_head));
     }
     PIAO_RETURN_IF_ERROR((*consumer)->Poll(absl::Milliseconds(200)).status());
   }
@@ -175,7 +175,7 @@ absl::Status RunSmoke(const SmokeOptions& options) {
                 std::string(bad.status().message()).c_str());
     std::printf("smoke: a fresh consumer applied %llu events from topic %s in %.2f s (%llu via Kafka, %llu filled from "
                 "the store, %llu duplicates ignored)\n",
-                static_cast<unsigned long long>(stats.applier.applied), kafka::EventsTopic("planning").c_str(),
+                static_cast<unsigned long long>(stats.applier.applied), kafka::EventsTopic(ServiceName("planning")).c_str(),
                 consume_seconds, static_cast<unsigned long long>(via_kafka),
                 static_cast<unsigned long long>(stats.applier.filled),
                 static_cast<unsigned long long>(stats.applier.duplicates));
