@@ -45,6 +45,9 @@ class TorinoE2eTest : public ::testing::Test {
   }
   static void TearDownTestSuite() {
     RunPiao("stack down" + *data_);
+    // Nothing of the stack is left running: services, the mock broker or every Apache Kafka JVM.
+    const std::vector<int> left = ProcessesMentioning(dir_->string());
+    if (!left.empty()) ADD_FAILURE() << left.size() << " process(es) still running after stack down, e.g. pid " << left[0];
     fs::remove_all(*dir_);
   }
   static json Scores(const std::string& extra) {

@@ -174,7 +174,14 @@ void PrintStatus(const std::vector<ComponentStatus>& status, bool as_json) {
 
 int RunStackUp(const StackOptions& o) {
   const std::string dir = ResolveDataDir(o.data_dir);
-  auto status = StackUp(dir, SelfDir(), absl::Seconds(60), o.tls);
+  StackKafka kafka;
+  kafka.mode = !o.bootstrap_servers.empty() ? "external" : o.kafka;
+  kafka.brokers = o.brokers;
+  kafka.partitions = o.partitions;
+  kafka.projections = o.projections;
+  kafka.bootstrap = o.bootstrap_servers;
+  // A real cluster's brokers start in seconds each; the mock in milliseconds.
+  auto status = StackUp(dir, SelfDir(), absl::Seconds(kafka.mode == "apache" ? 180 : 60), o.tls, kafka);
   if (!status.ok()) return Fail(status.status());
   if (!o.json) {
     if (StackUsesTls(dir)) {
@@ -246,10 +253,26 @@ void AddStack(CLI::App& app, Commands& c) {
             "service answers its health check");
   AddCommon(up, c, c.stack_up.data_dir, c.stack_up.json);
   up->add_flag("--tls", c.stack_up.tls, "mutual TLS between every component (kept once on)");
+  up->add_option("--kafka", c.stack_up.kafka,
+                 "mock: librdkafka's mock cluster in piao-broker (default); apache: a KRaft cluster of real Apache "
+                 "Kafka brokers on loopback (jars from tools/dev deps)")
+      ->check(CLI::IsMember({"mock", "apache"}));
+  up->add_option("--brokers", c.stack_up.brokers, "--kafka apache: how many brokers (default 1)")
+      ->check(CLI::Range(1, 9));
+  up->add_option("--partitions", c.stack_up.partitions,
+                 "partitions of every event topic, the services' --kafka-partitions (default 3)")
+      ->check(CLI::Range(1, 1000));
+  up->add_option("--projections", c.stack_up.projections,
+                 "projection members splitting the partitions (default 1; at most --partitions)")
+      ->check(CLI::Range(1, 1000));
+  up->add_option("--bootstrap-servers", c.stack_up.bootstrap_servers,
+                 "use the external Kafka cluster at HOST:PORT,... (no broker started; topics created if missing)");
   up->footer(
       "--tls: a local CA and per-component certificates made once in DIR/tls (openssl); every command then uses\n"
-      "it unchanged. A later `stack up` without --tls keeps TLS on that data dir. The embedded Kafka broker\n"
-      "stays plaintext on loopback.");
+      "it unchanged. A later `stack up` without --tls keeps TLS on that data dir. Kafka (embedded or Apache)\n"
+      "stays plaintext on loopback.\n"
+      "--kafka, --brokers, --partitions, --bootstrap-servers are recorded on the first `stack up` of a data dir and\n"
+      "kept by later ones (a contradicting one is refused: stack down and use another --data).");
   OnParsed(up, c, [&c] { return RunStackUp(c.stack_up); });
 
   CLI::App* down = stack->add_subcommand("down", "stops the services (they flush their outboxes), then the broker; "

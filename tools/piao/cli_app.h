@@ -42,6 +42,12 @@ struct StackOptions {
   std::string data_dir;
   bool json = false;
   bool tls = false;  // up: mutual TLS between every component (kept once on)
+  // up: the Kafka the stack runs on (tools/piao/stack.h StackKafka); empty / 0 = as recorded.
+  std::string kafka;
+  int brokers = 0;
+  int partitions = 0;
+  int projections = 0;
+  std::string bootstrap_servers;
 };
 
 // `piao verify [--anchor FILE [--public-key FILE]]`.

@@ -23,6 +23,7 @@
 #include "piao/v1/event_log.grpc.pb.h"
 #include "piao/v1/projection.grpc.pb.h"
 #include "libs/service/local_pki.h"
+#include "tools/piao/kafka_cluster.h"
 #include "tools/piao/token_cmd.h"
 
 namespace piao::cli {
@@ -163,8 +164,90 @@ void SetClientTlsOverrides(const service::ChannelOptions& tls) {
   ClientTlsOverrides().address.clear();
 }
 
+namespace {
+
+const std::vector<std::string>& WriteServiceNames() {
+  static const auto* names = new std::vector<std::string>{"planning", "measurement", "risk", "hr"};
+  return *names;
+}
+
+// The stack's Kafka settings: the request, else stack.json's record, else the defaults; a request that
+// contradicts the record is refused.
+absl::StatusOr<json> ResolveKafka(const json& recorded, const StackKafka& asked) {
+  json k = recorded.is_object() ? recorded : json::object();
+  const auto keep = [&](const char* key, const json& want, const json& fallback) -> absl::Status {
+    if (want.is_null()) {
+      if (!k.contains(key)) k[key] = fallback;
+      return absl::OkStatus();
+    }
+    if (k.contains(key) && k[key] != want && std::string(key) != "projections") {
+      return absl::FailedPreconditionError(absl::StrCat("this data directory's stack runs with --", key, " ",
+                                                        k[key].dump(), ", not ", want.dump(),
+                                                        ": `piao stack down` and use another --data"));
+    }
+    k[key] = want;
+    return absl::OkStatus();
+  };
+  PIAO_RETURN_IF_ERROR(keep("kafka", asked.mode.empty() ? json() : json(asked.mode), "mock"));
+  const std::string mode = k["kafka"];
+  if (mode != "mock" && mode != "apache" && mode != "external") {
+    return absl::InvalidArgumentError("--kafka: must be mock or apache (or --bootstrap-servers for an external cluster)");
+  }
+  PIAO_RETURN_IF_ERROR(keep("partitions", asked.partitions > 0 ? json(asked.partitions) : json(), 3));
+  PIAO_RETURN_IF_ERROR(keep("projections", asked.projections > 0 ? json(asked.projections) : json(), 1));
+  if (mode == "apache") PIAO_RETURN_IF_ERROR(keep("brokers", asked.brokers > 0 ? json(asked.brokers) : json(), 1));
+  if (mode == "external") PIAO_RETURN_IF_ERROR(keep("bootstrap", asked.bootstrap.empty() ? json() : json(asked.bootstrap), ""));
+  if (mode == "external" && k.value("bootstrap", "").empty()) {
+    return absl::InvalidArgumentError("--bootstrap-servers: required for an external cluster");
+  }
+  if (k["partitions"].get<int>() < 1 || k["partitions"].get<int>() > 1000) {
+    return absl::InvalidArgumentError("--partitions: must be 1..1000");
+  }
+  if (k["projections"].get<int>() < 1 || k["projections"].get<int>() > k["partitions"].get<int>()) {
+    return absl::InvalidArgumentError("--projections: must be 1..the partition count (a member without a partition "
+                                      "serves nothing)");
+  }
+  return k;
+}
+
+std::vector<KafkaBroker> BrokersOf(const json& stack) {
+  std::vector<KafkaBroker> out;
+  if (!stack.contains("brokers") || !stack["brokers"].is_array()) return out;
+  for (const json& b : stack["brokers"]) {
+    out.push_back(KafkaBroker{b.value("node", 0), b.value("port", 0), b.value("controller_port", 0), b.value("pid", 0),
+                              b.value("log", "")});
+  }
+  return out;
+}
+
+json BrokersJson(const std::vector<KafkaBroker>& brokers) {
+  json out = json::array();
+  for (const KafkaBroker& b : brokers) {
+    out.push_back({{"node", b.node}, {"port", b.port}, {"controller_port", b.controller_port}, {"pid", b.pid},
+                   {"log", b.log}});
+  }
+  return out;
+}
+
+// Whether the cluster the stack uses runs: every broker (apache), the mock broker, or assumed (external).
+bool KafkaUp(const json& stack) {
+  const std::string mode = stack.contains("kafka") ? stack["kafka"].value("kafka", "mock") : "mock";
+  if (mode == "external") return true;
+  if (mode == "apache") {
+    const std::vector<KafkaBroker> brokers = BrokersOf(stack);
+    if (brokers.empty()) return false;
+    for (const KafkaBroker& b : brokers) {
+      if (!IsAlive(b.pid)) return false;
+    }
+    return true;
+  }
+  return stack.contains("broker") && Alive(stack["broker"]);
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, const std::string& bin_dir,
-                                                     absl::Duration timeout, bool tls) {
+                                                     absl::Duration timeout, bool tls, const StackKafka& asked) {
   PIAO_RETURN_IF_ERROR(EnsurePrivateDirectory(dir));  // tokens, stores and logs: the operator's alone
   PIAO_RETURN_IF_ERROR(EnsurePrivateDirectory((fs::path(dir) / "logs").string()));
   PIAO_RETURN_IF_ERROR(EnsureTokens(dir));
@@ -187,20 +270,52 @@ absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, con
     PIAO_RETURN_IF_ERROR(SaveStack(dir, stack));
   }
 
+  PIAO_ASSIGN_OR_RETURN(json kafka, ResolveKafka(stack["kafka"], asked));
+  stack["kafka"] = kafka;
+  const std::string mode = kafka["kafka"];
+  const int partitions = kafka["partitions"];
+  const int projections = kafka["projections"];
   bool broker_restarted = false;
-  if (!Alive(stack["broker"])) {
-    const fs::path bootstrap_file = fs::path(dir) / "broker.bootstrap";
-    fs::remove(bootstrap_file);
-    PIAO_ASSIGN_OR_RETURN(pid_t pid, StartComponent(bin_dir + "/piao-broker",
-                                                    {"--bootstrap-file", bootstrap_file.string()},
-                                                    fs::path(dir) / "logs/broker.log"));
-    PIAO_ASSIGN_OR_RETURN(std::string bootstrap, WaitForFile(bootstrap_file.string(), deadline - absl::Now()));
-    stack["broker"] = {{"pid", pid}, {"bootstrap", bootstrap}, {"log", (fs::path(dir) / "logs/broker.log").string()}};
+  if (!KafkaUp(stack)) {
+    if (mode == "mock") {
+      const fs::path bootstrap_file = fs::path(dir) / "broker.bootstrap";
+      fs::remove(bootstrap_file);
+      PIAO_ASSIGN_OR_RETURN(pid_t pid, StartComponent(bin_dir + "/piao-broker",
+                                                      {"--bootstrap-file", bootstrap_file.string(), "--partitions",
+                                                       absl::StrCat(partitions), "--topics",
+                                                       "piao.planning.events.v1,piao.measurement.events.v1,"
+                                                       "piao.risk.events.v1,piao.hr.events.v1,piao.projection.members.v1"},
+                                                      fs::path(dir) / "logs/broker.log"));
+      PIAO_ASSIGN_OR_RETURN(std::string bootstrap, WaitForFile(bootstrap_file.string(), deadline - absl::Now()));
+      stack["broker"] = {{"pid", pid}, {"bootstrap", bootstrap}, {"log", (fs::path(dir) / "logs/broker.log").string()}};
+    } else {
+      // A real cluster: ours (apache, started and formatted here) or the operator's (external).
+      std::string bootstrap = kafka.value("bootstrap", "");
+      int replication = 1;
+      if (mode == "apache") {
+        std::vector<KafkaBroker> brokers = BrokersOf(stack);
+        absl::Status started = StartKafkaBrokers(dir, kafka["brokers"], brokers, deadline);
+        stack["brokers"] = BrokersJson(brokers);
+        PIAO_RETURN_IF_ERROR(SaveStack(dir, stack));
+        PIAO_RETURN_IF_ERROR(started);
+        bootstrap = BootstrapOf(brokers);
+        replication = std::min<int>(static_cast<int>(brokers.size()), 3);
+        stack["broker"] = {{"pid", brokers.front().pid}, {"bootstrap", bootstrap}, {"log", brokers.front().log}};
+      } else {
+        stack["broker"] = {{"pid", 0}, {"bootstrap", bootstrap}, {"log", ""}};
+      }
+      std::vector<std::string> topics;
+      for (const std::string& s : WriteServiceNames()) topics.push_back(absl::StrCat("piao.", s, ".events.v1"));
+      topics.push_back("piao.projection.members.v1");
+      PIAO_RETURN_IF_ERROR(EnsureTopics(bootstrap, topics, partitions, replication,
+                                        {{"max.message.bytes", "1048576"},
+                                         {"min.insync.replicas", replication >= 3 ? "2" : "1"}},
+                                        deadline));
+    }
     broker_restarted = true;
     PIAO_RETURN_IF_ERROR(SaveStack(dir, stack));
   }
   const std::string bootstrap = stack["broker"].value("bootstrap", "");
-
   bool source_restarted = false;
   bool planning_restarted = false;
   for (const std::string& name : StackServices()) {
@@ -219,7 +334,8 @@ absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, con
     const fs::path log = fs::path(dir) / "logs" / (name + ".log");
     std::vector<std::string> args = {"--data-dir", (fs::path(dir) / name).string(), "--tokens-file",
                                      (fs::path(dir) / "tokens").string(), "--bootstrap-servers", bootstrap,
-                                     "--address-file", address_file.string()};
+                                     "--address-file", address_file.string(), "--kafka-partitions",
+                                     absl::StrCat(partitions)};
     if (name == "measurement") {
       // Computed actuals follow planning's events (services/measurement/actuals_policy.h).
       args.insert(args.end(), {"--planning", stack["services"]["planning"].value("address", ""),
@@ -245,6 +361,7 @@ absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, con
       args.insert(args.end(), {"--tls-ca=" + client.tls_ca_file, "--tls-client-cert=" + client.tls_client_cert_file,
                                "--tls-client-key=" + client.tls_client_key_file, "--tls-server-name="});
     }
+    if (name == "projection" && projections > 1) args.push_back("--member");
     // Always explicit (empty: plaintext), so PIAO_TLS_* in the caller's environment cannot leak into the stack.
     args.insert(args.end(), {"--tls-cert=" + (use_tls ? pki.server_cert(name) : ""),
                              "--tls-key=" + (use_tls ? pki.server_key(name) : ""),
@@ -262,6 +379,28 @@ absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, con
                                                  "; see ", log.string()));
     }
     entry = {{"pid", pid}, {"address", *address}, {"log", log.string()}};
+    if (name == "projection") {
+      // The other members: the same settings, each with its own views and address.
+      json members = json::array();
+      for (int m = 2; m <= projections; ++m) {
+        const std::string member = absl::StrCat("projection-", m);
+        const json old = stack.contains("members") && stack["members"].is_array() &&
+                                 stack["members"].size() >= static_cast<size_t>(m - 1)
+                             ? stack["members"][m - 2]
+                             : json();
+        if (Alive(old)) PIAO_RETURN_IF_ERROR(Terminate(old.value("pid", 0), absl::Seconds(15)));
+        std::vector<std::string> member_args = args;
+        member_args[1] = (fs::path(dir) / member).string();  // --data-dir
+        const fs::path member_address = fs::path(dir) / (member + ".addr");
+        member_args[7] = member_address.string();             // --address-file
+        fs::remove(member_address);
+        const fs::path member_log = fs::path(dir) / "logs" / (member + ".log");
+        PIAO_ASSIGN_OR_RETURN(pid_t member_pid, StartComponent(bin_dir + "/piao-projection", member_args, member_log));
+        PIAO_ASSIGN_OR_RETURN(std::string at, WaitForFile(member_address.string(), deadline - absl::Now()));
+        members.push_back({{"pid", member_pid}, {"address", at}, {"log", member_log.string()}, {"name", member}});
+      }
+      stack["members"] = members;
+    }
     if (name != "projection") source_restarted = true;
     if (name == "planning") planning_restarted = true;
     PIAO_RETURN_IF_ERROR(SaveStack(dir, stack));
@@ -291,9 +430,17 @@ absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, con
 absl::Status StackDown(const std::string& dir) {
   json stack = LoadStack(dir);
   absl::Status result;
+  if (stack.contains("members") && stack["members"].is_array()) {
+    for (const json& m : stack["members"]) {
+      if (Alive(m)) result.Update(Terminate(m.value("pid", 0), absl::Seconds(20)));
+    }
+  }
   for (auto it = StackServices().rbegin(); it != StackServices().rend(); ++it) {
     const json& entry = stack["services"][*it];
     if (Alive(entry)) result.Update(Terminate(entry.value("pid", 0), absl::Seconds(20)));
+  }
+  for (const KafkaBroker& b : BrokersOf(stack)) {
+    if (IsAlive(b.pid)) result.Update(Terminate(b.pid, absl::Seconds(20)));
   }
   if (Alive(stack["broker"])) result.Update(Terminate(stack["broker"].value("pid", 0), absl::Seconds(10)));
   return result;
@@ -309,11 +456,24 @@ absl::Status StopComponent(const std::string& dir, const std::string& name) {
 absl::StatusOr<std::vector<ComponentStatus>> StackStatus(const std::string& dir) {
   json stack = LoadStack(dir);
   std::vector<ComponentStatus> out;
-  {
+  const std::vector<KafkaBroker> brokers = BrokersOf(stack);
+  const std::string mode = stack.contains("kafka") ? stack["kafka"].value("kafka", "mock") : "mock";
+  if (mode == "apache") {
+    for (const KafkaBroker& kb : brokers) {
+      ComponentStatus b;
+      b.name = absl::StrCat("broker-", kb.node);
+      b.pid = kb.pid;
+      b.alive = IsAlive(kb.pid);
+      b.healthy = b.alive;
+      b.address = absl::StrCat("127.0.0.1:", kb.port);
+      b.log = kb.log;
+      out.push_back(b);
+    }
+  } else {
     ComponentStatus b;
     b.name = "broker";
     b.pid = stack["broker"].is_object() ? stack["broker"].value("pid", 0) : 0;
-    b.alive = Alive(stack["broker"]);
+    b.alive = mode == "external" || Alive(stack["broker"]);
     b.healthy = b.alive;
     b.address = stack["broker"].is_object() ? stack["broker"].value("bootstrap", "") : "";
     b.log = stack["broker"].is_object() ? stack["broker"].value("log", "") : "";
@@ -338,6 +498,24 @@ absl::StatusOr<std::vector<ComponentStatus>> StackStatus(const std::string& dir)
     }
     if (c.healthy) DescribeProblems(dir, c);
     out.push_back(c);
+  }
+  if (stack.contains("members") && stack["members"].is_array()) {
+    for (const json& m : stack["members"]) {
+      ComponentStatus c;
+      c.name = m.value("name", "projection-member");
+      c.pid = m.value("pid", 0);
+      c.address = m.value("address", "");
+      c.log = m.value("log", "");
+      c.alive = Alive(m);
+      if (c.alive && !c.address.empty()) {
+        auto channel = service::MakeChannel(ClientOptions(stack, c.address));
+        if (channel.ok()) {
+          auto h = service::CheckHealth(*channel, absl::Seconds(2));
+          c.healthy = h.ok() && *h;
+        }
+      }
+      out.push_back(c);
+    }
   }
   return out;
 }
@@ -364,7 +542,7 @@ absl::StatusOr<ServiceConnection> Connect(const std::string& dir, const std::str
 
 absl::StatusOr<std::string> BootstrapServers(const std::string& dir) {
   json stack = LoadStack(dir);
-  if (!Alive(stack["broker"])) return absl::UnavailableError("the broker is not running under " + dir);
+  if (!KafkaUp(stack)) return absl::UnavailableError("the broker is not running under " + dir);
   return stack["broker"].value("bootstrap", "");
 }
 

@@ -54,11 +54,27 @@ struct ComponentStatus {
 // projection reaches its sources with its client certificate, and stack.json records the CLI's client
 // settings; services running plaintext are restarted with TLS. TLS is never switched off by a later call.
 // The broker (librdkafka's mock cluster, no TLS) stays plaintext on loopback.
+// Which Kafka the stack runs on, recorded in stack.json on first `stack up` and kept by later ones (a request
+// that contradicts the record is FAILED_PRECONDITION: stack down and use another data directory):
+//   mock      librdkafka's mock cluster in `piao-broker` (the zero-install default; in memory)
+//   apache    a KRaft cluster of `brokers` Apache Kafka brokers on loopback (tools/piao/kafka_cluster.h)
+//   external  the cluster at `bootstrap` (nothing started; topics created when missing)
+// Every event topic has `partitions` partitions (the services' --kafka-partitions), replication min(brokers, 3).
+// `projections` > 1 runs that many projection members (--member), splitting the partitions; the first one's
+// address is the stack's projection address.
+struct StackKafka {
+  std::string mode;       // "" = as recorded (default mock)
+  int brokers = 0;        // apache; 0 = as recorded (default 1)
+  int partitions = 0;     // 0 = as recorded (default 3)
+  int projections = 0;    // 0 = as recorded (default 1)
+  std::string bootstrap;  // external
+};
 absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& data_dir, const std::string& bin_dir,
-                                                     absl::Duration timeout, bool tls = false);
+                                                     absl::Duration timeout, bool tls = false,
+                                                     const StackKafka& kafka = {});
 // Whether the stack under `data_dir` runs with TLS (as recorded by StackUp).
 bool StackUsesTls(const std::string& data_dir);
-// SIGTERM to the services (they flush their outboxes), then to the broker.
+// SIGTERM to the services (they flush their outboxes), then to the broker(s).
 absl::Status StackDown(const std::string& data_dir);
 absl::StatusOr<std::vector<ComponentStatus>> StackStatus(const std::string& data_dir);
 // SIGTERM to one component (a service name or "broker"); OK when it is not running.
