@@ -31,6 +31,8 @@
 #include <thread>
 #include <vector>
 
+#include <fstream>
+
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
@@ -441,6 +443,11 @@ int Run(int argc, char** argv) {
       for (const auto& [name, store] : stores) readers[ServiceName(name)] = kafka::StoreSourceReader(store.get());
       kafka::ApplierOptions ao;
       ao.sync = false;
+      // The live projection's partitioning (its lanes are compared byte for byte): the stack's partition count.
+      std::ifstream stack_file(fs::path(dir) / "stack.json");
+      const json stack = json::parse(stack_file, nullptr, /*allow_exceptions=*/false);
+      const int partitions = stack.is_object() && stack.contains("kafka") ? stack["kafka"].value("partitions", 1) : 1;
+      ao.share = kafka::PartitionShare::All(partitions);
       auto applier = kafka::EventApplier::Open(db.get(), projection::MakeViewHandler(db.get()),
                                                kafka::ReaderPerSource(std::move(readers)), ao);
       if (!applier.ok()) problems.push_back("replay applier: " + applier.status().ToString());
