@@ -150,6 +150,7 @@ void PrintStatus(const std::vector<ComponentStatus>& status, bool as_json) {
       if (c.quarantined > 0) one["quarantined"] = c.quarantined;
       if (c.parked > 0) one["parked"] = c.parked;
       if (!c.problem.empty()) one["problem"] = c.problem;
+      if (!c.partitions.empty()) one["partitions"] = c.partitions;
       j.push_back(std::move(one));
     }
     std::printf("%s\n", json{{"components", j}}.dump().c_str());

@@ -52,6 +52,14 @@ namespace {
 
 fs::path StackFile(const std::string& dir) { return fs::path(dir) / "stack.json"; }
 
+// The CLI's bearer token: $PIAO_TOKEN, else the local operator's (DIR/operator.token).
+absl::StatusOr<std::string> OperatorToken(const std::string& dir) {
+  if (const char* t = std::getenv("PIAO_TOKEN"); t != nullptr && *t != '\0') return std::string(t);
+  PIAO_ASSIGN_OR_RETURN(std::string token, ReadFile((fs::path(dir) / "operator.token").string()));
+  while (!token.empty() && (token.back() == '\n' || token.back() == ' ')) token.pop_back();
+  return token;
+}
+
 json LoadStack(const std::string& dir) {
   auto text = ReadFile(StackFile(dir).string());
   if (!text.ok()) return json::object();
@@ -514,6 +522,7 @@ absl::StatusOr<std::vector<ComponentStatus>> StackStatus(const std::string& dir)
           c.healthy = h.ok() && *h;
         }
       }
+      if (c.healthy) DescribeProblems(dir, c);
       out.push_back(c);
     }
   }
@@ -530,13 +539,7 @@ absl::StatusOr<ServiceConnection> Connect(const std::string& dir, const std::str
   ServiceConnection c;
   c.address = entry.value("address", "");
   PIAO_ASSIGN_OR_RETURN(c.channel, service::MakeChannel(ClientOptions(stack, c.address)));
-  if (const char* t = std::getenv("PIAO_TOKEN"); t != nullptr && *t != '\0') {
-    c.token = t;
-  } else {
-    PIAO_ASSIGN_OR_RETURN(std::string token, ReadFile((fs::path(dir) / "operator.token").string()));
-    while (!token.empty() && (token.back() == '\n' || token.back() == ' ')) token.pop_back();
-    c.token = token;
-  }
+  PIAO_ASSIGN_OR_RETURN(c.token, OperatorToken(dir));
   return c;
 }
 
@@ -549,21 +552,26 @@ absl::StatusOr<std::string> BootstrapServers(const std::string& dir) {
 namespace {
 
 void DescribeProblems(const std::string& dir, ComponentStatus& c) {
-  absl::StatusOr<ServiceConnection> conn = Connect(dir, c.name);
-  if (!conn.ok()) return;
+  const bool projection = c.name.rfind("projection", 0) == 0;  // projection, projection-2, ...
+  json stack = LoadStack(dir);
+  auto channel = service::MakeChannel(ClientOptions(stack, c.address));
+  if (!channel.ok()) return;
+  absl::StatusOr<std::string> token = OperatorToken(dir);
+  if (!token.ok()) return;
   grpc::ClientContext ctx;
-  service::PrepareContext(&ctx, conn->token, absl::Seconds(5));
-  if (c.name != "projection") {
-    auto stub = v1::EventLog::NewStub(conn->channel);
+  service::PrepareContext(&ctx, *token, absl::Seconds(5));
+  if (!projection) {
+    auto stub = v1::EventLog::NewStub(*channel);
     v1::GetHeadResponse head;
     if (!stub->GetHead(&ctx, v1::GetHeadRequest(), &head).ok()) return;
     c.parked = head.parked_events();
     if (c.parked > 0) c.problem = absl::StrCat("parked ", head.parked_problem());
     return;
   }
-  auto stub = v1::Projection::NewStub(conn->channel);
+  auto stub = v1::Projection::NewStub(*channel);
   v1::Progress p;
   if (!stub->GetProgress(&ctx, v1::GetProgressRequest(), &p).ok()) return;
+  c.partitions.assign(p.owned_partitions().begin(), p.owned_partitions().end());
   c.quarantined = p.quarantined_total();
   if (p.quarantined_size() > 0) {
     const v1::QuarantinedEvent& q = p.quarantined(0);

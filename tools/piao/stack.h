@@ -44,6 +44,8 @@ struct ComponentStatus {
   // store; DEGRADED: the transport's size settings disagree with the store's).
   uint64_t parked = 0;
   std::string problem;  // the first quarantined or parked event: where and why
+  // A projection member: the partition numbers it serves (all of them for an unsplit projection).
+  std::vector<int> partitions;
 };
 
 // Starts whatever is not running (a crashed component is restarted on its existing data) and waits until
