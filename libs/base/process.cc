@@ -42,6 +42,9 @@ absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& argv, const SpawnOpt
       int devnull = ::open("/dev/null", O_RDONLY);
       if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
     }
+    // Nothing else of the parent's: a daemon (the stack's services, its brokers) must not hold the caller's
+    // files, sockets or locks open for its whole life (a build lock held by a test's leftover stack did).
+    ::close_range(3, ~0U, 0);
     ::execv(args[0], args.data());
     ::_exit(127);
   }
