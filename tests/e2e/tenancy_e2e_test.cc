@@ -104,9 +104,10 @@ TEST_F(TenancyE2eTest, TokensPerRoleAndAdministrationWithoutRestart) {
   EXPECT_NE(text.out.find("PIAO CCIAA-TO 2022"), std::string::npos) << text.out;
 
   // Each role runs the queries it is allowed, read-your-writes included (GetHead is open to every role).
-  CliResult map = As(rpct, "risk map --year 2022 --json");
+  // (Each service re-reads the tokens file on its own: the others may take a moment longer than planning's.)
+  CliResult map = UntilOk(rpct, "risk map --year 2022 --json", 10, &waited);
   EXPECT_EQ(map.exit_code, 0) << map.out;
-  CliResult summary = As(hr, "hr summary --year 2022 --json");
+  CliResult summary = UntilOk(hr, "hr summary --year 2022 --json", 10, &waited);
   EXPECT_EQ(summary.exit_code, 0) << summary.out;
   CliResult audit = As(oiv, "audit --year 2022 --administration CCIAA-TO --json");
   EXPECT_EQ(audit.exit_code, 0) << audit.out;
