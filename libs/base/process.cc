@@ -13,6 +13,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 namespace piao {
 
@@ -68,19 +69,27 @@ bool IsAlive(pid_t pid) {
   return true;
 }
 
-absl::Status Terminate(pid_t pid, absl::Duration grace, Clock* clock) {
-  if (!IsAlive(pid)) return absl::OkStatus();
-  if (::kill(pid, SIGTERM) != 0 && errno != ESRCH) {
-    return absl::PermissionDeniedError(absl::StrCat("kill ", pid, ": ", std::strerror(errno)));
+absl::Status Terminate(pid_t pid, absl::Duration grace, Clock* clock) { return TerminateAll({pid}, grace, clock); }
+
+absl::Status TerminateAll(const std::vector<pid_t>& pids, absl::Duration grace, Clock* clock) {
+  std::vector<pid_t> waiting;
+  for (pid_t pid : pids) {
+    if (!IsAlive(pid)) continue;
+    if (::kill(pid, SIGTERM) != 0 && errno != ESRCH) {
+      return absl::PermissionDeniedError(absl::StrCat("kill ", pid, ": ", std::strerror(errno)));
+    }
+    waiting.push_back(pid);
   }
   const absl::Time deadline = clock->Now() + grace;
-  while (clock->Now() < deadline) {
-    if (!IsAlive(pid)) return absl::OkStatus();
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  while (!waiting.empty() && clock->Now() < deadline) {
+    std::erase_if(waiting, [](pid_t pid) { return !IsAlive(pid); });
+    if (!waiting.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  KillNow(pid);
-  return absl::DeadlineExceededError(absl::StrCat("process ", pid, " ignored SIGTERM for ", absl::FormatDuration(grace),
-                                                  " and was killed"));
+  std::erase_if(waiting, [](pid_t pid) { return !IsAlive(pid); });
+  if (waiting.empty()) return absl::OkStatus();
+  for (pid_t pid : waiting) KillNow(pid);
+  return absl::DeadlineExceededError(absl::StrCat("process(es) ", absl::StrJoin(waiting, ", "), " ignored SIGTERM for ",
+                                                  absl::FormatDuration(grace), " and were killed"));
 }
 
 void KillNow(pid_t pid) {

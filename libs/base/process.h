@@ -29,6 +29,9 @@ bool IsAlive(pid_t pid);
 // SIGTERM, then SIGKILL if still alive after `grace` (on `clock`). Reaps the child when it is ours. OK when it
 // is gone.
 absl::Status Terminate(pid_t pid, absl::Duration grace, Clock* clock = Clock::Real());
+// Terminate for several processes at once: SIGTERM to each, then one shared grace, then SIGKILL to those left
+// (DEADLINE_EXCEEDED naming them). For peers that need each other while they stop, e.g. a Kafka quorum.
+absl::Status TerminateAll(const std::vector<pid_t>& pids, absl::Duration grace, Clock* clock = Clock::Real());
 
 // SIGKILL and reap (when ours).
 void KillNow(pid_t pid);

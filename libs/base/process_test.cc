@@ -6,6 +6,9 @@
 #include <chrono>
 #include <filesystem>
 #include <future>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "libs/base/clock.h"
 
@@ -66,6 +69,35 @@ TEST(Process, TerminateMeasuresItsGraceOnTheInjectedClock) {
   ASSERT_EQ(terminated.wait_for(std::chrono::seconds(10)), std::future_status::ready);
   EXPECT_EQ(terminated.get().code(), absl::StatusCode::kDeadlineExceeded);  // it ignored SIGTERM: killed
   EXPECT_FALSE(IsAlive(*pid));
+  std::filesystem::remove_all(dir);
+}
+
+// Peers stopped together: every one gets SIGTERM before any wait, and they share one grace. Here each waits
+// for a file that only the other's SIGTERM handler writes, so stopping them one after the other would need a kill.
+TEST(Process, TerminateAllSignalsEveryProcessBeforeWaiting) {
+  auto dir = std::filesystem::temp_directory_path() / ("piao_proc_all_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::vector<pid_t> pids;
+  for (const auto& [me, peer] : std::vector<std::pair<std::string, std::string>>{{"a", "b"}, {"b", "a"}}) {
+    const std::string script = "trap 'touch " + (dir / me).string() + "; while [ ! -e " + (dir / peer).string() +
+                               " ]; do sleep 0.05; done; exit 0' TERM; echo up > " + (dir / (me + ".up")).string() +
+                               "; while true; do sleep 0.05; done";
+    auto pid = Spawn({"/bin/sh", "-c", script}, SpawnOptions{});
+    ASSERT_TRUE(pid.ok()) << pid.status();
+    pids.push_back(*pid);
+    ASSERT_TRUE(WaitForFile((dir / (me + ".up")).string(), absl::Seconds(10)).ok());
+  }
+  EXPECT_TRUE(TerminateAll(pids, absl::Seconds(10)).ok());
+  for (pid_t pid : pids) EXPECT_FALSE(IsAlive(pid));
+  // One that ignores SIGTERM is killed after the grace, and named.
+  auto stubborn = Spawn({"/bin/sh", "-c", "trap '' TERM; echo up > " + (dir / "c.up").string() + "; exec sleep 30"},
+                        SpawnOptions{});
+  ASSERT_TRUE(stubborn.ok());
+  ASSERT_TRUE(WaitForFile((dir / "c.up").string(), absl::Seconds(10)).ok());
+  absl::Status killed = TerminateAll({*stubborn, 0}, absl::Milliseconds(100));
+  EXPECT_EQ(killed.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_NE(killed.message().find(std::to_string(*stubborn)), std::string::npos) << killed;
+  EXPECT_FALSE(IsAlive(*stubborn));
   std::filesystem::remove_all(dir);
 }
 
