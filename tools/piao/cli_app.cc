@@ -175,6 +175,10 @@ void PrintStatus(const std::vector<ComponentStatus>& status, bool as_json) {
 
 int RunStackUp(const StackOptions& o) {
   const std::string dir = ResolveDataDir(o.data_dir);
+  if (!o.bootstrap_servers.empty() && (!o.kafka.empty() || o.brokers > 0)) {
+    return Fail(absl::InvalidArgumentError(
+        "--bootstrap-servers uses an external cluster: --kafka and --brokers do not apply to it"));
+  }
   StackKafka kafka;
   kafka.mode = !o.bootstrap_servers.empty() ? "external" : o.kafka;
   kafka.brokers = o.brokers;

@@ -27,19 +27,33 @@ namespace piao::cli {
 namespace fs = std::filesystem;
 namespace {
 
-absl::StatusOr<int> FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return absl::UnavailableError("socket: cannot pick a free port");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-  ::close(fd);
-  if (!ok) return absl::UnavailableError("cannot pick a free port on 127.0.0.1");
-  return static_cast<int>(ntohs(addr.sin_port));
+// `count` distinct free ports on 127.0.0.1: every socket stays bound until all are picked, so none repeats.
+absl::StatusOr<std::vector<int>> FreePorts(int count) {
+  std::vector<int> fds;
+  std::vector<int> ports;
+  absl::Status status;
+  for (int i = 0; i < count && status.ok(); ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) {
+      status = absl::UnavailableError("socket: cannot pick a free port");
+      break;
+    }
+    fds.push_back(fd);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    socklen_t len = sizeof(addr);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      status = absl::UnavailableError("cannot pick a free port on 127.0.0.1");
+    } else {
+      ports.push_back(static_cast<int>(ntohs(addr.sin_port)));
+    }
+  }
+  for (int fd : fds) ::close(fd);
+  if (!status.ok()) return status;
+  return ports;
 }
 
 std::string NewClusterId() {
@@ -113,15 +127,18 @@ absl::Status ReadMetadata(RdKafka::Producer* client, int* brokers, std::map<std:
 
 }  // namespace
 
+const char* PinnedKafkaVersion() { return PIAO_KAFKA_VERSION; }
+
 absl::StatusOr<std::string> KafkaHome() {
   const char* env = std::getenv("PIAO_KAFKA_HOME");
   const char* home = std::getenv("HOME");
-  const std::string dir = env != nullptr && *env != '\0'
-                              ? std::string(env)
-                              : (fs::path(home != nullptr ? home : "/root") / ".cache/piao-kafka/current").string();
+  const std::string dir =
+      env != nullptr && *env != '\0'
+          ? std::string(env)
+          : (fs::path(home != nullptr ? home : "/root") / ".cache/piao-kafka" / PinnedKafkaVersion()).string();
   if (!fs::exists(fs::path(dir) / "libs") || !fs::exists(fs::path(dir) / "log4j2.properties")) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("Apache Kafka is not installed in ", dir, " (libs/, log4j2.properties): run tools/dev deps"));
+    return absl::FailedPreconditionError(absl::StrCat("Apache Kafka ", PinnedKafkaVersion(), " is not installed in ", dir,
+                                                      " (libs/, log4j2.properties): run tools/dev deps"));
   }
   return dir;
 }
@@ -139,6 +156,18 @@ absl::StatusOr<std::string> JavaBinary() {
   return absl::FailedPreconditionError("no java: set JAVA_HOME or put java on PATH (tools/dev deps installs it)");
 }
 
+bool Listening(const KafkaBroker& broker) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(broker.port));
+  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  ::close(fd);
+  return ok;
+}
+
 std::string BootstrapOf(const std::vector<KafkaBroker>& brokers) {
   std::vector<std::string> out;
   for (const KafkaBroker& b : brokers) out.push_back(absl::StrCat("127.0.0.1:", b.port));
@@ -152,11 +181,12 @@ absl::Status StartKafkaBrokers(const std::string& dir, int count, std::vector<Ka
   if (brokers.empty()) {
     if (count < 1 || count > 9) return absl::InvalidArgumentError("--brokers: must be 1..9");
     // A new cluster: ports, properties and a formatted log directory per broker.
+    PIAO_ASSIGN_OR_RETURN(std::vector<int> ports, FreePorts(2 * count));
     for (int node = 1; node <= count; ++node) {
       KafkaBroker b;
       b.node = node;
-      PIAO_ASSIGN_OR_RETURN(b.port, FreePort());
-      PIAO_ASSIGN_OR_RETURN(b.controller_port, FreePort());
+      b.port = ports[2 * (node - 1)];
+      b.controller_port = ports[2 * (node - 1) + 1];
       b.log = (fs::path(dir) / "logs" / absl::StrCat("broker-", node, ".log")).string();
       brokers.push_back(b);
     }
@@ -195,6 +225,20 @@ absl::Status StartKafkaBrokers(const std::string& dir, int count, std::vector<Ka
     absl::SleepFor(absl::Milliseconds(200));
   }
   return absl::DeadlineExceededError(absl::StrCat("the Kafka cluster did not come up: ", last.message()));
+}
+
+absl::StatusOr<int> CountBrokers(const std::string& bootstrap, absl::Time deadline) {
+  PIAO_ASSIGN_OR_RETURN(std::unique_ptr<RdKafka::Producer> client, Client(bootstrap));
+  for (;;) {
+    int brokers = 0;
+    absl::Status last = ReadMetadata(client.get(), &brokers, nullptr);
+    if (last.ok() && brokers > 0) return brokers;
+    if (absl::Now() >= deadline) {
+      return absl::UnavailableError(absl::StrCat("the Kafka cluster at ", bootstrap, " does not answer: ",
+                                                 last.ok() ? "no broker in its metadata" : last.message()));
+    }
+    absl::SleepFor(absl::Milliseconds(200));
+  }
 }
 
 absl::Status EnsureTopics(const std::string& bootstrap, const std::vector<std::string>& topics, int partitions,

@@ -1,6 +1,6 @@
 // A real Apache Kafka cluster for the local stack (`piao stack up --kafka apache`): KRaft brokers on loopback,
 // each a JVM running the jars `tools/dev deps` copied from Maven Central (tools/kafka/pom.xml) into
-// $PIAO_KAFKA_HOME (default ~/.cache/piao-kafka/current), with its data under DIR/kafka/broker-N.
+// $PIAO_KAFKA_HOME (default ~/.cache/piao-kafka/<the pom's version>), with its data under DIR/kafka/broker-N.
 //
 // Every broker is also a controller (process.roles=broker,controller; the quorum is all of them). Ports are
 // chosen free on first start and kept: a broker restarted later rejoins on the same ones.
@@ -27,8 +27,10 @@ struct KafkaBroker {
   std::string log;          // the broker's own log file
 };
 
-// The Kafka jars: $PIAO_KAFKA_HOME, else ~/.cache/piao-kafka/current; FAILED_PRECONDITION (run `tools/dev deps`)
-// when its libs/ is missing. And the java binary: $JAVA_HOME/bin/java, else `java` on PATH.
+// The Kafka version pinned in tools/kafka/pom.xml (compiled in by tools/piao/CMakeLists.txt).
+const char* PinnedKafkaVersion();
+// The Kafka jars: $PIAO_KAFKA_HOME, else ~/.cache/piao-kafka/<PinnedKafkaVersion()>; FAILED_PRECONDITION (run
+// `tools/dev deps`) when its libs/ is missing. And the java binary: $JAVA_HOME/bin/java, else `java` on PATH.
 absl::StatusOr<std::string> KafkaHome();
 absl::StatusOr<std::string> JavaBinary();
 
@@ -38,8 +40,14 @@ absl::StatusOr<std::string> JavaBinary();
 absl::Status StartKafkaBrokers(const std::string& dir, int count, std::vector<KafkaBroker>& brokers,
                                absl::Time deadline);
 
+// Whether the broker accepts connections on its PLAINTEXT port (loopback: answers at once).
+bool Listening(const KafkaBroker& broker);
+
 // "127.0.0.1:p1,127.0.0.1:p2,..."
 std::string BootstrapOf(const std::vector<KafkaBroker>& brokers);
+
+// How many brokers the cluster at `bootstrap` has (its metadata), waiting until `deadline` for an answer.
+absl::StatusOr<int> CountBrokers(const std::string& bootstrap, absl::Time deadline);
 
 // Creates each topic that does not exist with `partitions` partitions, replication `replication` and `configs`,
 // then checks every topic has exactly `partitions` partitions (FAILED_PRECONDITION naming a topic that has

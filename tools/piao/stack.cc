@@ -23,6 +23,7 @@
 #include "piao/v1/event_log.grpc.pb.h"
 #include "piao/v1/projection.grpc.pb.h"
 #include "libs/service/local_pki.h"
+#include "libs/kafka/kafka_conf.h"
 #include "tools/piao/kafka_cluster.h"
 #include "tools/piao/token_cmd.h"
 
@@ -174,9 +175,15 @@ void SetClientTlsOverrides(const service::ChannelOptions& tls) {
 
 namespace {
 
-const std::vector<std::string>& WriteServiceNames() {
-  static const auto* names = new std::vector<std::string>{"planning", "measurement", "risk", "hr"};
-  return *names;
+// The stack's topics: every write service's events topic and the projection members' directory
+// (services/projection/members.h; the CLI links no service code).
+std::vector<std::string> StackTopics() {
+  std::vector<std::string> topics;
+  for (const std::string& name : StackServices()) {
+    if (name != "projection") topics.push_back(kafka::EventsTopic(ServiceName(name)));
+  }
+  topics.push_back("piao.projection.members.v1");
+  return topics;
 }
 
 // The stack's Kafka settings: the request, else stack.json's record, else the defaults; a request that
@@ -240,7 +247,9 @@ json BrokersJson(const std::vector<KafkaBroker>& brokers) {
 // Whether the cluster the stack uses runs: every broker (apache), the mock broker, or assumed (external).
 bool KafkaUp(const json& stack) {
   const std::string mode = stack.contains("kafka") ? stack["kafka"].value("kafka", "mock") : "mock";
-  if (mode == "external") return true;
+  if (mode == "external") {  // set up (topics ensured) for this address once
+    return stack["broker"].is_object() && stack["broker"].value("bootstrap", "") == stack["kafka"].value("bootstrap", "");
+  }
   if (mode == "apache") {
     const std::vector<KafkaBroker> brokers = BrokersOf(stack);
     if (brokers.empty()) return false;
@@ -278,12 +287,15 @@ absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, con
     PIAO_RETURN_IF_ERROR(SaveStack(dir, stack));
   }
 
-  PIAO_ASSIGN_OR_RETURN(json kafka, ResolveKafka(stack["kafka"], asked));
+  const json recorded = stack.contains("kafka") ? stack["kafka"] : json();
+  PIAO_ASSIGN_OR_RETURN(json kafka, ResolveKafka(recorded, asked));
   stack["kafka"] = kafka;
   const std::string mode = kafka["kafka"];
   const int partitions = kafka["partitions"];
   const int projections = kafka["projections"];
-  bool broker_restarted = false;
+  // Another member count restarts the projection (with or without --member) and its members.
+  const bool members_changed = recorded.is_object() && recorded.value("projections", 1) != projections;
+  const std::string old_bootstrap = stack["broker"].is_object() ? stack["broker"].value("bootstrap", "") : "";
   if (!KafkaUp(stack)) {
     if (mode == "mock") {
       const fs::path bootstrap_file = fs::path(dir) / "broker.bootstrap";
@@ -291,8 +303,7 @@ absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, con
       PIAO_ASSIGN_OR_RETURN(pid_t pid, StartComponent(bin_dir + "/piao-broker",
                                                       {"--bootstrap-file", bootstrap_file.string(), "--partitions",
                                                        absl::StrCat(partitions), "--topics",
-                                                       "piao.planning.events.v1,piao.measurement.events.v1,"
-                                                       "piao.risk.events.v1,piao.hr.events.v1,piao.projection.members.v1"},
+                                                       absl::StrJoin(StackTopics(), ",")},
                                                       fs::path(dir) / "logs/broker.log"));
       PIAO_ASSIGN_OR_RETURN(std::string bootstrap, WaitForFile(bootstrap_file.string(), deadline - absl::Now()));
       stack["broker"] = {{"pid", pid}, {"bootstrap", bootstrap}, {"log", (fs::path(dir) / "logs/broker.log").string()}};
@@ -310,40 +321,28 @@ absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, con
         replication = std::min<int>(static_cast<int>(brokers.size()), 3);
         stack["broker"] = {{"pid", brokers.front().pid}, {"bootstrap", bootstrap}, {"log", brokers.front().log}};
       } else {
+        // The operator's cluster: replicate as widely as its size allows, as for ours.
+        PIAO_ASSIGN_OR_RETURN(const int cluster, CountBrokers(bootstrap, deadline));
+        replication = std::min(cluster, 3);
         stack["broker"] = {{"pid", 0}, {"bootstrap", bootstrap}, {"log", ""}};
       }
-      std::vector<std::string> topics;
-      for (const std::string& s : WriteServiceNames()) topics.push_back(absl::StrCat("piao.", s, ".events.v1"));
-      topics.push_back("piao.projection.members.v1");
-      PIAO_RETURN_IF_ERROR(EnsureTopics(bootstrap, topics, partitions, replication,
+      PIAO_RETURN_IF_ERROR(EnsureTopics(bootstrap, StackTopics(), partitions, replication,
                                         {{"max.message.bytes", "1048576"},
                                          {"min.insync.replicas", replication >= 3 ? "2" : "1"}},
                                         deadline));
     }
-    broker_restarted = true;
     PIAO_RETURN_IF_ERROR(SaveStack(dir, stack));
   }
   const std::string bootstrap = stack["broker"].value("bootstrap", "");
-  bool source_restarted = false;
-  bool planning_restarted = false;
-  for (const std::string& name : StackServices()) {
-    json& entry = stack["services"][name];
-    // The projection reads every source, measurement reads planning: a restarted one has a new address.
-    const bool stale = broker_restarted || tls_switched_on || (name == "projection" && source_restarted) ||
-                       (name == "measurement" && planning_restarted);
-    if (Alive(entry) && stale) {
-      // Its producer points at the old broker: restart it on the new one (the outbox keeps what is unsent).
-      PIAO_RETURN_IF_ERROR(Terminate(entry.value("pid", 0), absl::Seconds(15)));
-    } else if (Alive(entry)) {
-      continue;
-    }
-    const fs::path address_file = fs::path(dir) / (name + ".addr");
-    fs::remove(address_file);
-    const fs::path log = fs::path(dir) / "logs" / (name + ".log");
-    std::vector<std::string> args = {"--data-dir", (fs::path(dir) / name).string(), "--tokens-file",
-                                     (fs::path(dir) / "tokens").string(), "--bootstrap-servers", bootstrap,
-                                     "--address-file", address_file.string(), "--kafka-partitions",
-                                     absl::StrCat(partitions)};
+  // Clients reconnect to a cluster that came back where it was (Apache brokers keep their ports); a new address
+  // (the mock broker restarted) restarts them on it (the outboxes keep what is unsent).
+  const bool bootstrap_changed = bootstrap != old_bootstrap;
+
+  // A service's flags; a projection member differs from the projection only in its data and address file.
+  const auto service_args = [&](const std::string& name, const fs::path& data, const fs::path& address_file) {
+    std::vector<std::string> args = {"--data-dir", data.string(), "--tokens-file", (fs::path(dir) / "tokens").string(),
+                                     "--bootstrap-servers", bootstrap, "--address-file", address_file.string(),
+                                     "--kafka-partitions", absl::StrCat(partitions)};
     if (name == "measurement") {
       // Computed actuals follow planning's events (services/measurement/actuals_policy.h).
       args.insert(args.end(), {"--planning", stack["services"]["planning"].value("address", ""),
@@ -368,13 +367,21 @@ absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, con
       const service::ChannelOptions client = use_tls ? pki.ClientOptions("projection") : service::ChannelOptions();
       args.insert(args.end(), {"--tls-ca=" + client.tls_ca_file, "--tls-client-cert=" + client.tls_client_cert_file,
                                "--tls-client-key=" + client.tls_client_key_file, "--tls-server-name="});
+      if (projections > 1) args.push_back("--member");
     }
-    if (name == "projection" && projections > 1) args.push_back("--member");
     // Always explicit (empty: plaintext), so PIAO_TLS_* in the caller's environment cannot leak into the stack.
     args.insert(args.end(), {"--tls-cert=" + (use_tls ? pki.server_cert(name) : ""),
                              "--tls-key=" + (use_tls ? pki.server_key(name) : ""),
                              "--tls-client-ca=" + (use_tls ? pki.ca_file() : "")});
-    PIAO_ASSIGN_OR_RETURN(pid_t pid, StartComponent(bin_dir + "/piao-" + name, args, log));
+    return args;
+  };
+  // Starts `name` (piao-<binary>) with its own data directory DIR/<name> and waits for its address.
+  const auto start = [&](const std::string& name, const std::string& binary) -> absl::StatusOr<json> {
+    const fs::path address_file = fs::path(dir) / (name + ".addr");
+    fs::remove(address_file);
+    const fs::path log = fs::path(dir) / "logs" / (name + ".log");
+    PIAO_ASSIGN_OR_RETURN(pid_t pid, StartComponent(bin_dir + "/piao-" + binary,
+                                                    service_args(binary, fs::path(dir) / name, address_file), log));
     absl::StatusOr<std::string> address;
     do {
       address = WaitForFile(address_file.string(), absl::Milliseconds(200));
@@ -386,44 +393,68 @@ absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, con
       return absl::UnavailableError(absl::StrCat(name, " did not start: ", address.status().message(),
                                                  "; see ", log.string()));
     }
-    entry = {{"pid", pid}, {"address", *address}, {"log", log.string()}};
-    if (name == "projection") {
-      // The other members: the same settings, each with its own views and address.
-      json members = json::array();
-      for (int m = 2; m <= projections; ++m) {
-        const std::string member = absl::StrCat("projection-", m);
-        const json old = stack.contains("members") && stack["members"].is_array() &&
-                                 stack["members"].size() >= static_cast<size_t>(m - 1)
-                             ? stack["members"][m - 2]
-                             : json();
-        if (Alive(old)) PIAO_RETURN_IF_ERROR(Terminate(old.value("pid", 0), absl::Seconds(15)));
-        std::vector<std::string> member_args = args;
-        member_args[1] = (fs::path(dir) / member).string();  // --data-dir
-        const fs::path member_address = fs::path(dir) / (member + ".addr");
-        member_args[7] = member_address.string();             // --address-file
-        fs::remove(member_address);
-        const fs::path member_log = fs::path(dir) / "logs" / (member + ".log");
-        PIAO_ASSIGN_OR_RETURN(pid_t member_pid, StartComponent(bin_dir + "/piao-projection", member_args, member_log));
-        PIAO_ASSIGN_OR_RETURN(std::string at, WaitForFile(member_address.string(), deadline - absl::Now()));
-        members.push_back({{"pid", member_pid}, {"address", at}, {"log", member_log.string()}, {"name", member}});
-      }
-      stack["members"] = members;
+    return json{{"pid", pid}, {"address", *address}, {"log", log.string()}};
+  };
+
+  bool source_restarted = false;
+  bool planning_restarted = false;
+  bool projection_restarted = false;
+  for (const std::string& name : StackServices()) {
+    json& entry = stack["services"][name];
+    // The projection reads every source, measurement reads planning: a restarted one has a new address.
+    const bool stale = bootstrap_changed || tls_switched_on ||
+                       (name == "projection" && (source_restarted || members_changed)) ||
+                       (name == "measurement" && planning_restarted);
+    if (Alive(entry) && stale) {
+      PIAO_RETURN_IF_ERROR(Terminate(entry.value("pid", 0), absl::Seconds(15)));
+    } else if (Alive(entry)) {
+      continue;
     }
+    PIAO_ASSIGN_OR_RETURN(entry, start(name, name));
     if (name != "projection") source_restarted = true;
     if (name == "planning") planning_restarted = true;
+    if (name == "projection") projection_restarted = true;
     PIAO_RETURN_IF_ERROR(SaveStack(dir, stack));
   }
+  // The other projection members (projection-2 ...): the projection's settings, each with its own views and
+  // address. One that is gone is started again; all restart with the projection (they read the same sources).
+  const json old_members = stack.contains("members") && stack["members"].is_array() ? stack["members"] : json::array();
+  std::vector<pid_t> stale_members;
+  for (size_t i = 0; i < old_members.size(); ++i) {
+    if (Alive(old_members[i]) && (projection_restarted || i + 2 > static_cast<size_t>(projections))) {
+      stale_members.push_back(old_members[i].value("pid", 0));
+    }
+  }
+  PIAO_RETURN_IF_ERROR(TerminateAll(stale_members, absl::Seconds(15)));
+  json members = json::array();
+  for (int m = 2; m <= projections; ++m) {
+    const size_t i = static_cast<size_t>(m - 2);
+    if (i < old_members.size() && Alive(old_members[i])) {
+      members.push_back(old_members[i]);
+      continue;
+    }
+    const std::string member = absl::StrCat("projection-", m);
+    PIAO_ASSIGN_OR_RETURN(json entry, start(member, "projection"));
+    entry["name"] = member;
+    members.push_back(std::move(entry));
+    stack["members"] = members;
+    PIAO_RETURN_IF_ERROR(SaveStack(dir, stack));
+  }
+  stack["members"] = members;
+  PIAO_RETURN_IF_ERROR(SaveStack(dir, stack));
   // Healthy means the health service answers SERVING.
-  for (const std::string& name : StackServices()) {
-    PIAO_ASSIGN_OR_RETURN(auto channel, service::MakeChannel(ClientOptions(
-                                            stack, stack["services"][name].value("address", ""))));
-    const int pid = stack["services"][name].value("pid", 0);
+  std::vector<std::pair<std::string, json>> started;
+  for (const std::string& name : StackServices()) started.emplace_back(name, stack["services"][name]);
+  for (const json& m : members) started.emplace_back(m.value("name", ""), m);
+  for (const auto& [name, entry] : started) {
+    PIAO_ASSIGN_OR_RETURN(auto channel, service::MakeChannel(ClientOptions(stack, entry.value("address", ""))));
+    const int pid = entry.value("pid", 0);
     for (;;) {
       auto healthy = service::CheckHealth(channel, absl::Seconds(2));
       if (healthy.ok() && *healthy) break;
       if (!IsAlive(pid)) {  // gone meanwhile (killed as it started, or crashed): say so now, `stack up` restarts it
         return absl::UnavailableError(absl::StrCat(name, " (pid ", pid, ") is not running; run `piao stack up` again, ",
-                                                   "and see ", stack["services"][name].value("log", "its log")));
+                                                   "and see ", entry.value("log", "its log")));
       }
       if (absl::Now() > deadline) {
         return absl::DeadlineExceededError(absl::StrCat(
@@ -438,18 +469,19 @@ absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, con
 absl::Status StackDown(const std::string& dir) {
   json stack = LoadStack(dir);
   absl::Status result;
+  std::vector<pid_t> members;
   if (stack.contains("members") && stack["members"].is_array()) {
-    for (const json& m : stack["members"]) {
-      if (Alive(m)) result.Update(Terminate(m.value("pid", 0), absl::Seconds(20)));
-    }
+    for (const json& m : stack["members"]) members.push_back(m.value("pid", 0));
   }
+  result.Update(TerminateAll(members, absl::Seconds(20)));
   for (auto it = StackServices().rbegin(); it != StackServices().rend(); ++it) {
     const json& entry = stack["services"][*it];
     if (Alive(entry)) result.Update(Terminate(entry.value("pid", 0), absl::Seconds(20)));
   }
-  for (const KafkaBroker& b : BrokersOf(stack)) {
-    if (IsAlive(b.pid)) result.Update(Terminate(b.pid, absl::Seconds(20)));
-  }
+  // Kafka brokers all at once: stopped one by one, the last ones would wait for a quorum that is gone.
+  std::vector<pid_t> brokers;
+  for (const KafkaBroker& b : BrokersOf(stack)) brokers.push_back(b.pid);
+  result.Update(TerminateAll(brokers, absl::Seconds(30)));
   if (Alive(stack["broker"])) result.Update(Terminate(stack["broker"].value("pid", 0), absl::Seconds(10)));
   return result;
 }
@@ -472,7 +504,7 @@ absl::StatusOr<std::vector<ComponentStatus>> StackStatus(const std::string& dir)
       b.name = absl::StrCat("broker-", kb.node);
       b.pid = kb.pid;
       b.alive = IsAlive(kb.pid);
-      b.healthy = b.alive;
+      b.healthy = b.alive && Listening(kb);
       b.address = absl::StrCat("127.0.0.1:", kb.port);
       b.log = kb.log;
       out.push_back(b);

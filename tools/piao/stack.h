@@ -49,8 +49,9 @@ struct ComponentStatus {
 };
 
 // Starts whatever is not running (a crashed component is restarted on its existing data) and waits until
-// every service answers its health check. When the broker had to be (re)started, the services are
-// restarted too so they use its new address.
+// every service answers its health check. When the cluster's address changed (the mock broker restarted), the
+// services are restarted too so they use it; Apache brokers come back on their own ports and the services'
+// clients reconnect by themselves.
 // With `tls`, or when the data directory already runs with TLS (stack.json says so, or DIR/tls exists), every
 // service serves mutual TLS with the certificates of DIR/tls (made once, by the openssl command), the
 // projection reaches its sources with its client certificate, and stack.json records the CLI's client
@@ -63,7 +64,7 @@ struct ComponentStatus {
 //   external  the cluster at `bootstrap` (nothing started; topics created when missing)
 // Every event topic has `partitions` partitions (the services' --kafka-partitions), replication min(brokers, 3).
 // `projections` > 1 runs that many projection members (--member), splitting the partitions; the first one's
-// address is the stack's projection address.
+// address is the stack's projection address. A later `stack up --projections M` restarts them all with M.
 struct StackKafka {
   std::string mode;       // "" = as recorded (default mock)
   int brokers = 0;        // apache; 0 = as recorded (default 1)
@@ -76,7 +77,8 @@ absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& data_dir
                                                      const StackKafka& kafka = {});
 // Whether the stack under `data_dir` runs with TLS (as recorded by StackUp).
 bool StackUsesTls(const std::string& data_dir);
-// SIGTERM to the services (they flush their outboxes), then to the broker(s).
+// SIGTERM to the projection members, the services (they flush their outboxes), then every broker at once;
+// SIGKILL to any still running after a grace (DEADLINE_EXCEEDED then).
 absl::Status StackDown(const std::string& data_dir);
 absl::StatusOr<std::vector<ComponentStatus>> StackStatus(const std::string& data_dir);
 // SIGTERM to one component (a service name or "broker"); OK when it is not running.
