@@ -177,7 +177,7 @@ TEST_F(KafkaStackE2eTest, ApacheBrokerTopicsExternalClusterAndDown) {
   EXPECT_TRUE(ProcessesMentioning(dirs_[1].string()).empty());
 
   // Events go through the real broker: a fresh consumer reads them from Kafka.
-  CliResult smoke = RunPiao("smoke --plans 10 --threads 2 --json" + data);
+  CliResult smoke = RunPiao("smoke --plans 10 --json" + data);
   ASSERT_EQ(smoke.exit_code, 0) << smoke.out;
   const json s = json::parse(smoke.out, nullptr, false);
   ASSERT_TRUE(s.is_object()) << smoke.out;
