@@ -339,8 +339,17 @@ absl::Status EventApplier::ApplyOneLocked(const v1::EventEnvelope& event, const 
                                      stream.position.value(), ": the source's history moved backwards"),
                         input);
   }
-  // The hash chain, where the lane's last event is the event's global predecessor (always, with one partition).
+  // The lane is whole up to its position: an unapplied version at or before it is another history, whose
+  // event reuses a position the source already gave to the applied one (a truncated and rewritten store).
   const LaneState& at = lanes_[lane];
+  if (pos <= at.position) {
+    return RefuseLocked(event,
+                        absl::StrCat("event ", pos.value(), " of ", source, " (", StreamName(event.stream()), " version ",
+                                     event.stream_version(), ") reuses a position its lane already applied up to ",
+                                     at.position.value(), ": the source's history moved backwards or forked"),
+                        input);
+  }
+  // The hash chain, where the lane's last event is the event's global predecessor (always, with one partition).
   if (advance_lane && at.position.next() == pos && !at.hash.empty() && event.prev_hash() != at.hash) {
     return RefuseLocked(event,
                         absl::StrCat("event ", pos.value(), " of ", source, " does not chain to the event applied at ",

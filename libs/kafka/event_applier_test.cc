@@ -392,6 +392,25 @@ TEST_F(ApplierTest, RefusesAnAdministrationWhoseHistoryForkedAndKeepsServingTheO
   EXPECT_EQ(applier_->AdministrationProblems().size(), 1u);
 }
 
+// The anchor e2e's case: the last event removed from the store and its position reused by another
+// administration's new stream (version 1, nothing applied for it yet): not a duplicate, not new either.
+TEST_F(ApplierTest, RefusesANewStreamAtAPositionTheLaneAlreadyApplied) {
+  Log original("planning");
+  original.AddN("A", 4);
+  Log reused("planning");
+  reused.AddN("A", 3);
+  reused.Add("B");
+  reused.Add("B");
+  for (uint64_t p = 1; p <= 4; ++p) ASSERT_TRUE(applier_->Apply(original.at(p), At("planning", p)).ok());
+  ASSERT_TRUE(applier_->Apply(reused.at(4), At("planning", 5)).ok()) << "consumed: the others must go on";
+  auto problem = applier_->Problem(ServiceName("planning"), "B");
+  ASSERT_TRUE(problem.has_value()) << "the reused position was applied as if new";
+  EXPECT_EQ(problem->position, GlobalPosition(4));
+  EXPECT_THAT(problem->reason, HasSubstr("reuses a position its lane already applied up to 4"));
+  ASSERT_TRUE(applier_->Apply(reused.at(5), At("planning", 6)).ok());
+  EXPECT_THAT(seen_, ElementsAre(1, 2, 3, 4));
+}
+
 TEST_F(ApplierTest, RefusesAnEventThatDoesNotChainToTheLastApplied) {
   Log original("planning");
   original.AddN("A", 3);

@@ -304,13 +304,16 @@ absl::Status EventConsumer::FollowMembershipLocked() {
   for (int32_t p : owned) {
     if (!before.Owns(p)) gained.push_back(p);
   }
-  // Lost numbers first: stop applying them, so a query no longer counts on them.
+  // Lost numbers first: stop applying them, so a query no longer counts on them. The data consumer's
+  // assignment changes incrementally, each partition removed once and added once: librdkafka 2.0 asserts when
+  // a partition is removed again while its first removal is still stopping (a full assign() after another).
   PartitionShare kept{before.count, {}};
+  std::vector<int32_t> lost;
   for (int32_t p : before.owned) {
-    if (now.Owns(p)) kept.owned.push_back(p);
+    (now.Owns(p) ? kept.owned : lost).push_back(p);
   }
   applier_->SetShare(kept);
-  PIAO_RETURN_IF_ERROR(AssignOwnedLocked());
+  PIAO_RETURN_IF_ERROR(ChangeAssignmentLocked(lost, /*add=*/false));
   if (!gained.empty()) {
     // Gained numbers: their lanes from the stores first (a member may never have seen them), then Kafka.
     applier_->SetShare(now);
@@ -321,7 +324,7 @@ absl::Status EventConsumer::FollowMembershipLocked() {
         return n.status();
       }
     }
-    PIAO_RETURN_IF_ERROR(AssignOwnedLocked());
+    PIAO_RETURN_IF_ERROR(ChangeAssignmentLocked(gained, /*add=*/true));
     log::Info("consumer: partitions assigned and caught up",
               {{"partitions", absl::StrJoin(gained, ",")}, {"owned", absl::StrJoin(now.owned, ",")}});
   }
@@ -330,24 +333,30 @@ absl::Status EventConsumer::FollowMembershipLocked() {
   return absl::OkStatus();
 }
 
-absl::Status EventConsumer::AssignOwnedLocked() {
+absl::Status EventConsumer::ChangeAssignmentLocked(const std::vector<int32_t>& partitions, bool add) {
+  if (partitions.empty()) return absl::OkStatus();
   std::vector<RdKafka::TopicPartition*> tps;
   for (const std::string& topic : topics_) {
-    for (int32_t p : applier_->share().owned) {
-      absl::StatusOr<std::optional<KafkaOffset>> stored = applier_->StoredOffset(topic, p);
-      if (!stored.ok()) {
-        RdKafka::TopicPartition::destroy(tps);
-        return stored.status();
+    for (int32_t p : partitions) {
+      int64_t offset = RdKafka::Topic::OFFSET_INVALID;
+      if (add) {  // from the offset stored with the views, or the beginning
+        absl::StatusOr<std::optional<KafkaOffset>> stored = applier_->StoredOffset(topic, p);
+        if (!stored.ok()) {
+          RdKafka::TopicPartition::destroy(tps);
+          return stored.status();
+        }
+        offset = stored->has_value() ? static_cast<int64_t>((*stored)->value()) : RdKafka::Topic::OFFSET_BEGINNING;
       }
-      tps.push_back(RdKafka::TopicPartition::create(
-          topic, p, stored->has_value() ? static_cast<int64_t>((*stored)->value()) : RdKafka::Topic::OFFSET_BEGINNING));
+      tps.push_back(RdKafka::TopicPartition::create(topic, p, offset));
     }
   }
-  const RdKafka::ErrorCode e = consumer_->assign(tps);
-  assigned_ = static_cast<int>(tps.size());
+  std::unique_ptr<RdKafka::Error> e(add ? consumer_->incremental_assign(tps) : consumer_->incremental_unassign(tps));
+  if (e == nullptr) assigned_ += add ? static_cast<int>(tps.size()) : -static_cast<int>(tps.size());
   RdKafka::TopicPartition::destroy(tps);
   if (pending_.has_value() && !applier_->share().Owns(pending_->input.partition)) pending_.reset();
-  if (e != RdKafka::ERR_NO_ERROR) return absl::UnavailableError(absl::StrCat("assign: ", RdKafka::err2str(e)));
+  if (e != nullptr) {
+    return absl::UnavailableError(absl::StrCat(add ? "incremental assign: " : "incremental unassign: ", e->str()));
+  }
   return absl::OkStatus();
 }
 

@@ -104,7 +104,8 @@ class EventConsumer {
   // Member mode: serves the group member's callbacks and applies the ownership they changed (catch-up of gained
   // lanes, then the data consumer's assignment).
   absl::Status FollowMembershipLocked();
-  absl::Status AssignOwnedLocked();
+  // Adds (at their stored offsets) or removes the partitions of every followed topic.
+  absl::Status ChangeAssignmentLocked(const std::vector<int32_t>& partitions, bool add);
 
   std::unique_ptr<EventApplier> applier_;
   Clock* const clock_;
