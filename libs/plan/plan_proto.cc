@@ -104,7 +104,7 @@ v1::IndicatorDefinition ToProto(const Indicator& i) {
 v1::ObjectiveDefinition ToProto(const Objective& o) {
   v1::ObjectiveDefinition p;
   p.set_code(o.code);
-  p.set_level(std::string(LevelName(o.level)));
+  p.set_level_kind(ToProto(o.level));
   p.set_title(o.title);
   p.set_description(o.description);
   p.set_strategic_area(o.strategic_area);
@@ -119,7 +119,7 @@ v1::ObjectiveDefinition ToProto(const Objective& o) {
 
 v1::ObjectiveKey ToProto(const ObjectiveKey& key) {
   v1::ObjectiveKey p;
-  p.set_level(std::string(LevelName(key.level)));
+  p.set_level_kind(ToProto(key.level));
   p.set_code(key.code);
   p.set_scope(key.scope);
   return p;
@@ -233,9 +233,8 @@ absl::StatusOr<Indicator> FromProto(const v1::IndicatorDefinition& p, const std:
 absl::StatusOr<Objective> FromProto(const v1::ObjectiveDefinition& p, const std::string& path) {
   Objective o;
   o.code = p.code();
-  auto level = ParseLevel(p.level());
-  if (!level.ok()) return Bad(path + ".level", level.status().message());
-  o.level = *level;
+  PIAO_ASSIGN_OR_RETURN(v1::ObjectiveLevel level, RequestedLevel(p, path + "."));
+  PIAO_ASSIGN_OR_RETURN(o.level, FromProto(level, path + ".level_kind"));
   o.title = p.title();
   o.description = p.description();
   o.strategic_area = p.strategic_area();
@@ -255,10 +254,10 @@ absl::StatusOr<Objective> FromProto(const v1::ObjectiveDefinition& p, const std:
 }
 
 absl::StatusOr<ObjectiveKey> FromProto(const v1::ObjectiveKey& p, const std::string& path) {
-  auto level = ParseLevel(p.level());
-  if (!level.ok()) return Bad(path + ".level", level.status().message());
+  PIAO_ASSIGN_OR_RETURN(v1::ObjectiveLevel level_kind, RequestedLevel(p, path + "."));
+  PIAO_ASSIGN_OR_RETURN(Level level, FromProto(level_kind, path + ".level_kind"));
   if (p.code().empty()) return Bad(path + ".code", "must not be empty");
-  return ObjectiveKey{*level, p.code(), p.scope()};
+  return ObjectiveKey{level, p.code(), p.scope()};
 }
 
 absl::StatusOr<ApprovalAct> FromProto(const v1::Act& p, const std::string& path) {
@@ -296,7 +295,7 @@ absl::StatusOr<ChangeKind> FromProto(v1::RevisionKind kind, const std::string& p
 v1::RevisionChange ToProto(const Revision& r) {
   v1::RevisionChange p;
   p.mutable_objective()->set_code(r.objective);
-  if (r.level.has_value()) p.mutable_objective()->set_level(std::string(LevelName(*r.level)));
+  if (r.level.has_value()) p.mutable_objective()->set_level_kind(ToProto(*r.level));
   if (r.scope.has_value()) p.mutable_objective()->set_scope(*r.scope);
   p.set_indicator(r.indicator);
   p.set_change(ToProto(r.change));
@@ -387,7 +386,8 @@ absl::StatusOr<Revision> FromLegacyProto(const v1::RevisionChange& p, const std:
                       {"reason", p.reason()},
                       {"evidence", p.evidence()},
                       {"note", p.note()}};
-  if (!p.objective().level().empty()) j["level"] = p.objective().level();
+  PIAO_ASSIGN_OR_RETURN(v1::ObjectiveLevel level, RequestedLevel(p.objective(), path + ".objective."));
+  if (level != v1::OBJECTIVE_LEVEL_UNSPECIFIED) j["level"] = LevelText(level);
   if (!p.objective().scope().empty()) j["scope"] = p.objective().scope();
   auto parsed = ParseRevisionsJson(nlohmann::json{{"revisions", nlohmann::json::array({j})}}.dump());
   if (!parsed.ok()) {
@@ -411,10 +411,9 @@ absl::StatusOr<Revision> FromProto(const v1::RevisionChange& p, const std::strin
   Revision r;
   if (p.objective().code().empty()) return Bad(path + ".objective.code", "must not be empty");
   r.objective = p.objective().code();
-  if (!p.objective().level().empty()) {
-    auto level = ParseLevel(p.objective().level());
-    if (!level.ok()) return Bad(path + ".objective.level", level.status().message());
-    r.level = *level;
+  PIAO_ASSIGN_OR_RETURN(v1::ObjectiveLevel level, RequestedLevel(p.objective(), path + ".objective."));
+  if (level != v1::OBJECTIVE_LEVEL_UNSPECIFIED) {
+    PIAO_ASSIGN_OR_RETURN(r.level, FromProto(level, path + ".objective.level_kind"));
   }
   if (!p.objective().scope().empty()) r.scope = p.objective().scope();
   if (p.indicator().empty()) return Bad(path + ".indicator", "must not be empty");

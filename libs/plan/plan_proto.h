@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "libs/plan/model.h"
+#include "libs/plan/objective_level.h"
 #include "libs/plan/revision.h"
 #include "piao/v1/plan.pb.h"
 #include "piao/v1/planning.pb.h"

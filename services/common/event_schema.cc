@@ -4,6 +4,7 @@
 #include "libs/base/status_macros.h"
 #include "libs/plan/plan_proto.h"
 #include "piao/v1/feeds.pb.h"
+#include "piao/v1/measurement.pb.h"
 #include "piao/v1/planning.pb.h"
 
 namespace piao::services {
@@ -81,11 +82,30 @@ absl::StatusOr<std::string> UpcastRevisionActV1(const std::string& payload) {
   return out;
 }
 
+namespace {
+
+// A step that reads `M`'s payload, a message of wave one's shape, by reflection (`upcast`: one per domain, for
+// every one of its string kinds beside their enums: plan::UpcastLevels).
+using ReflectedStep = absl::StatusOr<std::string> (*)(const google::protobuf::Message&, const std::string&);
+template <typename M>
+void AddReflectedStep(eventstore::Upcasters& u, uint32_t from, ReflectedStep upcast) {
+  u.Add(M::descriptor()->full_name(), from,
+        [upcast](const std::string& payload) { return upcast(M::default_instance(), payload); });
+}
+
+}  // namespace
+
 const eventstore::Upcasters& EventSchemas() {
   static const eventstore::Upcasters* schemas = [] {
     auto* u = new eventstore::Upcasters();
     u->Add(v1::VariableBatchRecorded::descriptor()->full_name(), 1, UpcastVariableBatchV1);
     u->Add(v1::RevisionActApplied::descriptor()->full_name(), 1, UpcastRevisionActV1);
+    // Objective levels typed (ObjectiveLevel level_kind; wave one's text `level` before).
+    AddReflectedStep<v1::ObjectivesAdopted>(*u, 1, plan::UpcastLevels);
+    AddReflectedStep<v1::DescriptionsUpdated>(*u, 1, plan::UpcastLevels);
+    AddReflectedStep<v1::RevisionActApplied>(*u, 2, plan::UpcastLevels);
+    AddReflectedStep<v1::ActualRecorded>(*u, 1, plan::UpcastLevels);
+    AddReflectedStep<v1::ActualCorrected>(*u, 1, plan::UpcastLevels);
     return u;
   }();
   return *schemas;

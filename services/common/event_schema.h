@@ -6,6 +6,10 @@
 //   piao.v1.VariableBatchRecorded  v2: the feed's kind as the enum `feed_kind` (v1: the text `kind`)
 //   piao.v1.RevisionActApplied     v2: each change's kind and values typed (`change`, `from`, `to`; v1: the
 //                                  text `kind` and the JSON text `from_json`, `to_json`)
+//                                  v3: objective levels as the enum `level_kind` (v2: the text `level`)
+//   piao.v1.ObjectivesAdopted, piao.v1.DescriptionsUpdated, piao.v1.ActualRecorded, piao.v1.ActualCorrected
+//                                  v2: objective levels as the enum `level_kind` (v1: the text `level`); one
+//                                  step for all of them, plan::UpcastLevels (libs/plan/objective_level.h)
 #ifndef PIAO_SERVICES_COMMON_EVENT_SCHEMA_H_
 #define PIAO_SERVICES_COMMON_EVENT_SCHEMA_H_
 

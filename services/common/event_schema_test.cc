@@ -19,6 +19,7 @@
 #include "libs/service/service_test_util.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
+#include "piao/v1/measurement.pb.h"
 #include "piao/v1/planning.pb.h"
 #include "services/common/aggregate_util.h"
 #include "services/measurement/feed_aggregate.h"
@@ -68,7 +69,7 @@ TEST(UpcastVariableBatchV1, TheKindTextBecomesTheEnum) {
   EXPECT_THAT(UpcastVariableBatchV1(old.SerializeAsString()).status().message(), HasSubstr("kind: must be"));
   EXPECT_FALSE(UpcastVariableBatchV1("\xff\xff").ok());
   EXPECT_EQ(EventSchemas().Current("piao.v1.VariableBatchRecorded"), 2u);
-  EXPECT_EQ(EventSchemas().Current("piao.v1.ActualRecorded"), 1u);
+  EXPECT_EQ(EventSchemas().Current("piao.v1.PlanCreated"), 1u);
 }
 
 // Wave one's RevisionActApplied: every change with its kind as text and its values as revisions-file JSON.
@@ -87,6 +88,10 @@ v1::RevisionActApplied WaveOneRevisionAct(const std::vector<plan::Revision>& act
     c->set_from_json(j["from"].dump());
     c->set_to_json(j["to"].dump());
     c->mutable_objective()->set_scope("kept as recorded");  // the event's own key survives the upcast
+    if (r.level.has_value()) {  // wave one's text level
+      c->mutable_objective()->clear_level_kind();
+      c->mutable_objective()->set_level(std::string(plan::LevelName(*r.level)));
+    }
   }
   return ev;
 }
@@ -123,6 +128,9 @@ TEST(UpcastRevisionActV1, EveryTorinoRevisionBecomesTyped) {
   auto decoded = DecodePayload<v1::RevisionActApplied>(e);
   ASSERT_TRUE(decoded.ok()) << decoded.status();
   EXPECT_NE(decoded->changes(0).change(), v1::REVISION_KIND_UNSPECIFIED);
+  for (const v1::RevisionChange& c : decoded->changes()) {  // ... and, through v2 -> v3, the levels as the enum
+    EXPECT_TRUE(c.objective().level().empty());
+  }
   // Broken wave-one JSON is refused, naming the change.
   v1::RevisionActApplied bad = WaveOneRevisionAct(plan::GroupByAct(*revisions).front());
   bad.mutable_changes(0)->set_to_json("{\"op\":");
@@ -131,12 +139,86 @@ TEST(UpcastRevisionActV1, EveryTorinoRevisionBecomesTyped) {
   EXPECT_THAT(refused.status().message(), HasSubstr("changes[0]"));
 }
 
+// An envelope of `type` at `version` carrying `payload`.
+v1::EventEnvelope Stored(const google::protobuf::Message& payload, uint32_t version) {
+  v1::EventEnvelope e;
+  e.set_event_type(payload.GetDescriptor()->full_name());
+  e.set_schema_version(version);
+  e.set_payload(payload.SerializeAsString());
+  e.set_global_position(7);
+  return e;
+}
+
+// Every event type that carries an objective key or definition, as wave one (or RevisionActApplied v2) wrote
+// it with the text `level`, reads with the enum `level_kind` only; a text that names no level is refused.
+TEST(UpcastLevels, EveryEventWithAnObjectiveReadsWithTheEnumOnly) {
+  v1::ObjectivesAdopted adopted;
+  adopted.add_objectives()->set_level("strategic");
+  adopted.add_objectives()->set_level("operational");
+  adopted.add_indicators()->mutable_objective()->set_level("individual");
+  auto a = DecodePayload<v1::ObjectivesAdopted>(Stored(adopted, 1));
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->objectives(0).level_kind(), v1::OBJECTIVE_LEVEL_STRATEGIC);
+  EXPECT_EQ(a->objectives(1).level_kind(), v1::OBJECTIVE_LEVEL_OPERATIONAL);
+  EXPECT_EQ(a->indicators(0).objective().level_kind(), v1::OBJECTIVE_LEVEL_INDIVIDUAL);
+  EXPECT_TRUE(a->objectives(0).level().empty() && a->indicators(0).objective().level().empty());
+
+  v1::DescriptionsUpdated updated;
+  updated.add_updates()->mutable_objective()->set_level("operational");
+  auto d = DecodePayload<v1::DescriptionsUpdated>(Stored(updated, 1));
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->updates(0).objective().level_kind(), v1::OBJECTIVE_LEVEL_OPERATIONAL);
+  EXPECT_TRUE(d->updates(0).objective().level().empty());
+
+  v1::RevisionActApplied act;  // v2: typed changes, text levels
+  act.set_effective_date("2022-09-30");
+  act.add_changes()->mutable_objective()->set_level("strategic");
+  act.add_after()->mutable_objective()->set_level("individual");
+  auto r = DecodePayload<v1::RevisionActApplied>(Stored(act, 2));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->changes(0).objective().level_kind(), v1::OBJECTIVE_LEVEL_STRATEGIC);
+  EXPECT_EQ(r->after(0).objective().level_kind(), v1::OBJECTIVE_LEVEL_INDIVIDUAL);
+  EXPECT_TRUE(r->changes(0).objective().level().empty() && r->after(0).objective().level().empty());
+
+  v1::ActualRecorded recorded;
+  recorded.set_actual_id("CCIAA-TO/2022/A1");
+  recorded.mutable_objective()->set_level("strategic");
+  auto ar = DecodePayload<v1::ActualRecorded>(Stored(recorded, 1));
+  ASSERT_TRUE(ar.ok()) << ar.status();
+  EXPECT_EQ(ar->objective().level_kind(), v1::OBJECTIVE_LEVEL_STRATEGIC);
+  EXPECT_TRUE(ar->objective().level().empty());
+  EXPECT_EQ(ar->actual_id(), "CCIAA-TO/2022/A1");
+
+  v1::ActualCorrected corrected;
+  corrected.mutable_objective()->set_level("individual");
+  auto ac = DecodePayload<v1::ActualCorrected>(Stored(corrected, 1));
+  ASSERT_TRUE(ac.ok()) << ac.status();
+  EXPECT_EQ(ac->objective().level_kind(), v1::OBJECTIVE_LEVEL_INDIVIDUAL);
+  EXPECT_TRUE(ac->objective().level().empty());
+
+  // A text that names no level is an error naming the field, not a guess.
+  recorded.mutable_objective()->set_level("regional");
+  absl::StatusOr<v1::ActualRecorded> bad = DecodePayload<v1::ActualRecorded>(Stored(recorded, 1));
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument) << bad.status();
+  EXPECT_THAT(bad.status().message(), HasSubstr("objective.level: must be strategic, operational or individual"));
+  // A current event (the enum only) reads as written.
+  v1::ActualRecorded now;
+  now.mutable_objective()->set_level_kind(v1::OBJECTIVE_LEVEL_OPERATIONAL);
+  auto same = DecodePayload<v1::ActualRecorded>(Stored(now, 2));
+  ASSERT_TRUE(same.ok()) << same.status();
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*same, now));
+}
+
 TEST(EventSchemas, NewEventsAreWrittenAtTheCurrentVersion) {
   v1::VariableBatchRecorded b;
   b.set_feed_kind(v1::FEED_KIND_ACCOUNTING);
   EXPECT_EQ(MakeEvent(b, std::nullopt).schema_version, 2u);
   EXPECT_EQ(MakeEvent(v1::PlanCreated(), std::nullopt).schema_version, 1u);
-  EXPECT_EQ(MakeEvent(v1::RevisionActApplied(), std::nullopt).schema_version, 2u);
+  EXPECT_EQ(MakeEvent(v1::RevisionActApplied(), std::nullopt).schema_version, 3u);
+  EXPECT_EQ(MakeEvent(v1::ObjectivesAdopted(), std::nullopt).schema_version, 2u);
+  EXPECT_EQ(MakeEvent(v1::DescriptionsUpdated(), std::nullopt).schema_version, 2u);
+  EXPECT_EQ(MakeEvent(v1::ActualRecorded(), std::nullopt).schema_version, 2u);
+  EXPECT_EQ(MakeEvent(v1::ActualCorrected(), std::nullopt).schema_version, 2u);
   // A reader refuses a version from the future rather than guessing.
   v1::EventEnvelope future;
   future.set_event_type("piao.v1.VariableBatchRecorded");
@@ -168,6 +250,48 @@ TEST(V1Store, TheMeasurementFoldReadsTheV1BatchAsV2) {
   EXPECT_EQ(batch.kind(), "accounting");
   EXPECT_EQ(batch.feed_kind(), v1::FEED_KIND_ACCOUNTING);
   EXPECT_EQ(batch.rows(), 189u);
+}
+
+// The v1 stores' real planning adoption and computed actuals were written with wave one's text levels: read
+// through the registry, every objective definition and key carries the enum only.
+TEST(V1Store, ItsObjectivesAndActualsReadWithTheLevelAsTheEnum) {
+  service::testing::TempDir dir;
+  int definitions = 0, keys = 0;
+  for (const char* service : {"planning", "measurement"}) {
+    auto store = OpenFixtureCopy(service, dir.File(service));
+    ASSERT_NE(store, nullptr);
+    auto all = store->ReadAll(GlobalPosition(1));
+    ASSERT_TRUE(all.ok()) << all.status();
+    for (const v1::EventEnvelope& e : *all) {
+      if (e.event_type() == "piao.v1.ObjectivesAdopted") {
+        EXPECT_EQ(e.schema_version(), 1u);
+        v1::ObjectivesAdopted raw;
+        ASSERT_TRUE(raw.ParseFromString(e.payload()));
+        ASSERT_GT(raw.objectives_size(), 0);
+        EXPECT_EQ(raw.objectives(0).level(), "strategic");  // as stored: the text, no enum
+        EXPECT_EQ(raw.objectives(0).level_kind(), v1::OBJECTIVE_LEVEL_UNSPECIFIED);
+        auto read = DecodePayload<v1::ObjectivesAdopted>(e);
+        ASSERT_TRUE(read.ok()) << read.status();
+        for (const v1::ObjectiveDefinition& o : read->objectives()) {
+          EXPECT_EQ(o.level_kind(), v1::OBJECTIVE_LEVEL_STRATEGIC);
+          EXPECT_TRUE(o.level().empty());
+          ++definitions;
+        }
+      } else if (e.event_type() == "piao.v1.ActualRecorded") {
+        EXPECT_EQ(e.schema_version(), 1u);
+        v1::ActualRecorded raw;
+        ASSERT_TRUE(raw.ParseFromString(e.payload()));
+        EXPECT_EQ(raw.objective().level(), "strategic");
+        auto read = DecodePayload<v1::ActualRecorded>(e);
+        ASSERT_TRUE(read.ok()) << read.status();
+        EXPECT_EQ(read->objective().level_kind(), v1::OBJECTIVE_LEVEL_STRATEGIC);
+        EXPECT_TRUE(read->objective().level().empty());
+        ++keys;
+      }
+    }
+  }
+  EXPECT_GT(definitions, 0);
+  EXPECT_GT(keys, 0);  // the computed ratios
 }
 
 // The published PIAO 2022 §1.4 ratios for 2021 (Camera di commercio di Torino): the v1 store's computed

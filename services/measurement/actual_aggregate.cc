@@ -13,19 +13,19 @@ namespace piao::measurement {
 namespace {
 
 MeasureKey KeyOf(const v1::ObjectiveKey& objective, const std::string& indicator, const std::string& period) {
-  return MeasureKey{objective.level(), objective.code(), objective.scope(), indicator, period};
+  return MeasureKey{objective.level_kind(), objective.code(), objective.scope(), indicator, period};
 }
 
 v1::ObjectiveKey ObjectiveOf(const MeasureKey& key) {
   v1::ObjectiveKey o;
-  o.set_level(key.level);
+  o.set_level_kind(key.level);
   o.set_code(key.code);
   o.set_scope(key.scope);
   return o;
 }
 
 std::string Describe(const MeasureKey& key) {
-  return absl::StrCat(key.indicator, " of ", key.level, " objective ", key.code,
+  return absl::StrCat(key.indicator, " of ", plan::LevelText(key.level), " objective ", key.code,
                       key.scope.empty() ? "" : absl::StrCat(" (", key.scope, ")"), ", period ", key.period);
 }
 
@@ -83,13 +83,12 @@ absl::StatusOr<ActualsState> FoldActuals(const std::vector<v1::EventEnvelope>& e
   return s;
 }
 
-absl::StatusOr<ActualDecision> DecideRecordActual(const ActualsState& state, const v1::RecordActualRequest& cmd) {
-  PIAO_RETURN_IF_ERROR(services::ValidateAdministrationYear(cmd.administration(), cmd.year()));
-  if (!cmd.has_objective()) return absl::InvalidArgumentError("objective: required (level, code, scope)");
-  if (!plan::ParseLevel(cmd.objective().level()).ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "objective.level: must be strategic, operational or individual, got '", cmd.objective().level(), "'"));
-  }
+absl::StatusOr<ActualDecision> DecideRecordActual(const ActualsState& state, const v1::RecordActualRequest& asked) {
+  PIAO_RETURN_IF_ERROR(services::ValidateAdministrationYear(asked.administration(), asked.year()));
+  if (!asked.has_objective()) return absl::InvalidArgumentError("objective: required (level_kind, code, scope)");
+  v1::RecordActualRequest cmd = asked;  // the objective's level as the enum only, as the event carries it
+  PIAO_RETURN_IF_ERROR(plan::NormaliseLevels(&cmd));
+  PIAO_RETURN_IF_ERROR(plan::FromProto(cmd.objective().level_kind(), "objective.level_kind").status());
   if (cmd.objective().code().empty()) return absl::InvalidArgumentError("objective.code: must not be empty");
   if (cmd.indicator().empty()) return absl::InvalidArgumentError("indicator: must not be empty");
   PIAO_ASSIGN_OR_RETURN(plan::Date valid_from, PeriodDate(cmd.period(), cmd.year()));

@@ -31,7 +31,7 @@ namespace piao::measurement {
 
 // What an actual measures: an indicator of an objective, for one period.
 struct MeasureKey {
-  std::string level;
+  v1::ObjectiveLevel level = v1::OBJECTIVE_LEVEL_UNSPECIFIED;
   std::string code;
   std::string scope;
   std::string indicator;
@@ -69,8 +69,8 @@ struct ActualDecision {
   std::string actual_id;
 };
 
-// INVALID_ARGUMENT naming the field: administration (non-empty, no '/'), year (2000-2999), objective.level
-// (strategic | operational | individual), objective.code, indicator, period ("year-end" or a real ISO date),
+// INVALID_ARGUMENT naming the field: administration (non-empty, no '/'), year (2000-2999), the objective's level
+// (objective.level_kind, or wave one's text objective.level alone: plan::RequestedLevel), objective.code, indicator, period ("year-end" or a real ISO date),
 // value (set; a finite number, a real date or a non-empty text). FAILED_PRECONDITION when the period already
 // has a different current actual. The event's valid time is the monitoring date, or Dec 31 for "year-end".
 absl::StatusOr<ActualDecision> DecideRecordActual(const ActualsState& state, const v1::RecordActualRequest& cmd);

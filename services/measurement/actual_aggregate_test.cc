@@ -41,7 +41,7 @@ v1::RecordActualRequest Record(double value, const std::string& period = "year-e
   v1::RecordActualRequest r;
   r.set_administration("CCIAA-TO");
   r.set_year(2022);
-  r.mutable_objective()->set_level("strategic");
+  r.mutable_objective()->set_level_kind(v1::OBJECTIVE_LEVEL_STRATEGIC);
   r.mutable_objective()->set_code("OS01.1.1");
   r.set_indicator("EC05.1");
   r.set_period(period);
@@ -146,12 +146,50 @@ TEST(ActualAggregate, SameCodesInAnotherObjectiveOrScopeAreDifferentActuals) {
   auto s = sim.Append(DecideRecordActual(ActualsState(), Record(1))->events);
   ASSERT_TRUE(s.ok());
   v1::RecordActualRequest r = Record(2);
-  r.mutable_objective()->set_level("individual");
+  r.mutable_objective()->set_level_kind(v1::OBJECTIVE_LEVEL_INDIVIDUAL);
   r.mutable_objective()->set_scope("Segretario Generale");
   auto d = DecideRecordActual(*s, r);
   ASSERT_TRUE(d.ok()) << d.status();
   EXPECT_EQ(d->events.size(), 1u);
 }
+
+// Wave one's text `objective.level` is read here on purpose.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+TEST(ActualAggregate, TheLevelIsTheEnumWaveOnesTextIsAcceptedAloneAndTheEventCarriesOnlyTheEnum) {
+  auto decided_key = [](const v1::RecordActualRequest& r) -> absl::StatusOr<v1::ObjectiveKey> {
+    absl::StatusOr<ActualDecision> d = DecideRecordActual(ActualsState(), r);
+    if (!d.ok()) return d.status();
+    v1::ActualRecorded ev;
+    if (d->events.size() != 1 || !ev.ParseFromString(d->events[0].payload)) return absl::InternalError("no event");
+    return ev.objective();
+  };
+  v1::RecordActualRequest legacy = Record(1);
+  legacy.mutable_objective()->clear_level_kind();
+  legacy.mutable_objective()->set_level("individual");  // wave one's text alone
+  legacy.mutable_objective()->set_scope("Segretario Generale");
+  absl::StatusOr<v1::ObjectiveKey> k = decided_key(legacy);
+  ASSERT_TRUE(k.ok()) << k.status();
+  EXPECT_EQ(k->level_kind(), v1::OBJECTIVE_LEVEL_INDIVIDUAL);
+  EXPECT_EQ(k->level(), "") << "events carry only the enum";
+
+  v1::RecordActualRequest agree = Record(1);
+  agree.mutable_objective()->set_level("strategic");
+  k = decided_key(agree);
+  ASSERT_TRUE(k.ok()) << k.status();
+  EXPECT_EQ(k->level_kind(), v1::OBJECTIVE_LEVEL_STRATEGIC);
+  EXPECT_EQ(k->level(), "");
+
+  v1::RecordActualRequest contradict = Record(1);
+  contradict.mutable_objective()->set_level("operational");
+  ExpectInvalid(DecideRecordActual(ActualsState(), contradict),
+                "objective.level: 'operational' contradicts level_kind OBJECTIVE_LEVEL_STRATEGIC");
+
+  legacy.mutable_objective()->set_level("tactical");
+  ExpectInvalid(DecideRecordActual(ActualsState(), legacy),
+                "objective.level: must be strategic, operational or individual, got 'tactical'");
+}
+#pragma GCC diagnostic pop
 
 TEST(ActualAggregate, RecordValidationNamesTheField) {
   ActualsState s;
@@ -165,8 +203,8 @@ TEST(ActualAggregate, RecordValidationNamesTheField) {
   ExpectInvalid(DecideRecordActual(s, with([](auto& r) { r.set_year(22); })), "year");
   ExpectInvalid(DecideRecordActual(s, with([](auto& r) { r.set_year(3000); })), "year");
   ExpectInvalid(DecideRecordActual(s, with([](auto& r) { r.clear_objective(); })), "objective");
-  ExpectInvalid(DecideRecordActual(s, with([](auto& r) { r.mutable_objective()->set_level("tactical"); })),
-                "objective.level");
+  ExpectInvalid(DecideRecordActual(s, with([](auto& r) { r.mutable_objective()->clear_level_kind(); })),
+                "objective.level_kind");
   ExpectInvalid(DecideRecordActual(s, with([](auto& r) { r.mutable_objective()->set_code(""); })),
                 "objective.code");
   ExpectInvalid(DecideRecordActual(s, with([](auto& r) { r.set_indicator(""); })), "indicator");

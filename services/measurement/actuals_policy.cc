@@ -13,6 +13,7 @@
 #include "libs/service/client.h"
 #include "libs/service/event_log_client.h"
 #include "libs/service/grpc_status.h"
+#include "libs/plan/objective_level.h"
 #include "piao/v1/planning.grpc.pb.h"
 #include "services/common/command_path.h"
 #include "services/measurement/actual_aggregate.h"
@@ -81,11 +82,14 @@ std::vector<v1::FormulaSpec> FormulaSpecsOf(const v1::GetPlanResponse& plan) {
     for (const v1::IndicatorDefinition& i : o.indicators()) {
       if (i.formula().empty() || i.suppressed()) continue;
       v1::FormulaSpec s;
-      s.mutable_objective()->set_level(o.level());
+      // Planning's answer: the enum, or wave one's text from an older planning; a level neither names is left
+      // unspecified, and refused with the formula by DecideComputeActuals.
+      const v1::ObjectiveLevel level = plan::RequestedLevel(o, "").value_or(v1::OBJECTIVE_LEVEL_UNSPECIFIED);
+      s.mutable_objective()->set_level_kind(level);
       s.mutable_objective()->set_code(o.code());
-      if (o.level() == "individual") {
+      if (level == v1::OBJECTIVE_LEVEL_INDIVIDUAL) {
         s.mutable_objective()->set_scope(o.owner());
-      } else if (o.level() == "operational") {
+      } else if (level == v1::OBJECTIVE_LEVEL_OPERATIONAL) {
         std::string scope;
         for (int k = 0; k < o.units_size(); ++k) absl::StrAppend(&scope, k ? " + " : "", o.units(k));
         s.mutable_objective()->set_scope(scope);

@@ -60,7 +60,7 @@ v1::GetPlanResponse RatioPlan(uint64_t version, const std::string& formula) {
   plan.set_year(2021);
   plan.set_version(version);
   v1::ObjectiveDefinition* o = plan.add_objectives();
-  o->set_level("strategic");
+  o->set_level_kind(v1::OBJECTIVE_LEVEL_STRATEGIC);
   o->set_code("RATIOS");
   v1::IndicatorDefinition* i = o->add_indicators();
   i->set_code("EQ_GC");
@@ -174,7 +174,7 @@ TEST(FormulaSpecsOf, IndicatorsWithAFormulaKeyedAsPlanningKeysThem) {
   v1::GetPlanResponse plan;
   plan.set_version(7);
   v1::ObjectiveDefinition* o = plan.add_objectives();
-  o->set_level("operational");
+  o->set_level_kind(v1::OBJECTIVE_LEVEL_OPERATIONAL);
   o->set_code("OP1");
   o->add_units("Area A");
   o->add_units("Area B");
@@ -188,7 +188,7 @@ TEST(FormulaSpecsOf, IndicatorsWithAFormulaKeyedAsPlanningKeysThem) {
   gone->set_formula("a");
   gone->set_suppressed(true);
   v1::ObjectiveDefinition* ind = plan.add_objectives();
-  ind->set_level("individual");
+  ind->set_level_kind(v1::OBJECTIVE_LEVEL_INDIVIDUAL);
   ind->set_code("IND1");
   ind->set_owner("Segretario generale");
   v1::IndicatorDefinition* own = ind->add_indicators();
@@ -317,7 +317,7 @@ TEST_F(ActualsPolicyTest, WithoutPlanningFormulasAreRequired) {
   EXPECT_EQ(r.computed_size(), 0);
   // covering_plan_version names a run of the policy: not with explicit formulas.
   v1::FormulaSpec* f = ask.add_formulas();
-  f->mutable_objective()->set_level("strategic");
+  f->mutable_objective()->set_level_kind(v1::OBJECTIVE_LEVEL_STRATEGIC);
   f->mutable_objective()->set_code("RATIOS");
   f->set_indicator("EQ_GC");
   f->set_formula("oneri_correnti / proventi_correnti * 100");

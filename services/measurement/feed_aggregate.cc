@@ -12,6 +12,7 @@
 #include "libs/feed/feed.h"
 #include "libs/formula/formula.h"
 #include "libs/plan/model.h"
+#include "libs/plan/objective_level.h"
 #include "services/common/aggregate_util.h"
 
 namespace piao::measurement {
@@ -23,7 +24,7 @@ std::string Num(double v) {
 }
 
 std::string DescribeKey(const v1::ObjectiveKey& o, const std::string& indicator) {
-  return absl::StrCat(indicator, " of ", o.level(), " objective ", o.code(), o.scope().empty() ? "" : " (" + o.scope() + ")");
+  return absl::StrCat(indicator, " of ", plan::LevelText(o.level_kind()), " objective ", o.code(), o.scope().empty() ? "" : " (" + o.scope() + ")");
 }
 
 }  // namespace
@@ -135,20 +136,21 @@ absl::StatusOr<BatchDecision> DecideSubmitBatch(const VariablesState& state, con
 }
 
 absl::StatusOr<ComputeDecision> DecideComputeActuals(const ActualsState& actuals, const VariablesState& variables,
-                                                     const v1::ComputeActualsRequest& cmd) {
-  PIAO_RETURN_IF_ERROR(services::ValidateAdministrationYear(cmd.administration(), cmd.year()));
+                                                     const v1::ComputeActualsRequest& asked) {
+  PIAO_RETURN_IF_ERROR(services::ValidateAdministrationYear(asked.administration(), asked.year()));
+  v1::ComputeActualsRequest cmd = asked;  // objective levels as the enum only, as the events carry them
+  PIAO_RETURN_IF_ERROR(plan::NormaliseLevels(&cmd));
   struct Parsed {
     const v1::FormulaSpec* spec;
     formula::Formula formula;
   };
   std::vector<Parsed> specs;
-  std::set<std::tuple<std::string, std::string, std::string, std::string>> keys;
+  std::set<std::tuple<int, std::string, std::string, std::string>> keys;
   for (int i = 0; i < cmd.formulas_size(); ++i) {
     const v1::FormulaSpec& s = cmd.formulas(i);
     const std::string at = absl::StrCat("formulas[", i, "]");
-    if (!plan::ParseLevel(s.objective().level()).ok() || s.objective().code().empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(at, ".objective: a level (strategic | operational | "
-                                                     "individual) and a code are required"));
+    if (s.objective().level_kind() == v1::OBJECTIVE_LEVEL_UNSPECIFIED || s.objective().code().empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(at, ".objective: a level (level_kind) and a code are required"));
     }
     if (s.indicator().empty()) return absl::InvalidArgumentError(absl::StrCat(at, ".indicator: must not be empty"));
     auto f = formula::Formula::Parse(s.formula());
@@ -156,7 +158,7 @@ absl::StatusOr<ComputeDecision> DecideComputeActuals(const ActualsState& actuals
       return absl::InvalidArgumentError(absl::StrCat(at, ".formula of ", DescribeKey(s.objective(), s.indicator()),
                                                      ": ", f.status().message()));
     }
-    if (!keys.insert({s.objective().level(), s.objective().scope(), s.objective().code(), s.indicator()}).second) {
+    if (!keys.insert({s.objective().level_kind(), s.objective().scope(), s.objective().code(), s.indicator()}).second) {
       return absl::InvalidArgumentError(absl::StrCat(at, ": ", DescribeKey(s.objective(), s.indicator()), " is given twice"));
     }
     specs.push_back({&s, *std::move(f)});
@@ -224,7 +226,7 @@ absl::StatusOr<ComputeDecision> DecideComputeActuals(const ActualsState& actuals
       value.mutable_quantity()->set_unit(s.unit());
       const plan::Date valid_from = period == year ? plan::Date(cmd.year(), 12, 31) : *plan::ParseIsoDate(period);
 
-      const MeasureKey key{s.objective().level(), s.objective().code(), s.objective().scope(), s.indicator(),
+      const MeasureKey key{s.objective().level_kind(), s.objective().code(), s.objective().scope(), s.indicator(),
                            actual_period};
       auto cur = actuals.current.find(key);
       if (cur == actuals.current.end()) {

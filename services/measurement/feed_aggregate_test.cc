@@ -66,7 +66,7 @@ v1::ComputeActualsRequest Compute(int year, const std::string& formula, uint64_t
   r.set_administration("CCIAA-TO");
   r.set_year(year);
   v1::FormulaSpec* f = r.add_formulas();
-  f->mutable_objective()->set_level("strategic");
+  f->mutable_objective()->set_level_kind(v1::OBJECTIVE_LEVEL_STRATEGIC);
   f->mutable_objective()->set_code("RATIOS");
   f->set_indicator("EQ_GC");
   f->set_formula(formula);

@@ -5,6 +5,7 @@
 #include "libs/service/grpc_status.h"
 #include "libs/service/roles.h"
 #include "services/common/aggregate_util.h"
+#include "libs/plan/objective_level.h"
 #include "services/measurement/feed_aggregate.h"
 
 namespace piao::measurement {
@@ -21,6 +22,13 @@ void AllowFeeds(service::RolePolicy& policy) {
   policy.Allow(kComputeActuals, {kFeed, kMeasurer, kAdmin});
   policy.Allow(kGetVariables, {kAdmin, kPlanner, kMeasurer, kFeed, kOiv, kRpct, kHr, kService});
 }
+
+namespace {
+
+// Answers carry the typed levels and, for wave-one clients, the text beside them.
+void FillWaveOneTexts(google::protobuf::Message* answer) { plan::FillLevelTexts(answer); }
+
+}  // namespace
 
 grpc::Status FeedsService::SubmitBatch(grpc::ServerContext* ctx, const v1::SubmitBatchRequest* request,
                                        v1::SubmitBatchResponse* response) {
@@ -63,6 +71,7 @@ grpc::Status FeedsService::SubmitBatch(grpc::ServerContext* ctx, const v1::Submi
       *y->mutable_results() = c->results();
     }
   }
+  FillWaveOneTexts(response);
   return grpc::Status::OK;
 }
 
@@ -75,6 +84,7 @@ grpc::Status FeedsService::ComputeActuals(grpc::ServerContext* ctx, const v1::Co
                           "covering_plan_version: only without formulas (it names a computation of the policy)");
     }
     PIAO_GRPC_ASSIGN_OR_RETURN(*response, ComputeActualsCommand(*store_, who, *request));
+    FillWaveOneTexts(response);
     return grpc::Status::OK;
   }
   if (policy_ == nullptr || !policy_->follows_planning()) {
@@ -85,6 +95,7 @@ grpc::Status FeedsService::ComputeActuals(grpc::ServerContext* ctx, const v1::Co
   PIAO_GRPC_ASSIGN_OR_RETURN(*response, policy_->Recompute(who, request->meta(), request->administration(),
                                                            request->year(),
                                                            StreamVersion(request->covering_plan_version())));
+  FillWaveOneTexts(response);
   return grpc::Status::OK;
 }
 

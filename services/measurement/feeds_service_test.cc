@@ -66,7 +66,7 @@ class FeedsServiceTest : public ::testing::Test {
     r.set_administration("CCIAA-TO");
     r.set_year(2021);
     v1::FormulaSpec* f = r.add_formulas();
-    f->mutable_objective()->set_level("strategic");
+    f->mutable_objective()->set_level_kind(v1::OBJECTIVE_LEVEL_STRATEGIC);
     f->mutable_objective()->set_code("RATIOS");
     f->set_indicator("EQ_GC");
     f->set_formula("oneri_correnti / proventi_correnti * 100");

@@ -54,7 +54,7 @@ class MeasurementServiceTest : public ::testing::Test {
     r.mutable_meta()->set_idempotency_key(key);
     r.set_administration("CCIAA-TO");
     r.set_year(2022);
-    r.mutable_objective()->set_level("strategic");
+    r.mutable_objective()->set_level_kind(v1::OBJECTIVE_LEVEL_STRATEGIC);
     r.mutable_objective()->set_code("OS01.1.1");
     r.set_indicator("EC05.1");
     r.set_period("year-end");

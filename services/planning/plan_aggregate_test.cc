@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
+
 #include "libs/plan/fixture_files.h"
 #include "libs/plan/plan_json.h"
 #include "libs/plan/plan_proto.h"
@@ -66,6 +68,60 @@ const plan::Indicator* Find(const PlanState& s, const std::string& objective, co
   return nullptr;
 }
 
+// Wave one's text levels are set and read on purpose.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+// A request's objective level: the enum, or wave one's text alone (both agreeing is fine); the events written
+// carry the enum only. A contradiction or a text that names no level is refused naming the objective.
+TEST(PlanAggregate, ObjectiveLevelsAreTheEnumWaveOnesTextIsAcceptedAndEventsCarryOnlyTheEnum) {
+  v1::AdoptObjectivesRequest req = AdoptFile("torino-2022/plan-2022.json", true);
+  ASSERT_GE(req.objectives_size(), 2);
+  const v1::ObjectiveLevel first = req.objectives(0).level_kind(), second = req.objectives(1).level_kind();
+  req.mutable_objectives(0)->clear_level_kind();
+  req.mutable_objectives(0)->set_level(plan::LevelText(first));  // the text alone
+  req.mutable_objectives(1)->set_level(plan::LevelText(second));  // both, agreeing
+  AdoptionSummary summary;
+  auto decided = DecideAdoptObjectives(PlanState{}, req, &summary);
+  ASSERT_TRUE(decided.ok()) << decided.status();
+  std::vector<v1::ObjectiveLevel> levels;
+  for (const eventstore::NewEvent& e : *decided) {
+    if (e.event_type != "piao.v1.ObjectivesAdopted") continue;
+    v1::ObjectivesAdopted ev;
+    ASSERT_TRUE(ev.ParseFromString(e.payload));
+    for (const v1::ObjectiveDefinition& o : ev.objectives()) {
+      EXPECT_NE(o.level_kind(), v1::OBJECTIVE_LEVEL_UNSPECIFIED);
+      EXPECT_TRUE(o.level().empty()) << "events carry only the enum";
+      levels.push_back(o.level_kind());
+    }
+  }
+  ASSERT_EQ(levels.size(), static_cast<size_t>(req.objectives_size()));
+  EXPECT_EQ(levels[0], first);
+  EXPECT_EQ(levels[1], second);
+
+  const v1::ObjectiveLevel other =
+      second == v1::OBJECTIVE_LEVEL_OPERATIONAL ? v1::OBJECTIVE_LEVEL_STRATEGIC : v1::OBJECTIVE_LEVEL_OPERATIONAL;
+  req.mutable_objectives(1)->set_level(plan::LevelText(other));
+  auto contradiction = DecideAdoptObjectives(PlanState{}, req, &summary);
+  EXPECT_EQ(contradiction.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(contradiction.status().message().find(absl::StrCat("level: '", plan::LevelText(other),
+                                                               "' contradicts level_kind ",
+                                                               v1::ObjectiveLevel_Name(second))),
+            std::string::npos)
+      << contradiction.status();
+  req.mutable_objectives(1)->clear_level();
+  req.mutable_objectives(0)->set_level("strategica");
+  auto unknown = DecideAdoptObjectives(PlanState{}, req, &summary);
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(unknown.status().message().find("level: must be strategic, operational or individual, got 'strategica'"),
+            std::string::npos)
+      << unknown.status();
+  req.mutable_objectives(0)->clear_level();  // neither: a level is required
+  auto none = DecideAdoptObjectives(PlanState{}, req, &summary);
+  EXPECT_EQ(none.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(none.status().message().find("level_kind"), std::string::npos) << none.status();
+}
+#pragma GCC diagnostic pop
+
 TEST(PlanAggregate, CreateThenRejectSecondCreateAndNameBadFields) {
   v1::CreatePlanRequest c;
   c.set_administration("CCIAA-TO");
@@ -121,7 +177,7 @@ TEST(PlanAggregate, AdoptsTheTorinoPlanReviseItThenImportTheResults) {
   ASSERT_TRUE(applied.ParseFromString(sim.events().back().payload()));
   EXPECT_EQ(applied.changes_size(), 26);
   EXPECT_EQ(applied.act().number(), "142");
-  EXPECT_EQ(applied.changes(0).objective().level(), "strategic") << "changes carry the full objective key";
+  EXPECT_EQ(applied.changes(0).objective().level_kind(), v1::OBJECTIVE_LEVEL_STRATEGIC) << "changes carry the full objective key";
 
   // The results file defines the same scoring as the revised plan: no act needed, only descriptions.
   auto results = DecideAdoptObjectives(*state, AdoptFile("torino-2022/results-2022-strategic.json", false), &summary);

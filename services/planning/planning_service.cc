@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/common/command_path.h"
+#include "libs/plan/objective_level.h"
 #include "libs/service/grpc_status.h"
 #include "libs/service/roles.h"
 #include "services/common/aggregate_util.h"
@@ -89,6 +90,7 @@ grpc::Status PlanningService::GetPlan(grpc::ServerContext* ctx, const v1::GetPla
                         absl::StrCat("no plan ", request->administration(), "/", request->year()));
   }
   *response = DescribePlan(state);
+  plan::FillLevelTexts(response);  // wave one's text beside each level, for older clients
   return grpc::Status::OK;
 }
 

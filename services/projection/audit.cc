@@ -33,10 +33,10 @@ std::tuple<int64_t, int32_t> TimeOf(const google::protobuf::Timestamp& t) { retu
 
 v1::ObjectiveKey KeyOfDefinition(const v1::ObjectiveDefinition& d) {
   v1::ObjectiveKey k;
-  k.set_level(d.level());
+  k.set_level_kind(d.level_kind());
   k.set_code(d.code());
-  if (d.level() == "individual") k.set_scope(d.owner());
-  if (d.level() == "operational") k.set_scope(absl::StrJoin(d.units(), " + "));
+  if (d.level_kind() == v1::OBJECTIVE_LEVEL_INDIVIDUAL) k.set_scope(d.owner());
+  if (d.level_kind() == v1::OBJECTIVE_LEVEL_OPERATIONAL) k.set_scope(absl::StrJoin(d.units(), " + "));
   return k;
 }
 

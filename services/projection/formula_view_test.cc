@@ -50,7 +50,7 @@ v1::IndicatorDefinition Ratio(const std::string& formula) {
 
 v1::ObjectiveKey Key() {
   v1::ObjectiveKey k;
-  k.set_level("strategic");
+  k.set_level_kind(v1::OBJECTIVE_LEVEL_STRATEGIC);
   k.set_code("RATIOS");
   return k;
 }
@@ -67,7 +67,7 @@ TEST(FormulaViewTest, FormulaVersionsAndComputedActuals) {
   adopted.set_effective_date("2021-01-31");
   v1::ObjectiveDefinition* o = adopted.add_objectives();
   o->set_code("RATIOS");
-  o->set_level("strategic");
+  o->set_level_kind(v1::OBJECTIVE_LEVEL_STRATEGIC);
   *o->add_indicators() = Ratio("patrimonio_netto / immobilizzazioni * 100");
   view.Apply(planning.Add(kAdmin, kYear, adopted, At("2021-02-01T09:00:00"), ValidFrom("2021-01-31")));
 

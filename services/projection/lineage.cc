@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/base/status_macros.h"
+#include "libs/plan/objective_level.h"
 #include "services/projection/query.h"
 
 namespace piao::projection {
@@ -16,8 +17,10 @@ absl::StatusOr<v1::Lineage> AssembleLineage(const v1::IndicatorHistory& history,
   const v1::ObjectiveScore* objective = nullptr;
   const v1::IndicatorScore* indicator = nullptr;
   for (const v1::ObjectiveScore& o : scores.objectives()) {
-    if (o.code() != key.code() || o.level() != key.level()) continue;
-    const std::string scope = o.level() == "individual" ? o.owner() : o.level() == "operational" ? o.unit() : "";
+    if (o.code() != key.code() || o.level_kind() != key.level_kind()) continue;
+    const std::string scope = o.level_kind() == v1::OBJECTIVE_LEVEL_INDIVIDUAL    ? o.owner()
+                              : o.level_kind() == v1::OBJECTIVE_LEVEL_OPERATIONAL ? o.unit()
+                                                                                   : "";
     if (scope != key.scope()) continue;
     for (const v1::IndicatorScore& i : o.indicators()) {
       if (i.code() == history.indicator()) {
@@ -81,13 +84,15 @@ absl::StatusOr<v1::Lineage> AssembleLineage(const v1::IndicatorHistory& history,
   return out;
 }
 
-absl::StatusOr<v1::Lineage> QueryLineage(const ViewReader& view, const v1::GetLineageRequest& r) {
+absl::StatusOr<v1::Lineage> QueryLineage(const ViewReader& view, const v1::GetLineageRequest& asked) {
+  v1::GetLineageRequest r = asked;  // the level filter as the enum only
+  PIAO_RETURN_IF_ERROR(plan::NormaliseLevels(&r));
   v1::GetIndicatorHistoryRequest h;
   h.set_administration(r.administration());
   h.set_year(r.year());
   h.set_objective(r.objective());
   h.set_indicator(r.indicator());
-  h.set_level(r.level());
+  h.set_level_kind(r.level_kind());
   h.set_scope(r.scope());
   PIAO_ASSIGN_OR_RETURN(v1::IndicatorHistory history, QueryIndicatorHistory(view, h));
   v1::GetScoresRequest s;

@@ -19,14 +19,14 @@ struct Fixture {
     scores.set_administration("default");
     scores.set_year(2021);
     v1::ObjectiveScore* o = scores.add_objectives();
-    o->set_level("strategic");
+    o->set_level_kind(v1::OBJECTIVE_LEVEL_STRATEGIC);
     o->set_code("RATIOS");
     o->set_score_pct(60);
     o->add_indicators()->set_code("OTHER");
     v1::IndicatorScore* i = o->add_indicators();
     i->set_code("STR_PRIM");
     i->set_grade_pct(100);
-    history.mutable_objective()->set_level("strategic");
+    history.mutable_objective()->set_level_kind(v1::OBJECTIVE_LEVEL_STRATEGIC);
     history.mutable_objective()->set_code("RATIOS");
     history.set_indicator("STR_PRIM");
     v1::IndicatorVersion* adopted = history.add_versions();

@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "libs/base/log.h"
 #include "libs/eventstore/rocksdb_status.h"
+#include "libs/plan/objective_level.h"
 #include "libs/service/grpc_status.h"
 #include "libs/service/roles.h"
 #include "rocksdb/db.h"
@@ -109,6 +110,8 @@ absl::Status WaitForCall(grpc::ServerContext* ctx, const v1::Consistency& consis
   return WaitForPositions(consistency, administration, sources, applied, callers_first ? callers : cap, callers_first,
                           [ctx] { return ctx->IsCancelled(); }, clock);
 }
+
+void FillWaveOneTexts(google::protobuf::Message* answer) { plan::FillLevelTexts(answer); }
 
 grpc::Status ProjectionService::GetScores(grpc::ServerContext* ctx, const v1::GetScoresRequest* request, v1::ScoresView* response) {
   return Answer(ctx, Method("GetScores"), *request, response, QueryScores);

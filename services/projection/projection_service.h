@@ -68,6 +68,10 @@ absl::StatusOr<Request> AuthorizeQuery(const service::Authorizer& authorizer, co
   return scoped;
 }
 
+// Every answer carries its typed kinds and levels and, for wave-one clients, the deprecated text beside each
+// (objective levels: libs/plan/objective_level.h). Filled once, here, for every query service.
+void FillWaveOneTexts(google::protobuf::Message* answer);
+
 // What every query service of the projection shares (Projection, RiskViews, HrViews): the views, the
 // authorizer, the followed sources and the read-your-writes wait. Each query RPC is one Answer(): authorise
 // and scope the administration, check the request's text rules (identifiers, free text), wait for the
@@ -100,6 +104,7 @@ class QueryServiceBase {
         WaitForCall(ctx, scoped.consistency(), scoped.administration(), sources_, applied_, max_wait_, clock_));
     SnapshotReader snap(db_);
     PIAO_GRPC_ASSIGN_OR_RETURN(*response, query(snap.reader(), scoped));
+    FillWaveOneTexts(response);
     return grpc::Status::OK;
   }
 

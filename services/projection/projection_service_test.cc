@@ -289,6 +289,73 @@ TEST(WaitForPositionsTest, TheDeadlineIsReadFromTheInjectedClock) {
   EXPECT_THAT(std::string(s.message()), HasSubstr("planning at 0, asked 1"));
 }
 
+// Wave one's text of each level is read on purpose below.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+// Events carry the level as the enum only; every answer carries the enum and, for wave-one clients, the text;
+// the level filter of a request is accepted as the text alone.
+TEST_F(ProjectionServiceTest, AnswersCarryTheLevelEnumAndWaveOnesText) {
+  testing::SourceLog log("planning", "plan");
+  v1::PlanCreated created;
+  created.set_administration("CCIAA-XX");
+  created.set_year(2022);
+  v1::ObjectivesAdopted adopted;
+  adopted.mutable_act()->set_text("Deliberazione di Giunta n. 1 del 31/01/2022");
+  adopted.set_effective_date("2022-01-31");
+  v1::ObjectiveDefinition* o = adopted.add_objectives();
+  o->set_code("OP1");
+  o->set_level_kind(v1::OBJECTIVE_LEVEL_OPERATIONAL);
+  o->add_units("Area Anagrafe");
+  v1::IndicatorDefinition* k = o->add_indicators();
+  k->set_code("K1");
+  k->set_unit("N.");
+  k->set_weight_pct(100);
+  k->mutable_target()->mutable_comparison()->set_op(">=");
+  k->mutable_target()->mutable_comparison()->set_value(1);
+  k->mutable_target()->mutable_comparison()->set_unit("N.");
+  auto handler = MakeViewHandler(db_.get());
+  log.Add("CCIAA-XX", 2022, created, testing::At("2022-01-10T09:00:00"));
+  log.Add("CCIAA-XX", 2022, adopted, testing::At("2022-01-31T09:00:00"));
+  for (const v1::EventEnvelope& e : log.events()) {
+    rocksdb::WriteBatch batch;
+    ASSERT_TRUE(handler(e, &batch).ok());
+    ASSERT_TRUE(db_->Write(rocksdb::WriteOptions(), &batch).ok());
+  }
+  planning_ = 2;
+
+  grpc::ClientContext ctx;
+  service::PrepareContext(&ctx, "oiv-token", absl::Seconds(5));
+  v1::GetScoresRequest req;
+  req.set_year(2022);
+  v1::ScoresView v;
+  ASSERT_TRUE(stub_->GetScores(&ctx, req, &v).ok());
+  ASSERT_EQ(v.objectives_size(), 1);
+  EXPECT_EQ(v.objectives(0).level_kind(), v1::OBJECTIVE_LEVEL_OPERATIONAL);
+  EXPECT_EQ(v.objectives(0).level(), "operational");
+
+  grpc::ClientContext hctx;
+  service::PrepareContext(&hctx, "oiv-token", absl::Seconds(5));
+  v1::GetIndicatorHistoryRequest h;
+  h.set_year(2022);
+  h.set_objective("OP1");
+  h.set_indicator("K1");
+  h.set_level("operational");  // wave one's text alone
+  v1::IndicatorHistory history;
+  grpc::Status s = stub_->GetIndicatorHistory(&hctx, h, &history);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(history.objective().level_kind(), v1::OBJECTIVE_LEVEL_OPERATIONAL);
+  EXPECT_EQ(history.objective().level(), "operational");
+  EXPECT_EQ(history.objective().scope(), "Area Anagrafe");
+
+  grpc::ClientContext bad;
+  service::PrepareContext(&bad, "oiv-token", absl::Seconds(5));
+  h.set_level_kind(v1::OBJECTIVE_LEVEL_STRATEGIC);
+  s = stub_->GetIndicatorHistory(&bad, h, &history);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("level: 'operational' contradicts level_kind OBJECTIVE_LEVEL_STRATEGIC"));
+}
+#pragma GCC diagnostic pop
+
 TEST_F(ProjectionServiceTest, UnknownYearIsNotFound) {
   grpc::ClientContext ctx;
   service::PrepareContext(&ctx, "oiv-token", absl::Seconds(5));

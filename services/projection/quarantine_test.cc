@@ -36,7 +36,7 @@ v1::ObjectivesAdopted Adopted(const std::string& objective, const std::string& i
   a.set_effective_date("2022-02-01");
   v1::ObjectiveDefinition* o = a.add_objectives();
   o->set_code(objective);
-  o->set_level("strategic");
+  o->set_level_kind(v1::OBJECTIVE_LEVEL_STRATEGIC);
   o->set_title("Obiettivo");
   v1::IndicatorDefinition* d = o->add_indicators();
   d->set_code(indicator);

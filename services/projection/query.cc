@@ -24,7 +24,7 @@ namespace {
 
 using KeyTuple = std::tuple<std::string, std::string, std::string>;  // level, scope, code
 
-KeyTuple TupleOf(const v1::ObjectiveKey& k) { return {k.level(), k.scope(), k.code()}; }
+KeyTuple TupleOf(const v1::ObjectiveKey& k) { return {plan::LevelText(k.level_kind()), k.scope(), k.code()}; }
 
 bool Recorded(const google::protobuf::Timestamp& recorded_at, const AsOf& as_of) {
   return !as_of.record_time.has_value() || FromTimestamp(recorded_at) <= *as_of.record_time;
@@ -89,8 +89,9 @@ void Fold(const VersionRecord& v, std::optional<v1::IndicatorDefinition>& def) {
 }
 
 std::string DescribeKey(const v1::ObjectiveKey& k) {
-  return k.scope().empty() ? absl::StrCat(k.code(), " (", k.level(), ")")
-                           : absl::StrCat(k.code(), " (", k.level(), ", ", k.scope(), ")");
+  const std::string level = plan::LevelText(k.level_kind());
+  return k.scope().empty() ? absl::StrCat(k.code(), " (", level, ")")
+                           : absl::StrCat(k.code(), " (", level, ", ", k.scope(), ")");
 }
 
 }  // namespace
@@ -177,8 +178,8 @@ absl::StatusOr<Reconstructed> Reconstruct(const PlanRecords& records, const AsOf
     for (const plan::Objective& o : p.objectives) {
       if (o.code != a.objective().code()) continue;
       const plan::ObjectiveKey k = plan::KeyOf(o);
-      if (!a.objective().level().empty() &&
-          (plan::LevelName(k.level) != a.objective().level() || k.scope != a.objective().scope())) {
+      if (a.objective().level_kind() != v1::OBJECTIVE_LEVEL_UNSPECIFIED &&
+          (plan::ToProto(k.level) != a.objective().level_kind() || k.scope != a.objective().scope())) {
         continue;
       }
       if (plan::FindIndicator(o, a.indicator()) == nullptr) continue;
@@ -227,7 +228,7 @@ absl::StatusOr<v1::ScoresView> ScoreRecords(const PlanRecords& records, const As
     const plan::Objective* o = plan::FindObjective(r.plan, os.key);
     if (o == nullptr) continue;
     v1::ObjectiveScore* out = view.add_objectives();
-    out->set_level(std::string(plan::LevelName(o->level)));
+    out->set_level_kind(plan::ToProto(o->level));
     out->set_code(o->code);
     if (o->level == plan::Level::kOperational) out->set_unit(absl::StrJoin(o->units, " + "));
     out->set_owner(o->owner);
@@ -363,13 +364,16 @@ absl::StatusOr<v1::ScoresView> QueryScores(const ViewReader& view, const v1::Get
 }
 
 absl::StatusOr<v1::IndicatorHistory> QueryIndicatorHistory(const ViewReader& view,
-                                                           const v1::GetIndicatorHistoryRequest& request) {
+                                                           const v1::GetIndicatorHistoryRequest& asked) {
+  v1::GetIndicatorHistoryRequest request = asked;  // the level filter as the enum only
+  PIAO_RETURN_IF_ERROR(plan::NormaliseLevels(&request));
+  const v1::ObjectiveLevel level = request.level_kind();
   if (request.objective().empty()) return absl::InvalidArgumentError("objective: required (objective code)");
   if (request.indicator().empty()) return absl::InvalidArgumentError("indicator: required (indicator code)");
   PIAO_ASSIGN_OR_RETURN(std::string admin, ResolveAdministration(view, request.administration(), request.year()));
   PIAO_ASSIGN_OR_RETURN(PlanRecords records, LoadPlan(view, admin, request.year()));
   auto matches = [&](const v1::ObjectiveKey& k) {
-    return k.code() == request.objective() && (request.level().empty() || k.level() == request.level()) &&
+    return k.code() == request.objective() && (level == v1::OBJECTIVE_LEVEL_UNSPECIFIED || k.level_kind() == level) &&
            (request.scope().empty() || k.scope() == request.scope());
   };
   std::vector<const IndicatorRecords*> found;
@@ -387,7 +391,7 @@ absl::StatusOr<v1::IndicatorHistory> QueryIndicatorHistory(const ViewReader& vie
     }
     return absl::NotFoundError(absl::StrCat("indicator ", request.indicator(), " is not in objective ",
                                             request.objective(),
-                                            request.level().empty() ? "" : " (" + request.level() + ")", " of plan ",
+                                            level == v1::OBJECTIVE_LEVEL_UNSPECIFIED ? "" : " (" + plan::LevelText(level) + ")", " of plan ",
                                             plan_name));
   }
   if (found.size() > 1) {
@@ -404,8 +408,8 @@ absl::StatusOr<v1::IndicatorHistory> QueryIndicatorHistory(const ViewReader& vie
   for (const VersionRecord& v : ir.versions) *out.add_versions() = v.version();
   for (const ActualRecord& a : records.actuals) {
     if (a.indicator() != ir.code || a.objective().code() != ir.objective.code()) continue;
-    if (!a.objective().level().empty() &&
-        (a.objective().level() != ir.objective.level() || a.objective().scope() != ir.objective.scope())) {
+    if (a.objective().level_kind() != v1::OBJECTIVE_LEVEL_UNSPECIFIED &&
+        (a.objective().level_kind() != ir.objective.level_kind() || a.objective().scope() != ir.objective.scope())) {
       continue;
     }
     *out.add_actuals() = a.actual();

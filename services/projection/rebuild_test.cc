@@ -295,7 +295,7 @@ TEST_F(RebuildTest, AMonitoringPeriodIsScoredOnItsOwnActuals) {
   }
   v1::ActualRecorded mid;
   mid.set_actual_id("monitoring-1");
-  mid.mutable_objective()->set_level("strategic");
+  mid.mutable_objective()->set_level_kind(v1::OBJECTIVE_LEVEL_STRATEGIC);
   mid.mutable_objective()->set_code("OS03.1.1");
   mid.set_indicator("kpi3.1.1_01");
   mid.set_period("2022-09-01");

@@ -40,13 +40,13 @@ std::string Hex8(uint32_t v) { return absl::StrFormat("%08x", v); }
 
 // Every part that comes from an event is encoded with libs/base/key_codec.h: injective for any bytes.
 std::string ObjectiveKeyOf(const std::string& admin, int year, const v1::ObjectiveKey& k) {
-  return absl::StrCat(PlanPrefix(admin, year), "O/", EncodeKeyParts({k.level(), k.scope(), k.code()}));
+  return absl::StrCat(PlanPrefix(admin, year), "O/", EncodeKeyParts({plan::LevelText(k.level_kind()), k.scope(), k.code()}));
 }
 
 std::string VersionKey(const std::string& admin, int year, const v1::ObjectiveKey& k, const std::string& indicator,
                        uint64_t pos, uint32_t seq) {
   return absl::StrCat(PlanPrefix(admin, year), "V/",
-                      EncodeKeyParts({k.level(), k.scope(), k.code(), indicator, Hex16(pos), Hex8(seq)}));
+                      EncodeKeyParts({plan::LevelText(k.level_kind()), k.scope(), k.code(), indicator, Hex16(pos), Hex8(seq)}));
 }
 
 std::string ActualKey(const std::string& admin, int year, uint64_t pos) {
@@ -250,7 +250,7 @@ absl::Status ProjectObjectivesAdopted(const v1::EventEnvelope& e, const ViewRead
   for (int i = 0; i < a.objectives_size(); ++i) {
     const v1::ObjectiveDefinition& o = a.objectives(i);
     v1::ObjectiveKey key;
-    key.set_level(o.level());
+    key.set_level_kind(o.level_kind());
     key.set_code(o.code());
     PIAO_ASSIGN_OR_RETURN(plan::Objective model, plan::FromProto(o, absl::StrCat("objectives[", i, "]")));
     key.set_scope(plan::KeyOf(model).scope);
@@ -290,8 +290,8 @@ absl::Status ProjectDescriptionsUpdated(const v1::EventEnvelope& e, const std::s
 
 bool SameObjective(const v1::ObjectiveKey& partial, const v1::ObjectiveKey& full) {
   if (partial.code() != full.code()) return false;
-  if (partial.level().empty()) return true;  // the code alone identified it
-  return partial.level() == full.level() && partial.scope() == full.scope();
+  if (partial.level_kind() == v1::OBJECTIVE_LEVEL_UNSPECIFIED) return true;  // the code alone identified it
+  return partial.level_kind() == full.level_kind() && partial.scope() == full.scope();
 }
 
 absl::Status ProjectRevisionActApplied(const v1::EventEnvelope& e, const ViewReader& view, const std::string& admin,
@@ -586,7 +586,7 @@ absl::StatusOr<PlanRecords> LoadPlan(const ViewReader& view, const std::string& 
     }
     const std::string& code = (*split)[3];
     IndicatorRecords* cur = out.indicators.empty() ? nullptr : &out.indicators.back();
-    if (cur == nullptr || cur->objective.level() != r.objective().level() ||
+    if (cur == nullptr || cur->objective.level_kind() != r.objective().level_kind() ||
         cur->objective.scope() != r.objective().scope() || cur->objective.code() != r.objective().code() ||
         cur->code != code) {
       out.indicators.push_back(IndicatorRecords{r.objective(), code, {}});

@@ -58,7 +58,7 @@ v1::MeasuredValue Quantity(double v, const std::string& unit) {
 
 v1::ObjectiveKey StrategicKey(const std::string& code) {
   v1::ObjectiveKey k;
-  k.set_level("strategic");
+  k.set_level_kind(v1::OBJECTIVE_LEVEL_STRATEGIC);
   k.set_code(code);
   return k;
 }
@@ -81,7 +81,7 @@ class ViewTest : public ::testing::Test {
     adopted.set_effective_date("2022-02-01");
     v1::ObjectiveDefinition* os1 = adopted.add_objectives();
     os1->set_code("OS1");
-    os1->set_level("strategic");
+    os1->set_level_kind(v1::OBJECTIVE_LEVEL_STRATEGIC);
     os1->set_title("Salute organizzativa");
     *os1->add_indicators() = Indicator("K1", ">=", 20, "%", 50);
     *os1->add_indicators() = Indicator("K2", "<=", 10, "gg", 50);
@@ -234,7 +234,7 @@ TEST_F(ViewTest, HistoryListsVersionsAndActualsOldestFirst) {
   req.set_indicator("K1");
   auto h = QueryIndicatorHistory(view_.reader(), req);
   ASSERT_TRUE(h.ok()) << h.status();
-  EXPECT_EQ(h->objective().level(), "strategic");
+  EXPECT_EQ(h->objective().level_kind(), v1::OBJECTIVE_LEVEL_STRATEGIC);
   ASSERT_EQ(h->versions_size(), 2);
   const v1::IndicatorVersion& adopted = h->versions(0);
   EXPECT_EQ(adopted.change(), "adopted");
@@ -314,12 +314,12 @@ TEST_F(ViewTest, AmbiguousCodesAndSeveralPlansAskForMore) {
   adopted.set_effective_date("2022-03-01");
   v1::ObjectiveDefinition* op = adopted.add_objectives();
   op->set_code("OP1");
-  op->set_level("operational");
+  op->set_level_kind(v1::OBJECTIVE_LEVEL_OPERATIONAL);
   op->add_units("Area Anagrafe");
   *op->add_indicators() = Indicator("K9", ">=", 1, "N.", 100);
   v1::ObjectiveDefinition* ind = adopted.add_objectives();
   ind->set_code("OP1");
-  ind->set_level("individual");
+  ind->set_level_kind(v1::OBJECTIVE_LEVEL_INDIVIDUAL);
   ind->set_owner("Segretario Generale");
   *ind->add_indicators() = Indicator("K9", ">=", 1, "N.", 100);
   view_.Apply(other.Add("CCIAA-YY", kYear, adopted, At("2022-03-02T09:00:00"), ValidFrom("2022-03-01")));
@@ -339,10 +339,35 @@ TEST_F(ViewTest, AmbiguousCodesAndSeveralPlansAskForMore) {
   EXPECT_EQ(amb.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(amb.status().message(), HasSubstr("Area Anagrafe"));
   EXPECT_THAT(amb.status().message(), HasSubstr("Segretario Generale"));
-  h.set_level("individual");
+  h.set_level_kind(v1::OBJECTIVE_LEVEL_INDIVIDUAL);
   auto one = QueryIndicatorHistory(view_.reader(), h);
   ASSERT_TRUE(one.ok()) << one.status();
   EXPECT_EQ(one->objective().scope(), "Segretario Generale");
+
+  // The level filter: wave one's text alone, or agreeing, is the same filter; a contradiction or a text that
+  // names no level is refused naming the field.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  h.set_level("individual");
+  auto agree = QueryIndicatorHistory(view_.reader(), h);
+  ASSERT_TRUE(agree.ok()) << agree.status();
+  EXPECT_EQ(agree->objective().scope(), "Segretario Generale");
+  h.clear_level_kind();
+  auto legacy = QueryIndicatorHistory(view_.reader(), h);
+  ASSERT_TRUE(legacy.ok()) << legacy.status();
+  EXPECT_EQ(legacy->objective().scope(), "Segretario Generale");
+  EXPECT_EQ(legacy->objective().level_kind(), v1::OBJECTIVE_LEVEL_INDIVIDUAL);
+  h.set_level_kind(v1::OBJECTIVE_LEVEL_OPERATIONAL);
+  auto contradiction = QueryIndicatorHistory(view_.reader(), h);
+  EXPECT_EQ(contradiction.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(contradiction.status().message(),
+              HasSubstr("level: 'individual' contradicts level_kind OBJECTIVE_LEVEL_OPERATIONAL"));
+  h.clear_level_kind();
+  h.set_level("manager");
+  auto unknown = QueryIndicatorHistory(view_.reader(), h);
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(unknown.status().message(), HasSubstr("level: must be strategic, operational or individual"));
+#pragma GCC diagnostic pop
 }
 
 TEST_F(ViewTest, DescriptionUpdatesAreVersionsThatKeepTheScoringDefinition) {

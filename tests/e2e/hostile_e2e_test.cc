@@ -126,7 +126,7 @@ TEST_F(HostileE2eTest, HostileIdentifiersAreRefusedOverGrpcNamingTheField) {
     req.mutable_act()->set_date("2022-06-27");
     v1::ObjectiveDefinition* o = req.add_objectives();
     o->set_code(v.bytes);
-    o->set_level("strategic");
+    o->set_level_kind(v1::OBJECTIVE_LEVEL_STRATEGIC);
     o->set_title(v.valid_text ? v.bytes : "titolo");  // free text: any valid UTF-8
     v1::IndicatorDefinition* d = o->add_indicators();
     d->set_code("K1");

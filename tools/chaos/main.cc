@@ -97,7 +97,7 @@ absl::StatusOr<v1::CommandAck> SendOnce(const std::string& service, const cli::S
     *req.mutable_meta() = meta;
     req.set_administration(absl::StrCat("CHAOS-", run, "-M", n % 10 == 0 ? 0 : client));
     req.set_year(2026);
-    req.mutable_objective()->set_level("strategic");
+    req.mutable_objective()->set_level_kind(v1::OBJECTIVE_LEVEL_STRATEGIC);
     req.mutable_objective()->set_code(absl::StrCat("OS", n));
     req.set_indicator("I1");
     req.set_period("year-end");

@@ -128,7 +128,7 @@ json AuditToJson(const v1::AuditTrail& trail) {
                        {"actor", OrNull(e.actor())},
                        {"kind", AuditChangeName(e.change())},
                        {"objective",
-                        {{"level", e.objective().level()},
+                        {{"level", ObjectiveLevelName(e.objective().level_kind())},
                          {"code", e.objective().code()},
                          {"scope", OrNull(e.objective().scope())}}},
                        {"indicator", OrNull(e.indicator())},

@@ -93,7 +93,7 @@ TEST(AuditToJsonTest, OneEntryHasEveryField) {
   e->set_valid_from("2022-09-13");
   e->set_actor("user:planner");
   e->set_change(v1::AUDIT_CHANGE_TARGET);
-  e->mutable_objective()->set_level("strategic");
+  e->mutable_objective()->set_level_kind(v1::OBJECTIVE_LEVEL_STRATEGIC);
   e->mutable_objective()->set_code("OS03.1.1");
   e->set_indicator("kpi3.1.1_01");
   testing::SetTarget(R"({"op":">=","value":20.0,"unit":"%"})", e->mutable_from_value()->mutable_target());

@@ -236,6 +236,13 @@ absl::StatusOr<v1::ScoreBasis> ParseBasisFlag(const std::string& basis) {
 
 std::string BasisName(v1::ScoreBasis basis) { return basis == v1::SCORE_BASIS_APPROVED ? "approved" : "revised"; }
 
+absl::StatusOr<v1::ObjectiveLevel> ParseLevelFlag(const std::string& level) {
+  if (level.empty()) return v1::OBJECTIVE_LEVEL_UNSPECIFIED;
+  return plan::ObjectiveLevelOf(level, "--level");
+}
+
+std::string ObjectiveLevelName(v1::ObjectiveLevel level) { return plan::LevelText(level); }
+
 std::string FeedKindName(v1::FeedKind kind) {
   switch (kind) {
     case v1::FEED_KIND_ACCOUNTING: return "accounting";

@@ -66,6 +66,10 @@ std::string BandName(v1::AchievementBand band);
 absl::StatusOr<v1::ScoreBasis> ParseBasisFlag(const std::string& basis);
 // A view's basis as every output names it: "approved" or "revised".
 std::string BasisName(v1::ScoreBasis basis);
+// --level: "" -> UNSPECIFIED (every level), else the level it names; INVALID_ARGUMENT naming --level otherwise.
+absl::StatusOr<v1::ObjectiveLevel> ParseLevelFlag(const std::string& level);
+// An objective level as every output names it: "strategic", "operational", "individual" ("" for unspecified).
+std::string ObjectiveLevelName(v1::ObjectiveLevel level);
 // A feed kind as every output names it: "accounting", "infocamere" ("" for unspecified).
 std::string FeedKindName(v1::FeedKind kind);
 

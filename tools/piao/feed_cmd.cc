@@ -42,7 +42,7 @@ std::string Rfc3339(const google::protobuf::Timestamp& t) {
   return j.is_null() ? std::string() : j.get<std::string>();
 }
 
-json KeyJson(const v1::ObjectiveKey& k) { return {{"level", k.level()}, {"code", k.code()}, {"scope", k.scope()}}; }
+json KeyJson(const v1::ObjectiveKey& k) { return {{"level", ObjectiveLevelName(k.level_kind())}, {"code", k.code()}, {"scope", k.scope()}}; }
 
 
 }  // namespace
@@ -287,7 +287,7 @@ json LineageToJson(const v1::Lineage& l) {
   json out = {{"year", l.year()},
               {"administration", l.administration()},
               {"objective",
-               {{"level", key.level()},
+               {{"level", ObjectiveLevelName(key.level_kind())},
                 {"code", key.code()},
                 {"scope", key.scope()},
                 {"score_pct", num(objective.has_score_pct(), objective.score_pct())},
@@ -428,7 +428,8 @@ absl::Status RunLineage(const LineageOptions& o) {
   req.set_year(o.year);
   req.set_objective(o.objective);
   req.set_indicator(o.indicator);
-  req.set_level(o.level);
+  PIAO_ASSIGN_OR_RETURN(const v1::ObjectiveLevel level, ParseLevelFlag(o.level));
+  req.set_level_kind(level);
   req.set_scope(o.scope);
   v1::Lineage lineage;
   PIAO_RETURN_IF_ERROR(QueryProjection(o.data_dir, &v1::Projection::Stub::GetLineage, req, &lineage));

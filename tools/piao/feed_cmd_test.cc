@@ -52,7 +52,7 @@ TEST(FeedCmdTest, SummaryAndJson) {
   ComputedYear y;
   y.year = 2021;
   v1::ComputedActualResult a;
-  a.mutable_objective()->set_level("strategic");
+  a.mutable_objective()->set_level_kind(v1::OBJECTIVE_LEVEL_STRATEGIC);
   a.mutable_objective()->set_code("RATIOS");
   a.set_indicator("EQ_GC");
   a.set_period("year-end");
@@ -85,7 +85,7 @@ TEST(FeedCmdTest, LineageRendersTheProjectionsAnswer) {
   v1::Lineage l;
   l.set_administration("default");
   l.set_year(2021);
-  l.mutable_objective()->set_level("strategic");
+  l.mutable_objective()->set_level_kind(v1::OBJECTIVE_LEVEL_STRATEGIC);
   l.mutable_objective()->set_code("RATIOS");
   l.mutable_objective_score()->set_score_pct(60);
   l.mutable_objective_score()->set_label("Parzialmente raggiunto");

@@ -87,7 +87,7 @@ absl::Status Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&,
 }
 
 std::string DescribeRef(const v1::ObjectiveKey& k, const std::string& indicator) {
-  return absl::StrCat(indicator, " of ", k.level(), " objective ", k.code(),
+  return absl::StrCat(indicator, " of ", ObjectiveLevelName(k.level_kind()), " objective ", k.code(),
                       k.scope().empty() ? "" : absl::StrCat(" (", k.scope(), ")"));
 }
 

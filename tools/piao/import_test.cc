@@ -66,7 +66,7 @@ TEST(PrepareImport, ResultsFileRecordsEveryActualAsYearEnd) {
     EXPECT_EQ(r.source(), "import:results-2022-strategic.json");
     EXPECT_EQ(r.administration(), kDefaultAdministration);
     EXPECT_EQ(r.year(), 2022);
-    EXPECT_EQ(r.objective().level(), "strategic");
+    EXPECT_EQ(r.objective().level_kind(), v1::OBJECTIVE_LEVEL_STRATEGIC);
     keys.insert(r.meta().idempotency_key());
     if (r.indicator() == "EC05.1") {
       saw_ec05 = true;

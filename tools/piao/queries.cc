@@ -70,7 +70,7 @@ json ScoresToJson(const v1::ScoresView& view) {
                             {"band", BandJson(i.band())},
                             {"deviation", DeviationJson(i)}});
     }
-    objectives.push_back({{"level", o.level()},
+    objectives.push_back({{"level", ObjectiveLevelName(o.level_kind())},
                           {"code", o.code()},
                           {"unit", OrNull(o.unit())},
                           {"owner", OrNull(o.owner())},
@@ -112,7 +112,7 @@ std::string RenderScores(const v1::ScoresView& view, bool color) {
                   ")\n");
   for (const v1::ObjectiveScore& o : view.objectives()) {
     std::string who = !o.unit().empty() ? o.unit() : o.owner();
-    absl::StrAppend(&out, "\n", o.code(), "  ", o.level(), who.empty() ? "" : absl::StrCat(", ", who), "  ",
+    absl::StrAppend(&out, "\n", o.code(), "  ", ObjectiveLevelName(o.level_kind()), who.empty() ? "" : absl::StrCat(", ", who), "  ",
                     o.title(), "\n    score ", ScoreText(o.has_score_pct(), o.score_pct(), o.band(), color),
                     o.label().empty() ? "" : absl::StrCat("  ", o.label()), "\n");
     for (const v1::IndicatorScore& i : o.indicators()) {
@@ -171,7 +171,7 @@ json HistoryToJson(const v1::IndicatorHistory& history) {
                        {"recorded_at", TimestampJson(a.recorded_at())}});
   }
   return {{"objective",
-           {{"level", history.objective().level()},
+           {{"level", ObjectiveLevelName(history.objective().level_kind())},
             {"code", history.objective().code()},
             {"scope", OrNull(history.objective().scope())}}},
           {"indicator", history.indicator()},
@@ -181,7 +181,7 @@ json HistoryToJson(const v1::IndicatorHistory& history) {
 
 std::string RenderHistory(const v1::IndicatorHistory& h) {
   auto at = TimestampText;
-  std::string out = absl::StrCat(h.indicator(), " of ", h.objective().level(), " objective ", h.objective().code(),
+  std::string out = absl::StrCat(h.indicator(), " of ", ObjectiveLevelName(h.objective().level_kind()), " objective ", h.objective().code(),
                                  h.objective().scope().empty() ? "" : absl::StrCat(" (", h.objective().scope(), ")"),
                                  "\n\nDefinitions\n");
   for (const v1::IndicatorVersion& v : h.versions()) {
@@ -228,16 +228,13 @@ absl::Status RunScores(const ScoresOptions& o) {
   if (!o.as_of_record.empty()) {
     PIAO_ASSIGN_OR_RETURN(*req.mutable_as_of_record_time(), ParseRfc3339Flag("as-of-record", o.as_of_record));
   }
-  if (!o.level.empty() && !plan::ParseLevel(o.level).ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--level: must be strategic, operational or individual, got '", o.level, "'"));
-  }
+  PIAO_ASSIGN_OR_RETURN(const v1::ObjectiveLevel level, ParseLevelFlag(o.level));
   v1::ScoresView view;
   PIAO_RETURN_IF_ERROR(QueryProjection(o.data_dir, &v1::Projection::Stub::GetScores, req, &view));
-  if (!o.level.empty()) {
+  if (level != v1::OBJECTIVE_LEVEL_UNSPECIFIED) {
     auto* objectives = view.mutable_objectives();
     objectives->erase(std::remove_if(objectives->begin(), objectives->end(),
-                                     [&](const v1::ObjectiveScore& x) { return x.level() != o.level; }),
+                                     [&](const v1::ObjectiveScore& x) { return x.level_kind() != level; }),
                       objectives->end());
   }
   if (o.json) {
@@ -252,16 +249,13 @@ absl::Status RunHistory(const HistoryOptions& o) {
   PIAO_RETURN_IF_ERROR(CheckYear(o.year));
   if (o.objective.empty()) return absl::InvalidArgumentError("--objective: the objective code is required");
   if (o.indicator.empty()) return absl::InvalidArgumentError("--indicator: the indicator code is required");
-  if (!o.level.empty() && !plan::ParseLevel(o.level).ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--level: must be strategic, operational or individual, got '", o.level, "'"));
-  }
+  PIAO_ASSIGN_OR_RETURN(const v1::ObjectiveLevel level, ParseLevelFlag(o.level));
   v1::GetIndicatorHistoryRequest req;
   req.set_administration(o.administration);
   req.set_year(o.year);
   req.set_objective(o.objective);
   req.set_indicator(o.indicator);
-  req.set_level(o.level);
+  req.set_level_kind(level);
   req.set_scope(o.scope);
   v1::IndicatorHistory history;
   PIAO_RETURN_IF_ERROR(QueryProjection(o.data_dir, &v1::Projection::Stub::GetIndicatorHistory, req, &history));

@@ -29,7 +29,7 @@ v1::ScoresView SampleView() {
   v.set_enterprise_band(v1::ACHIEVEMENT_BAND_PARTLY);
   v.set_basis_kind(v1::SCORE_BASIS_REVISED);
   v1::ObjectiveScore* o = v.add_objectives();
-  o->set_level("strategic");
+  o->set_level_kind(v1::OBJECTIVE_LEVEL_STRATEGIC);
   o->set_code("OS01.1.1");
   o->set_title("Garantire nel tempo la salute organizzativa dell'ente camerale");
   o->set_score_pct(60.48);
@@ -52,7 +52,7 @@ v1::ScoresView SampleView() {
   missed->set_grade_pct(0);
   missed->set_band(v1::ACHIEVEMENT_BAND_NOT_MEASURED);
   v1::ObjectiveScore* op = v.add_objectives();
-  op->set_level("operational");
+  op->set_level_kind(v1::OBJECTIVE_LEVEL_OPERATIONAL);
   op->set_code("OP1.1.1-01");
   op->set_unit("Area Anagrafe economica");
   v1::IndicatorScore* none = op->add_indicators();
@@ -158,7 +158,7 @@ TEST(RenderScores, ColourByTheProjectionsBand) {
 
 v1::IndicatorHistory SampleHistory() {
   v1::IndicatorHistory h;
-  h.mutable_objective()->set_level("strategic");
+  h.mutable_objective()->set_level_kind(v1::OBJECTIVE_LEVEL_STRATEGIC);
   h.mutable_objective()->set_code("OS03.1.1");
   h.set_indicator("kpi3.1.1_01");
   v1::IndicatorVersion* adopted = h.add_versions();

@@ -69,7 +69,7 @@ std::string Band(v1::AchievementBand band) {
 std::string ObjectiveScope(const v1::ObjectiveScore& o) { return !o.unit().empty() ? o.unit() : o.owner(); }
 
 std::tuple<std::string, std::string, std::string> KeyOf(const v1::ObjectiveScore& o) {
-  return {o.level(), o.code(), ObjectiveScope(o)};
+  return {ObjectiveLevelName(o.level_kind()), o.code(), ObjectiveScope(o)};
 }
 
 // A change of the plan after its adoption (a revision act or a description update): what the Relazione lists.
@@ -99,13 +99,13 @@ std::vector<ScoreRow> CompareScores(const RelazioneInput& in) {
   std::map<std::tuple<std::string, std::string, std::string>, size_t> index;
   for (const v1::ObjectiveScore& o : in.revised.objectives()) {
     index[KeyOf(o)] = rows.size();
-    rows.push_back({o.level(), o.code(), ObjectiveScope(o), o.title(), false, o.has_score_pct(), 0, o.score_pct()});
+    rows.push_back({ObjectiveLevelName(o.level_kind()), o.code(), ObjectiveScope(o), o.title(), false, o.has_score_pct(), 0, o.score_pct()});
   }
   for (const v1::ObjectiveScore& o : in.approved.objectives()) {
     auto it = index.find(KeyOf(o));
     if (it == index.end()) {
       index[KeyOf(o)] = rows.size();
-      rows.push_back({o.level(), o.code(), ObjectiveScope(o), o.title(), o.has_score_pct(), false, o.score_pct(), 0});
+      rows.push_back({ObjectiveLevelName(o.level_kind()), o.code(), ObjectiveScope(o), o.title(), o.has_score_pct(), false, o.score_pct(), 0});
       continue;
     }
     rows[it->second].has_approved = o.has_score_pct();
@@ -145,7 +145,7 @@ std::string RenderHtml(const RelazioneInput& in) {
   absl::StrAppend(&out, "<h2>Allegato — obiettivi e indicatori</h2>\n");
   for (const v1::ObjectiveScore& o : v.objectives()) {
     const std::string scope = ObjectiveScope(o);
-    absl::StrAppend(&out, "<h3>", Html(o.code()), " — ", Html(o.title()), "</h3>\n<p class=\"meta\">", Html(o.level()),
+    absl::StrAppend(&out, "<h3>", Html(o.code()), " — ", Html(o.title()), "</h3>\n<p class=\"meta\">", Html(ObjectiveLevelName(o.level_kind())),
                     scope.empty() ? "" : absl::StrCat(", ", Html(scope)),
                     o.parent().empty() ? "" : absl::StrCat(", under ", Html(o.parent())),
                     "</p>\n<p>Score <span class=\"score ", Band(o.band()), "\">",
@@ -202,7 +202,7 @@ std::string RenderMarkdown(const RelazioneInput& in) {
                                  v.enterprise_label(), "\n\n## Allegato — obiettivi e indicatori\n");
   for (const v1::ObjectiveScore& o : v.objectives()) {
     const std::string scope = ObjectiveScope(o);
-    absl::StrAppend(&out, "\n### ", Md(o.code()), " — ", Md(o.title()), "\n\n", o.level(),
+    absl::StrAppend(&out, "\n### ", Md(o.code()), " — ", Md(o.title()), "\n\n", ObjectiveLevelName(o.level_kind()),
                     scope.empty() ? "" : absl::StrCat(", ", Md(scope)), ". Score **", Pct(o.has_score_pct(), o.score_pct()),
                     "** ", o.label(), "\n\n| Indicator | Algorithm | Target | Soglia | Actual | Deviation | Grade | Weight |\n"
                     "|---|---|---|---|---|---|---|---|\n");
@@ -244,10 +244,10 @@ std::string RenderCsv(const RelazioneInput& in) {
     absl::StrAppend(&out, absl::StrJoin(line, ","), "\n");
   };
   for (const v1::ObjectiveScore& o : in.revised.objectives()) {
-    row({{"section", "objective"}, {"level", o.level()}, {"objective", o.code()}, {"scope", ObjectiveScope(o)},
+    row({{"section", "objective"}, {"level", ObjectiveLevelName(o.level_kind())}, {"objective", o.code()}, {"scope", ObjectiveScope(o)},
          {"name", o.title()}, {"score_pct", PctCsv(o.has_score_pct(), o.score_pct())}, {"label", o.label()}});
     for (const v1::IndicatorScore& i : o.indicators()) {
-      row({{"section", "indicator"}, {"level", o.level()}, {"objective", o.code()}, {"scope", ObjectiveScope(o)},
+      row({{"section", "indicator"}, {"level", ObjectiveLevelName(o.level_kind())}, {"objective", o.code()}, {"scope", ObjectiveScope(o)},
            {"indicator", i.code()}, {"name", i.name()}, {"algorithm", i.algorithm()},
            {"target", DescribeTargetJson(TargetJson(i.target()).dump())}, {"threshold", DescribeThresholdJson(ThresholdJson(i).dump())},
            {"actual", DescribeValueJson(ActualJson(i).dump())}, {"deviation", DeviationText(i.deviation())},
@@ -258,7 +258,7 @@ std::string RenderCsv(const RelazioneInput& in) {
   }
   for (const v1::AuditEntry& e : in.trail.entries()) {
     if (!IsVariation(e)) continue;
-    row({{"section", "variation"}, {"level", e.objective().level()}, {"objective", e.objective().code()},
+    row({{"section", "variation"}, {"level", ObjectiveLevelName(e.objective().level_kind())}, {"objective", e.objective().code()},
          {"scope", e.objective().scope()}, {"indicator", e.indicator()}, {"change", AuditChangeName(e.change())},
          {"from", e.has_from_value() ? ChangedJson(e.from_value()).dump() : ""}, {"to", e.has_to_value() ? ChangedJson(e.to_value()).dump() : ""}, {"act", e.act().text()}, {"valid_from", e.valid_from()},
          {"reason", e.reason()}, {"actor", e.actor()}, {"recorded_at", TimestampText(e.recorded_at())}});
@@ -484,7 +484,7 @@ std::string RenderTreeSvg(const v1::ScoresView& view) {
                    view.enterprise_score_pct(), {}, 0, 0, view.enterprise_band()});
   std::map<std::string, size_t> areas, strategic;
   for (const v1::ObjectiveScore& o : view.objectives()) {
-    if (o.level() != "strategic") continue;
+    if (o.level_kind() != v1::OBJECTIVE_LEVEL_STRATEGIC) continue;
     const std::string area = o.strategic_area().empty() ? "(no strategic area)" : o.strategic_area();
     auto [it, fresh] = areas.try_emplace(area, nodes.size());
     if (fresh) {
@@ -498,7 +498,7 @@ std::string RenderTreeSvg(const v1::ScoresView& view) {
     strategic[o.code()] = id;
   }
   for (const v1::ObjectiveScore& o : view.objectives()) {
-    if (o.level() != "operational") continue;
+    if (o.level_kind() != v1::OBJECTIVE_LEVEL_OPERATIONAL) continue;
     auto parent = strategic.find(o.parent());
     if (parent == strategic.end()) continue;  // a parent outside the plan: not drawn
     const size_t id = nodes.size();

@@ -75,7 +75,7 @@ v1::ScoresView View(const std::string& basis, double os1_score, double k2_target
   v.set_enterprise_label("Parzialmente raggiunto");
   v.set_enterprise_band(v1::ACHIEVEMENT_BAND_PARTLY);  // the projection's bands and deviations (query.cc)
   v1::ObjectiveScore* o = v.add_objectives();
-  o->set_level("strategic");
+  o->set_level_kind(v1::OBJECTIVE_LEVEL_STRATEGIC);
   o->set_code("OS1");
   o->set_title("Salute <organizzativa> & \"economica\"");
   o->set_strategic_area("1 - Area uno");
@@ -102,7 +102,7 @@ v1::ScoresView View(const std::string& basis, double os1_score, double k2_target
   k2->set_grade_pct(0);
   k2->set_band(v1::ACHIEVEMENT_BAND_NOT_MEASURED);
   v1::ObjectiveScore* op = v.add_objectives();
-  op->set_level("operational");
+  op->set_level_kind(v1::OBJECTIVE_LEVEL_OPERATIONAL);
   op->set_code("OP1-01");
   op->set_unit("Area Anagrafe economica");
   op->set_parent("OS1");
@@ -114,7 +114,7 @@ v1::ScoresView View(const std::string& basis, double os1_score, double k2_target
   op_k->set_grade_pct(0);
   op_k->set_band(v1::ACHIEVEMENT_BAND_NOT_MEASURED);
   v1::ObjectiveScore* s2 = v.add_objectives();
-  s2->set_level("strategic");
+  s2->set_level_kind(v1::OBJECTIVE_LEVEL_STRATEGIC);
   s2->set_code("OS2");
   s2->set_title("Secondo");
   s2->set_strategic_area("2 - Area due");

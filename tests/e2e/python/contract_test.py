@@ -176,7 +176,8 @@ def adopt_request(plan_json):
         act=plan.Act(text=plan_json["approved"]["act"], date=plan_json["approved"]["date"]),
         effective_date=plan_json["approved"]["date"])
     for o in plan_json["objectives"]:
-        obj = req.objectives.add(code=o["code"], level=o["level"], title=o["title"],
+        obj = req.objectives.add(code=o["code"], level_kind=plan.ObjectiveLevel.Value("OBJECTIVE_LEVEL_" + o["level"].upper()),
+                                 title=o["title"],
                                  description=o.get("description") or "", strategic_area=o.get("strategic_area") or "",
                                  parent=o.get("parent") or "", units=o.get("units") or [], owner=o.get("owner") or "",
                                  note=o.get("note") or "")
@@ -436,7 +437,9 @@ class ContractTest(unittest.TestCase):
         s = self.call(self.projection.GetScores, req)
         self.assertEqual((s.administration, s.year, s.basis_kind, s.period),
                          (ADMIN, YEAR, pb["projection_pb2"].SCORE_BASIS_REVISED, "year-end"))
-        self.assertEqual([(o.level, o.code) for o in s.objectives], [("strategic", OBJECTIVE)])
+        self.assertEqual([(o.level_kind, o.code) for o in s.objectives],
+                         [(pb["plan_pb2"].OBJECTIVE_LEVEL_STRATEGIC, OBJECTIVE)])
+        self.assertEqual(s.objectives[0].level, "strategic")  # wave one's text, still filled in answers
         o = s.objectives[0]
         self.assertAlmostEqual(o.score_pct, EXPECTED_OBJECTIVE_SCORE, places=9)
         self.assertEqual(o.label, "Parzialmente raggiunto")
@@ -457,7 +460,8 @@ class ContractTest(unittest.TestCase):
                                                     indicator="STR_PRIM", consistency=self.consistency())
         l = self.call(self.projection.GetLineage, req)
         self.assertEqual((l.administration, l.year), (ADMIN, YEAR))
-        self.assertEqual((l.objective.level, l.objective.code, l.objective.scope), ("strategic", OBJECTIVE, ""))
+        self.assertEqual((l.objective.level_kind, l.objective.code, l.objective.scope),
+                         (pb["plan_pb2"].OBJECTIVE_LEVEL_STRATEGIC, OBJECTIVE, ""))
         self.assertAlmostEqual(l.objective_score.score_pct, EXPECTED_OBJECTIVE_SCORE, places=9)
         self.assertEqual((l.indicator.code, l.indicator.grade_pct, l.indicator.how), ("STR_PRIM", 100.0, "met"))
         self.assertTrue(l.HasField("actual"))
