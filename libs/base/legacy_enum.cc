@@ -122,6 +122,17 @@ absl::StatusOr<int> RequestedEnum(const EnumDescriptor* type, int number, absl::
   return number;
 }
 
+absl::StatusOr<int> RequiredEnum(const EnumDescriptor* type, int number, absl::string_view text,
+                                 const std::string& enum_path, const std::string& text_path) {
+  PIAO_ASSIGN_OR_RETURN(int value, RequestedEnum(type, number, text, enum_path, text_path));
+  if (value != 0) return value;
+  std::vector<std::string> names;
+  for (int i = 0; i < type->value_count(); ++i) {
+    if (type->value(i)->number() != 0) names.push_back(type->value(i)->name());
+  }
+  return absl::InvalidArgumentError(absl::StrCat(enum_path, ": must be ", Choices(names)));
+}
+
 absl::Status NormaliseLegacyEnums(Message* message, std::span<const LegacyEnumField> fields) {
   return Walk(message, "", [&](Message* m, const std::string& path) -> absl::Status {
     const Reflection* r = m->GetReflection();

@@ -14,6 +14,8 @@
 
 #include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -54,6 +56,19 @@ absl::StatusOr<E> EnumOfText(absl::string_view text, const std::string& path) {
 absl::StatusOr<int> RequestedEnum(const google::protobuf::EnumDescriptor* type, int number, absl::string_view text,
                                   const std::string& enum_path, const std::string& text_path);
 
+// RequestedEnum where a value is required: neither set is INVALID_ARGUMENT "<enum_path>: must be A or B" (the
+// values' names).
+absl::StatusOr<int> RequiredEnum(const google::protobuf::EnumDescriptor* type, int number, absl::string_view text,
+                                 const std::string& enum_path, const std::string& text_path);
+template <typename E>
+absl::StatusOr<E> RequiredEnum(E number, absl::string_view text, const std::string& enum_path,
+                               const std::string& text_path) {
+  absl::StatusOr<int> n = RequiredEnum(google::protobuf::GetEnumDescriptor<E>(), static_cast<int>(number), text,
+                                       enum_path, text_path);
+  if (!n.ok()) return n.status();
+  return static_cast<E>(*n);
+}
+
 // Every message inside `message` (itself included) that declares one of `fields`' pairs gets the pair's
 // RequestedEnum in its enum field and its text cleared. Errors name the field's path inside `message`
 // ("objectives[2].level: ..."). Does not look inside google.protobuf.Any or map values.
@@ -64,6 +79,23 @@ void FillLegacyEnumTexts(google::protobuf::Message* message, std::span<const Leg
 // payload that does not decode or a text that names no value.
 absl::StatusOr<std::string> UpcastLegacyEnums(const google::protobuf::Message& prototype, const std::string& payload,
                                               std::span<const LegacyEnumField> fields);
+
+// One domain's pairs (libs/plan/objective_level.h, libs/risk/kinds.h, libs/hr/kinds.h) and their three uses.
+class LegacyEnums {
+ public:
+  explicit LegacyEnums(std::vector<LegacyEnumField> fields) : fields_(std::move(fields)) {}
+  // NormaliseLegacyEnums: requests and commands, before they are decided (events carry only the enums).
+  absl::Status Normalise(google::protobuf::Message* message) const { return NormaliseLegacyEnums(message, fields_); }
+  // FillLegacyEnumTexts: answers.
+  void FillTexts(google::protobuf::Message* message) const { FillLegacyEnumTexts(message, fields_); }
+  // UpcastLegacyEnums: the upcaster step of an event type whose payload carried the texts.
+  absl::StatusOr<std::string> Upcast(const google::protobuf::Message& prototype, const std::string& payload) const {
+    return UpcastLegacyEnums(prototype, payload, fields_);
+  }
+
+ private:
+  std::vector<LegacyEnumField> fields_;
+};
 
 }  // namespace piao
 

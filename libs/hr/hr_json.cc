@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/base/json_strict.h"
+#include "libs/base/legacy_enum.h"
 #include "libs/base/status_macros.h"
 #include "libs/hr/model.h"
 #include "libs/hr/money.h"
@@ -108,7 +109,10 @@ absl::StatusOr<HrImport> ParseHrImport(const json& j) {
     v1::EstablishmentAdopted m;
     PIAO_ASSIGN_OR_RETURN(*m.mutable_act(), Str(e, "act", path, true));
     PIAO_ASSIGN_OR_RETURN(*m.mutable_act_date(), Str(e, "act_date", path, true));
-    PIAO_ASSIGN_OR_RETURN(*m.mutable_kind(), Str(e, "kind", path, true));
+    PIAO_ASSIGN_OR_RETURN(const std::string kind, Str(e, "kind", path, true));
+    PIAO_ASSIGN_OR_RETURN(const v1::EstablishmentKind establishment_kind,
+                          EnumOfText<v1::EstablishmentKind>(kind, path + ".kind"));
+    m.set_establishment_kind(establishment_kind);
     PIAO_ASSIGN_OR_RETURN(*m.mutable_note(), Str(e, "note", path));
     PIAO_ASSIGN_OR_RETURN(const json* posts, Array(e, "posts", path));
     for (size_t k = 0; k < posts->size(); ++k) {
@@ -165,7 +169,10 @@ absl::StatusOr<HrImport> ParseHrImport(const json& j) {
       PIAO_ASSIGN_OR_RETURN(*r->mutable_protected_category(), Str(s, "protected_category", path));
       PIAO_ASSIGN_OR_RETURN(*r->mutable_hired(), Str(s, "hired", path));
       PIAO_ASSIGN_OR_RETURN(std::string movement, Str(s, "movement", path));
-      r->set_movement(movement.empty() ? "in_service" : movement);
+      PIAO_ASSIGN_OR_RETURN(const v1::EmployeeMovement movement_kind,
+                            EnumOfText<v1::EmployeeMovement>(movement.empty() ? "in_service" : movement,
+                                                             path + ".movement"));
+      r->set_movement_kind(movement_kind);
       PIAO_ASSIGN_OR_RETURN(*r->mutable_selection_id(), Str(s, "selection_id", path));
     }
     out.staff.push_back(std::move(m));
@@ -181,7 +188,9 @@ absl::StatusOr<HrImport> ParseHrImport(const json& j) {
       v1::Leave* r = m.add_leaves();
       PIAO_ASSIGN_OR_RETURN(*r->mutable_employee(), Str(l, "employee", path, true));
       PIAO_ASSIGN_OR_RETURN(*r->mutable_date(), Str(l, "date", path, true));
-      PIAO_ASSIGN_OR_RETURN(*r->mutable_reason(), Str(l, "reason", path, true));
+      PIAO_ASSIGN_OR_RETURN(const std::string reason, Str(l, "reason", path, true));
+      PIAO_ASSIGN_OR_RETURN(const v1::LeaveReason reason_kind, EnumOfText<v1::LeaveReason>(reason, path + ".reason"));
+      r->set_reason_kind(reason_kind);
       if (l.contains("budget_excluded")) {
         if (!l["budget_excluded"].is_boolean()) return Bad(path + ".budget_excluded", "must be true or false");
         r->set_budget_excluded(l["budget_excluded"].get<bool>());

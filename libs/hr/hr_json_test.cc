@@ -21,7 +21,9 @@ TEST(HrJsonTest, ParsesAmountsExactlyFromStringsAndNumbers) {
   EXPECT_EQ(f->establishments[0].posts(0).unit_cost_cents(), 2925655);
   EXPECT_EQ(f->establishments[0].posts(1).unit_cost_cents(), 3660199);
   EXPECT_EQ(f->staff[0].employees(0).part_time_bp(), 9000);
-  EXPECT_EQ(f->staff[0].employees(0).movement(), "in_service");
+  // The file's texts become the enums (events carry only those).
+  EXPECT_EQ(f->establishments[0].establishment_kind(), v1::ESTABLISHMENT_KIND_CEILING);
+  EXPECT_EQ(f->staff[0].employees(0).movement_kind(), v1::EMPLOYEE_MOVEMENT_IN_SERVICE);
 }
 
 TEST(HrJsonTest, BadFilesNameThePath) {
@@ -42,6 +44,15 @@ TEST(HrJsonTest, BadFilesNameThePath) {
       {{{"format", "piao-hr/1"}, {"leaves", {{{"employee", "x"}, {"date", "2021-01-01"}, {"reason", "other"},
                                               {"budget_excluded", "yes"}}}}},
        "$.leaves[0].budget_excluded"},
+      {{{"format", "piao-hr/1"},
+        {"establishments", {{{"act", "a"}, {"act_date", "2018-01-01"}, {"kind", "plan"},
+                             {"posts", {{{"category", "C"}, {"posts", 1}, {"unit_cost", "1"}}}}}}}},
+       "$.establishments[0].kind: must be ceiling or redistribution, got 'plan'"},
+      {{{"format", "piao-hr/1"},
+        {"staff", {{{"id", "x"}, {"category", "C"}, {"unit", "U"}, {"gender", "F"}, {"movement", "transfer"}}}}},
+       "$.staff[0].movement: must be in_service, hire or mobility_in, got 'transfer'"},
+      {{{"format", "piao-hr/1"}, {"leaves", {{{"employee", "x"}, {"date", "2021-01-01"}, {"reason", "fired"}}}}},
+       "$.leaves[0].reason: must be retirement, resignation, mobility_out or other, got 'fired'"},
   };
   for (const Case& c : cases) {
     auto f = ParseHrImport(c.j);

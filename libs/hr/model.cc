@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/base/status_macros.h"
+#include "libs/hr/kinds.h"
 #include "libs/plan/model.h"
 #include "libs/scoring/pay_link.h"
 
@@ -32,21 +33,21 @@ absl::Status ValidPartTime(int32_t bp, absl::string_view field) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Movement> ParseMovement(absl::string_view t, absl::string_view field) {
-  if (t == "in_service") return Movement::kInService;
-  if (t == "hire") return Movement::kHire;
-  if (t == "mobility_in") return Movement::kMobilityIn;
-  return absl::InvalidArgumentError(
-      absl::StrCat(field, ": must be in_service, hire or mobility_in, got '", t, "'"));
+Movement MovementOf(v1::EmployeeMovement m) {
+  switch (m) {
+    case v1::EMPLOYEE_MOVEMENT_HIRE: return Movement::kHire;
+    case v1::EMPLOYEE_MOVEMENT_MOBILITY_IN: return Movement::kMobilityIn;
+    default: return Movement::kInService;
+  }
 }
 
-absl::StatusOr<LeaveReason> ParseReason(absl::string_view t, absl::string_view field) {
-  if (t == "retirement") return LeaveReason::kRetirement;
-  if (t == "resignation") return LeaveReason::kResignation;
-  if (t == "mobility_out") return LeaveReason::kMobilityOut;
-  if (t == "other") return LeaveReason::kOther;
-  return absl::InvalidArgumentError(
-      absl::StrCat(field, ": must be retirement, resignation, mobility_out or other, got '", t, "'"));
+LeaveReason ReasonOf(v1::LeaveReason r) {
+  switch (r) {
+    case v1::LEAVE_REASON_RETIREMENT: return LeaveReason::kRetirement;
+    case v1::LEAVE_REASON_RESIGNATION: return LeaveReason::kResignation;
+    case v1::LEAVE_REASON_MOBILITY_OUT: return LeaveReason::kMobilityOut;
+    default: return LeaveReason::kOther;
+  }
 }
 
 absl::Status NonEmpty(const std::string& s, absl::string_view field) {
@@ -116,10 +117,8 @@ absl::Status HrBook::ApplyEstablishment(const v1::EstablishmentAdopted& e) {
   PIAO_RETURN_IF_ERROR(NonEmpty(e.act(), "act"));
   est.act = e.act();
   PIAO_ASSIGN_OR_RETURN(est.date, ParseDate(e.act_date(), "act_date"));
-  if (e.kind() != "ceiling" && e.kind() != "redistribution") {
-    return absl::InvalidArgumentError(absl::StrCat("kind: must be ceiling or redistribution, got '", e.kind(), "'"));
-  }
-  est.ceiling = e.kind() == "ceiling";
+  PIAO_ASSIGN_OR_RETURN(const v1::EstablishmentKind kind, RequestedEstablishmentKind(e, ""));
+  est.ceiling = kind == v1::ESTABLISHMENT_KIND_CEILING;
   if (e.posts().empty()) return absl::InvalidArgumentError("posts: an establishment needs its categories");
   Money total;
   for (int i = 0; i < e.posts_size(); ++i) {
@@ -142,7 +141,7 @@ absl::Status HrBook::ApplyEstablishment(const v1::EstablishmentAdopted& e) {
     const Establishment* ceiling = CeilingAt(est.date);
     if (ceiling == nullptr) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "kind: a redistribution needs a spending ceiling in force on ", FormatDate(est.date),
+          "establishment_kind: a redistribution needs a spending ceiling in force on ", FormatDate(est.date),
           "; adopt the establishment that sets it (kind ceiling) first"));
     }
     for (const auto& [c, p] : est.posts) {
@@ -189,7 +188,8 @@ absl::Status HrBook::ApplyStaff(const v1::StaffRecorded& e) {
     PIAO_RETURN_IF_ERROR(ValidPartTime(p.part_time_bp(), field + ".part_time"));
     r.part_time_bp = p.part_time_bp();
     PIAO_ASSIGN_OR_RETURN(r.protected_category, ParseProtected(p.protected_category(), field + ".protected_category"));
-    PIAO_ASSIGN_OR_RETURN(r.movement, ParseMovement(p.movement(), field + ".movement"));
+    PIAO_ASSIGN_OR_RETURN(const v1::EmployeeMovement movement, RequestedMovement(p, field + "."));
+    r.movement = MovementOf(movement);
     if (!p.hired().empty()) {
       PIAO_ASSIGN_OR_RETURN(Date d, ParseDate(p.hired(), field + ".hired"));
       r.hired = d;
@@ -247,7 +247,8 @@ absl::Status HrBook::ApplyLeaves(const v1::LeavesRecorded& e) {
       return absl::InvalidArgumentError(absl::StrCat(field, ".date: must be after the hire date ",
                                                      FormatDate(*it->second.hired)));
     }
-    PIAO_ASSIGN_OR_RETURN(r.reason, ParseReason(l.reason(), field + ".reason"));
+    PIAO_ASSIGN_OR_RETURN(const v1::LeaveReason reason, RequestedLeaveReason(l, field + "."));
+    r.reason = ReasonOf(reason);
     r.budget_excluded = l.budget_excluded();
     if (r.budget_excluded && l.note().empty()) {
       return absl::InvalidArgumentError(absl::StrCat(field, ".note: say why the leave frees no hiring budget"));

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "libs/base/legacy_enum.h"
 #include "libs/hr/summary.h"
 
 namespace piao::hr {
@@ -11,12 +12,20 @@ namespace {
 
 using ::testing::HasSubstr;
 
+// The helpers take the HR file's texts: a text that names a value is set as the enum, any other as wave one's
+// deprecated text (read by the same rules, to be refused).
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
 v1::EstablishmentAdopted Est(const std::string& kind, const std::string& date,
                              std::vector<std::tuple<std::string, int, int64_t>> posts) {
   v1::EstablishmentAdopted e;
   e.set_act(kind == "ceiling" ? "D.M. test" : "delibera test " + date);
   e.set_act_date(date);
-  e.set_kind(kind);
+  if (auto k = EnumOfText<v1::EstablishmentKind>(kind, "kind"); k.ok()) {
+    e.set_establishment_kind(*k);
+  } else {
+    e.set_kind(kind);
+  }
   for (const auto& [c, n, cost] : posts) {
     v1::EstablishmentPost* p = e.add_posts();
     p->set_category(c);
@@ -36,7 +45,11 @@ v1::Employee Emp(const std::string& id, const std::string& cat, const std::strin
   e.set_part_time_bp(bp);
   e.set_protected_category(prot);
   e.set_hired(hired);
-  e.set_movement(movement);
+  if (auto m = EnumOfText<v1::EmployeeMovement>(movement, "movement"); m.ok()) {
+    e.set_movement_kind(*m);
+  } else {
+    e.set_movement(movement);
+  }
   return e;
 }
 
@@ -52,7 +65,11 @@ v1::LeavesRecorded Leaves(std::vector<std::tuple<std::string, std::string, std::
     v1::Leave* l = r.add_leaves();
     l->set_employee(id);
     l->set_date(date);
-    l->set_reason(reason);
+    if (auto r = EnumOfText<v1::LeaveReason>(reason, "reason"); r.ok()) {
+      l->set_reason_kind(*r);
+    } else {
+      l->set_reason(reason);
+    }
   }
   return r;
 }

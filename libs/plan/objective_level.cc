@@ -4,12 +4,6 @@
 #include "libs/base/legacy_enum.h"
 
 namespace piao::plan {
-namespace {
-
-const LegacyEnumField kLevelFields[] = {{"level", "level_kind", v1::ObjectiveLevel_descriptor()}};
-
-}  // namespace
-
 v1::ObjectiveLevel ToProto(Level level) {
   switch (level) {
     case Level::kStrategic: return v1::OBJECTIVE_LEVEL_STRATEGIC;
@@ -41,7 +35,7 @@ absl::StatusOr<v1::ObjectiveLevel> RequestedLevel(v1::ObjectiveLevel level_kind,
   return static_cast<v1::ObjectiveLevel>(*n);
 }
 
-// The one reader of wave one's text fields, besides the reflection of NormaliseLevels.
+// The one reader of wave one's text fields, besides the reflection of ObjectiveLevels().
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 absl::StatusOr<v1::ObjectiveLevel> RequestedLevel(const v1::ObjectiveKey& key, const std::string& path) {
@@ -52,14 +46,9 @@ absl::StatusOr<v1::ObjectiveLevel> RequestedLevel(const v1::ObjectiveDefinition&
 }
 #pragma GCC diagnostic pop
 
-absl::Status NormaliseLevels(google::protobuf::Message* message) {
-  return NormaliseLegacyEnums(message, kLevelFields);
-}
-
-void FillLevelTexts(google::protobuf::Message* message) { FillLegacyEnumTexts(message, kLevelFields); }
-
-absl::StatusOr<std::string> UpcastLevels(const google::protobuf::Message& prototype, const std::string& payload) {
-  return UpcastLegacyEnums(prototype, payload, kLevelFields);
+const LegacyEnums& ObjectiveLevels() {
+  static const LegacyEnums* levels = new LegacyEnums({{"level", "level_kind", v1::ObjectiveLevel_descriptor()}});
+  return *levels;
 }
 
 }  // namespace piao::plan

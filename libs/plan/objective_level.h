@@ -2,9 +2,9 @@
 // `level` ("strategic" | "operational" | "individual"), still a deprecated field beside it on ObjectiveKey,
 // ObjectiveDefinition, ObjectiveScore and the projection's level filters, is read and written only here:
 //   requests   the enum, else the text alone; both set and disagreeing, or a text naming no level, is refused
-//   events     carry only the enum (NormaliseLevels; the upcasters of services/common/event_schema.h turn every
+//   events     carry only the enum (ObjectiveLevels().Normalise; the upcasters of services/common/event_schema.h turn every
 //              stored event that carried the text into that shape)
-//   answers    carry the enum and, for wave-one clients, the text too (FillLevelTexts)
+//   answers    carry the enum and, for wave-one clients, the text too (ObjectiveLevels().FillTexts)
 #ifndef PIAO_LIBS_PLAN_OBJECTIVE_LEVEL_H_
 #define PIAO_LIBS_PLAN_OBJECTIVE_LEVEL_H_
 
@@ -13,7 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "google/protobuf/message.h"
+#include "libs/base/legacy_enum.h"
 #include "libs/plan/model.h"
 #include "piao/v1/plan.pb.h"
 
@@ -38,18 +38,11 @@ absl::StatusOr<v1::ObjectiveLevel> RequestedLevel(v1::ObjectiveLevel level_kind,
 absl::StatusOr<v1::ObjectiveLevel> RequestedLevel(const v1::ObjectiveKey& key, const std::string& path);
 absl::StatusOr<v1::ObjectiveLevel> RequestedLevel(const v1::ObjectiveDefinition& objective, const std::string& path);
 
-// Every message inside `message` (itself included) that carries a level — a string `level` beside an
-// ObjectiveLevel `level_kind`, found by reflection — gets its RequestedLevel in `level_kind` and its text
-// cleared. Errors name the field's path inside `message` ("objectives[2].level: ..."). Does not look inside
-// google.protobuf.Any.
-absl::Status NormaliseLevels(google::protobuf::Message* message);
-// For answers: every such message's text `level` filled from its `level_kind` (left as is when unspecified).
-void FillLevelTexts(google::protobuf::Message* message);
-
-// The upcaster step of an event type whose payload carried wave one's text levels: `payload`, a serialized
-// message of `prototype`'s type, normalised (NormaliseLevels). INVALID_ARGUMENT for a payload that does not
-// decode or a level text that names no level.
-absl::StatusOr<std::string> UpcastLevels(const google::protobuf::Message& prototype, const std::string& payload);
+// Every message inside a message (itself included) that carries a level: a string `level` beside an
+// ObjectiveLevel `level_kind`, found by reflection (libs/base/legacy_enum.h). Normalise: its RequestedLevel in
+// `level_kind`, the text cleared; errors name the field's path ("objectives[2].level: ..."). FillTexts, for
+// answers: the text from the enum. Upcast: the upcaster step of the event types that carried the text.
+const LegacyEnums& ObjectiveLevels();
 
 }  // namespace piao::plan
 

@@ -81,7 +81,7 @@ TEST(NormaliseLevels, EveryKeyAndDefinitionInsideAMessageGetsTheEnumOnly) {
   v1::ObjectiveDefinition* both = req.add_objectives();
   both->set_level("individual");
   both->set_level_kind(v1::OBJECTIVE_LEVEL_INDIVIDUAL);
-  ASSERT_TRUE(NormaliseLevels(&req).ok());
+  ASSERT_TRUE(ObjectiveLevels().Normalise(&req).ok());
   EXPECT_EQ(req.objectives(0).level_kind(), v1::OBJECTIVE_LEVEL_STRATEGIC);
   EXPECT_EQ(req.objectives(1).level_kind(), v1::OBJECTIVE_LEVEL_OPERATIONAL);
   EXPECT_EQ(req.objectives(2).level_kind(), v1::OBJECTIVE_LEVEL_INDIVIDUAL);
@@ -91,22 +91,22 @@ TEST(NormaliseLevels, EveryKeyAndDefinitionInsideAMessageGetsTheEnumOnly) {
   v1::RevisionActApplied ev;
   ev.add_changes()->mutable_objective()->set_level("operational");
   ev.add_after()->mutable_objective()->set_level("individual");
-  ASSERT_TRUE(NormaliseLevels(&ev).ok());
+  ASSERT_TRUE(ObjectiveLevels().Normalise(&ev).ok());
   EXPECT_EQ(ev.changes(0).objective().level_kind(), v1::OBJECTIVE_LEVEL_OPERATIONAL);
   EXPECT_EQ(ev.after(0).objective().level_kind(), v1::OBJECTIVE_LEVEL_INDIVIDUAL);
   EXPECT_TRUE(ev.after(0).objective().level().empty());
   ev.add_after()->mutable_objective()->set_level("Strategic");
-  absl::Status bad = NormaliseLevels(&ev);
+  absl::Status bad = ObjectiveLevels().Normalise(&ev);
   EXPECT_EQ(bad.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(bad.message(), HasSubstr("after[1].objective.level: must be strategic"));
 
   // A request's level filter is a pair too.
   v1::GetLineageRequest lr;
   lr.set_level("operational");
-  ASSERT_TRUE(NormaliseLevels(&lr).ok());
+  ASSERT_TRUE(ObjectiveLevels().Normalise(&lr).ok());
   EXPECT_EQ(lr.level_kind(), v1::OBJECTIVE_LEVEL_OPERATIONAL);
   lr.set_level("strategic");
-  EXPECT_THAT(NormaliseLevels(&lr).message(), HasSubstr("level: 'strategic' contradicts level_kind"));
+  EXPECT_THAT(ObjectiveLevels().Normalise(&lr).message(), HasSubstr("level: 'strategic' contradicts level_kind"));
 }
 
 TEST(FillLevelTexts, AnswersCarryTheEnumAndWaveOnesText) {
@@ -115,8 +115,8 @@ TEST(FillLevelTexts, AnswersCarryTheEnumAndWaveOnesText) {
   view.add_objectives();  // unspecified: left alone
   v1::Lineage lineage;
   lineage.mutable_objective()->set_level_kind(v1::OBJECTIVE_LEVEL_INDIVIDUAL);
-  FillLevelTexts(&view);
-  FillLevelTexts(&lineage);
+  ObjectiveLevels().FillTexts(&view);
+  ObjectiveLevels().FillTexts(&lineage);
   EXPECT_EQ(view.objectives(0).level(), "operational");
   EXPECT_EQ(view.objectives(1).level(), "");
   EXPECT_EQ(lineage.objective().level(), "individual");
@@ -128,7 +128,7 @@ TEST(UpcastLevels, AWaveOnePayloadReadsWithTheEnumOnly) {
   old.set_actual_id("CCIAA-TO/2022/A1");
   old.mutable_objective()->set_level("operational");
   old.mutable_objective()->set_code("1.1");
-  absl::StatusOr<std::string> up = UpcastLevels(v1::ActualRecorded::default_instance(), old.SerializeAsString());
+  absl::StatusOr<std::string> up = ObjectiveLevels().Upcast(v1::ActualRecorded::default_instance(), old.SerializeAsString());
   ASSERT_TRUE(up.ok()) << up.status();
   v1::ActualRecorded now;
   ASSERT_TRUE(now.ParseFromString(*up));
@@ -136,9 +136,9 @@ TEST(UpcastLevels, AWaveOnePayloadReadsWithTheEnumOnly) {
   EXPECT_TRUE(now.objective().level().empty());
   EXPECT_EQ(now.actual_id(), "CCIAA-TO/2022/A1");
   old.mutable_objective()->set_level("regional");
-  EXPECT_EQ(UpcastLevels(v1::ActualRecorded::default_instance(), old.SerializeAsString()).status().code(),
+  EXPECT_EQ(ObjectiveLevels().Upcast(v1::ActualRecorded::default_instance(), old.SerializeAsString()).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(UpcastLevels(v1::ActualRecorded::default_instance(), "\xff\xff").status().code(),
+  EXPECT_EQ(ObjectiveLevels().Upcast(v1::ActualRecorded::default_instance(), "\xff\xff").status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "libs/base/status_macros.h"
 #include "libs/risk/banding.h"
+#include "libs/risk/kinds.h"
 
 namespace piao::risk {
 namespace {
@@ -75,7 +76,7 @@ v1::ProcessRating RatingOf(const v1::RiskProcess& p, const RatingEntry* r) {
   if (a.has_score()) out.set_score(a.score());
   out.set_level(a.level());
   out.set_severity(a.severity());
-  out.set_method(a.method());
+  out.set_rating_method(a.rating_method());
   out.set_scheme(a.scheme());
   out.set_scheme_version(a.scheme_version());
   out.set_assessed_on(a.assessed_on());
@@ -195,6 +196,10 @@ const v1::EventRating* HighestEvent(const google::protobuf::RepeatedPtrField<v1:
 
 absl::StatusOr<v1::Assessment> RateAssessment(const RegisterState& s, const v1::Assessment& in) {
   v1::Assessment a = in;
+  // The method as the enum only (wave one's text `method` read), as the event carries it.
+  if (absl::Status typed = RiskKinds().Normalise(&a); !typed.ok()) {
+    return absl::Status(typed.code(), absl::StrCat("assessment.", typed.message()));
+  }
   auto p = s.processes.find(a.process());
   if (p == s.processes.end()) {
     return absl::FailedPreconditionError(absl::StrCat("assessment.process: no process '", a.process(), "' in the map"));
@@ -206,11 +211,8 @@ absl::StatusOr<v1::Assessment> RateAssessment(const RegisterState& s, const v1::
   if (Blank(a.motivation())) {
     return absl::InvalidArgumentError("assessment.motivation: the synthetic judgement must be motivated");
   }
-  const bool numeric = a.method() == kProduct || a.method() == kMean;
-  if (!numeric && a.method() != kQualitative) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("assessment.method: must be product, mean or qualitative, got '", a.method(), "'"));
-  }
+  PIAO_ASSIGN_OR_RETURN(const v1::RatingMethod rating_method, RequestedRatingMethod(a, "assessment."));
+  const bool numeric = rating_method == v1::RATING_METHOD_PRODUCT || rating_method == v1::RATING_METHOD_MEAN;
   const v1::BandingScheme* scheme = nullptr;
   const v1::QualitativeMethod* method = nullptr;
   if (numeric) {
@@ -242,7 +244,7 @@ absl::StatusOr<v1::Assessment> RateAssessment(const RegisterState& s, const v1::
     if (!seen.insert(e.risk_event()).second) {
       return absl::InvalidArgumentError(absl::StrCat(at, ".risk_event: '", e.risk_event(), "' rated twice"));
     }
-    if (a.method() == kProduct) {
+    if (rating_method == v1::RATING_METHOD_PRODUCT) {
       if (!e.has_probability() || !e.has_impact()) {
         return absl::InvalidArgumentError(absl::StrCat(at, ": method product needs probability and impact"));
       }
@@ -252,7 +254,7 @@ absl::StatusOr<v1::Assessment> RateAssessment(const RegisterState& s, const v1::
         }
       }
       e.set_score(e.probability() * e.impact());
-    } else if (a.method() == kMean) {
+    } else if (rating_method == v1::RATING_METHOD_MEAN) {
       if (e.sub_indicators_size() == 0) {
         return absl::InvalidArgumentError(absl::StrCat(at, ".sub_indicators: method mean needs at least one value"));
       }
@@ -330,7 +332,7 @@ const RatingEntry* RatingAsOf(const RegisterState& s, const std::string& process
 v1::MeasureStatus StatusOf(const RegisterState& s, const v1::Measure& m, const std::string& date) {
   v1::MeasureStatus out;
   out.set_code(m.code());
-  out.set_kind(m.kind());
+  out.set_measure_kind(m.measure_kind());
   out.set_title(m.title());
   out.set_owner(m.owner());
   out.set_deadline(m.deadline());
@@ -341,14 +343,16 @@ v1::MeasureStatus StatusOf(const RegisterState& s, const v1::Measure& m, const s
     if (r.record.measure() != m.code() || r.record.date() > date) continue;
     if (r.record.date() >= out.last_monitored_on()) {
       out.set_last_monitored_on(r.record.date());
-      out.set_last_outcome(r.record.outcome());
+      out.set_last_outcome_kind(r.record.outcome_kind());
     }
-    if (r.record.outcome() == "implemented" &&
+    if (r.record.outcome_kind() == v1::MONITORING_OUTCOME_IMPLEMENTED &&
         (out.implemented_on().empty() || r.record.date() < out.implemented_on())) {
       out.set_implemented_on(r.record.date());
     }
   }
-  out.set_status(!out.implemented_on().empty() ? "implemented" : m.deadline() <= date ? "overdue" : "pending");
+  out.set_measure_state(!out.implemented_on().empty() ? v1::MEASURE_STATE_IMPLEMENTED
+                        : m.deadline() <= date       ? v1::MEASURE_STATE_OVERDUE
+                                                     : v1::MEASURE_STATE_PENDING);
   return out;
 }
 
@@ -366,7 +370,7 @@ v1::RiskMap BuildRiskMap(const RegisterState& s, const std::string& as_of, const
   for (v1::AreaBandCount& c : CountByArea(s, all)) *map.add_by_area() = std::move(c);
   for (const auto& [code, m] : s.measures) {
     v1::MeasureStatus st = StatusOf(s, m, overdue_on);
-    if (st.status() == "overdue") *map.add_measures_overdue() = std::move(st);
+    if (st.measure_state() == v1::MEASURE_STATE_OVERDUE) *map.add_measures_overdue() = std::move(st);
   }
   return map;
 }
@@ -402,9 +406,9 @@ v1::RiskReport BuildReport(const RegisterState& s, const std::string& as_of) {
   for (const auto& [code, m] : s.measures) {
     v1::MeasureStatus st = StatusOf(s, m, as_of);
     r.set_measures(r.measures() + 1);
-    if (st.status() == "implemented") r.set_implemented(r.implemented() + 1);
-    if (st.status() == "overdue") r.set_overdue(r.overdue() + 1);
-    if (st.status() == "pending") r.set_pending(r.pending() + 1);
+    if (st.measure_state() == v1::MEASURE_STATE_IMPLEMENTED) r.set_implemented(r.implemented() + 1);
+    if (st.measure_state() == v1::MEASURE_STATE_OVERDUE) r.set_overdue(r.overdue() + 1);
+    if (st.measure_state() == v1::MEASURE_STATE_PENDING) r.set_pending(r.pending() + 1);
     if (st.planned()) {
       r.set_planned(r.planned() + 1);
       if (st.last_monitored_on().empty()) {

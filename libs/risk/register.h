@@ -7,8 +7,8 @@
 //   - a process's rating as of D is its assessment with the latest assessed_on <= D (a later position wins a
 //     tie); every assessment keeps the scheme version and levels it was rated with, so a later scheme change
 //     never alters it;
-//   - a measure is implemented as of D when a monitoring record dated <= D says "implemented"; otherwise it is
-//     overdue when its deadline <= D (the deadline day is over), else pending;
+//   - a measure is implemented as of D when a monitoring record dated <= D says MONITORING_OUTCOME_IMPLEMENTED;
+//     otherwise it is overdue when its deadline <= D (the deadline day is over), else pending;
 //   - a planned measure is not monitored as of D when it has no monitoring record dated <= D.
 // A process's rating is the highest over its risk events (never a mean): the highest severity, and for the
 // numeric methods the highest score, which bands to the same level because bands are monotonic.
@@ -26,10 +26,6 @@
 #include "piao/v1/risk.pb.h"
 
 namespace piao::risk {
-
-inline constexpr char kProduct[] = "product";
-inline constexpr char kMean[] = "mean";
-inline constexpr char kQualitative[] = "qualitative";
 
 // Where and by whom a fact was recorded.
 struct Origin {

@@ -5,6 +5,7 @@
 
 #include <type_traits>
 
+#include "libs/base/legacy_enum.h"
 #include "libs/risk/banding.h"
 #include "libs/risk/test_schemes.h"
 
@@ -67,7 +68,7 @@ v1::Assessment Numeric(const std::string& process, const std::string& date, cons
   v1::Assessment a;
   a.set_process(process);
   a.set_assessed_on(date);
-  a.set_method(kProduct);
+  a.set_rating_method(v1::RATING_METHOD_PRODUCT);
   a.set_scheme(scheme);
   a.set_motivation("esperienza organizzativa, nessun precedente");
   for (size_t i = 0; i < pi.size(); ++i) {
@@ -119,7 +120,7 @@ TEST_F(RegisterTest, ProcessLevelIsTheHighestEventNeverTheMean) {
 
   // The mean method averages sub-indicators inside one event, still never across events.
   v1::Assessment mean = Numeric("D.04", "2022-03-01", "three_bands", {});
-  mean.set_method(kMean);
+  mean.set_rating_method(v1::RATING_METHOD_MEAN);
   for (auto values : std::vector<std::vector<double>>{{2, 4}, {10, 12}, {5}}) {
     v1::EventRating* e = mean.add_events();
     e->set_risk_event("E" + std::to_string(mean.events_size()));
@@ -136,7 +137,7 @@ TEST_F(RegisterTest, QualitativeTakesTheHighestAndNeedsEveryMotivation) {
   v1::Assessment q;
   q.set_process("A.01");
   q.set_assessed_on("2022-04-01");
-  q.set_method(kQualitative);
+  q.set_rating_method(v1::RATING_METHOD_QUALITATIVE);
   q.set_scheme("pna2019");
   q.set_motivation("giudizio sintetico");
   const v1::QualitativeMethod method = testing::Pna2019();
@@ -229,10 +230,41 @@ TEST_F(RegisterTest, ASchemeChangeLeavesEarlierRatingsIntactAsOfTheirDate) {
   EXPECT_EQ(june_map.processes(0).level(), "");  // A.01 not assessed
 }
 
+// The method is the enum; wave one's text `method` (a register file's "method": "product") is read alone, and
+// the rated assessment (what the event stores) carries only the enum.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+TEST_F(RegisterTest, TheRatingMethodIsTheEnumWaveOnesTextIsReadAlone) {
+  v1::Assessment legacy = Numeric("B.02", "2022-03-01", "four_bands", {{1, 2}});
+  legacy.clear_rating_method();
+  legacy.set_method("product");
+  absl::StatusOr<v1::Assessment> rated = RateAssessment(r_.state(), legacy);
+  ASSERT_TRUE(rated.ok()) << rated.status();
+  EXPECT_EQ(rated->rating_method(), v1::RATING_METHOD_PRODUCT);
+  EXPECT_EQ(rated->method(), "");
+  EXPECT_EQ(rated->score(), 2);
+
+  v1::Assessment agree = Numeric("B.02", "2022-03-01", "four_bands", {{1, 2}});
+  agree.set_method("product");
+  EXPECT_TRUE(RateAssessment(r_.state(), agree).ok());
+  v1::Assessment contradiction = agree;
+  contradiction.set_method("mean");
+  EXPECT_THAT(RateAssessment(r_.state(), contradiction).status().message(),
+              HasSubstr("assessment.method: 'mean' contradicts rating_method RATING_METHOD_PRODUCT"));
+  legacy.set_method("average");
+  EXPECT_THAT(RateAssessment(r_.state(), legacy).status().message(),
+              HasSubstr("assessment.method: must be product, mean or qualitative, got 'average'"));
+  legacy.clear_method();
+  absl::Status none = RateAssessment(r_.state(), legacy).status();
+  EXPECT_EQ(none.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(none.message(), HasSubstr("assessment.rating_method: must be RATING_METHOD_PRODUCT"));
+}
+#pragma GCC diagnostic pop
+
 v1::Measure MeasureDue(const std::string& code, const std::string& deadline) {
   v1::Measure m;
   m.set_code(code);
-  m.set_kind("specific");
+  m.set_measure_kind(v1::MEASURE_KIND_SPECIFIC);
   m.set_owner("Dirigente B");
   m.set_deadline(deadline);
   m.add_processes("B.02");
@@ -243,7 +275,7 @@ void Monitor(Register& r, const std::string& measure, const std::string& date, c
   v1::MonitoringRecorded m;
   m.mutable_record()->set_measure(measure);
   m.mutable_record()->set_date(date);
-  m.mutable_record()->set_outcome(outcome);
+  m.mutable_record()->set_outcome_kind(*EnumOfText<v1::MonitoringOutcome>(outcome, "outcome"));
   r.Add(m);
 }
 
@@ -269,14 +301,14 @@ TEST_F(RegisterTest, OverdueDetection) {
       {"MU21", "2022-06-30", "overdue"},    {"MU21", "2022-07-04", "overdue"}, {"MU21", "2022-07-05", "implemented"},
   };
   for (const Case& c : cases) {
-    EXPECT_EQ(StatusOf(r_.state(), r_.state().measures.at(c.measure), c.date).status(), c.status)
+    EXPECT_EQ(EnumText(StatusOf(r_.state(), r_.state().measures.at(c.measure), c.date).measure_state()), c.status)
         << c.measure << " on " << c.date;
   }
   v1::RiskMap map = BuildRiskMap(r_.state(), "", "2022-07-01", 0);
   ASSERT_EQ(map.measures_overdue_size(), 2);
   EXPECT_EQ(map.measures_overdue(0).code(), "MO4");
   EXPECT_EQ(map.measures_overdue(1).code(), "MU21");
-  EXPECT_EQ(map.measures_overdue(1).last_outcome(), "partially_implemented");
+  EXPECT_EQ(map.measures_overdue(1).last_outcome_kind(), v1::MONITORING_OUTCOME_PARTIALLY_IMPLEMENTED);
 }
 
 TEST_F(RegisterTest, ReportFiguresAndAboveBand) {

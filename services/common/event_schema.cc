@@ -2,10 +2,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "libs/base/status_macros.h"
+#include "libs/hr/kinds.h"
 #include "libs/plan/plan_proto.h"
+#include "libs/risk/kinds.h"
 #include "piao/v1/feeds.pb.h"
 #include "piao/v1/measurement.pb.h"
 #include "piao/v1/planning.pb.h"
+#include "piao/v1/risk.pb.h"
+#include "piao/v1/hr.pb.h"
 
 namespace piao::services {
 
@@ -84,13 +88,12 @@ absl::StatusOr<std::string> UpcastRevisionActV1(const std::string& payload) {
 
 namespace {
 
-// A step that reads `M`'s payload, a message of wave one's shape, by reflection (`upcast`: one per domain, for
-// every one of its string kinds beside their enums: plan::UpcastLevels).
-using ReflectedStep = absl::StatusOr<std::string> (*)(const google::protobuf::Message&, const std::string&);
+// A step that reads `M`'s payload, a message of wave one's shape, by reflection: every text of `texts` (one
+// table per domain: plan::ObjectiveLevels, hr::HrKinds, risk::RiskKinds) beside its enum becomes the enum.
 template <typename M>
-void AddReflectedStep(eventstore::Upcasters& u, uint32_t from, ReflectedStep upcast) {
+void AddReflectedStep(eventstore::Upcasters& u, uint32_t from, const LegacyEnums& texts) {
   u.Add(M::descriptor()->full_name(), from,
-        [upcast](const std::string& payload) { return upcast(M::default_instance(), payload); });
+        [&texts](const std::string& payload) { return texts.Upcast(M::default_instance(), payload); });
 }
 
 }  // namespace
@@ -101,11 +104,20 @@ const eventstore::Upcasters& EventSchemas() {
     u->Add(v1::VariableBatchRecorded::descriptor()->full_name(), 1, UpcastVariableBatchV1);
     u->Add(v1::RevisionActApplied::descriptor()->full_name(), 1, UpcastRevisionActV1);
     // Objective levels typed (ObjectiveLevel level_kind; wave one's text `level` before).
-    AddReflectedStep<v1::ObjectivesAdopted>(*u, 1, plan::UpcastLevels);
-    AddReflectedStep<v1::DescriptionsUpdated>(*u, 1, plan::UpcastLevels);
-    AddReflectedStep<v1::RevisionActApplied>(*u, 2, plan::UpcastLevels);
-    AddReflectedStep<v1::ActualRecorded>(*u, 1, plan::UpcastLevels);
-    AddReflectedStep<v1::ActualCorrected>(*u, 1, plan::UpcastLevels);
+    AddReflectedStep<v1::ObjectivesAdopted>(*u, 1, plan::ObjectiveLevels());
+    AddReflectedStep<v1::DescriptionsUpdated>(*u, 1, plan::ObjectiveLevels());
+    AddReflectedStep<v1::RevisionActApplied>(*u, 2, plan::ObjectiveLevels());
+    AddReflectedStep<v1::ActualRecorded>(*u, 1, plan::ObjectiveLevels());
+    AddReflectedStep<v1::ActualCorrected>(*u, 1, plan::ObjectiveLevels());
+    // HR kinds typed (EstablishmentKind, EmployeeMovement, LeaveReason; wave one's texts before).
+    AddReflectedStep<v1::EstablishmentAdopted>(*u, 1, hr::HrKinds());
+    AddReflectedStep<v1::StaffRecorded>(*u, 1, hr::HrKinds());
+    AddReflectedStep<v1::LeavesRecorded>(*u, 1, hr::HrKinds());
+    // Risk kinds typed (RatingMethod, MeasureKind, MonitoringMode, MonitoringOutcome; wave one's texts before).
+    AddReflectedStep<v1::AssessmentRecorded>(*u, 1, risk::RiskKinds());
+    AddReflectedStep<v1::MeasureDefined>(*u, 1, risk::RiskKinds());
+    AddReflectedStep<v1::MonitoringPlanned>(*u, 1, risk::RiskKinds());
+    AddReflectedStep<v1::MonitoringRecorded>(*u, 1, risk::RiskKinds());
     return u;
   }();
   return *schemas;

@@ -9,7 +9,14 @@
 //                                  v3: objective levels as the enum `level_kind` (v2: the text `level`)
 //   piao.v1.ObjectivesAdopted, piao.v1.DescriptionsUpdated, piao.v1.ActualRecorded, piao.v1.ActualCorrected
 //                                  v2: objective levels as the enum `level_kind` (v1: the text `level`); one
-//                                  step for all of them, plan::UpcastLevels (libs/plan/objective_level.h)
+//                                  step for all of them, plan::ObjectiveLevels() (libs/plan/objective_level.h)
+//   piao.v1.EstablishmentAdopted, piao.v1.StaffRecorded, piao.v1.LeavesRecorded
+//                                  v2: the kinds as the enums `establishment_kind`, `movement_kind`,
+//                                  `reason_kind` (v1: the texts `kind`, `movement`, `reason`); hr::HrKinds()
+//   piao.v1.AssessmentRecorded, piao.v1.MeasureDefined, piao.v1.MonitoringPlanned, piao.v1.MonitoringRecorded
+//                                  v2: the kinds as the enums `rating_method`, `measure_kind`, `monitoring_mode`,
+//                                  `outcome_kind` (v1: the texts `method`, `kind`, `mode`, `outcome`);
+//                                  risk::RiskKinds()
 #ifndef PIAO_SERVICES_COMMON_EVENT_SCHEMA_H_
 #define PIAO_SERVICES_COMMON_EVENT_SCHEMA_H_
 

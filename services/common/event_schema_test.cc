@@ -20,7 +20,9 @@
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 #include "piao/v1/measurement.pb.h"
+#include "piao/v1/hr.pb.h"
 #include "piao/v1/planning.pb.h"
+#include "piao/v1/risk.pb.h"
 #include "services/common/aggregate_util.h"
 #include "services/measurement/feed_aggregate.h"
 #include "services/projection/lineage.h"
@@ -209,6 +211,79 @@ TEST(UpcastLevels, EveryEventWithAnObjectiveReadsWithTheEnumOnly) {
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*same, now));
 }
 
+// The HR facts wave one wrote with their kinds as text read with the enums only; an unknown text is refused.
+TEST(UpcastHrKinds, EveryHrEventWithAKindReadsWithTheEnumOnly) {
+  v1::EstablishmentAdopted est;
+  est.set_act("D.M. 16/2/2018");
+  est.set_kind("ceiling");
+  auto e = DecodePayload<v1::EstablishmentAdopted>(Stored(est, 1));
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->establishment_kind(), v1::ESTABLISHMENT_KIND_CEILING);
+  EXPECT_TRUE(e->kind().empty());
+  EXPECT_EQ(e->act(), "D.M. 16/2/2018");
+
+  v1::StaffRecorded staff;
+  staff.add_employees()->set_movement("in_service");
+  staff.add_employees()->set_movement("mobility_in");
+  auto st = DecodePayload<v1::StaffRecorded>(Stored(staff, 1));
+  ASSERT_TRUE(st.ok()) << st.status();
+  EXPECT_EQ(st->employees(0).movement_kind(), v1::EMPLOYEE_MOVEMENT_IN_SERVICE);
+  EXPECT_EQ(st->employees(1).movement_kind(), v1::EMPLOYEE_MOVEMENT_MOBILITY_IN);
+  EXPECT_TRUE(st->employees(1).movement().empty());
+
+  v1::LeavesRecorded leaves;
+  leaves.add_leaves()->set_reason("mobility_out");
+  auto l = DecodePayload<v1::LeavesRecorded>(Stored(leaves, 1));
+  ASSERT_TRUE(l.ok()) << l.status();
+  EXPECT_EQ(l->leaves(0).reason_kind(), v1::LEAVE_REASON_MOBILITY_OUT);
+  EXPECT_TRUE(l->leaves(0).reason().empty());
+
+  leaves.mutable_leaves(0)->set_reason("fired");
+  absl::StatusOr<v1::LeavesRecorded> bad = DecodePayload<v1::LeavesRecorded>(Stored(leaves, 1));
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument) << bad.status();
+  EXPECT_THAT(bad.status().message(), HasSubstr("leaves[0].reason: must be retirement, resignation, mobility_out or other"));
+}
+
+// The risk register's facts wave one wrote with their kinds as text read with the enums only.
+TEST(UpcastRiskKinds, EveryRiskEventWithAKindReadsWithTheEnumOnly) {
+  v1::AssessmentRecorded a;
+  a.mutable_assessment()->set_method("qualitative");
+  a.mutable_assessment()->set_level("alto");  // an ordinal level: administration data, stays text
+  auto ar = DecodePayload<v1::AssessmentRecorded>(Stored(a, 1));
+  ASSERT_TRUE(ar.ok()) << ar.status();
+  EXPECT_EQ(ar->assessment().rating_method(), v1::RATING_METHOD_QUALITATIVE);
+  EXPECT_TRUE(ar->assessment().method().empty());
+  EXPECT_EQ(ar->assessment().level(), "alto");
+
+  v1::MeasureDefined m;
+  m.mutable_measure()->set_kind("specific");
+  auto md = DecodePayload<v1::MeasureDefined>(Stored(m, 1));
+  ASSERT_TRUE(md.ok()) << md.status();
+  EXPECT_EQ(md->measure().measure_kind(), v1::MEASURE_KIND_SPECIFIC);
+  EXPECT_TRUE(md->measure().kind().empty());
+
+  v1::MonitoringPlanned plan;
+  plan.add_entries()->set_mode("every_case");
+  plan.add_entries()->set_mode("sample");
+  auto mp = DecodePayload<v1::MonitoringPlanned>(Stored(plan, 1));
+  ASSERT_TRUE(mp.ok()) << mp.status();
+  EXPECT_EQ(mp->entries(0).monitoring_mode(), v1::MONITORING_MODE_EVERY_CASE);
+  EXPECT_EQ(mp->entries(1).monitoring_mode(), v1::MONITORING_MODE_SAMPLE);
+  EXPECT_TRUE(mp->entries(1).mode().empty());
+
+  v1::MonitoringRecorded r;
+  r.mutable_record()->set_outcome("not_implemented");
+  auto mr = DecodePayload<v1::MonitoringRecorded>(Stored(r, 1));
+  ASSERT_TRUE(mr.ok()) << mr.status();
+  EXPECT_EQ(mr->record().outcome_kind(), v1::MONITORING_OUTCOME_NOT_IMPLEMENTED);
+  EXPECT_TRUE(mr->record().outcome().empty());
+
+  m.mutable_measure()->set_kind("generic");
+  absl::StatusOr<v1::MeasureDefined> bad = DecodePayload<v1::MeasureDefined>(Stored(m, 1));
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument) << bad.status();
+  EXPECT_THAT(bad.status().message(), HasSubstr("measure.kind: must be general or specific, got 'generic'"));
+}
+
 TEST(EventSchemas, NewEventsAreWrittenAtTheCurrentVersion) {
   v1::VariableBatchRecorded b;
   b.set_feed_kind(v1::FEED_KIND_ACCOUNTING);
@@ -219,6 +294,15 @@ TEST(EventSchemas, NewEventsAreWrittenAtTheCurrentVersion) {
   EXPECT_EQ(MakeEvent(v1::DescriptionsUpdated(), std::nullopt).schema_version, 2u);
   EXPECT_EQ(MakeEvent(v1::ActualRecorded(), std::nullopt).schema_version, 2u);
   EXPECT_EQ(MakeEvent(v1::ActualCorrected(), std::nullopt).schema_version, 2u);
+  for (const google::protobuf::Message* m : std::initializer_list<const google::protobuf::Message*>{
+           &v1::EstablishmentAdopted::default_instance(), &v1::StaffRecorded::default_instance(),
+           &v1::LeavesRecorded::default_instance(), &v1::AssessmentRecorded::default_instance(),
+           &v1::MeasureDefined::default_instance(), &v1::MonitoringPlanned::default_instance(),
+           &v1::MonitoringRecorded::default_instance()}) {
+    EXPECT_EQ(EventSchemas().Current(m->GetDescriptor()->full_name()), 2u) << m->GetDescriptor()->full_name();
+  }
+  EXPECT_EQ(EventSchemas().Current("piao.v1.SelectionsOpened"), 1u);
+  EXPECT_EQ(EventSchemas().Current("piao.v1.ProcessDefined"), 1u);
   // A reader refuses a version from the future rather than guessing.
   v1::EventEnvelope future;
   future.set_event_type("piao.v1.VariableBatchRecorded");

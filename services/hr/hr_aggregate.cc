@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "libs/base/status_macros.h"
 #include "libs/hr/fold.h"
+#include "libs/hr/kinds.h"
 #include "services/common/aggregate_util.h"
 
 namespace piao::hr {
@@ -27,7 +28,9 @@ std::string SortedKeys(const Items& items, Key key) {
 }
 
 // What a fact is about: two facts on the same subject state the same thing twice, or the later one changes it.
-std::string Subject(const v1::EstablishmentAdopted& b) { return absl::StrCat(b.kind(), "\x1f", b.act(), "\x1f", b.act_date()); }
+std::string Subject(const v1::EstablishmentAdopted& b) {
+  return absl::StrCat(b.establishment_kind(), "\x1f", b.act(), "\x1f", b.act_date());
+}
 std::string Subject(const v1::StaffRecorded& b) {
   return SortedKeys(b.employees(), [](const v1::Employee& e) { return e.id(); });
 }
@@ -86,15 +89,19 @@ absl::StatusOr<std::vector<eventstore::NewEvent>> DecideWith(const HrState& s, c
                                                              std::optional<Date> valid_from = std::nullopt) {
   PIAO_RETURN_IF_ERROR(ValidAdministration(c.administration()));
   if (!c.has_body()) return absl::InvalidArgumentError("body: required (the fact to record)");
-  if (auto latest = s.latest_fact.find(SubjectKey(c.body()));
-      latest != s.latest_fact.end() && latest->second == c.body().SerializeAsString()) {
+  Event body = c.body();  // its kinds as the enums only (wave one's texts read), as the event carries them
+  if (absl::Status typed = HrKinds().Normalise(&body); !typed.ok()) {
+    return absl::Status(typed.code(), absl::StrCat("body.", typed.message()));
+  }
+  if (auto latest = s.latest_fact.find(SubjectKey(body));
+      latest != s.latest_fact.end() && latest->second == body.SerializeAsString()) {
     return std::vector<eventstore::NewEvent>{};  // unchanged: the latest fact on this subject says the same
   }
   HrBook trial = s.book;  // the rules decide on a copy: nothing changes unless all of it applies
-  absl::Status applied = (trial.*apply)(c.body());
+  absl::Status applied = (trial.*apply)(body);
   if (!applied.ok()) return absl::Status(applied.code(), absl::StrCat("body.", applied.message()));
   std::vector<eventstore::NewEvent> out;
-  out.push_back(services::MakeEvent(c.body(), valid_from));
+  out.push_back(services::MakeEvent(body, valid_from));
   return out;
 }
 
@@ -104,7 +111,9 @@ StreamId HrStream(const std::string& administration) { return StreamId{"hr", adm
 
 absl::StatusOr<HrState> FoldHr(const std::vector<v1::EventEnvelope>& events) {
   HrState s;
-  for (const v1::EventEnvelope& e : events) {
+  for (const v1::EventEnvelope& stored : events) {
+    // Folded in the current shape of its type (wave one's kinds as text upcast to the enums).
+    PIAO_ASSIGN_OR_RETURN(const v1::EventEnvelope e, services::ToCurrentSchema(stored));
     PIAO_RETURN_IF_ERROR(ApplyHrEvent(s.book, e));
     PIAO_RETURN_IF_ERROR(NoteLatestFact(s, e));
     s.version = StreamVersion(e.stream_version());

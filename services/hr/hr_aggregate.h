@@ -2,7 +2,8 @@
 //
 // One stream per administration: "hr" / "<administration>". Every command carries the event it asks for
 // (hr.proto); the decision applies it to a copy of the folded book (libs/hr/model.h, all the rules) and, when
-// the book accepts it, stores it unchanged: one event per command, all or nothing.
+// the book accepts it, stores it with its kinds as the enums only (wave one's texts read, libs/hr/kinds.h): one
+// event per command, all or nothing. The fold reads each stored event in its type's current schema.
 #ifndef PIAO_SERVICES_HR_HR_AGGREGATE_H_
 #define PIAO_SERVICES_HR_HR_AGGREGATE_H_
 

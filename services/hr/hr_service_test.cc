@@ -53,7 +53,8 @@ class HrServiceTest : public ::testing::Test {
     r.set_administration("CCIAA-TO");
     r.mutable_body()->set_act(kind == "ceiling" ? "D.M. 16/2/2018" : "delibera 81/2022");
     r.mutable_body()->set_act_date(kind == "ceiling" ? "2018-02-16" : "2022-05-24");
-    r.mutable_body()->set_kind(kind);
+    r.mutable_body()->set_establishment_kind(kind == "ceiling" ? v1::ESTABLISHMENT_KIND_CEILING
+                                                               : v1::ESTABLISHMENT_KIND_REDISTRIBUTION);
     v1::EstablishmentPost* p = r.mutable_body()->add_posts();
     p->set_category("C");
     p->set_posts(c_posts);

@@ -87,7 +87,7 @@ absl::StatusOr<ActualDecision> DecideRecordActual(const ActualsState& state, con
   PIAO_RETURN_IF_ERROR(services::ValidateAdministrationYear(asked.administration(), asked.year()));
   if (!asked.has_objective()) return absl::InvalidArgumentError("objective: required (level_kind, code, scope)");
   v1::RecordActualRequest cmd = asked;  // the objective's level as the enum only, as the event carries it
-  PIAO_RETURN_IF_ERROR(plan::NormaliseLevels(&cmd));
+  PIAO_RETURN_IF_ERROR(plan::ObjectiveLevels().Normalise(&cmd));
   PIAO_RETURN_IF_ERROR(plan::FromProto(cmd.objective().level_kind(), "objective.level_kind").status());
   if (cmd.objective().code().empty()) return absl::InvalidArgumentError("objective.code: must not be empty");
   if (cmd.indicator().empty()) return absl::InvalidArgumentError("indicator: must not be empty");

@@ -222,7 +222,7 @@ TEST_F(ActualsPolicyTest, ABatchComputesThePlanYearsItTouchesBeforeAnswering) {
   ASSERT_EQ(r.computed_size(), 1);
   EXPECT_EQ(r.computed(0).year(), 2021);
   ASSERT_EQ(r.computed(0).results_size(), 1);
-  EXPECT_EQ(r.computed(0).results(0).outcome(), "recorded");
+  EXPECT_EQ(r.computed(0).results(0).outcome_kind(), v1::COMPUTE_OUTCOME_RECORDED);
   EXPECT_DOUBLE_EQ(r.computed(0).results(0).value(), 75);
   // Read-your-writes: the actual is in the store when the batch is acknowledged, recorded as the feed.
   std::vector<v1::EventEnvelope> actuals = Actuals();
@@ -271,11 +271,11 @@ TEST_F(ActualsPolicyTest, APlanWrittenAfterItsFeedGetsItsActualsWithoutAnyoneAsk
   grpc::Status s = Compute(ask, &answer);
   ASSERT_TRUE(s.ok()) << s.error_message();
   ASSERT_EQ(answer.results_size(), 1);
-  EXPECT_EQ(answer.results(0).outcome(), "recomputed");
+  EXPECT_EQ(answer.results(0).outcome_kind(), v1::COMPUTE_OUTCOME_RECOMPUTED);
   // "Recompute now" finds nothing to change, and writes nothing.
   ask.set_covering_plan_version(0);
   ASSERT_TRUE(Compute(ask, &answer).ok());
-  EXPECT_EQ(answer.results(0).outcome(), "unchanged");
+  EXPECT_EQ(answer.results(0).outcome_kind(), v1::COMPUTE_OUTCOME_UNCHANGED);
   EXPECT_EQ(Actuals().size(), 2u);
 
   // The follower checkpoints the planning position it handled; a restart starts there.

@@ -139,7 +139,7 @@ absl::StatusOr<ComputeDecision> DecideComputeActuals(const ActualsState& actuals
                                                      const v1::ComputeActualsRequest& asked) {
   PIAO_RETURN_IF_ERROR(services::ValidateAdministrationYear(asked.administration(), asked.year()));
   v1::ComputeActualsRequest cmd = asked;  // objective levels as the enum only, as the events carry them
-  PIAO_RETURN_IF_ERROR(plan::NormaliseLevels(&cmd));
+  PIAO_RETURN_IF_ERROR(plan::ObjectiveLevels().Normalise(&cmd));
   struct Parsed {
     const v1::FormulaSpec* spec;
     formula::Formula formula;
@@ -193,7 +193,7 @@ absl::StatusOr<ComputeDecision> DecideComputeActuals(const ActualsState& actuals
       }
       if (!missing.empty()) {
         if (period != year) continue;  // dated periods are only those with data
-        res.set_outcome("waiting");
+        res.set_outcome_kind(v1::COMPUTE_OUTCOME_WAITING);
         res.set_reason(absl::StrCat("no value for ", period, " of ", absl::StrJoin(missing, ", ")));
         d.results.push_back(std::move(res));
         continue;
@@ -206,7 +206,7 @@ absl::StatusOr<ComputeDecision> DecideComputeActuals(const ActualsState& actuals
         return it->second.value();
       });
       if (!o.computable()) {
-        res.set_outcome("not_computable");
+        res.set_outcome_kind(v1::COMPUTE_OUTCOME_NOT_COMPUTABLE);
         res.set_reason(absl::StrCat("period ", period, ": ", o.not_computable));
         d.results.push_back(std::move(res));
         continue;
@@ -240,7 +240,7 @@ absl::StatusOr<ComputeDecision> DecideComputeActuals(const ActualsState& actuals
         ev.set_source(absl::StrCat("formula: ", s.formula()));
         *ev.mutable_computation() = comp;
         d.events.push_back(services::MakeEvent(ev, valid_from));
-        res.set_outcome("recorded");
+        res.set_outcome_kind(v1::COMPUTE_OUTCOME_RECORDED);
         res.set_actual_id(ev.actual_id());
         d.results.push_back(std::move(res));
         continue;
@@ -249,7 +249,7 @@ absl::StatusOr<ComputeDecision> DecideComputeActuals(const ActualsState& actuals
       const bool same = old.value.has_quantity() && old.value.quantity().value() == *o.value &&
                         old.value.quantity().unit() == s.unit();
       if (same) {
-        res.set_outcome("unchanged");
+        res.set_outcome_kind(v1::COMPUTE_OUTCOME_UNCHANGED);
         res.set_actual_id(old.id);
         d.results.push_back(std::move(res));
         continue;
@@ -287,7 +287,7 @@ absl::StatusOr<ComputeDecision> DecideComputeActuals(const ActualsState& actuals
       ev.set_reason(absl::StrCat("recomputed: ", changes.empty() ? "inputs changed" : absl::StrJoin(changes, "; ")));
       *ev.mutable_computation() = comp;
       d.events.push_back(services::MakeEvent(ev, valid_from));
-      res.set_outcome("recomputed");
+      res.set_outcome_kind(v1::COMPUTE_OUTCOME_RECOMPUTED);
       res.set_actual_id(ev.actual_id());
       res.set_reason(ev.reason());
       d.results.push_back(std::move(res));

@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "libs/base/legacy_enum.h"
 #include "services/common/aggregate_util.h"
 
 namespace piao::measurement {
@@ -212,7 +213,7 @@ TEST(FeedAggregateTest, ComputedActualCarriesLineageAndFollowsCorrections) {
   auto d = DecideComputeActuals(actuals.Actuals(), vars.Variables(), req);
   ASSERT_TRUE(d.ok()) << d.status();
   ASSERT_EQ(d->results.size(), 1u);
-  EXPECT_EQ(d->results[0].outcome(), "recorded");
+  EXPECT_EQ(d->results[0].outcome_kind(), v1::COMPUTE_OUTCOME_RECORDED);
   EXPECT_EQ(d->results[0].period(), "year-end");
   EXPECT_NEAR(d->results[0].value(), 126.72, 0.005);
   EXPECT_EQ(d->results[0].actual_id(), "CCIAA-TO/2021/A1");
@@ -236,14 +237,14 @@ TEST(FeedAggregateTest, ComputedActualCarriesLineageAndFollowsCorrections) {
   auto same = DecideComputeActuals(actuals.Actuals(), vars.Variables(), req);
   ASSERT_TRUE(same.ok());
   EXPECT_TRUE(same->events.empty());
-  EXPECT_EQ(same->results[0].outcome(), "unchanged");
+  EXPECT_EQ(same->results[0].outcome_kind(), v1::COMPUTE_OUTCOME_UNCHANGED);
 
   // A later batch corrects oneri: the actual is recomputed as a correction naming what changed.
   vars.Append(DecideSubmitBatch(vars.Variables(), Batch("b2", kSum2, {{"oneri", "2021", 50}}))->events);
   auto again = DecideComputeActuals(actuals.Actuals(), vars.Variables(), req);
   ASSERT_TRUE(again.ok());
   ASSERT_EQ(again->events.size(), 1u);
-  EXPECT_EQ(again->results[0].outcome(), "recomputed");
+  EXPECT_EQ(again->results[0].outcome_kind(), v1::COMPUTE_OUTCOME_RECOMPUTED);
   v1::ActualCorrected cor;
   ASSERT_TRUE(cor.ParseFromString(again->events[0].payload));
   EXPECT_EQ(cor.corrects(), "CCIAA-TO/2021/A1");
@@ -277,7 +278,7 @@ TEST(FeedAggregateTest, WaitingAndNotComputable) {
     ASSERT_TRUE(d.ok()) << d.status();
     EXPECT_TRUE(d->events.empty()) << c.formula;
     ASSERT_EQ(d->results.size(), 1u);
-    EXPECT_EQ(d->results[0].outcome(), c.outcome) << c.formula;
+    EXPECT_EQ(EnumText(d->results[0].outcome_kind()), c.outcome) << c.formula;
     EXPECT_THAT(d->results[0].reason(), HasSubstr(c.reason)) << c.formula;
   }
   // Bad specs: INVALID_ARGUMENT naming the formula and the column.

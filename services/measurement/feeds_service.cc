@@ -5,6 +5,7 @@
 #include "libs/service/grpc_status.h"
 #include "libs/service/roles.h"
 #include "services/common/aggregate_util.h"
+#include "libs/base/legacy_enum.h"
 #include "libs/plan/objective_level.h"
 #include "services/measurement/feed_aggregate.h"
 
@@ -25,8 +26,12 @@ void AllowFeeds(service::RolePolicy& policy) {
 
 namespace {
 
-// Answers carry the typed levels and, for wave-one clients, the text beside them.
-void FillWaveOneTexts(google::protobuf::Message* answer) { plan::FillLevelTexts(answer); }
+// Answers carry the typed levels and outcomes and, for wave-one clients, the text beside them.
+void FillWaveOneTexts(google::protobuf::Message* answer) {
+  static const LegacyEnumField kOutcome[] = {{"outcome", "outcome_kind", v1::ComputeOutcome_descriptor()}};
+  plan::ObjectiveLevels().FillTexts(answer);
+  FillLegacyEnumTexts(answer, kOutcome);
+}
 
 }  // namespace
 

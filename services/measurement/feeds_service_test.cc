@@ -116,7 +116,12 @@ TEST_F(FeedsServiceTest, BatchComputeCorrectRecompute) {
   s = Run(Compute(), &computed);
   ASSERT_TRUE(s.ok()) << s.error_message();
   ASSERT_EQ(computed.results_size(), 1);
-  EXPECT_EQ(computed.results(0).outcome(), "recorded");
+  EXPECT_EQ(computed.results(0).outcome_kind(), v1::COMPUTE_OUTCOME_RECORDED);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  EXPECT_EQ(computed.results(0).outcome(), "recorded");  // wave one's text, still in the answer
+  EXPECT_EQ(computed.results(0).objective().level(), "strategic");
+#pragma GCC diagnostic pop
   EXPECT_EQ(computed.ack().stream(), "actuals/CCIAA-TO/2021");
 
   // The stored actual carries its lineage and who computed it.
@@ -135,7 +140,7 @@ TEST_F(FeedsServiceTest, BatchComputeCorrectRecompute) {
   EXPECT_EQ(fix.values_corrected(), 1u);
   v1::ComputeActualsResponse again;
   ASSERT_TRUE(Run(Compute(), &again, "measurer-token").ok());
-  EXPECT_EQ(again.results(0).outcome(), "recomputed");
+  EXPECT_EQ(again.results(0).outcome_kind(), v1::COMPUTE_OUTCOME_RECOMPUTED);
   EXPECT_THAT(again.results(0).reason(), HasSubstr("(batch b1) -> 50 (batch b2)"));
 
   // GetVariables: the latest value per variable and period, and the batches in order.

@@ -90,7 +90,7 @@ grpc::Status PlanningService::GetPlan(grpc::ServerContext* ctx, const v1::GetPla
                         absl::StrCat("no plan ", request->administration(), "/", request->year()));
   }
   *response = DescribePlan(state);
-  plan::FillLevelTexts(response);  // wave one's text beside each level, for older clients
+  plan::ObjectiveLevels().FillTexts(response);  // wave one's text beside each level, for older clients
   return grpc::Status::OK;
 }
 

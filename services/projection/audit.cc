@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "libs/base/legacy_enum.h"
 #include "libs/base/status_macros.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_replace.h"
@@ -55,8 +56,9 @@ struct Filter {
         std::find(e.processes().begin(), e.processes().end(), request.process()) == e.processes().end()) {
       return false;
     }
-    if (request.services_size() > 0 &&
-        std::find(request.services().begin(), request.services().end(), e.source()) == request.services().end()) {
+    if (request.source_services_size() > 0 &&
+        std::find(request.source_services().begin(), request.source_services().end(), e.source_service()) ==
+            request.source_services().end()) {
       return false;
     }
     if (request.changes_size() > 0 &&
@@ -156,7 +158,8 @@ absl::StatusOr<FactDescription> DescribeFact(const v1::EventEnvelope& e) {
 absl::StatusOr<v1::AuditEntry> FactEntry(const v1::EventEnvelope& e) {
   PIAO_ASSIGN_OR_RETURN(FactDescription d, DescribeFact(e));
   v1::AuditEntry out;
-  out.set_source(e.source_service());
+  PIAO_ASSIGN_OR_RETURN(const v1::SourceService source, EnumOfText<v1::SourceService>(e.source_service(), "source_service"));
+  out.set_source_service(source);
   out.set_global_position(e.global_position());
   *out.mutable_recorded_at() = e.recorded_at();
   out.set_valid_from(DateOf(e.occurred_at()));
@@ -172,6 +175,36 @@ absl::StatusOr<v1::AuditEntry> FactEntry(const v1::EventEnvelope& e) {
 
 }  // namespace
 
+// The one reader of wave one's text `services`.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+absl::StatusOr<std::vector<v1::SourceService>> RequestedServices(const v1::GetAuditTrailRequest& request) {
+  std::vector<v1::SourceService> typed;
+  for (int i = 0; i < request.source_services_size(); ++i) {
+    PIAO_ASSIGN_OR_RETURN(const v1::SourceService s,
+                          RequiredEnum(request.source_services(i), "", absl::StrCat("source_services[", i, "]"), ""));
+    typed.push_back(s);
+  }
+  std::vector<v1::SourceService> legacy;
+  for (int i = 0; i < request.services_size(); ++i) {
+    PIAO_ASSIGN_OR_RETURN(const v1::SourceService s,
+                          EnumOfText<v1::SourceService>(request.services(i), absl::StrCat("services[", i, "]")));
+    legacy.push_back(s);
+  }
+  if (typed.empty()) return legacy;
+  if (!legacy.empty() && std::set<v1::SourceService>(legacy.begin(), legacy.end()) !=
+                             std::set<v1::SourceService>(typed.begin(), typed.end())) {
+    return absl::InvalidArgumentError("services: names other services than source_services (set one, or both alike)");
+  }
+  return typed;
+}
+#pragma GCC diagnostic pop
+
+void FillAuditTexts(google::protobuf::Message* answer) {
+  static const LegacyEnumField kFields[] = {{"source", "source_service", v1::SourceService_descriptor()}};
+  FillLegacyEnumTexts(answer, kFields);
+}
+
 absl::Status CheckAuditRequest(const v1::GetAuditTrailRequest& request) {
   if (IsSet(request.from_record_time()) && IsSet(request.to_record_time()) &&
       TimeOf(request.to_record_time()) < TimeOf(request.from_record_time())) {
@@ -186,13 +219,7 @@ absl::Status CheckAuditRequest(const v1::GetAuditTrailRequest& request) {
   if (!request.valid_from().empty() && !request.valid_to().empty() && request.valid_to() < request.valid_from()) {
     return absl::InvalidArgumentError("valid_to: must not be before valid_from");
   }
-  for (int i = 0; i < request.services_size(); ++i) {
-    const std::string& s = request.services(i);
-    if (s != "planning" && s != "measurement" && s != kRiskSource && s != kHrSource) {
-      return absl::InvalidArgumentError(absl::StrCat("services[", i, "]: '", s,
-                                                     "' is not planning, measurement, risk or hr"));
-    }
-  }
+  PIAO_RETURN_IF_ERROR(RequestedServices(request).status());
   for (int i = 0; i < request.changes_size(); ++i) {
     if (request.changes(i) == v1::AUDIT_CHANGE_UNSPECIFIED || !v1::AuditChange_IsValid(request.changes(i))) {
       return absl::InvalidArgumentError(absl::StrCat("changes[", i, "]: not a kind of change"));
@@ -201,9 +228,12 @@ absl::Status CheckAuditRequest(const v1::GetAuditTrailRequest& request) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::AuditTrail> AuditRecords(const PlanRecords& records, const v1::GetAuditTrailRequest& request,
+absl::StatusOr<v1::AuditTrail> AuditRecords(const PlanRecords& records, const v1::GetAuditTrailRequest& asked,
                                             const std::vector<v1::EventEnvelope>& facts) {
-  PIAO_RETURN_IF_ERROR(CheckAuditRequest(request));
+  PIAO_RETURN_IF_ERROR(CheckAuditRequest(asked));
+  v1::GetAuditTrailRequest request = asked;  // the service filter as the enums only
+  PIAO_ASSIGN_OR_RETURN(std::vector<v1::SourceService> services, RequestedServices(asked));
+  request.mutable_source_services()->Assign(services.begin(), services.end());
   const Filter filter{request};
   std::vector<v1::AuditEntry> entries;
   auto keep = [&](v1::AuditEntry e) {
@@ -211,7 +241,7 @@ absl::StatusOr<v1::AuditTrail> AuditRecords(const PlanRecords& records, const v1
   };
   for (const ObjectiveRecord& o : records.objectives) {
     v1::AuditEntry e;
-    e.set_source("planning");
+    e.set_source_service(v1::SOURCE_SERVICE_PLANNING);
     e.set_global_position(o.origin().global_position());
     *e.mutable_recorded_at() = o.origin().recorded_at();
     e.set_valid_from(o.effective_date());
@@ -228,7 +258,7 @@ absl::StatusOr<v1::AuditTrail> AuditRecords(const PlanRecords& records, const v1
     for (const VersionRecord& v : ir.versions) {
       const v1::IndicatorVersion& iv = v.version();
       v1::AuditEntry e;
-      e.set_source("planning");
+      e.set_source_service(v1::SOURCE_SERVICE_PLANNING);
       e.set_global_position(iv.global_position());
       *e.mutable_recorded_at() = iv.recorded_at();
       e.set_valid_from(iv.effective_date());
@@ -251,7 +281,7 @@ absl::StatusOr<v1::AuditTrail> AuditRecords(const PlanRecords& records, const v1
   for (const ActualRecord& a : records.actuals) {
     const v1::ActualVersion& av = a.actual();
     v1::AuditEntry e;
-    e.set_source("measurement");
+    e.set_source_service(v1::SOURCE_SERVICE_MEASUREMENT);
     e.set_global_position(av.global_position());
     *e.mutable_recorded_at() = av.recorded_at();
     e.set_valid_from(PeriodEnd(av.period(), records.year));
@@ -273,11 +303,11 @@ absl::StatusOr<v1::AuditTrail> AuditRecords(const PlanRecords& records, const v1
     PIAO_ASSIGN_OR_RETURN(v1::AuditEntry e, FactEntry(f));
     keep(std::move(e));
   }
-  // Record-time order; within one instant the source and its position order (both sources' clocks are the
-  // same machine's in the stack, but positions alone are not comparable across sources).
+  // Record-time order; within one instant the source (by name) and its position order (both sources' clocks are
+  // the same machine's in the stack, but positions alone are not comparable across sources).
   std::stable_sort(entries.begin(), entries.end(), [](const v1::AuditEntry& a, const v1::AuditEntry& b) {
-    return std::make_tuple(TimeOf(a.recorded_at()), a.source(), a.global_position()) <
-           std::make_tuple(TimeOf(b.recorded_at()), b.source(), b.global_position());
+    return std::make_tuple(TimeOf(a.recorded_at()), EnumText(a.source_service()), a.global_position()) <
+           std::make_tuple(TimeOf(b.recorded_at()), EnumText(b.source_service()), b.global_position());
   });
   v1::AuditTrail out;
   out.set_administration(records.administration);
@@ -307,16 +337,16 @@ absl::StatusOr<v1::AuditTrail> QueryAuditTrail(const ViewReader& view, const v1:
       return from_plans.status();
     }
   }
-  auto wanted = [&](const std::string& source) {
-    return request.services_size() == 0 ||
-           std::find(request.services().begin(), request.services().end(), source) != request.services().end();
+  PIAO_ASSIGN_OR_RETURN(const std::vector<v1::SourceService> services, RequestedServices(request));
+  auto wanted = [&](v1::SourceService source) {
+    return services.empty() || std::find(services.begin(), services.end(), source) != services.end();
   };
   // Each source's part, when that source is asked for and its views of this administration are served.
   PlanRecords records;
   records.administration = admin;
   records.year = request.year();
   bool found = false;
-  if (wanted("planning") || wanted("measurement")) {
+  if (wanted(v1::SOURCE_SERVICE_PLANNING) || wanted(v1::SOURCE_SERVICE_MEASUREMENT)) {
     absl::StatusOr<PlanRecords> plan = LoadPlan(view, admin, request.year());
     if (plan.ok()) {
       PIAO_RETURN_IF_ERROR(CheckServed(view, admin, {"planning", "measurement"}));
@@ -327,13 +357,13 @@ absl::StatusOr<v1::AuditTrail> QueryAuditTrail(const ViewReader& view, const v1:
     }
   }
   std::vector<v1::EventEnvelope> facts;
-  if (wanted(kRiskSource)) {
+  if (wanted(v1::SOURCE_SERVICE_RISK)) {
     PIAO_ASSIGN_OR_RETURN(std::vector<v1::EventEnvelope> risk, LoadRiskEvents(view, admin, request.year()));
     if (!risk.empty()) PIAO_RETURN_IF_ERROR(CheckServed(view, admin, {kRiskSource}));
     found |= !risk.empty();
     facts.insert(facts.end(), risk.begin(), risk.end());
   }
-  if (wanted(kHrSource)) {
+  if (wanted(v1::SOURCE_SERVICE_HR)) {
     PIAO_ASSIGN_OR_RETURN(std::vector<v1::EventEnvelope> hr, LoadHrEvents(view, admin));
     if (!hr.empty()) PIAO_RETURN_IF_ERROR(CheckServed(view, admin, {kHrSource}));
     found |= !hr.empty();

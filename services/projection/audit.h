@@ -10,11 +10,22 @@
 #ifndef PIAO_SERVICES_PROJECTION_AUDIT_H_
 #define PIAO_SERVICES_PROJECTION_AUDIT_H_
 
+#include <vector>
+
 #include "absl/status/statusor.h"
+#include "google/protobuf/message.h"
 #include "piao/v1/projection.pb.h"
 #include "services/projection/view.h"
 
 namespace piao::projection {
+
+// The services a request filters on: `source_services`, else wave one's text `services` alone ("planning",
+// "measurement", "risk", "hr"); INVALID_ARGUMENT naming the field for an unspecified or unknown value, a text that
+// names no service, or both set and naming different services. Empty: every service.
+absl::StatusOr<std::vector<v1::SourceService>> RequestedServices(const v1::GetAuditTrailRequest& request);
+
+// For answers: each entry's wave-one text `source` filled from its `source_service`.
+void FillAuditTexts(google::protobuf::Message* answer);
 
 // INVALID_ARGUMENT naming the field for a window that ends before it starts, a date that is not YYYY-MM-DD, an
 // unknown service or change kind.

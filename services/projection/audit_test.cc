@@ -134,7 +134,7 @@ TEST_F(AuditTest, TheTargetRevisionOfKpi311_01CarriesDelibera142) {
   EXPECT_THAT(found->act().text(), ::testing::HasSubstr("142"));
   EXPECT_EQ(found->valid_from(), "2022-09-13");
   EXPECT_EQ(found->actor(), "user:planner");
-  EXPECT_EQ(found->source(), "planning");
+  EXPECT_EQ(found->source_service(), v1::SOURCE_SERVICE_PLANNING);
 }
 
 TEST_F(AuditTest, FiltersByActorAndRecordTimeWindow) {
@@ -210,7 +210,7 @@ TEST_F(AuditTest, RiskAndHrFactsAreInTheTrailAndEveryFilterAndPageWorks) {
   EXPECT_EQ(all.total(), static_cast<uint32_t>(all.entries_size()));
 
   v1::GetAuditTrailRequest only_risk;
-  only_risk.add_services("risk");
+  only_risk.add_source_services(v1::SOURCE_SERVICE_RISK);
   const v1::AuditTrail r = Query(only_risk);
   ASSERT_EQ(r.entries_size(), 2);
   EXPECT_EQ(r.entries(0).change(), v1::AUDIT_CHANGE_RISK_ASSESSMENT_RECORDED);
@@ -230,7 +230,7 @@ TEST_F(AuditTest, RiskAndHrFactsAreInTheTrailAndEveryFilterAndPageWorks) {
   EXPECT_EQ(p.entries(0).change(), v1::AUDIT_CHANGE_RISK_MEASURE_DEFINED);
 
   v1::GetAuditTrailRequest hr_only;
-  hr_only.add_services("hr");
+  hr_only.add_source_services(v1::SOURCE_SERVICE_HR);
   const v1::AuditTrail h = Query(hr_only);
   ASSERT_EQ(h.entries_size(), 1);
   v1::YearSettingsSet hr_back;
@@ -255,31 +255,71 @@ TEST_F(AuditTest, RiskAndHrFactsAreInTheTrailAndEveryFilterAndPageWorks) {
   // Pages of 10: the same entries, in the same order, page by page.
   v1::GetAuditTrailRequest paged;
   paged.set_page_size(10);
-  std::vector<std::pair<std::string, uint64_t>> seen;
+  std::vector<std::pair<v1::SourceService, uint64_t>> seen;
   uint32_t pages = 0;
   for (uint32_t page = 1;; ++page) {
     paged.set_page(page);
     const v1::AuditTrail t = Query(paged);
     EXPECT_EQ(t.total(), all.total());
     pages = t.pages();
-    for (const v1::AuditEntry& e : t.entries()) seen.emplace_back(e.source(), e.global_position());
+    for (const v1::AuditEntry& e : t.entries()) seen.emplace_back(e.source_service(), e.global_position());
     if (t.entries_size() < 10) break;
   }
   EXPECT_EQ(pages, (all.total() + 9) / 10);
   ASSERT_EQ(seen.size(), static_cast<size_t>(all.entries_size()));
   for (int i = 0; i < all.entries_size(); ++i) {
-    EXPECT_EQ(seen[i], std::make_pair(all.entries(i).source(), all.entries(i).global_position())) << i;
+    EXPECT_EQ(seen[i], std::make_pair(all.entries(i).source_service(), all.entries(i).global_position())) << i;
   }
 
   MapReader reader(&kv_);
   v1::GetAuditTrailRequest bad;
   bad.set_year(2022);
-  bad.add_services("accounting");
-  EXPECT_THAT(QueryAuditTrail(reader, bad).status().message(), ::testing::HasSubstr("services[0]"));
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  bad.add_services("accounting");  // wave one's text naming no service
+  EXPECT_THAT(QueryAuditTrail(reader, bad).status().message(),
+              ::testing::HasSubstr("services[0]: must be planning, measurement, risk or hr, got 'accounting'"));
   bad.clear_services();
+#pragma GCC diagnostic pop
+  bad.add_source_services(v1::SOURCE_SERVICE_UNSPECIFIED);
+  EXPECT_THAT(QueryAuditTrail(reader, bad).status().message(),
+              ::testing::HasSubstr("source_services[0]: must be SOURCE_SERVICE_PLANNING"));
+  bad.clear_source_services();
   bad.set_valid_from("2022-13-01");
   EXPECT_EQ(QueryAuditTrail(reader, bad).status().code(), absl::StatusCode::kInvalidArgument);
 }
+
+// The service filter: the enums; wave one's texts alone are the same filter, both naming the same services too;
+// both naming other services is refused. Entries carry the enum (the text is filled by the service's answer).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+TEST_F(AuditTest, TheServiceFilterIsTheEnumWaveOnesTextIsAcceptedAlone) {
+  v1::GetAuditTrailRequest typed;
+  typed.add_source_services(v1::SOURCE_SERVICE_MEASUREMENT);
+  const v1::AuditTrail want = Query(typed);
+  ASSERT_GT(want.entries_size(), 0);
+  EXPECT_LT(want.entries_size(), Query({}).entries_size());
+  for (const v1::AuditEntry& e : want.entries()) {
+    EXPECT_EQ(e.source_service(), v1::SOURCE_SERVICE_MEASUREMENT);
+    EXPECT_EQ(e.source(), "");
+  }
+  v1::GetAuditTrailRequest legacy;
+  legacy.add_services("measurement");
+  EXPECT_EQ(Query(legacy).entries_size(), want.entries_size());
+  legacy.add_source_services(v1::SOURCE_SERVICE_MEASUREMENT);  // both, agreeing
+  EXPECT_EQ(Query(legacy).entries_size(), want.entries_size());
+  legacy.add_source_services(v1::SOURCE_SERVICE_PLANNING);
+  legacy.set_year(2022);
+  MapReader reader(&kv_);
+  absl::StatusOr<v1::AuditTrail> contradiction = QueryAuditTrail(reader, legacy);
+  EXPECT_EQ(contradiction.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(contradiction.status().message(), ::testing::HasSubstr("services: names other services than source_services"));
+
+  v1::AuditTrail answer = want;
+  FillAuditTexts(&answer);
+  EXPECT_EQ(answer.entries(0).source(), "measurement");
+}
+#pragma GCC diagnostic pop
 
 TEST_F(AuditTest, AnUnknownYearIsNotFound) {
   v1::GetAuditTrailRequest r;

@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "libs/base/key_codec.h"
 #include "libs/base/status_macros.h"
+#include "services/common/event_schema.h"
 #include "services/projection/quarantine.h"
 #include "libs/hr/fold.h"
 #include "libs/hr/summary.h"
@@ -55,9 +56,12 @@ absl::StatusOr<ViewUpdate> ProjectHrEvent(const v1::EventEnvelope& e) {
                                                    e.event_type(), " at hr position ", e.global_position(),
                                                    " is not hr/<administration>"));
   }
+  // Kept in the current shape of its type (wave one's kinds as text upcast to the enums), so every reader of the
+  // view (the HR fold, the audit's facts) sees only today's shape.
+  PIAO_ASSIGN_OR_RETURN(const v1::EventEnvelope current, services::ToCurrentSchema(e));
   u.puts.emplace_back(absl::StrCat(kAdminsPrefix, EncodeKeyParts({admin})), "");
   u.puts.emplace_back(absl::StrCat(EventsPrefix(admin), absl::StrFormat("%016x", e.global_position())),
-                      SerializeDeterministic(e));
+                      SerializeDeterministic(current));
   return u;
 }
 

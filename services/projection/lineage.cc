@@ -86,7 +86,7 @@ absl::StatusOr<v1::Lineage> AssembleLineage(const v1::IndicatorHistory& history,
 
 absl::StatusOr<v1::Lineage> QueryLineage(const ViewReader& view, const v1::GetLineageRequest& asked) {
   v1::GetLineageRequest r = asked;  // the level filter as the enum only
-  PIAO_RETURN_IF_ERROR(plan::NormaliseLevels(&r));
+  PIAO_RETURN_IF_ERROR(plan::ObjectiveLevels().Normalise(&r));
   v1::GetIndicatorHistoryRequest h;
   h.set_administration(r.administration());
   h.set_year(r.year());

@@ -8,7 +8,9 @@
 #include "absl/time/clock.h"
 #include "libs/base/log.h"
 #include "libs/eventstore/rocksdb_status.h"
+#include "libs/hr/kinds.h"
 #include "libs/plan/objective_level.h"
+#include "libs/risk/kinds.h"
 #include "libs/service/grpc_status.h"
 #include "libs/service/roles.h"
 #include "rocksdb/db.h"
@@ -111,7 +113,12 @@ absl::Status WaitForCall(grpc::ServerContext* ctx, const v1::Consistency& consis
                           [ctx] { return ctx->IsCancelled(); }, clock);
 }
 
-void FillWaveOneTexts(google::protobuf::Message* answer) { plan::FillLevelTexts(answer); }
+void FillWaveOneTexts(google::protobuf::Message* answer) {
+  plan::ObjectiveLevels().FillTexts(answer);
+  risk::RiskKinds().FillTexts(answer);
+  hr::HrKinds().FillTexts(answer);
+  FillAuditTexts(answer);
+}
 
 grpc::Status ProjectionService::GetScores(grpc::ServerContext* ctx, const v1::GetScoresRequest* request, v1::ScoresView* response) {
   return Answer(ctx, Method("GetScores"), *request, response, QueryScores);

@@ -69,7 +69,8 @@ absl::StatusOr<Request> AuthorizeQuery(const service::Authorizer& authorizer, co
 }
 
 // Every answer carries its typed kinds and levels and, for wave-one clients, the deprecated text beside each
-// (objective levels: libs/plan/objective_level.h). Filled once, here, for every query service.
+// (objective levels: libs/plan/objective_level.h; risk and HR kinds: libs/risk/kinds.h, libs/hr/kinds.h; the
+// audit's source: audit.h). Filled once, here, for every query service.
 void FillWaveOneTexts(google::protobuf::Message* answer);
 
 // What every query service of the projection shares (Projection, RiskViews, HrViews): the views, the

@@ -366,7 +366,7 @@ absl::StatusOr<v1::ScoresView> QueryScores(const ViewReader& view, const v1::Get
 absl::StatusOr<v1::IndicatorHistory> QueryIndicatorHistory(const ViewReader& view,
                                                            const v1::GetIndicatorHistoryRequest& asked) {
   v1::GetIndicatorHistoryRequest request = asked;  // the level filter as the enum only
-  PIAO_RETURN_IF_ERROR(plan::NormaliseLevels(&request));
+  PIAO_RETURN_IF_ERROR(plan::ObjectiveLevels().Normalise(&request));
   const v1::ObjectiveLevel level = request.level_kind();
   if (request.objective().empty()) return absl::InvalidArgumentError("objective: required (objective code)");
   if (request.indicator().empty()) return absl::InvalidArgumentError("indicator: required (indicator code)");

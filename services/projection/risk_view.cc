@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "libs/base/key_codec.h"
 #include "libs/base/status_macros.h"
+#include "services/common/event_schema.h"
 #include "services/projection/quarantine.h"
 
 namespace piao::projection {
@@ -36,7 +37,9 @@ absl::StatusOr<ViewUpdate> ProjectRiskEvent(const v1::EventEnvelope& e) {
   }
   const int year = id->year;
   const std::string admin = id->administration;
-  v1::EventEnvelope stored = e;
+  // Kept in the current shape of its type (wave one's kinds as text upcast to the enums), so every reader of the
+  // view (the register fold, the audit's facts) sees only today's shape.
+  PIAO_ASSIGN_OR_RETURN(v1::EventEnvelope stored, services::ToCurrentSchema(e));
   stored.clear_prev_hash();
   stored.clear_hash();
   u.puts.emplace_back(YearKeyPrefix(year) + EncodeKeyParts({admin}), "");

@@ -59,7 +59,7 @@ class RiskViewTest : public ::testing::Test {
     v1::Assessment a;
     a.set_process(process);
     a.set_assessed_on(date);
-    a.set_method("product");
+    a.set_rating_method(v1::RATING_METHOD_PRODUCT);
     a.set_scheme(scheme);
     a.set_motivation("m");
     a.add_events()->set_risk_event("E1");

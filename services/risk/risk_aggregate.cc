@@ -9,6 +9,7 @@
 #include "libs/base/status_macros.h"
 #include "libs/plan/model.h"
 #include "libs/risk/banding.h"
+#include "libs/risk/kinds.h"
 #include "libs/risk/register_file.h"
 #include "libs/service/roles.h"
 #include "services/common/aggregate_util.h"
@@ -50,6 +51,14 @@ absl::Status RequireOwner(const v1::Principal& who, const v1::RiskProcess& p) {
       "process ", p.code(), " is owned by ", p.owner(),
       p.owner_principal().empty() ? " (no owner principal recorded)" : " (" + p.owner_principal() + ")", "; ",
       who.id(), " is neither its owner nor the RPCT"));
+}
+
+// `cmd` with its kinds as the enums only (wave one's texts read), as the events carry them.
+template <typename Request>
+absl::StatusOr<Request> Typed(const Request& cmd) {
+  Request typed = cmd;
+  PIAO_RETURN_IF_ERROR(RiskKinds().Normalise(&typed));
+  return typed;
 }
 
 template <typename M>
@@ -244,21 +253,20 @@ absl::StatusOr<RiskDecision> DecideRecordAssessment(const RegisterState& s, cons
 }
 
 absl::StatusOr<RiskDecision> DecideDefineMeasure(const RegisterState& s, const v1::Principal& who,
-                                                 const v1::DefineMeasureRequest& cmd) {
-  PIAO_RETURN_IF_ERROR(services::ValidateAdministrationYear(cmd.administration(), cmd.year()));
+                                                 const v1::DefineMeasureRequest& asked) {
+  PIAO_RETURN_IF_ERROR(services::ValidateAdministrationYear(asked.administration(), asked.year()));
   PIAO_RETURN_IF_ERROR(RequireOfficer(who, "DefineMeasure"));
+  PIAO_ASSIGN_OR_RETURN(const v1::DefineMeasureRequest cmd, Typed(asked));
   const v1::Measure& m = cmd.measure();
   PIAO_RETURN_IF_ERROR(Code(m.code(), "measure.code"));
-  if (m.kind() != "general" && m.kind() != "specific") {
-    return absl::InvalidArgumentError(absl::StrCat("measure.kind: must be general or specific, got '", m.kind(), "'"));
-  }
+  PIAO_ASSIGN_OR_RETURN(const v1::MeasureKind kind, RequestedMeasureKind(m, "measure."));
   if (Blank(m.title())) return absl::InvalidArgumentError("measure.title: must not be empty");
   if (Blank(m.owner())) return absl::InvalidArgumentError("measure.owner: who implements it is required");
   PIAO_RETURN_IF_ERROR(RealDate(m.deadline(), "measure.deadline").status());
   if (Blank(m.indicator().description()) || Blank(m.indicator().target())) {
     return absl::InvalidArgumentError("measure.indicator: a monitoring indicator with description and target");
   }
-  if (m.kind() == "specific" && m.processes_size() == 0) {
+  if (kind == v1::MEASURE_KIND_SPECIFIC && m.processes_size() == 0) {
     return absl::InvalidArgumentError("measure.processes: a specific measure names the processes it treats");
   }
   for (int i = 0; i < m.processes_size(); ++i) {
@@ -286,9 +294,10 @@ absl::StatusOr<RiskDecision> DecideDefineMeasure(const RegisterState& s, const v
 }
 
 absl::StatusOr<RiskDecision> DecidePlanMonitoring(const RegisterState& s, const v1::Principal& who,
-                                                  const v1::PlanMonitoringRequest& cmd) {
-  PIAO_RETURN_IF_ERROR(services::ValidateAdministrationYear(cmd.administration(), cmd.year()));
+                                                  const v1::PlanMonitoringRequest& asked) {
+  PIAO_RETURN_IF_ERROR(services::ValidateAdministrationYear(asked.administration(), asked.year()));
   PIAO_RETURN_IF_ERROR(RequireOfficer(who, "PlanMonitoring"));
+  PIAO_ASSIGN_OR_RETURN(const v1::PlanMonitoringRequest cmd, Typed(asked));
   if (cmd.entries_size() == 0) return absl::InvalidArgumentError("entries: at least one monitoring plan entry");
   for (int i = 0; i < cmd.entries_size(); ++i) {
     const v1::MonitoringPlanEntry& e = cmd.entries(i);
@@ -296,10 +305,7 @@ absl::StatusOr<RiskDecision> DecidePlanMonitoring(const RegisterState& s, const 
     if (s.measures.count(e.measure()) == 0) {
       return absl::FailedPreconditionError(absl::StrCat(at, ".measure: no measure '", e.measure(), "'"));
     }
-    if (e.mode() != "every_case" && e.mode() != "sample") {
-      return absl::InvalidArgumentError(
-          absl::StrCat(at, ".mode: must be every_case (puntuale) or sample (a campione), got '", e.mode(), "'"));
-    }
+    PIAO_RETURN_IF_ERROR(RequestedMonitoringMode(e, at + ".").status());
     if (!e.process().empty() && FindProcess(s, e.process()) == nullptr) {
       return absl::FailedPreconditionError(absl::StrCat(at, ".process: no process '", e.process(), "' in the map"));
     }
@@ -313,18 +319,16 @@ absl::StatusOr<RiskDecision> DecidePlanMonitoring(const RegisterState& s, const 
 }
 
 absl::StatusOr<RiskDecision> DecideRecordMonitoring(const RegisterState& s, const v1::Principal& who,
-                                                    const v1::RecordMonitoringRequest& cmd) {
-  PIAO_RETURN_IF_ERROR(services::ValidateAdministrationYear(cmd.administration(), cmd.year()));
+                                                    const v1::RecordMonitoringRequest& asked) {
+  PIAO_RETURN_IF_ERROR(services::ValidateAdministrationYear(asked.administration(), asked.year()));
+  PIAO_ASSIGN_OR_RETURN(const v1::RecordMonitoringRequest cmd, Typed(asked));
   const v1::MonitoringRecord& r = cmd.record();
   auto m = s.measures.find(r.measure());
   if (m == s.measures.end()) {
     return absl::FailedPreconditionError(absl::StrCat("record.measure: no measure '", r.measure(), "'"));
   }
   PIAO_ASSIGN_OR_RETURN(plan::Date on, RealDate(r.date(), "record.date"));
-  if (r.outcome() != "implemented" && r.outcome() != "partially_implemented" && r.outcome() != "not_implemented") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "record.outcome: must be implemented, partially_implemented or not_implemented, got '", r.outcome(), "'"));
-  }
+  PIAO_RETURN_IF_ERROR(RequestedOutcome(r, "record.").status());
   if (Blank(r.evidence())) return absl::InvalidArgumentError("record.evidence: what the verification rests on");
   if (!IsRegisterOfficer(who)) {
     absl::Status denied = absl::PermissionDeniedError(absl::StrCat(
@@ -391,6 +395,15 @@ PIAO_DECIDE_REQUEST(PlanMonitoringRequest, DecidePlanMonitoring)
 PIAO_DECIDE_REQUEST(RecordMonitoringRequest, DecideRecordMonitoring)
 PIAO_DECIDE_REQUEST(SubmitOwnerReportRequest, DecideSubmitOwnerReport)
 #undef PIAO_DECIDE_REQUEST
+
+absl::StatusOr<RegisterState> FoldStoredRegister(const std::vector<v1::EventEnvelope>& events) {
+  RegisterState s;
+  for (const v1::EventEnvelope& stored : events) {
+    PIAO_ASSIGN_OR_RETURN(const v1::EventEnvelope e, services::ToCurrentSchema(stored));
+    PIAO_RETURN_IF_ERROR(ApplyEvent(s, e));
+  }
+  return s;
+}
 
 absl::StatusOr<uint32_t> DecideRegisterFile(const v1::RiskRegisterFile& file, const v1::Principal& who) {
   RegisterState state;

@@ -13,6 +13,9 @@
 //   SubmitOwnerReport  for the owner named on its processes.
 // Otherwise PERMISSION_DENIED naming the process and its owner.
 //
+// Kinds (a measure's, a monitoring mode and outcome, an assessment's method) are the enums; wave one's texts are
+// read alone and never stored (libs/risk/kinds.h).
+//
 // Definitions (areas, schemes, methods, processes, measures, the monitoring plan) identical to the current one
 // are no-ops; a changed scheme or method is a new version (the old one keeps rating what it rated); a changed
 // process, measure or plan replaces the current one. Assessments, monitoring records and owner reports are new
@@ -33,6 +36,10 @@
 namespace piao::risk {
 
 StreamId RiskStream(const std::string& administration, int year);
+
+// The stream's stored events folded (libs/risk FoldRegister), each read in the current shape of its type
+// (services/common/event_schema.h: wave one's kinds as text upcast to the enums).
+absl::StatusOr<RegisterState> FoldStoredRegister(const std::vector<v1::EventEnvelope>& events);
 
 // True when `who` holds rpct or admin.
 bool IsRegisterOfficer(const v1::Principal& who);

@@ -45,7 +45,7 @@ class RiskAggregateTest : public ::testing::Test {
     auto measure = Req<v1::DefineMeasureRequest>();
     v1::Measure* m = measure.mutable_measure();
     m->set_code("MGU33");
-    m->set_kind("specific");
+    m->set_measure_kind(v1::MEASURE_KIND_SPECIFIC);
     m->set_title("Verifica a campione delle determine di affidamento");
     m->set_owner("Dirigente Area B");
     m->set_deadline("2022-12-31");
@@ -79,7 +79,7 @@ class RiskAggregateTest : public ::testing::Test {
     v1::Assessment* a = r.mutable_assessment();
     a->set_process(process);
     a->set_assessed_on("2022-03-15");
-    a->set_method("product");
+    a->set_rating_method(v1::RATING_METHOD_PRODUCT);
     a->set_scheme("four_bands");
     a->set_motivation("nessun precedente giudiziario");
     v1::EventRating* e = a->add_events();
@@ -93,7 +93,7 @@ class RiskAggregateTest : public ::testing::Test {
     auto r = Req<v1::RecordMonitoringRequest>();
     r.mutable_record()->set_measure("MGU33");
     r.mutable_record()->set_date("2022-11-30");
-    r.mutable_record()->set_outcome("implemented");
+    r.mutable_record()->set_outcome_kind(v1::MONITORING_OUTCOME_IMPLEMENTED);
     r.mutable_record()->set_evidence("verbale di controllo n. 3");
     return r;
   }
@@ -165,13 +165,17 @@ TEST_F(RiskAggregateTest, BadInputNamesTheFieldAndWritesNothing) {
   bad_event_phase.mutable_process()->mutable_risk_events(0)->set_phase("F9");
   auto bad_date = AssessReq("B.02", 2, 2);
   bad_date.mutable_assessment()->set_assessed_on("2022-13-01");
-  auto bad_outcome = MonitorReq();
+  auto bad_outcome = MonitorReq();  // wave one's text naming no outcome
+  bad_outcome.mutable_record()->clear_outcome_kind();
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
   bad_outcome.mutable_record()->set_outcome("done");
   auto no_evidence = MonitorReq();
   no_evidence.mutable_record()->set_evidence("");
   auto plan = Req<v1::PlanMonitoringRequest>();
   plan.add_entries()->set_measure("MGU33");
   plan.mutable_entries(0)->set_mode("sometimes");
+#pragma GCC diagnostic pop
   auto year = AssessReq("B.02", 2, 2);
   year.set_year(22);
   Case cases[] = {
@@ -181,9 +185,11 @@ TEST_F(RiskAggregateTest, BadInputNamesTheFieldAndWritesNothing) {
       {DecideRecordAssessment(state_, rpct_, bad_date), absl::StatusCode::kInvalidArgument, "assessment.assessed_on"},
       {DecideRecordAssessment(state_, rpct_, AssessReq("B.02", 5, 5.2)), absl::StatusCode::kInvalidArgument,
        "assessment.events[0].score: 26 is outside"},
-      {DecideRecordMonitoring(state_, rpct_, bad_outcome), absl::StatusCode::kInvalidArgument, "record.outcome"},
+      {DecideRecordMonitoring(state_, rpct_, bad_outcome), absl::StatusCode::kInvalidArgument,
+       "record.outcome: must be implemented, partially_implemented or not_implemented, got 'done'"},
       {DecideRecordMonitoring(state_, rpct_, no_evidence), absl::StatusCode::kInvalidArgument, "record.evidence"},
-      {DecidePlanMonitoring(state_, rpct_, plan), absl::StatusCode::kInvalidArgument, "entries[0].mode"},
+      {DecidePlanMonitoring(state_, rpct_, plan), absl::StatusCode::kInvalidArgument,
+       "entries[0].mode: must be every_case or sample, got 'sometimes'"},
       {DecideRecordAssessment(state_, rpct_, year), absl::StatusCode::kInvalidArgument, "year"},
   };
   for (const Case& c : cases) {
@@ -209,6 +215,84 @@ TEST_F(RiskAggregateTest, SameDefinitionIsANoOpAChangedSchemeANewVersion) {
   ASSERT_EQ(changed->events.size(), 1u);
   EXPECT_EQ(changed->events[0].occurred_at, absl::FromCivil(absl::CivilDay(2022, 7, 1), absl::UTCTimeZone()));
 }
+
+// Wave one's texts (and a register file's, "kind": "general") are accepted alone; both set and disagreeing is
+// refused naming the field; the events carry only the enums; a stored wave-one event folds through its upcaster.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+TEST_F(RiskAggregateTest, KindsAreTheEnumsWaveOnesTextsAreAcceptedAloneAndEventsCarryOnlyTheEnums) {
+  auto measure = Req<v1::DefineMeasureRequest>();
+  *measure.mutable_measure() = state_.measures.at("MGU33");
+  measure.mutable_measure()->set_code("MO4");
+  measure.mutable_measure()->clear_measure_kind();
+  measure.mutable_measure()->set_kind("general");
+  absl::StatusOr<RiskDecision> d = DecideDefineMeasure(state_, rpct_, measure);
+  ASSERT_TRUE(d.ok()) << d.status();
+  v1::MeasureDefined defined;
+  ASSERT_TRUE(defined.ParseFromString(d->events[0].payload));
+  EXPECT_EQ(defined.measure().measure_kind(), v1::MEASURE_KIND_GENERAL);
+  EXPECT_EQ(defined.measure().kind(), "");
+  measure.mutable_measure()->set_measure_kind(v1::MEASURE_KIND_SPECIFIC);
+  EXPECT_THAT(DecideDefineMeasure(state_, rpct_, measure).status().message(),
+              HasSubstr("measure.kind: 'general' contradicts measure_kind MEASURE_KIND_SPECIFIC"));
+  measure.mutable_measure()->clear_kind();
+  measure.mutable_measure()->clear_measure_kind();
+  EXPECT_THAT(DecideDefineMeasure(state_, rpct_, measure).status().message(),
+              HasSubstr("measure.measure_kind: must be MEASURE_KIND_GENERAL or MEASURE_KIND_SPECIFIC"));
+
+  auto plan = Req<v1::PlanMonitoringRequest>();
+  plan.add_entries()->set_measure("MGU33");
+  plan.mutable_entries(0)->set_mode("sample");
+  absl::StatusOr<RiskDecision> planned = DecidePlanMonitoring(state_, rpct_, plan);
+  ASSERT_TRUE(planned.ok()) << planned.status();
+  v1::MonitoringPlanned entries;
+  ASSERT_TRUE(entries.ParseFromString(planned->events[0].payload));
+  EXPECT_EQ(entries.entries(0).monitoring_mode(), v1::MONITORING_MODE_SAMPLE);
+  EXPECT_EQ(entries.entries(0).mode(), "");
+  plan.mutable_entries(0)->set_monitoring_mode(v1::MONITORING_MODE_SAMPLE);  // both, agreeing
+  EXPECT_TRUE(DecidePlanMonitoring(state_, rpct_, plan).ok());
+
+  auto record = MonitorReq();
+  record.mutable_record()->clear_outcome_kind();
+  record.mutable_record()->set_outcome("partially_implemented");
+  absl::StatusOr<RiskDecision> monitored = DecideRecordMonitoring(state_, rpct_, record);
+  ASSERT_TRUE(monitored.ok()) << monitored.status();
+  v1::MonitoringRecorded recorded;
+  ASSERT_TRUE(recorded.ParseFromString(monitored->events[0].payload));
+  EXPECT_EQ(recorded.record().outcome_kind(), v1::MONITORING_OUTCOME_PARTIALLY_IMPLEMENTED);
+  EXPECT_EQ(recorded.record().outcome(), "");
+  Apply(monitored);
+  // The same record again, typed: unchanged.
+  record.mutable_record()->clear_outcome();
+  record.mutable_record()->set_outcome_kind(v1::MONITORING_OUTCOME_PARTIALLY_IMPLEMENTED);
+  EXPECT_TRUE(DecideRecordMonitoring(state_, rpct_, record)->events.empty());
+
+  auto assess = AssessReq("B.02", 2, 3);
+  assess.mutable_assessment()->clear_rating_method();
+  assess.mutable_assessment()->set_method("product");
+  absl::StatusOr<RiskDecision> rated = DecideRecordAssessment(state_, rpct_, assess);
+  ASSERT_TRUE(rated.ok()) << rated.status();
+  v1::AssessmentRecorded assessment;
+  ASSERT_TRUE(assessment.ParseFromString(rated->events[0].payload));
+  EXPECT_EQ(assessment.assessment().rating_method(), v1::RATING_METHOD_PRODUCT);
+  EXPECT_EQ(assessment.assessment().method(), "");
+
+  // A wave-one stream (schema version 1, the kinds as text) folds to the enums.
+  v1::MeasureDefined old;
+  *old.mutable_measure() = defined.measure();
+  old.mutable_measure()->clear_measure_kind();
+  old.mutable_measure()->set_kind("general");
+  v1::EventEnvelope e;
+  e.set_event_type("piao.v1.MeasureDefined");
+  e.set_schema_version(1);
+  e.set_payload(old.SerializeAsString());
+  e.set_stream_version(1);
+  absl::StatusOr<RegisterState> folded = FoldStoredRegister({e});
+  ASSERT_TRUE(folded.ok()) << folded.status();
+  EXPECT_EQ(folded->measures.at("MO4").measure_kind(), v1::MEASURE_KIND_GENERAL);
+  EXPECT_EQ(folded->measures.at("MO4").kind(), "");
+}
+#pragma GCC diagnostic pop
 
 }  // namespace
 }  // namespace piao::risk

@@ -27,7 +27,7 @@ grpc::Status Execute(eventstore::EventStore& store, const service::Authorizer& a
   std::string decided_id;
   PIAO_GRPC_ASSIGN_OR_RETURN(
       eventstore::AppendResult r,
-      services::RunCommand<RegisterState>(store, who, request, stream, FoldRegister,
+      services::RunCommand<RegisterState>(store, who, request, stream, FoldStoredRegister,
           [&](const RegisterState& s) -> absl::StatusOr<std::vector<eventstore::NewEvent>> {
             PIAO_ASSIGN_OR_RETURN(RiskDecision d, decide(s, who, request));
             decided_id = d.id;

@@ -86,7 +86,7 @@ class RiskServiceTest : public ::testing::Test {
     v1::Assessment* a = r.mutable_assessment();
     a->set_process("B.02");
     a->set_assessed_on("2022-03-15");
-    a->set_method("product");
+    a->set_rating_method(v1::RATING_METHOD_PRODUCT);
     a->set_scheme("four_bands");
     a->set_motivation("esperienza organizzativa");
     v1::EventRating* e = a->add_events();

@@ -13,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "libs/base/legacy_enum.h"
 #include "libs/base/status_macros.h"
 #include "libs/plan/model.h"
 #include "libs/service/client.h"
@@ -76,7 +77,10 @@ absl::StatusOr<v1::GetAuditTrailRequest> AuditRequest(const AuditOptions& o) {
   r.set_objective(o.objective);
   r.set_indicator(o.indicator);
   r.set_process(o.process);
-  for (const std::string& s : o.services) r.add_services(s);
+  for (const std::string& s : o.services) {
+    PIAO_ASSIGN_OR_RETURN(const v1::SourceService service, EnumOfText<v1::SourceService>(s, "--service"));
+    r.add_source_services(service);
+  }
   for (const std::string& k : o.kinds) {
     PIAO_ASSIGN_OR_RETURN(v1::AuditChange change, ParseAuditChange(k));
     r.add_changes(change);
@@ -121,7 +125,7 @@ json FactJson(const google::protobuf::Any& fact) {
 json AuditToJson(const v1::AuditTrail& trail) {
   json entries = json::array();
   for (const v1::AuditEntry& e : trail.entries()) {
-    entries.push_back({{"source", e.source()},
+    entries.push_back({{"source", EnumText(e.source_service())},
                        {"position", e.global_position()},
                        {"recorded_at", TimestampJson(e.recorded_at())},
                        {"valid_from", OrNull(e.valid_from())},
@@ -167,7 +171,7 @@ std::string RenderAudit(const v1::AuditTrail& trail) {
     }
     absl::StrAppend(&out, "\n", TimestampText(e.recorded_at()), "  ", absl::StrFormat("%-18s", kind), " ", what,
                     "\n    by ", e.actor().empty() ? "-" : e.actor(), ", valid from ",
-                    e.valid_from().empty() ? "-" : e.valid_from(), ", ", e.source(), " #", e.global_position(), "\n");
+                    e.valid_from().empty() ? "-" : e.valid_from(), ", ", EnumText(e.source_service()), " #", e.global_position(), "\n");
     if (e.change() == v1::AUDIT_CHANGE_OBJECTIVE_ADOPTED) {
       absl::StrAppend(&out, "    title ", e.to_value().title(), "\n");
     } else if (e.has_from_value() || (e.has_to_value() && e.change() != v1::AUDIT_CHANGE_ADOPTED)) {

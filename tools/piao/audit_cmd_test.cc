@@ -48,6 +48,21 @@ TEST(AuditRequestTest, BadFlagsNameTheFlag) {
   o.to = "";
   o.year = 22;
   EXPECT_THAT(AuditRequest(o).status().message(), HasSubstr("--year"));
+  o.year = 2022;
+  o.services = {"risk", "accounting"};
+  EXPECT_THAT(AuditRequest(o).status().message(),
+              HasSubstr("--service: must be planning, measurement, risk or hr, got 'accounting'"));
+}
+
+TEST(AuditRequestTest, ServicesAreSentAsTheEnum) {
+  AuditOptions o;
+  o.year = 2022;
+  o.services = {"risk", "hr"};
+  absl::StatusOr<v1::GetAuditTrailRequest> r = AuditRequest(o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->source_services_size(), 2);
+  EXPECT_EQ(r->source_services(0), v1::SOURCE_SERVICE_RISK);
+  EXPECT_EQ(r->source_services(1), v1::SOURCE_SERVICE_HR);
 }
 
 TEST(AuditChangeNameTest, DisplayNamesRoundTripAndUnknownOnesAreRefused) {
@@ -68,7 +83,7 @@ TEST(AuditToJsonTest, ARiskFactIsRenderedFromItsTypedMessage) {
   t.set_page(1);
   t.set_pages(1);
   v1::AuditEntry* e = t.add_entries();
-  e->set_source("risk");
+  e->set_source_service(v1::SOURCE_SERVICE_RISK);
   e->set_change(v1::AUDIT_CHANGE_RISK_ASSESSMENT_RECORDED);
   e->add_processes("B.02");
   v1::AssessmentRecorded a;
@@ -87,7 +102,7 @@ TEST(AuditToJsonTest, OneEntryHasEveryField) {
   t.set_administration("CCIAA-TO");
   t.set_year(2022);
   v1::AuditEntry* e = t.add_entries();
-  e->set_source("planning");
+  e->set_source_service(v1::SOURCE_SERVICE_PLANNING);
   e->set_global_position(7);
   e->mutable_recorded_at()->set_seconds(1663149600);
   e->set_valid_from("2022-09-13");

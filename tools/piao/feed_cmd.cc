@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "libs/base/sha256.h"
+#include "libs/base/legacy_enum.h"
 #include "libs/base/status_macros.h"
 #include "libs/service/client.h"
 #include "libs/service/event_log_client.h"
@@ -92,14 +93,15 @@ namespace {
 json ResultsJson(const ComputedYear& y, int* computed) {
   json actuals = json::array();
   for (const v1::ComputedActualResult& a : y.results) {
-    const bool wrote = a.outcome() == "recorded" || a.outcome() == "recomputed";
+    const v1::ComputeOutcome o = a.outcome_kind();
+    const bool wrote = o == v1::COMPUTE_OUTCOME_RECORDED || o == v1::COMPUTE_OUTCOME_RECOMPUTED;
     *computed += wrote;
-    const bool has_value = wrote || a.outcome() == "unchanged";
+    const bool has_value = wrote || o == v1::COMPUTE_OUTCOME_UNCHANGED;
     actuals.push_back({{"year", y.year},
                        {"objective", KeyJson(a.objective())},
                        {"indicator", a.indicator()},
                        {"period", a.period()},
-                       {"outcome", a.outcome()},
+                       {"outcome", EnumText(o)},
                        {"value", has_value ? json(a.value()) : json(nullptr)},
                        {"actual_id", a.actual_id().empty() ? json(nullptr) : json(a.actual_id())},
                        {"reason", a.reason().empty() ? json(nullptr) : json(a.reason())}});
@@ -164,11 +166,12 @@ bool HasFormulas(const v1::AdoptObjectivesRequest& adopt) {
 
 std::string RenderComputed(const ComputedYear& c) {
   if (c.results.empty()) return "";
-  std::map<std::string, int> n;
-  for (const v1::ComputedActualResult& a : c.results) n[a.outcome()]++;
-  return absl::StrCat("computed actuals ", c.year, ": ", n["recorded"], " recorded, ", n["recomputed"], " recomputed, ",
-                      n["unchanged"], " unchanged, ", n["not_computable"], " not computable, ", n["waiting"],
-                      " waiting for data\n");
+  std::map<v1::ComputeOutcome, int> n;
+  for (const v1::ComputedActualResult& a : c.results) n[a.outcome_kind()]++;
+  return absl::StrCat("computed actuals ", c.year, ": ", n[v1::COMPUTE_OUTCOME_RECORDED], " recorded, ",
+                      n[v1::COMPUTE_OUTCOME_RECOMPUTED], " recomputed, ", n[v1::COMPUTE_OUTCOME_UNCHANGED],
+                      " unchanged, ", n[v1::COMPUTE_OUTCOME_NOT_COMPUTABLE], " not computable, ",
+                      n[v1::COMPUTE_OUTCOME_WAITING], " waiting for data\n");
 }
 
 std::string RenderFeedImport(const FeedImportResult& r) {
@@ -176,17 +179,17 @@ std::string RenderFeedImport(const FeedImportResult& r) {
   std::string details;
   for (const ComputedYear& y : r.computed) {
     for (const v1::ComputedActualResult& a : y.results) {
-      const std::string& o = a.outcome();
-      recorded += o == "recorded";
-      recomputed += o == "recomputed";
-      unchanged += o == "unchanged";
-      not_computable += o == "not_computable";
-      waiting += o == "waiting";
+      const v1::ComputeOutcome o = a.outcome_kind();
+      recorded += o == v1::COMPUTE_OUTCOME_RECORDED;
+      recomputed += o == v1::COMPUTE_OUTCOME_RECOMPUTED;
+      unchanged += o == v1::COMPUTE_OUTCOME_UNCHANGED;
+      not_computable += o == v1::COMPUTE_OUTCOME_NOT_COMPUTABLE;
+      waiting += o == v1::COMPUTE_OUTCOME_WAITING;
       const std::string where = absl::StrCat(y.year, " ", a.objective().code(), "/", a.indicator(), " ", a.period());
-      if (o == "recorded" || o == "recomputed") {
-        absl::StrAppend(&details, "  ", o, " ", where, " = ", absl::StrFormat("%.4g", a.value()), " (", a.actual_id(),
+      if (o == v1::COMPUTE_OUTCOME_RECORDED || o == v1::COMPUTE_OUTCOME_RECOMPUTED) {
+        absl::StrAppend(&details, "  ", EnumText(o), " ", where, " = ", absl::StrFormat("%.4g", a.value()), " (", a.actual_id(),
                         ")", a.reason().empty() ? "" : ": " + a.reason(), "\n");
-      } else if (o == "not_computable") {
+      } else if (o == v1::COMPUTE_OUTCOME_NOT_COMPUTABLE) {
         absl::StrAppend(&details, "  not computable ", where, ": ", a.reason(), "\n");
       }
     }

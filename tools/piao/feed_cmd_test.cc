@@ -56,12 +56,12 @@ TEST(FeedCmdTest, SummaryAndJson) {
   a.mutable_objective()->set_code("RATIOS");
   a.set_indicator("EQ_GC");
   a.set_period("year-end");
-  a.set_outcome("recorded");
+  a.set_outcome_kind(v1::COMPUTE_OUTCOME_RECORDED);
   a.set_value(126.72);
   a.set_actual_id("default/2021/A1");
   y.results.push_back(a);
   a.set_indicator("X");
-  a.set_outcome("not_computable");
+  a.set_outcome_kind(v1::COMPUTE_OUTCOME_NOT_COMPUTABLE);
   a.set_reason("period 2021: division by zero: 'b' is 0 (column 5)");
   a.clear_actual_id();
   y.results.push_back(a);

@@ -74,7 +74,7 @@ std::tuple<std::string, std::string, std::string> KeyOf(const v1::ObjectiveScore
 
 // A change of the plan after its adoption (a revision act or a description update): what the Relazione lists.
 bool IsVariation(const v1::AuditEntry& e) {
-  return e.source() == "planning" && e.change() != v1::AUDIT_CHANGE_ADOPTED &&
+  return e.source_service() == v1::SOURCE_SERVICE_PLANNING && e.change() != v1::AUDIT_CHANGE_ADOPTED &&
          e.change() != v1::AUDIT_CHANGE_OBJECTIVE_ADOPTED;
 }
 
@@ -656,7 +656,7 @@ absl::Status RunReport(const ReportOptions& o) {
     v1::GetAuditTrailRequest req;
     req.set_administration(o.administration);
     req.set_year(o.year);
-    req.add_services("planning");  // the plan's variations
+    req.add_source_services(v1::SOURCE_SERVICE_PLANNING);  // the plan's variations
     req.set_valid_to(o.as_of);      // those in force on the as-of date (the projection filters)
     PIAO_RETURN_IF_ERROR(QueryProjection(o.data_dir, &v1::Projection::Stub::GetAuditTrail, req, &in.trail));
     body = RenderRelazione(in, format);

@@ -129,11 +129,11 @@ RelazioneInput Input() {
   in.revised = View("revised", 50, 2);
   in.approved = View("approved", 40, 10000);
   v1::AuditEntry* adopted = in.trail.add_entries();
-  adopted->set_source("planning");
+  adopted->set_source_service(v1::SOURCE_SERVICE_PLANNING);
   adopted->set_change(v1::AUDIT_CHANGE_ADOPTED);
   adopted->set_indicator("K1");
   v1::AuditEntry* e = in.trail.add_entries();
-  e->set_source("planning");
+  e->set_source_service(v1::SOURCE_SERVICE_PLANNING);
   e->set_change(v1::AUDIT_CHANGE_TARGET);
   e->mutable_objective()->set_code("OS1");
   e->set_indicator("K2");

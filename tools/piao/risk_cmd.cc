@@ -14,10 +14,12 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/json_util.h"
 #include "libs/base/json_strict.h"
+#include "libs/base/legacy_enum.h"
 #include "libs/base/sha256.h"
 #include "libs/base/status_macros.h"
 #include "libs/plan/model.h"
 #include "libs/risk/banding.h"
+#include "libs/risk/kinds.h"
 #include "libs/service/client.h"
 #include "libs/service/event_log_client.h"
 #include "libs/service/grpc_status.h"
@@ -123,6 +125,8 @@ absl::StatusOr<PreparedRiskImport> PrepareRiskImport(const std::string& path, co
   if (f.administration().empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": administration: required"));
   if (absl::Status s = CheckYear(f.year()); !s.ok()) return InFile(path, absl::InvalidArgumentError(
                                                                        absl::StrCat("year: ", s.message())));
+  // The file's kinds ("kind": "general", "method": "product", ...) as the enums the services take.
+  if (absl::Status s = risk::RiskKinds().Normalise(&f); !s.ok()) return InFile(path, s);
   const std::string correlation = absl::StrCat("risk-import:", ToHex(Sha256({bytes})).substr(0, 16));
   PreparedRiskImport out;
   out.administration = f.administration();
@@ -161,7 +165,7 @@ json RiskMapToJson(const v1::RiskMap& map) {
                        {"owner", m.owner()},
                        {"deadline", m.deadline()},
                        {"processes", json(std::vector<std::string>(m.processes().begin(), m.processes().end()))},
-                       {"last_outcome", OrNull(m.last_outcome())}});
+                       {"last_outcome", OrNull(EnumText(m.last_outcome_kind()))}});
   }
   return {{"processes", std::move(processes)}, {"measures_overdue", std::move(overdue)}};
 }
@@ -195,10 +199,10 @@ json RiskReportToJson(const v1::RiskReport& r) {
   for (const v1::MeasureStatus& m : r.measure_statuses()) {
     const bool linked = m.performance_in_plan();
     measures.push_back({{"code", m.code()},
-                        {"kind", m.kind()},
+                        {"kind", EnumText(m.measure_kind())},
                         {"owner", m.owner()},
                         {"deadline", m.deadline()},
-                        {"status", m.status()},
+                        {"status", EnumText(m.measure_state())},
                         {"implemented_on", OrNull(m.implemented_on())},
                         {"last_monitored_on", OrNull(m.last_monitored_on())},
                         {"planned", m.planned()},
@@ -241,7 +245,8 @@ std::string RenderRiskReport(const v1::RiskReport& r) {
                   r.not_monitored(), " not monitored (coverage ", absl::StrFormat("%.2f %%", r.coverage_pct()),
                   ")\n\nMeasures\n");
   for (const v1::MeasureStatus& m : r.measure_statuses()) {
-    absl::StrAppend(&out, absl::StrFormat("  %-8s %-9s %-12s due %s%s%s\n", m.code(), m.kind(), m.status(),
+    absl::StrAppend(&out, absl::StrFormat("  %-8s %-9s %-12s due %s%s%s\n", m.code(), EnumText(m.measure_kind()),
+                                          EnumText(m.measure_state()),
                                           m.deadline(),
                                           m.implemented_on().empty() ? "" : ", implemented " + m.implemented_on(),
                                           m.planned() ? (m.last_monitored_on().empty() ? ", NOT MONITORED"
@@ -275,7 +280,7 @@ json ProcessHistoryToJson(const v1::ProcessHistory& h) {
   json ratings = json::array();
   for (const v1::ProcessRating& p : h.ratings()) {
     ratings.push_back({{"assessed_on", p.assessed_on()},
-                       {"method", p.method()},
+                       {"method", EnumText(p.rating_method())},
                        {"scheme", p.scheme()},
                        {"scheme_version", p.scheme_version()},
                        {"score", p.has_score() ? json(p.score()) : json(nullptr)},
@@ -399,7 +404,7 @@ absl::Status RunRiskHistory(const RiskOptions& o) {
                 history.process().area().c_str(), history.process().owner().c_str());
     for (const v1::ProcessRating& p : history.ratings()) {
       std::printf("  %s  %-12s %-16s score %-6s %s  (highest: %s; by %s)\n", p.assessed_on().c_str(),
-                  p.method().c_str(), risk::SchemeRef(p.scheme(), p.scheme_version()).c_str(), Score(p).c_str(),
+                  EnumText(p.rating_method()).c_str(), risk::SchemeRef(p.scheme(), p.scheme_version()).c_str(), Score(p).c_str(),
                   p.level().c_str(), p.highest_event().c_str(), p.actor().c_str());
     }
   }

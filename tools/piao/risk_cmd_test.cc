@@ -2,6 +2,8 @@
 // rules are the service's (services/risk/register_file_test.cc).
 #include "tools/piao/risk_cmd.h"
 
+#include "libs/risk/kinds.h"
+
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -39,6 +41,17 @@ TEST(RiskImportTest, TorinoFixtureParsesIntoItsCommands) {
   EXPECT_EQ(p->commands.front().what, "areas");
   EXPECT_TRUE(p->self_contained);  // it defines its catalogue: the service validates it whole first
   EXPECT_EQ(p->file.processes_size(), 23);
+  // The file's texts ("kind": "general", "method": "product", "mode", "outcome") are sent as the enums only.
+  ASSERT_GT(p->file.measures_size(), 0);
+  ASSERT_GT(p->file.assessments_size(), 0);
+  for (const v1::Measure& m : p->file.measures()) EXPECT_NE(m.measure_kind(), v1::MEASURE_KIND_UNSPECIFIED);
+  for (const v1::Assessment& a : p->file.assessments()) EXPECT_NE(a.rating_method(), v1::RATING_METHOD_UNSPECIFIED);
+  for (const v1::MonitoringRecord& r : p->file.monitoring()) EXPECT_NE(r.outcome_kind(), v1::MONITORING_OUTCOME_UNSPECIFIED);
+  std::string sent;
+  ASSERT_TRUE(p->file.SerializeToString(&sent));
+  v1::RiskRegisterFile copy = p->file;
+  ASSERT_TRUE(risk::RiskKinds().Normalise(&copy).ok());
+  EXPECT_EQ(copy.SerializeAsString(), sent) << "no wave-one text left to read";
 }
 
 TEST(RiskImportTest, BadFilesNameTheItemAndField) {
@@ -52,6 +65,8 @@ TEST(RiskImportTest, BadFilesNameTheItemAndField) {
       {[](nlohmann::json& j) { j["surprise"] = 1; }, "surprise"},
       {[](nlohmann::json& j) { j["year"] = 1999; }, "year"},
       {[](nlohmann::json& j) { j["administration"] = ""; }, "administration: required"},
+      {[](nlohmann::json& j) { j["measures"][1]["kind"] = "generic"; },
+       "measures[1].kind: must be general or specific, got 'generic'"},
   };
   for (const Case& c : cases) {
     nlohmann::json j = good;

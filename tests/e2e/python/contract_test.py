@@ -494,13 +494,14 @@ class ContractTest(unittest.TestCase):
 
     def test_06_audit_lists_the_adoption_and_the_computed_actuals_with_their_actors(self):
         changes = pb["projection_pb2"].AuditChange
+        services = pb["projection_pb2"].SourceService
         trail = self.audit()
         self.assertEqual((trail.administration, trail.year, trail.page, trail.pages), (ADMIN, YEAR, 1, 1))
         self.assertEqual(trail.total, len(trail.entries))
         act = self.plan_json["approved"]["act"]
-        adopted = [(e.source, e.objective.code, e.actor, e.act.text, e.valid_from, e.global_position)
+        adopted = [(e.source_service, e.objective.code, e.actor, e.act.text, e.valid_from, e.global_position)
                    for e in trail.entries if e.change == changes.Value("AUDIT_CHANGE_OBJECTIVE_ADOPTED")]
-        self.assertEqual(adopted, [("planning", OBJECTIVE, OPERATOR, act, "2021-01-31",
+        self.assertEqual(adopted, [(services.Value("SOURCE_SERVICE_PLANNING"), OBJECTIVE, OPERATOR, act, "2021-01-31",
                                     self.adopted.ack.global_position)])
         indicators = sorted((e.indicator, e.actor, e.act.text) for e in trail.entries
                             if e.change == changes.Value("AUDIT_CHANGE_ADOPTED"))
@@ -513,18 +514,23 @@ class ContractTest(unittest.TestCase):
             code = e.indicator
             with self.subTest(indicator=code):
                 a = computed[code]
-                self.assertEqual((e.source, e.objective.code, e.valid_from, e.global_position),
-                                 ("measurement", OBJECTIVE, f"{YEAR}-12-31", a.global_position))
+                self.assertEqual((e.source_service, e.objective.code, e.valid_from, e.global_position),
+                                 (services.Value("SOURCE_SERVICE_MEASUREMENT"), OBJECTIVE, f"{YEAR}-12-31",
+                                  a.global_position))
+                self.assertEqual(e.source, "measurement")  # wave one's text, still filled
                 self.assertEqual(value_of(e.to_value.actual), value_of(a.value))
                 self.assertIn(e.actor, (OPERATOR, MEASUREMENT_POLICY))
                 self.assertEqual(e.actor, a.actor)
-        # The changes filter: only the actuals.
+        # The changes filter: only the actuals; the services filter: measurement's entries are the actuals.
         only = self.audit(changes=[changes.Value("AUDIT_CHANGE_ACTUAL")])
         self.assertEqual(sorted(e.indicator for e in only.entries), sorted(FORMULA_INDICATORS))
+        measured = self.audit(source_services=[services.Value("SOURCE_SERVICE_MEASUREMENT")])
+        self.assertEqual({e.indicator for e in measured.entries}, set(FORMULA_INDICATORS))
+        self.assertEqual({e.source_service for e in measured.entries}, {services.Value("SOURCE_SERVICE_MEASUREMENT")})
 
     def test_07_audit_paging(self):
         def key(e):
-            return e.source, e.global_position, e.change, e.indicator
+            return e.source_service, e.global_position, e.change, e.indicator
 
         full = self.audit()
         self.assertGreaterEqual(full.total, 4)  # the objective and its three indicators, at least
