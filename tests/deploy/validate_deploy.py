@@ -62,6 +62,40 @@ def check_env(bin_dir, binary, env_names, where):
 def parse_sources(text):
     return dict(item.split("=", 1) for item in text.split(",") if item)
 
+TOPIC_SETTINGS = ["PIAO_KAFKA_PARTITIONS", "PIAO_TOPIC_REPLICATION", "PIAO_TOPIC_MIN_INSYNC_REPLICAS",
+                  "PIAO_TOPIC_MAX_MESSAGE_BYTES", "PIAO_TOPIC_RETENTION_MS"]
+
+
+def pinned_kafka_version(src):
+    pom = open(os.path.join(src, "tools/kafka/pom.xml")).read()
+    m = re.search(r"<kafka\.version>([^<]+)</kafka\.version>", pom) or re.search(
+        r"<artifactId>kafka_2\.13</artifactId>\s*<version>([^<]+)</version>", pom)
+    return m.group(1) if m else None
+
+
+def check_topic_settings(where, settings, command, min_replication, src, images):
+    """The topics' settings in one place: every one defined once, sane, and used by the command (no literals)."""
+    for key in TOPIC_SETTINGS:
+        check(key in settings, f"{where}: topic setting {key} is not defined")
+    if not all(key in settings for key in TOPIC_SETTINGS):
+        return
+    partitions, replication, min_isr, max_bytes, retention = (int(str(settings[k])) for k in TOPIC_SETTINGS)
+    check(partitions >= 1, f"{where}: PIAO_KAFKA_PARTITIONS must be >= 1")
+    check(replication >= min_replication, f"{where}: replication {replication} < {min_replication}")
+    check(1 <= min_isr <= max(1, replication - 1) or replication == 1 == min_isr,
+          f"{where}: min.insync.replicas {min_isr} must leave one broker free to fail (replication {replication})")
+    check(max_bytes >= 1048576, f"{where}: max.message.bytes {max_bytes} is below the event store's 1 MiB limit")
+    check(retention == -1 or retention >= 24 * 3600 * 1000, f"{where}: retention under a day ({retention} ms)")
+    for key in TOPIC_SETTINGS:
+        check(key in command, f"{where}: the topics command does not use {key}")
+    check(re.search(r"--partitions\s+\d", command.replace("--partitions 1 ", "")) is None,
+          f"{where}: the topics command has a literal partition count for the event topics")
+    check(re.search(r"--replication-factor\s+\d", command) is None, f"{where}: a literal replication factor")
+    version = pinned_kafka_version(src)
+    for image in images:
+        check(version is not None and image == f"apache/kafka:{version}",
+              f"{where}: image {image} is not the pinned Kafka {version} (tools/kafka/pom.xml)")
+
 
 def check_compose(src, bin_dir):
     doc = yaml.safe_load(open(os.path.join(src, "deploy/compose.yaml")))
@@ -73,6 +107,9 @@ def check_compose(src, bin_dir):
     check(not any("ZOOKEEPER" in k for k in kafka), "compose: ZooKeeper settings on the broker")
     advertised = kafka.get("KAFKA_ADVERTISED_LISTENERS", "")
     topics_cmd = " ".join(services["kafka-topics"]["command"])
+    topic_env = services["kafka-topics"].get("environment") or {}
+    check_topic_settings("compose", topic_env, topics_cmd, 1, src,
+                         [services["kafka"]["image"], services["kafka-topics"]["image"]])
     declared_volumes = set((doc.get("volumes") or {}).keys())
     listen = {}
     for name in WRITE_SERVICES + ["projection"]:
@@ -84,6 +121,9 @@ def check_compose(src, bin_dir):
         binary = s["command"][0]
         check(binary == f"piao-{name}", f"compose: {name} runs {binary}")
         check_env(bin_dir, binary, env.keys(), f"compose {name}")
+        check(str(env.get("PIAO_KAFKA_PARTITIONS")) == str(topic_env.get("PIAO_KAFKA_PARTITIONS")),
+              f"compose: {name} partitions by {env.get('PIAO_KAFKA_PARTITIONS')}, the topics have "
+              f"{topic_env.get('PIAO_KAFKA_PARTITIONS')}")
         bootstrap = env.get("PIAO_BOOTSTRAP_SERVERS", "")
         check(bootstrap != "" and all(f"//{b}" in advertised for b in bootstrap.split(",")),
               f"compose: {name} bootstrap '{bootstrap}' is not an advertised listener")
@@ -172,7 +212,8 @@ def check_k8s(src, bin_dir):
     topics = " ".join(" ".join(c.get("args", [])) for j in jobs.values() for c in j["spec"]["template"]["spec"]["containers"])
     for name in WRITE_SERVICES:
         check(f"piao.{name}.events.v1" in topics, f"k8s: topic piao.{name}.events.v1 not created")
-    check("--replication-factor 3" in topics and "min.insync.replicas=2" in topics, "k8s: topics lack replication 3 / min ISR 2")
+    images = [c["image"] for j in jobs.values() for c in j["spec"]["template"]["spec"]["containers"]]
+    check_topic_settings("k8s", config_maps.get("piao-topics", {}).get("data", {}), topics, 3, src, images)
     for path in re.findall(r"/etc/piao/([A-Za-z0-9_.-]+)", topics):
         check(path in secret_keys, f"k8s: topics job reads /etc/piao/{path}, not in the Secret")
 
