@@ -246,7 +246,9 @@ int main(int argc, char** argv) {
       .Declare("tree-indicators", "300", "indicators of the plan of P3")
       .Declare("tree-repetitions", "50", "queries of P3 (the p50 is reported)")
       .Declare("p4-seconds", "10", "seconds of steady write load of P4")
-      .Declare("p4-rate", "200", "appends per second of P4's write load");
+      .Declare("p4-rate", "200", "appends per second of P4's write load")
+      .Declare("only-rebuild", "false",
+               "only write a mix of --rebuild-events and rebuild it once (for profiling, e.g. under callgrind)");
   if (auto s = config.ParseFromProcess(argc, argv); !s.ok()) {
     std::fprintf(stderr, "%s\n%s", std::string(s.message()).c_str(), config.Usage().c_str());
     return 2;
@@ -274,6 +276,14 @@ int main(int argc, char** argv) {
     dir = *made;
   }
   fs::create_directories(dir);
+  if (config.GetBool("only-rebuild")) {
+    MixStores mix = Must("mix", WriteMix(dir / "mix", st.rebuild_events));
+    const double seconds = Must("rebuild", BenchRebuild(dir / "views", mix));
+    std::printf("{\"events\": %llu, \"rebuild_s\": %.3f}\n", static_cast<unsigned long long>(mix.events), seconds);
+    mix = MixStores();
+    fs::remove_all(dir);
+    return 0;
+  }
   const json result = Run(st, dir);
   fs::remove_all(dir);
   if (config.GetBool("json")) {
