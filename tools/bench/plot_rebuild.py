@@ -25,6 +25,7 @@ def main():
     points.sort()
     xmax = max(p[0] for p in points) * 1.05
     ymax = max(p[1] for p in points) * 1.15
+    unit, scale = ("millions", 1e6) if xmax >= 2e6 else ("thousands", 1e3)
     sx = lambda x: L + (W - L - R) * x / xmax
     sy = lambda y: H - B - (H - T - B) * y / ymax
     svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="DejaVu Sans" font-size="12">',
@@ -33,12 +34,12 @@ def main():
            f'({result["machine"]["date"]}, {result["machine"]["cores"]} cores)</text>',
            f'<line x1="{L}" y1="{H-B}" x2="{W-R}" y2="{H-B}" stroke="black"/>',
            f'<line x1="{L}" y1="{T}" x2="{L}" y2="{H-B}" stroke="black"/>',
-           f'<text x="{(L+W-R)/2}" y="{H-12}" text-anchor="middle">events (millions)</text>',
+           f'<text x="{(L+W-R)/2}" y="{H-12}" text-anchor="middle">events ({unit})</text>',
            f'<text x="18" y="{(T+H-B)/2}" text-anchor="middle" transform="rotate(-90 18 {(T+H-B)/2})">seconds</text>']
     for i in range(6):
         x = xmax * i / 5
         y = ymax * i / 5
-        svg.append(f'<text x="{sx(x)}" y="{H-B+16}" text-anchor="middle">{x/1e6:.2f}</text>')
+        svg.append(f'<text x="{sx(x)}" y="{H-B+16}" text-anchor="middle">{x/scale:.1f}</text>')
         svg.append(f'<text x="{L-6}" y="{sy(y)+4}" text-anchor="end">{y:.0f}</text>')
         svg.append(f'<line x1="{L}" y1="{sy(y)}" x2="{W-R}" y2="{sy(y)}" stroke="#ddd"/>')
     n1, s1 = float(rb["events_1m"]), float(rb["events_1m_s"])
