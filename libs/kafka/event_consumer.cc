@@ -361,7 +361,9 @@ absl::Status EventConsumer::ChangeAssignmentLocked(const std::vector<int32_t>& p
 }
 
 absl::StatusOr<uint64_t> EventConsumer::CatchUp(const ServiceName& source) {
-  std::lock_guard<std::mutex> l(mu_);
+  catch_up_waiting_.fetch_add(1);
+  std::unique_lock<std::mutex> l(mu_);
+  catch_up_waiting_.fetch_sub(1);
   return applier_->CatchUp(source);
 }
 
@@ -370,6 +372,9 @@ absl::Status EventConsumer::Start() {
   stop_ = false;
   thread_ = std::thread([this] {
     while (!stop_.load()) {
+      // std::mutex is not fair: a catch-up waiting for it (the stall watcher, while Kafka is down) gets it
+      // before the next poll, or it could wait behind back-to-back polls for seconds.
+      while (catch_up_waiting_.load() > 0 && !stop_.load()) absl::SleepFor(absl::Milliseconds(1));
       absl::StatusOr<size_t> r = Poll(absl::Milliseconds(100));
       if (!r.ok()) {
         if (absl::IsFailedPrecondition(r.status())) return;  // closed

@@ -130,6 +130,7 @@ class EventConsumer {
   std::atomic<uint64_t> malformed_{0};
   std::atomic<int> assigned_{0};
 
+  std::atomic<int> catch_up_waiting_{0};  // CatchUp calls waiting for mu_: the polling thread lets them in
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

@@ -10,10 +10,24 @@
 //      no event was applied twice or skipped.
 // It prints the figures as one JSON object and exits 0 only when every check holds.
 //
-//   piao-chaos --data DIR [--rounds 20] [--clients-per-service 2] [--rate 25] [--seed N] [--bin-dir DIR]
-//              [--keep true]
+// The faults of a round (--fault), on the stack's Kafka (--kafka mock|apache, --brokers, --partitions,
+// --projections as for `piao stack up`):
+//   services     each of the write services and every projection member SIGKILLed once (the default)
+//   broker       one Apache broker SIGKILLed, left down --fault-seconds, restarted (needs --brokers >= 2)
+//   member       one projection member other than the first SIGKILLed, left down --fault-seconds, restarted:
+//                its partitions move to the others and back (needs --projections >= 2)
+//   outage       every broker SIGKILLed, the cluster down --fault-seconds, restarted
+//   broker-data  every broker SIGKILLed and its log directory deleted: a new, empty cluster
+// Meanwhile a probe writes a plan every 200 ms and reads it back through the projection with read-your-writes:
+// the figures say how long a write took to become visible during the faults and outside them (the pause).
+// With several members, each member's views must equal a replay of the stores restricted to its partitions.
 //
-// `tools/dev chaos [ROUNDS]` runs it as a soak; the test suite runs it with 20 rounds (chaos_e2e_test).
+//   piao-chaos --data DIR [--rounds 20] [--clients-per-service 2] [--rate 25] [--seed N] [--bin-dir DIR]
+//              [--keep true] [--fault F] [--fault-seconds S] [--kafka K] [--brokers N] [--partitions P]
+//              [--projections M]
+//
+// `tools/dev chaos [ROUNDS]` runs it as a soak and `tools/dev soak FAULT [ROUNDS]` the faults of the real
+// engine; the test suite runs short versions (chaos_e2e_test, kafka_faults_e2e_test).
 #include <signal.h>
 #include <sys/types.h>
 
@@ -35,9 +49,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "libs/base/config.h"
+#include "libs/base/key_codec.h"
 #include "libs/base/process.h"
 #include "libs/base/status_macros.h"
 #include "libs/eventstore/event_store.h"
@@ -154,8 +170,11 @@ absl::StatusOr<std::map<std::string, std::string>> DumpDb(const std::string& pat
 
 // What differs between two view dumps, ignoring what legitimately differs between a Kafka-fed projection and
 // an offline replay: Kafka offsets and the views' format marker.
+// `lane_heads`: each (source, partition)'s last event in the stores.
 std::vector<std::string> DiffViews(const std::map<std::string, std::string>& live,
-                                   const std::map<std::string, std::string>& replay) {
+                                   const std::map<std::string, std::string>& replay,
+                                   const std::map<std::pair<std::string, int32_t>, uint64_t>& lane_heads) {
+  static const std::string kLanePrefix = std::string("\x01piao.consumer/lane/");
   auto ignored = [](const std::string& key) {
     return key.rfind(std::string("\x01piao.consumer/offset/"), 0) == 0 || key.rfind("\x01piao.views/", 0) == 0;
   };
@@ -168,8 +187,34 @@ std::vector<std::string> DiffViews(const std::map<std::string, std::string>& liv
   for (const auto& [k, v] : live) {
     if (ignored(k)) continue;
     auto r = replay.find(k);
-    if (r == replay.end()) diffs.push_back("only in the live projection: " + printable(k));
-    else if (r->second != v) diffs.push_back("differs: " + printable(k));
+    if (r == replay.end()) {
+      diffs.push_back("only in the live projection: " + printable(k));
+    } else if (k.rfind(kLanePrefix, 0) == 0) {
+      // A lane record is "<position> 0 <hash>": the hash is known only when the lane's last event was applied
+      // there, not when the lane advanced over a redelivered one (a member that took partitions over). The
+      // position must be the same.
+      // A lane's position says it is complete up to there: up to its last event, or further, to where a read of
+      // the store ended. Two positions agree when no event of the lane lies between them: here, when both are
+      // at or past the lane's last event in the store.
+      const std::string live_position = v.substr(0, v.find(' '));
+      const std::string replay_position = r->second.substr(0, r->second.find(' '));
+      uint64_t live_at = 0, replay_at = 0;
+      auto parts = SplitKeyParts(absl::string_view(k).substr(kLanePrefix.size()));
+      int32_t partition = -1;
+      uint64_t head = 0;
+      if (parts.ok() && parts->size() == 3 && absl::SimpleAtoi((*parts)[2], &partition)) {
+        auto h = lane_heads.find({(*parts)[0], partition});
+        if (h != lane_heads.end()) head = h->second;
+      }
+      const bool both_complete = absl::SimpleAtoi(live_position, &live_at) &&
+                                 absl::SimpleAtoi(replay_position, &replay_at) && live_at >= head && replay_at >= head;
+      if (live_position != replay_position && !both_complete) {
+        diffs.push_back(absl::StrCat("lane position differs: ", printable(k), " live ", live_position, ", replay ",
+                                     replay_position));
+      }
+    } else if (r->second != v) {
+      diffs.push_back("differs: " + printable(k));
+    }
   }
   for (const auto& [k, v] : replay) {
     if (!ignored(k) && live.count(k) == 0) diffs.push_back("only in the replay: " + printable(k));
@@ -185,7 +230,13 @@ int Run(int argc, char** argv) {
       .Declare("rate", "25", "commands per second each client sends at most")
       .Declare("seed", "0", "random seed (0: from the clock); printed, so a run can be repeated")
       .Declare("bin-dir", "", "where the piao-* binaries are (default: this binary's directory)")
-      .Declare("keep", "false", "leave the stack's data directory in place afterwards");
+      .Declare("keep", "false", "leave the stack's data directory in place afterwards")
+      .Declare("fault", "services", "what each round breaks: services, broker, member, outage or broker-data")
+      .Declare("fault-seconds", "5", "how long a broker, member or the cluster stays down in a round")
+      .Declare("kafka", "mock", "the stack's Kafka: mock or apache")
+      .Declare("brokers", "1", "Apache brokers")
+      .Declare("partitions", "3", "partitions of every topic")
+      .Declare("projections", "1", "projection members");
   if (absl::Status s = config.ParseFromProcess(argc, argv); !s.ok()) {
     std::fprintf(stderr, "piao-chaos: %s\nsettings:\n%s", std::string(s.message()).c_str(), config.Usage().c_str());
     return 2;
@@ -200,6 +251,33 @@ int Run(int argc, char** argv) {
     std::fprintf(stderr, "piao-chaos: --data is required; --rounds, --clients-per-service and --rate are positive\n");
     return 2;
   }
+  const std::string fault = config.Get("fault");
+  auto fault_seconds = config.GetInt("fault-seconds");
+  cli::StackKafka kafka;
+  kafka.mode = config.Get("kafka");
+  auto brokers = config.GetInt("brokers");
+  auto partitions = config.GetInt("partitions");
+  auto projections = config.GetInt("projections");
+  if (!fault_seconds.ok() || !brokers.ok() || !partitions.ok() || !projections.ok() || *fault_seconds < 0 ||
+      *brokers < 1 || *partitions < 1 || *projections < 1) {
+    std::fprintf(stderr, "piao-chaos: --fault-seconds, --brokers, --partitions and --projections are numbers >= 1\n");
+    return 2;
+  }
+  kafka.brokers = *brokers;
+  kafka.partitions = *partitions;
+  kafka.projections = *projections;
+  const std::set<std::string> faults = {"services", "broker", "member", "outage", "broker-data"};
+  std::string misuse;
+  if (faults.count(fault) == 0) misuse = "--fault: one of services, broker, member, outage, broker-data";
+  if ((fault == "broker" || fault == "outage" || fault == "broker-data") && kafka.mode != "apache") {
+    misuse = "--fault " + fault + " needs --kafka apache";
+  }
+  if (fault == "broker" && *brokers < 2) misuse = "--fault broker needs --brokers >= 2 (one stays up)";
+  if (fault == "member" && *projections < 2) misuse = "--fault member needs --projections >= 2";
+  if (!misuse.empty()) {
+    std::fprintf(stderr, "piao-chaos: %s\n", misuse.c_str());
+    return 2;
+  }
   if (fs::exists(fs::path(dir) / "stack.json")) {
     std::fprintf(stderr, "piao-chaos: %s already holds a stack; give an empty directory\n", dir.c_str());
     return 2;
@@ -211,7 +289,8 @@ int Run(int argc, char** argv) {
   const std::string run = absl::StrCat(seed % 1000000);
   const absl::Time started = absl::Now();
 
-  auto up = cli::StackUp(dir, bin_dir, absl::Seconds(120));
+  const auto stack_up = [&] { return cli::StackUp(dir, bin_dir, absl::Seconds(180), /*tls=*/false, kafka); };
+  auto up = stack_up();
   if (!up.ok()) {
     std::fprintf(stderr, "piao-chaos: stack up: %s\n", up.status().ToString().c_str());
     return 1;
@@ -273,12 +352,135 @@ int Run(int argc, char** argv) {
     }
   }
 
+  // The probe: a plan written every 200 ms and read back through the projection with read-your-writes (its
+  // scores, an empty tree, waiting for planning's acknowledged position): how long a write takes to become visible,
+  // during the faults and outside them.
+  struct ProbeResult {
+    double seconds = 0;          // from sending the command to reading it back
+    bool during_fault = false;   // a fault was under way at some point of it
+    bool visible = false;
+    bool visible_while_down = false;  // read back while no broker ran: from the stores, not Kafka
+  };
+  std::vector<ProbeResult> probe_results;  // guarded by mu
+  std::atomic<bool> in_fault{false};
+  std::atomic<bool> cluster_down{false};  // outage and broker-data: from the kill until the restart begins
+  std::thread probe([&] {
+    absl::StatusOr<cli::ServiceConnection> planning = absl::UnavailableError("not connected");
+    absl::StatusOr<cli::ServiceConnection> projection = absl::UnavailableError("not connected");
+    for (int k = 0; !stop.load(); ++k) {
+      absl::SleepFor(absl::Milliseconds(200));
+      Sent one;
+      one.service = "planning";
+      one.key = absl::StrCat("chaos-", run, "-probe-", k);
+      const std::string administration = absl::StrCat("PROBE-", run, "-", k);
+      ProbeResult r;
+      r.during_fault = in_fault.load();
+      const absl::Time started_at = absl::Now();
+      while (!stop.load() || one.attempts == 0) {
+        if (!planning.ok()) planning = cli::Connect(dir, "planning");
+        ++one.attempts;
+        if (!planning.ok()) {
+          absl::SleepFor(absl::Milliseconds(50));
+          continue;
+        }
+        grpc::ClientContext ctx;
+        service::PrepareContext(&ctx, planning->token, absl::Seconds(5));
+        v1::CreatePlanRequest req;
+        req.mutable_meta()->set_idempotency_key(one.key);
+        req.mutable_meta()->set_correlation_id("chaos-probe-" + run);
+        req.set_administration(administration);
+        req.set_year(2026);
+        grpc::Status s = v1::Planning::NewStub(planning->channel)->CreatePlan(&ctx, req, &one.ack);
+        if (s.ok()) {
+          one.acknowledged = true;
+          break;
+        }
+        if (!Retryable(service::FromGrpcStatus(s))) break;  // reported by the store checks (never acknowledged)
+        planning = absl::UnavailableError("reconnect");
+        absl::SleepFor(absl::Milliseconds(50));
+      }
+      const uint64_t position = one.ack.global_position();
+      const bool acknowledged = one.acknowledged;
+      {
+        std::lock_guard<std::mutex> l(mu);
+        sent.push_back(std::move(one));
+      }
+      if (!acknowledged) continue;
+      // Read back: every acknowledged probe must become visible, within 60 s even after the load stopped.
+      const absl::Time give_up = absl::Now() + absl::Seconds(60);
+      while (!r.visible && absl::Now() < give_up) {
+        r.during_fault |= in_fault.load();
+        if (!projection.ok()) projection = cli::Connect(dir, "projection");
+        if (projection.ok()) {
+          grpc::ClientContext ctx;
+          service::PrepareContext(&ctx, projection->token, absl::Seconds(5));
+          v1::GetScoresRequest req;
+          req.set_administration(administration);
+          req.set_year(2026);
+          (*req.mutable_consistency()->mutable_min_positions())["planning"] = position;
+          v1::ScoresView scores;
+          grpc::Status s = v1::Projection::NewStub(projection->channel)->GetScores(&ctx, req, &scores);
+          r.visible = s.ok() && scores.administration() == administration;
+          r.visible_while_down = r.visible && cluster_down.load();
+          if (!s.ok() && s.error_code() == grpc::StatusCode::UNAVAILABLE) projection = absl::UnavailableError("reconnect");
+        }
+        if (!r.visible) absl::SleepFor(absl::Milliseconds(100));
+      }
+      r.during_fault |= in_fault.load();
+      r.seconds = absl::ToDoubleSeconds(absl::Now() - started_at);
+      std::lock_guard<std::mutex> l(mu);
+      probe_results.push_back(r);
+    }
+  });
+
+  // The faults of the real engine: a broker, a member, the whole cluster, or the cluster's data.
+  const auto break_kafka = [&](std::map<std::string, int>& kills) -> absl::Status {
+    PIAO_ASSIGN_OR_RETURN(std::vector<cli::ComponentStatus> status, cli::StackStatus(dir));
+    std::vector<cli::ComponentStatus> targets;
+    for (const cli::ComponentStatus& c : status) {
+      const bool broker = c.name.rfind("broker-", 0) == 0;
+      const bool member = c.name.rfind("projection-", 0) == 0;
+      if (c.alive && c.pid > 0 && (fault == "member" ? member : broker)) targets.push_back(c);
+    }
+    if (targets.empty()) return absl::FailedPreconditionError("nothing to break: no " + fault + " target is running");
+    if (fault == "broker" || fault == "member") {
+      std::uniform_int_distribution<size_t> pick(0, targets.size() - 1);
+      targets = {targets[pick(rng)]};
+    }
+    in_fault = true;
+    cluster_down = fault == "outage" || fault == "broker-data";
+    for (const cli::ComponentStatus& c : targets) {
+      if (::kill(c.pid, SIGKILL) != 0) continue;
+      ++kills[c.name];
+      for (int i = 0; i < 500 && IsAlive(c.pid); ++i) absl::SleepFor(absl::Milliseconds(10));
+    }
+    if (fault == "broker-data") {
+      for (const auto& entry : fs::directory_iterator(fs::path(dir) / "kafka")) {
+        std::error_code ec;
+        fs::remove_all(entry.path() / "data", ec);
+        if (ec) return absl::InternalError("delete " + (entry.path() / "data").string() + ": " + ec.message());
+      }
+    }
+    absl::SleepFor(absl::Seconds(*fault_seconds));
+    cluster_down = false;
+    auto again = stack_up();
+    in_fault = false;
+    return again.status();
+  };
+
   // The kills: every round, each service is SIGKILLed once at a random point, then the stack is brought up.
   std::map<std::string, int> kills;
   std::vector<std::string> victims = cli::StackServices();
   std::uniform_int_distribution<int> gap_ms(20, 400), run_ms(200, 1200);
   std::string harness_failure;
   for (int round = 0; round < *rounds && harness_failure.empty() && !stop.load(); ++round) {
+    if (fault != "services") {
+      absl::SleepFor(absl::Seconds(3) + absl::Milliseconds(run_ms(rng)));  // the load and the probe, unbroken
+      if (absl::Status s = break_kafka(kills); !s.ok()) {
+        harness_failure = absl::StrCat(fault, " fault, round ", round + 1, ": ", s.ToString());
+      }
+      continue;
+    }
     std::shuffle(victims.begin(), victims.end(), rng);
     for (const std::string& victim : victims) {
       absl::SleepFor(absl::Milliseconds(gap_ms(rng)));
@@ -296,15 +498,18 @@ int Run(int argc, char** argv) {
       }
     }
     if (!harness_failure.empty()) break;
-    auto again = cli::StackUp(dir, bin_dir, absl::Seconds(120));
+    auto again = stack_up();
     if (!again.ok()) {
       harness_failure = absl::StrCat("stack up after round ", round + 1, ": ", again.status().ToString());
       break;
     }
     absl::SleepFor(absl::Milliseconds(run_ms(rng)));
   }
+  // The last round's recovery is watched under load too.
+  if (fault != "services") absl::SleepFor(absl::Seconds(3) + absl::Milliseconds(run_ms(rng)));
   stop = true;
   for (std::thread& t : load) t.join();
+  probe.join();
 
   json out;
   out["seed"] = seed;
@@ -315,14 +520,42 @@ int Run(int argc, char** argv) {
   out["retries"] = retries.load();
   out["duplicates_answered"] = duplicates_answered.load();
   out["conflicts_decided_again"] = conflicts.load();
+  out["fault"] = fault;
+  out["kafka"] = {{"mode", kafka.mode}, {"brokers", kafka.brokers}, {"partitions", kafka.partitions},
+                  {"projections", kafka.projections}, {"fault_seconds", *fault_seconds}};
   std::vector<std::string> problems;
+  {
+    // The probe's write -> visible times, during the faults and outside them (milliseconds).
+    const auto summary = [&](bool during) {
+      std::vector<double> ms;
+      uint64_t invisible = 0, while_down = 0;
+      for (const ProbeResult& r : probe_results) {
+        if (r.during_fault != during) continue;
+        if (r.visible_while_down) ++while_down;
+        if (r.visible) ms.push_back(r.seconds * 1000);
+        else ++invisible;
+      }
+      std::sort(ms.begin(), ms.end());
+      const auto at = [&](double q) { return ms.empty() ? 0.0 : ms[std::min(ms.size() - 1, static_cast<size_t>(q * ms.size()))]; };
+      return json{{"probes", ms.size() + invisible}, {"never_visible", invisible}, {"p50_ms", at(0.5)},
+                  {"p99_ms", at(0.99)}, {"max_ms", ms.empty() ? 0.0 : ms.back()},
+                  {"visible_while_cluster_down", while_down}};
+    };
+    out["write_to_visible"] = {{"during_faults", summary(true)}, {"outside_faults", summary(false)}};
+    for (const char* when : {"during_faults", "outside_faults"}) {
+      const uint64_t n = out["write_to_visible"][when]["never_visible"];
+      if (n > 0) problems.push_back(absl::StrCat(n, " acknowledged probe writes ", when, " never became visible"));
+    }
+  }
   if (!harness_failure.empty()) problems.push_back(harness_failure);
   if (!client_failure.empty()) problems.push_back("a client got a non-retryable error: " + client_failure);
 
   // Let the projection catch up with every store's head, then stop the stack to read the stores directly.
   std::map<std::string, uint64_t> heads;
+  std::map<std::string, std::vector<int32_t>> owned_by;  // projection member -> its partitions at the end
+  std::map<std::pair<std::string, int32_t>, uint64_t> lane_heads;  // (source, partition) -> its last event
   if (problems.empty()) {
-    if (auto s = cli::StackUp(dir, bin_dir, absl::Seconds(120)); !s.ok()) problems.push_back("final stack up: " + s.status().ToString());
+    if (auto s = stack_up(); !s.ok()) problems.push_back("final stack up: " + s.status().ToString());
   }
   if (problems.empty()) {
     for (const std::string& service : WriteServices()) {
@@ -335,25 +568,76 @@ int Run(int argc, char** argv) {
       if (!s.ok()) problems.push_back(absl::StrCat("head of ", service, ": ", s.error_message()));
       heads[service] = head.global_position();
     }
-    auto conn = cli::Connect(dir, "projection");
-    const absl::Time deadline = absl::Now() + absl::Seconds(120);
-    bool caught_up = false;
-    while (conn.ok() && !caught_up && absl::Now() < deadline) {
+    // Each (source, partition)'s last position, from the stores' EventLogs (the load has stopped): the members
+    // together must have applied every lane up to it, each partition owned by exactly one of them.
+    for (const std::string& service : WriteServices()) {
+      auto conn = cli::Connect(dir, service);
+      if (!conn.ok()) {
+        problems.push_back(absl::StrCat("read ", service, ": ", conn.status().ToString()));
+        continue;
+      }
       grpc::ClientContext ctx;
-      service::PrepareContext(&ctx, conn->token, absl::Seconds(5));
-      v1::Progress progress;
-      if (v1::Projection::NewStub(conn->channel)->GetProgress(&ctx, v1::GetProgressRequest(), &progress).ok()) {
-        caught_up = progress.state() != v1::Progress::DEGRADED;
-        for (const auto& [service, head] : heads) {
-          auto applied = progress.applied().find(service);
-          caught_up &= applied != progress.applied().end() && applied->second >= head;
+      service::PrepareContext(&ctx, conn->token, absl::Seconds(60));
+      v1::ReadEventsRequest req;
+      req.set_from_global_position(1);
+      auto reader = v1::EventLog::NewStub(conn->channel)->ReadEvents(&ctx, req);
+      v1::EventEnvelope e;
+      while (reader->Read(&e)) {
+        uint64_t& head = lane_heads[{service, kafka::PartitionOf(kafka::AdministrationOfStream(e.stream()), *partitions)}];
+        head = std::max(head, e.global_position());
+      }
+      if (grpc::Status s = reader->Finish(); !s.ok()) problems.push_back(absl::StrCat("read ", service, ": ", s.error_message()));
+    }
+    auto token = cli::Connect(dir, "projection");
+    if (!token.ok()) problems.push_back("projection: " + token.status().ToString());
+    const absl::Time deadline = absl::Now() + absl::Seconds(180);
+    bool caught_up = false;
+    std::string behind = "no answer yet";
+    while (problems.empty() && !caught_up && absl::Now() < deadline) {
+      owned_by.clear();
+      std::map<std::pair<std::string, int32_t>, uint64_t> applied;
+      std::map<int32_t, int> owners;
+      bool degraded = false;
+      auto status = cli::StackStatus(dir);
+      for (const cli::ComponentStatus& c : status.ok() ? *status : std::vector<cli::ComponentStatus>()) {
+        if (c.name.rfind("projection", 0) != 0) continue;
+        auto channel = service::MakeChannel(service::ChannelOptions::Plaintext(c.address));
+        if (!channel.ok()) continue;
+        grpc::ClientContext ctx;
+        service::PrepareContext(&ctx, token->token, absl::Seconds(5));
+        v1::Progress progress;
+        if (!v1::Projection::NewStub(*channel)->GetProgress(&ctx, v1::GetProgressRequest(), &progress).ok()) continue;
+        degraded |= progress.state() == v1::Progress::DEGRADED;
+        std::set<int32_t> mine(progress.owned_partitions().begin(), progress.owned_partitions().end());
+        for (int32_t p : mine) ++owners[p];
+        owned_by[c.name].assign(mine.begin(), mine.end());
+        for (const v1::LaneProgress& lane : progress.lanes()) {
+          if (mine.count(lane.partition()) > 0) applied[{lane.source(), lane.partition()}] = lane.applied();
         }
-        if (progress.state() == v1::Progress::DEGRADED) problems.push_back("the projection quarantined events");
-        if (progress.state() == v1::Progress::DEGRADED) break;
+      }
+      if (degraded) {
+        problems.push_back("the projection quarantined events");
+        break;
+      }
+      caught_up = static_cast<int>(owners.size()) == *partitions;
+      behind = caught_up ? "" : absl::StrCat(owners.size(), " of ", *partitions, " partitions owned");
+      for (const auto& [p, n] : owners) {
+        if (n != 1) {
+          caught_up = false;
+          behind = absl::StrCat("partition ", p, " owned by ", n, " members");
+        }
+      }
+      for (const auto& [lane, head] : lane_heads) {
+        if (applied[lane] < head) {
+          caught_up = false;
+          behind = absl::StrCat(lane.first, " partition ", lane.second, " applied up to ", applied[lane], " of ", head);
+        }
       }
       if (!caught_up) absl::SleepFor(absl::Milliseconds(200));
     }
-    if (!caught_up && problems.empty()) problems.push_back("the projection did not catch up with the stores' heads");
+    if (!caught_up && problems.empty()) {
+      problems.push_back("the projection did not catch up with the stores' heads: " + behind);
+    }
   }
   if (absl::Status s = cli::StackDown(dir); !s.ok()) problems.push_back("stack down: " + s.ToString());
 
@@ -426,50 +710,67 @@ int Run(int argc, char** argv) {
   out["written_twice"] = written_twice;
   out["unexplained_events"] = foreign;
 
-  // 4: the projection against a fresh replay of the stores.
-  const fs::path replay_dir = fs::path(dir) / "replay-views";
-  bool projection_equal = false;
-  size_t view_keys = 0;
-  if (stores.size() == WriteServices().size()) {
+  // 4: each projection member against a fresh replay of the stores restricted to the partitions it owns at the
+  // end (an unsplit projection owns them all). Every key of the replay must be in the member's views with the
+  // same bytes; a member that served partitions earlier in the run keeps their views (no longer served), so keys
+  // only in a member's views are counted, not failed, when several members ran.
+  bool projection_equal = !owned_by.empty();
+  size_t view_keys = 0, stale_keys = 0;
+  json members_compared = json::object();
+  for (const auto& [member, owned] : owned_by) {
+    if (stores.size() != WriteServices().size()) break;
+    const fs::path replay_dir = fs::path(dir) / ("replay-" + member);
     rocksdb::Options o;
     o.create_if_missing = true;
     rocksdb::DB* raw = nullptr;
     fs::remove_all(replay_dir);
     rocksdb::Status s = rocksdb::DB::Open(o, replay_dir.string(), &raw);
     std::unique_ptr<rocksdb::DB> db(raw);
-    if (!s.ok()) problems.push_back("open the replay views: " + s.ToString());
-    if (s.ok()) {
-      std::map<ServiceName, std::shared_ptr<kafka::SourceReader>> readers;
-      for (const auto& [name, store] : stores) readers[ServiceName(name)] = kafka::StoreSourceReader(store.get());
-      kafka::ApplierOptions ao;
-      ao.sync = false;
-      // The live projection's partitioning (its lanes are compared byte for byte): the stack's partition count.
-      std::ifstream stack_file(fs::path(dir) / "stack.json");
-      const json stack = json::parse(stack_file, nullptr, /*allow_exceptions=*/false);
-      const int partitions = stack.is_object() && stack.contains("kafka") ? stack["kafka"].value("partitions", 1) : 1;
-      ao.share = kafka::PartitionShare::All(partitions);
-      auto applier = kafka::EventApplier::Open(db.get(), projection::MakeViewHandler(db.get()),
-                                               kafka::ReaderPerSource(std::move(readers)), ao);
-      if (!applier.ok()) problems.push_back("replay applier: " + applier.status().ToString());
-      for (const std::string& service : WriteServices()) {
-        if (!applier.ok()) break;
-        if (auto n = (*applier)->CatchUp(ServiceName(service)); !n.ok()) problems.push_back("replay " + service + ": " + n.status().ToString());
-      }
-      if (applier.ok()) applier->reset();
-      db.reset();
-      auto live = DumpDb((fs::path(dir) / "projection" / "views").string());
-      auto replay = DumpDb(replay_dir.string());
-      if (!live.ok() || !replay.ok()) {
-        problems.push_back("dump views: " + (live.ok() ? replay.status() : live.status()).ToString());
+    if (!s.ok()) {
+      problems.push_back("open the replay views: " + s.ToString());
+      projection_equal = false;
+      continue;
+    }
+    std::map<ServiceName, std::shared_ptr<kafka::SourceReader>> readers;
+    for (const auto& [name, store] : stores) readers[ServiceName(name)] = kafka::StoreSourceReader(store.get());
+    kafka::ApplierOptions ao;
+    ao.sync = false;
+    ao.share = kafka::PartitionShare{static_cast<int32_t>(*partitions), owned};
+    auto applier = kafka::EventApplier::Open(db.get(), projection::MakeViewHandler(db.get()),
+                                             kafka::ReaderPerSource(std::move(readers)), ao);
+    if (!applier.ok()) problems.push_back("replay applier: " + applier.status().ToString());
+    for (const std::string& service : WriteServices()) {
+      if (!applier.ok()) break;
+      if (auto n = (*applier)->CatchUp(ServiceName(service)); !n.ok()) problems.push_back("replay " + service + ": " + n.status().ToString());
+    }
+    if (applier.ok()) applier->reset();
+    db.reset();
+    auto live = DumpDb((fs::path(dir) / member / "views").string());
+    auto replay = DumpDb(replay_dir.string());
+    if (!live.ok() || !replay.ok()) {
+      problems.push_back("dump views: " + (live.ok() ? replay.status() : live.status()).ToString());
+      projection_equal = false;
+      continue;
+    }
+    view_keys += live->size();
+    size_t only_live = 0;
+    std::vector<std::string> diffs;
+    for (std::string& d : DiffViews(*live, *replay, lane_heads)) {
+      if (owned_by.size() > 1 && d.rfind("only in the live projection", 0) == 0) {
+        ++only_live;
       } else {
-        view_keys = live->size();
-        std::vector<std::string> diffs = DiffViews(*live, *replay);
-        projection_equal = diffs.empty();
-        for (size_t i = 0; i < diffs.size() && i < 5; ++i) problems.push_back("projection vs replay: " + diffs[i]);
-        if (diffs.size() > 5) problems.push_back(absl::StrCat("projection vs replay: ", diffs.size(), " differences"));
+        diffs.push_back(member + ": " + d);
       }
     }
+    stale_keys += only_live;
+    members_compared[member] = {{"partitions", owned}, {"keys", live->size()}, {"equal", diffs.empty()},
+                                {"keys_of_partitions_served_earlier", only_live}};
+    projection_equal &= diffs.empty();
+    for (size_t i = 0; i < diffs.size() && i < 5; ++i) problems.push_back("projection vs replay: " + diffs[i]);
+    if (diffs.size() > 5) problems.push_back(absl::StrCat("projection vs replay: ", diffs.size(), " differences"));
   }
+  if (owned_by.empty() && problems.empty()) problems.push_back("no projection member answered");
+  out["members_compared"] = members_compared;
   out["projection_equals_replay"] = projection_equal;
   out["view_keys"] = view_keys;
   out["seconds"] = absl::ToDoubleSeconds(absl::Now() - started);

@@ -10,10 +10,12 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <random>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -82,6 +84,17 @@ std::string Properties(const std::string& dir, const KafkaBroker& b, const std::
       replication, "\n", "min.insync.replicas=", replication >= 3 ? 2 : 1, "\n",
       "group.initial.rebalance.delay.ms=0\n", "auto.create.topics.enable=false\n",
       "message.max.bytes=1048588\n");
+}
+
+// The cluster id a broker's formatted log directory belongs to (its meta.properties); NOT_FOUND when the
+// directory was never formatted or is gone.
+absl::StatusOr<std::string> ClusterIdOf(const std::string& dir, int node) {
+  std::ifstream in(BrokerDir(dir, node) / "data" / "meta.properties");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (absl::StartsWith(line, "cluster.id=")) return line.substr(std::string("cluster.id=").size());
+  }
+  return absl::NotFoundError(absl::StrCat("broker ", node, " has no formatted log directory"));
 }
 
 // Runs `argv` to completion; INTERNAL with the log's path when it fails.
@@ -200,6 +213,24 @@ absl::Status StartKafkaBrokers(const std::string& dir, int count, std::vector<Ka
       argv.insert(argv.end(), {"format", "-t", cluster_id, "-c", (bdir / "server.properties").string()});
       PIAO_RETURN_IF_ERROR(RunToEnd(argv, (bdir / "format.out").string()));
     }
+  }
+  // A broker whose log directory is gone (deleted by an operator, a lost disk) is formatted again: into the
+  // cluster of a broker that kept its data, or, when none did, into a new cluster (the topics are created again
+  // by `stack up`; the consumers refill from the stores).
+  std::string surviving_id;
+  for (const KafkaBroker& b : brokers) {
+    absl::StatusOr<std::string> id = ClusterIdOf(dir, b.node);
+    if (id.ok()) surviving_id = *id;
+  }
+  for (const KafkaBroker& b : brokers) {
+    if ((b.pid != 0 && IsAlive(b.pid)) || ClusterIdOf(dir, b.node).ok()) continue;
+    if (surviving_id.empty()) surviving_id = NewClusterId();
+    const fs::path bdir = BrokerDir(dir, b.node);
+    PIAO_RETURN_IF_ERROR(EnsurePrivateDirectory(bdir.string()));
+    PIAO_RETURN_IF_ERROR(WriteFileAtomically((bdir / "server.properties").string(), Properties(dir, b, brokers)));
+    std::vector<std::string> argv = JavaArgs(java, home, b.log, "kafka.tools.StorageTool");
+    argv.insert(argv.end(), {"format", "-t", surviving_id, "-c", (bdir / "server.properties").string()});
+    PIAO_RETURN_IF_ERROR(RunToEnd(argv, (bdir / "format.out").string()));
   }
   for (KafkaBroker& b : brokers) {
     if (b.pid != 0 && IsAlive(b.pid)) continue;
