@@ -20,19 +20,12 @@ namespace fs = std::filesystem;
 TEST(ChaosE2eTest, EveryServiceKilledTwentyTimesLosesNothingAndAppliesNothingTwice) {
   const fs::path dir = fs::temp_directory_path() / ("piao_e2e_chaos_" + std::to_string(::getpid()));
   fs::remove_all(dir);
-  const std::string cmd = BinDir() + "/piao-chaos --rounds 20 --clients-per-service 2 --data " + dir.string();
-  FILE* p = ::popen(cmd.c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = ::pclose(p);
-  std::printf("%s\n", out.c_str());  // the figures, in the test log
-  json r = json::parse(out, nullptr, false);
-  ASSERT_TRUE(r.is_object()) << out;
+  const CliResult run = RunBinary(BinDir() + "/piao-chaos --rounds 20 --clients-per-service 2 --data " + dir.string());
+  std::printf("%s\n", run.out.c_str());  // the figures, in the test log
+  json r = json::parse(run.out, nullptr, false);
+  ASSERT_TRUE(r.is_object()) << run.out;
   EXPECT_EQ(r["problems"], json::array()) << r["problems"].dump(2);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_EQ(run.exit_code, 0);
   for (const char* service : {"planning", "measurement", "risk", "hr", "projection"}) {
     EXPECT_GE(r["kills"].value(service, 0), 20) << service;
   }

@@ -41,16 +41,9 @@ inline std::string ReadText(const std::string& path) {
   return ss.str();
 }
 
-// Runs `piao <args>` through the shell (args are trusted test strings); stderr goes to the test log.
-// `env` is prefixed to the command line ("PIAO_TOKEN=... ").
-// $PIAO_E2E_STACK_FLAGS, when set, is appended to every `stack up`: the same test runs on another Kafka, e.g.
-// "--kafka apache --brokers 1 --partitions 3" (the *_apache_kafka ctest registrations, tests/CMakeLists.txt).
-inline CliResult RunPiao(const std::string& args, const std::string& env = "") {
+// Runs a command line of the project's binaries through the shell; its stdout and exit code.
+inline CliResult RunBinary(const std::string& cmd) {
   CliResult r;
-  std::string full = args;
-  const char* stack_flags = std::getenv("PIAO_E2E_STACK_FLAGS");
-  if (stack_flags != nullptr && args.rfind("stack up", 0) == 0) full = "stack up " + std::string(stack_flags) + args.substr(8);
-  const std::string cmd = env + BinDir() + "/piao " + full;
   FILE* p = ::popen(cmd.c_str(), "r");
   if (p == nullptr) return r;
   char buf[4096];
@@ -59,6 +52,17 @@ inline CliResult RunPiao(const std::string& args, const std::string& env = "") {
   int status = ::pclose(p);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+// Runs `piao <args>` through the shell (args are trusted test strings); stderr goes to the test log.
+// `env` is prefixed to the command line ("PIAO_TOKEN=... ").
+// $PIAO_E2E_STACK_FLAGS, when set, is appended to every `stack up`: the same test runs on another Kafka, e.g.
+// "--kafka apache --brokers 1 --partitions 3" (the *_apache_kafka ctest registrations, tests/CMakeLists.txt).
+inline CliResult RunPiao(const std::string& args, const std::string& env = "") {
+  std::string full = args;
+  const char* stack_flags = std::getenv("PIAO_E2E_STACK_FLAGS");
+  if (stack_flags != nullptr && args.rfind("stack up", 0) == 0) full = "stack up " + std::string(stack_flags) + args.substr(8);
+  return RunBinary(env + BinDir() + "/piao " + full);
 }
 
 // The pids whose command line mentions `text` (e.g. a stack's data directory): what `stack down` must leave

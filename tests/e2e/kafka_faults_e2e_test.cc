@@ -26,16 +26,10 @@ json RunChaos(const std::string& name, const std::string& flags) {
   fs::remove_all(dir);
   const std::string cmd = BinDir() + "/piao-chaos --kafka apache --clients-per-service 2 --rate 20 " + flags +
                           " --data " + dir.string();
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) return json();
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = ::pclose(p);
-  std::printf("%s\n", out.c_str());  // the figures, in the test log
-  json r = json::parse(out, nullptr, false);
-  if (r.is_object()) r["exit_ok"] = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  const CliResult run = RunBinary(cmd);
+  std::printf("%s\n", run.out.c_str());  // the figures, in the test log
+  json r = json::parse(run.out, nullptr, false);
+  if (r.is_object()) r["exit_ok"] = run.exit_code == 0;
   RunPiao("stack down --data " + dir.string());  // after a failure, nothing is left running
   fs::remove_all(dir);
   return r;

@@ -24,19 +24,13 @@ TEST(LoadgenE2eTest, ASmallNationReportsEveryFigure) {
   const std::string cmd = BinDir() +
                           "/piao-loadgen --administrations 4 --indicators 20 --months 3 --years 1 --clients 2 "
                           "--brokers 1 --partitions 3 --projections 2 --sample-every 10 --data " + dir.string();
-  FILE* p = ::popen(cmd.c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = ::pclose(p);
-  std::printf("%s\n", out.c_str());
-  json r = json::parse(out, nullptr, false);
+  const CliResult run = RunBinary(cmd);
+  std::printf("%s\n", run.out.c_str());
+  json r = json::parse(run.out, nullptr, false);
   RunPiao("stack down --data " + dir.string());
-  ASSERT_TRUE(r.is_object()) << out;
+  ASSERT_TRUE(r.is_object()) << run.out;
   EXPECT_EQ(r["problems"], json::array()) << r["problems"].dump(2);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_EQ(run.exit_code, 0);
   // 4 administrations × (plan + adoption + 20 indicators × 3 months).
   EXPECT_EQ(r["writes"]["commands"], 4 * (2 + 20 * 3));
   EXPECT_GE(r["writes"]["events"].get<int>(), 4 * (2 + 20 * 3));

@@ -69,6 +69,7 @@
 #include "rocksdb/db.h"
 #include "services/projection/projection_service.h"
 #include "tools/piao/stack.h"
+#include "tools/piao/stack_progress.h"
 
 namespace piao::chaos {
 namespace {
@@ -568,75 +569,19 @@ int Run(int argc, char** argv) {
       if (!s.ok()) problems.push_back(absl::StrCat("head of ", service, ": ", s.error_message()));
       heads[service] = head.global_position();
     }
-    // Each (source, partition)'s last position, from the stores' EventLogs (the load has stopped): the members
+    // Each (source, partition)'s last event, from the stores' EventLogs (the load has stopped): the members
     // together must have applied every lane up to it, each partition owned by exactly one of them.
-    for (const std::string& service : WriteServices()) {
-      auto conn = cli::Connect(dir, service);
-      if (!conn.ok()) {
-        problems.push_back(absl::StrCat("read ", service, ": ", conn.status().ToString()));
-        continue;
+    uint64_t read = 0;
+    auto store_heads = cli::StoreLaneHeads(dir, WriteServices(), *partitions, &read);
+    if (!store_heads.ok()) problems.push_back("read the stores: " + store_heads.status().ToString());
+    if (store_heads.ok()) {
+      lane_heads = *store_heads;
+      auto caught_up = cli::WaitMembersCaughtUp(dir, lane_heads, *partitions, absl::Minutes(3));
+      if (caught_up.ok()) {
+        owned_by = caught_up->owned_by;
+      } else {
+        problems.push_back(std::string(caught_up.status().message()));
       }
-      grpc::ClientContext ctx;
-      service::PrepareContext(&ctx, conn->token, absl::Seconds(60));
-      v1::ReadEventsRequest req;
-      req.set_from_global_position(1);
-      auto reader = v1::EventLog::NewStub(conn->channel)->ReadEvents(&ctx, req);
-      v1::EventEnvelope e;
-      while (reader->Read(&e)) {
-        uint64_t& head = lane_heads[{service, kafka::PartitionOf(kafka::AdministrationOfStream(e.stream()), *partitions)}];
-        head = std::max(head, e.global_position());
-      }
-      if (grpc::Status s = reader->Finish(); !s.ok()) problems.push_back(absl::StrCat("read ", service, ": ", s.error_message()));
-    }
-    auto token = cli::Connect(dir, "projection");
-    if (!token.ok()) problems.push_back("projection: " + token.status().ToString());
-    const absl::Time deadline = absl::Now() + absl::Seconds(180);
-    bool caught_up = false;
-    std::string behind = "no answer yet";
-    while (problems.empty() && !caught_up && absl::Now() < deadline) {
-      owned_by.clear();
-      std::map<std::pair<std::string, int32_t>, uint64_t> applied;
-      std::map<int32_t, int> owners;
-      bool degraded = false;
-      auto status = cli::StackStatus(dir);
-      for (const cli::ComponentStatus& c : status.ok() ? *status : std::vector<cli::ComponentStatus>()) {
-        if (c.name.rfind("projection", 0) != 0) continue;
-        auto channel = service::MakeChannel(service::ChannelOptions::Plaintext(c.address));
-        if (!channel.ok()) continue;
-        grpc::ClientContext ctx;
-        service::PrepareContext(&ctx, token->token, absl::Seconds(5));
-        v1::Progress progress;
-        if (!v1::Projection::NewStub(*channel)->GetProgress(&ctx, v1::GetProgressRequest(), &progress).ok()) continue;
-        degraded |= progress.state() == v1::Progress::DEGRADED;
-        std::set<int32_t> mine(progress.owned_partitions().begin(), progress.owned_partitions().end());
-        for (int32_t p : mine) ++owners[p];
-        owned_by[c.name].assign(mine.begin(), mine.end());
-        for (const v1::LaneProgress& lane : progress.lanes()) {
-          if (mine.count(lane.partition()) > 0) applied[{lane.source(), lane.partition()}] = lane.applied();
-        }
-      }
-      if (degraded) {
-        problems.push_back("the projection quarantined events");
-        break;
-      }
-      caught_up = static_cast<int>(owners.size()) == *partitions;
-      behind = caught_up ? "" : absl::StrCat(owners.size(), " of ", *partitions, " partitions owned");
-      for (const auto& [p, n] : owners) {
-        if (n != 1) {
-          caught_up = false;
-          behind = absl::StrCat("partition ", p, " owned by ", n, " members");
-        }
-      }
-      for (const auto& [lane, head] : lane_heads) {
-        if (applied[lane] < head) {
-          caught_up = false;
-          behind = absl::StrCat(lane.first, " partition ", lane.second, " applied up to ", applied[lane], " of ", head);
-        }
-      }
-      if (!caught_up) absl::SleepFor(absl::Milliseconds(200));
-    }
-    if (!caught_up && problems.empty()) {
-      problems.push_back("the projection did not catch up with the stores' heads: " + behind);
     }
   }
   if (absl::Status s = cli::StackDown(dir); !s.ok()) problems.push_back("stack down: " + s.ToString());

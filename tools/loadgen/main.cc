@@ -23,6 +23,7 @@
 //
 // `tools/dev scale` runs it for 1, 2 and 3 members; the test suite runs a small one (loadgen_e2e_test).
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
@@ -52,6 +53,7 @@
 #include "piao/v1/planning.grpc.pb.h"
 #include "piao/v1/projection.grpc.pb.h"
 #include "tools/piao/stack.h"
+#include "tools/piao/stack_progress.h"
 
 namespace piao::loadgen {
 namespace {
@@ -128,91 +130,15 @@ v1::AdoptObjectivesRequest PlanRequest(const Shape& shape, int a, int year) {
   return req;
 }
 
-// The projection members' progress: lane (source, partition) -> applied, for the partitions each owns.
-struct Progress {
-  std::map<std::pair<std::string, int32_t>, uint64_t> applied;
-  std::set<int32_t> owned;
-};
-
-absl::StatusOr<Progress> ReadProgress(const std::string& dir, const std::string& token) {
-  PIAO_ASSIGN_OR_RETURN(std::vector<cli::ComponentStatus> status, cli::StackStatus(dir));
-  Progress out;
-  for (const cli::ComponentStatus& c : status) {
-    if (c.name.rfind("projection", 0) != 0 || !c.alive) continue;
-    PIAO_ASSIGN_OR_RETURN(auto channel, service::MakeChannel(service::ChannelOptions::Plaintext(c.address)));
-    grpc::ClientContext ctx;
-    service::PrepareContext(&ctx, token, absl::Seconds(5));
-    v1::Progress p;
-    grpc::Status s = v1::Projection::NewStub(channel)->GetProgress(&ctx, v1::GetProgressRequest(), &p);
-    if (!s.ok()) return service::FromGrpcStatus(s);
-    std::set<int32_t> mine(p.owned_partitions().begin(), p.owned_partitions().end());
-    out.owned.insert(mine.begin(), mine.end());
-    for (const v1::LaneProgress& lane : p.lanes()) {
-      if (mine.count(lane.partition()) > 0) out.applied[{lane.source(), lane.partition()}] = lane.applied();
-    }
-  }
-  return out;
-}
-
-// Each (source, partition)'s last position: what the members must have applied.
-absl::StatusOr<std::map<std::pair<std::string, int32_t>, uint64_t>> LaneHeads(const std::string& dir, int partitions,
-                                                                               uint64_t* events) {
-  std::map<std::pair<std::string, int32_t>, uint64_t> heads;
-  *events = 0;
-  for (const std::string service : {"planning", "measurement"}) {
-    PIAO_ASSIGN_OR_RETURN(cli::ServiceConnection conn, cli::Connect(dir, service));
-    grpc::ClientContext ctx;
-    service::PrepareContext(&ctx, conn.token, absl::Minutes(10));
-    v1::ReadEventsRequest req;
-    req.set_from_global_position(1);
-    auto reader = v1::EventLog::NewStub(conn.channel)->ReadEvents(&ctx, req);
-    v1::EventEnvelope e;
-    while (reader->Read(&e)) {
-      uint64_t& head = heads[{service, kafka::PartitionOf(kafka::AdministrationOfStream(e.stream()), partitions)}];
-      head = std::max(head, e.global_position());
-      ++*events;
-    }
-    grpc::Status s = reader->Finish();
-    if (!s.ok()) return service::FromGrpcStatus(s);
-  }
-  return heads;
-}
-
-// Waits until every lane is applied up to its head by the member owning it; the seconds it took.
-absl::StatusOr<double> WaitCaughtUp(const std::string& dir, const std::string& token, int partitions,
-                                    const std::map<std::pair<std::string, int32_t>, uint64_t>& heads,
-                                    absl::Time since, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  std::string behind;
-  while (absl::Now() < deadline) {
-    absl::StatusOr<Progress> p = ReadProgress(dir, token);
-    if (p.ok()) {
-      bool done = static_cast<int>(p->owned.size()) == partitions;
-      behind = done ? "" : absl::StrCat(p->owned.size(), " of ", partitions, " partitions owned");
-      for (const auto& [lane, head] : heads) {
-        auto it = p->applied.find(lane);
-        if (it == p->applied.end() || it->second < head) {
-          done = false;
-          behind = absl::StrCat(lane.first, " partition ", lane.second, " at ",
-                                it == p->applied.end() ? 0 : it->second, " of ", head);
-        }
-      }
-      if (done) return absl::ToDoubleSeconds(absl::Now() - since);
-    } else {
-      behind = p.status().ToString();
-    }
-    absl::SleepFor(absl::Milliseconds(100));
-  }
-  return absl::DeadlineExceededError("the projection did not catch up: " + behind);
-}
-
 uint64_t DirectoryBytes(const fs::path& p) {
   uint64_t total = 0;
   std::error_code ec;
   if (!fs::exists(p, ec)) return 0;
   for (auto it = fs::recursive_directory_iterator(p, ec); !ec && it != fs::recursive_directory_iterator();
        it.increment(ec)) {
-    if (it->is_regular_file(ec)) total += it->file_size(ec);
+    // Blocks on disk, not the apparent size: Kafka preallocates sparse index files.
+    struct stat st;
+    if (it->is_regular_file(ec) && ::stat(it->path().c_str(), &st) == 0) total += static_cast<uint64_t>(st.st_blocks) * 512;
   }
   return total;
 }
@@ -329,6 +255,7 @@ int Run(int argc, char** argv) {
             return plan_stub->AdoptObjectives(&ctx, adopt, &adopted);
           });
           if (!s.ok()) return fail("AdoptObjectives " + Administration(a), s);
+          const uint64_t plan_position = adopted.ack().global_position();
           commands += 2;
           for (int m = 1; m <= shape.months; ++m) {
             for (int i = 0; i < shape.indicators; ++i) {
@@ -360,6 +287,7 @@ int Run(int argc, char** argv) {
               q.set_objective(Objective(i));
               q.set_indicator(Indicator(i));
               (*q.mutable_consistency()->mutable_min_positions())["measurement"] = resp.ack().global_position();
+              (*q.mutable_consistency()->mutable_min_positions())["planning"] = plan_position;
               v1::IndicatorHistory history;
               s = WithRetries([&] {
                 grpc::ClientContext ctx;
@@ -385,14 +313,14 @@ int Run(int argc, char** argv) {
   std::vector<std::string> problems;
   if (!failure.empty()) problems.push_back(failure);
   uint64_t events = 0;
-  auto heads = LaneHeads(dir, partitions, &events);
+  auto heads = cli::StoreLaneHeads(dir, {"planning", "measurement"}, partitions, &events);
   if (!heads.ok()) problems.push_back("read the stores: " + heads.status().ToString());
   out["writes"] = {{"commands", commands.load()}, {"events", events}, {"seconds", write_seconds},
                    {"commands_per_s", commands.load() / std::max(write_seconds, 1e-9)}};
   if (heads.ok()) {
-    auto applied = WaitCaughtUp(dir, projection->token, partitions, *heads, write_start, absl::Minutes(30));
+    auto applied = cli::WaitMembersCaughtUp(dir, *heads, partitions, absl::Minutes(30));
     if (!applied.ok()) problems.push_back(applied.status().ToString());
-    const double s = applied.ok() ? *applied : 0;
+    const double s = applied.ok() ? absl::ToDoubleSeconds(absl::Now() - write_start) : 0;
     out["apply"] = {{"events", events}, {"seconds", s}, {"events_per_s", s > 0 ? events / s : 0.0}};
   }
   out["visible"] = {{"samples", visible_ms.size()}, {"p50_ms", Percentile(visible_ms, 0.5)},
@@ -415,17 +343,22 @@ int Run(int argc, char** argv) {
       auto again = cli::StackUp(dir, bin_dir, absl::Minutes(3), /*tls=*/false, cli::StackKafka{});
       if (!again.ok()) problems.push_back("restart " + member + ": " + again.status().ToString());
       if (member == "projection") projection = cli::Connect(dir, "projection");
-      auto caught = again.ok() ? WaitCaughtUp(dir, projection.ok() ? projection->token : "", partitions, *heads, joined,
-                                              absl::Minutes(30))
-                               : absl::StatusOr<double>(again.status());
+      auto caught = again.ok() ? cli::WaitMembersCaughtUp(dir, *heads, partitions, absl::Minutes(30))
+                               : absl::StatusOr<cli::MembersProgress>(again.status());
       if (!caught.ok()) problems.push_back("catch-up of " + member + ": " + caught.status().ToString());
-      out["catch_up"] = {{"member", member}, {"seconds", caught.ok() ? *caught : 0.0},
+      out["catch_up"] = {{"member", member}, {"seconds", caught.ok() ? absl::ToDoubleSeconds(absl::Now() - joined) : 0.0},
                          {"views_bytes", DirectoryBytes(fs::path(dir) / member / "views")}};
     } else {
       problems.push_back("no running " + member + " to restart");
     }
   }
 
+  // Disk at rest: measured after the stack stops (RocksDB flushes its memtables and drops the WAL on close),
+  // unless it is kept running.
+  const bool keep = config.Get("keep") == "true";
+  if (!keep) {
+    if (absl::Status s = cli::StackDown(dir); !s.ok()) problems.push_back("stack down: " + s.ToString());
+  }
   uint64_t stores = 0, views = 0;
   for (const char* service : {"planning", "measurement", "risk", "hr"}) stores += DirectoryBytes(fs::path(dir) / service / "events");
   for (int m = 1; m <= projections; ++m) {
@@ -437,10 +370,7 @@ int Run(int argc, char** argv) {
   out["problems"] = problems;
   out["ok"] = problems.empty();
   std::printf("%s\n", out.dump(2).c_str());
-  if (config.Get("keep") != "true") {
-    if (absl::Status s = cli::StackDown(dir); !s.ok()) std::fprintf(stderr, "piao-loadgen: stack down: %s\n", s.ToString().c_str());
-    if (started_here && problems.empty()) fs::remove_all(dir);
-  }
+  if (!keep && started_here && problems.empty()) fs::remove_all(dir);
   return problems.empty() ? 0 : 1;
 }
 
