@@ -3,9 +3,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 
 #include <nlohmann/json.hpp>
@@ -463,7 +465,25 @@ absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, con
       absl::SleepFor(absl::Milliseconds(50));
     }
   }
-  return StackStatus(dir);
+  // Several members: ready when the group has given every partition to exactly one of them (until then a query
+  // about a partition being handed over waits for its new owner).
+  for (;;) {
+    PIAO_ASSIGN_OR_RETURN(std::vector<ComponentStatus> status, StackStatus(dir));
+    if (projections <= 1) return status;
+    std::map<int, int> owners;
+    for (const ComponentStatus& c : status) {
+      if (c.name.rfind("projection", 0) != 0) continue;
+      for (int p : c.partitions) ++owners[p];
+    }
+    const bool settled = static_cast<int>(owners.size()) == partitions &&
+                         std::all_of(owners.begin(), owners.end(), [](const auto& o) { return o.second == 1; });
+    if (settled) return status;
+    if (absl::Now() > deadline) {
+      return absl::DeadlineExceededError(absl::StrCat("the projection members did not share the ", partitions,
+                                                      " partitions out: ", owners.size(), " owned"));
+    }
+    absl::SleepFor(absl::Milliseconds(100));
+  }
 }
 
 absl::Status StackDown(const std::string& dir) {
