@@ -10,6 +10,7 @@
 #include "libs/base/status_macros.h"
 #include "services/common/event_schema.h"
 #include "services/projection/quarantine.h"
+#include "services/projection/query.h"
 #include "libs/hr/fold.h"
 #include "libs/hr/summary.h"
 #include "libs/service/grpc_status.h"
@@ -105,12 +106,12 @@ absl::StatusOr<v1::HrSummary> QueryHrSummary(const ViewReader& view, const v1::G
   }
   // The pay link follows the same administration's enterprise score (planning views), when scored.
   if (r.year() >= 2000 && r.year() <= 2999) {
-    PIAO_ASSIGN_OR_RETURN(std::optional<std::string> raw, view.Get(ScoresKey(admin, r.year())));
-    if (raw.has_value()) {
-      ScoresRecord scores;
-      if (scores.ParseFromString(*raw) && scores.error().empty() && scores.view().has_enterprise_score_pct()) {
-        o.enterprise_score_pct = scores.view().enterprise_score_pct();
-      }
+    PIAO_ASSIGN_OR_RETURN(std::optional<std::string> header, view.Get(HeaderKey(admin, r.year())));
+    if (header.has_value()) {
+      absl::StatusOr<v1::ScoresView> scores = CurrentScores(view, admin, r.year());
+      // A plan that cannot be scored (FAILED_PRECONDITION) gives no pay link; anything else is an error.
+      if (!scores.ok() && !absl::IsFailedPrecondition(scores.status())) return scores.status();
+      if (scores.ok() && scores->has_enterprise_score_pct()) o.enterprise_score_pct = scores->enterprise_score_pct();
     }
   }
   return hr::Summarize(book, o);

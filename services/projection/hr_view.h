@@ -7,7 +7,7 @@
 // The facts are the view: a summary folds them with the same rules the service decided with, so every figure
 // is available as of any date without precomputing one per date, and a rebuild from zero is byte-identical.
 // The pay link reads the enterprise score of the same administration's plan from the planning views
-// (ScoresKey in view.h).
+// (CurrentScores in query.h: scored from its records at query time).
 #ifndef PIAO_SERVICES_PROJECTION_HR_VIEW_H_
 #define PIAO_SERVICES_PROJECTION_HR_VIEW_H_
 

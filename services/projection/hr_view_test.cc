@@ -8,6 +8,10 @@
 
 #include "libs/hr/hr_json.h"
 #include "libs/plan/fixture_files.h"
+#include "libs/scoring/pay_link.h"
+#include "services/projection/query.h"
+#include "services/projection/torino_events_test_util.h"
+#include "services/projection/view.h"
 
 namespace piao::projection {
 namespace {
@@ -85,17 +89,32 @@ TEST(HrViewTest, SummaryOfTheTorinoFactsAsOfAnyDate) {
 
 TEST(HrViewTest, PayLinkReadsTheEnterpriseScoreOfThePlanningViews) {
   auto kv = Project(TorinoEvents());
-  ScoresRecord scores;
-  scores.mutable_view()->set_enterprise_score_pct(82.5);
-  kv[ScoresKey("CCIAA-TO", 2022)] = SerializeDeterministic(scores);
+  // The same administration's plan, as the planning and measurement services publish it (scored at query time).
+  absl::StatusOr<testing::TorinoEvents> plan = testing::BuildTorinoEvents();
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  for (const v1::EventEnvelope& e : plan->All()) {
+    MapReader before(&kv);
+    absl::StatusOr<ViewUpdate> u = ProjectEvent(e, before);
+    ASSERT_TRUE(u.ok()) << u.status();
+    for (const auto& [k, v] : u->puts) kv[k] = v;
+  }
   MapReader reader(&kv);
+  absl::StatusOr<v1::ScoresView> scores = CurrentScores(reader, "CCIAA-TO", 2022);
+  ASSERT_TRUE(scores.ok()) << scores.status();
+  ASSERT_TRUE(scores->has_enterprise_score_pct());
+  const double score = scores->enterprise_score_pct();
   v1::GetHrSummaryRequest r;
   r.set_year(2022);
   auto s = QueryHrSummary(reader, r);
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_TRUE(s->pay_link().has_enterprise_score());
-  EXPECT_DOUBLE_EQ(s->pay_link().accessory_top_up_pct(), 82.5);  // 70-89.99: in % of the score
-  EXPECT_DOUBLE_EQ(s->pay_link().resource_release_pct(), 82.5);  // 50-84.99
+  EXPECT_DOUBLE_EQ(s->pay_link().enterprise_score_pct(), score);
+  const v1::PayLinkThresholds& top_up = s->pay_link().accessory_top_up();
+  const v1::PayLinkThresholds& release = s->pay_link().resource_release();
+  EXPECT_DOUBLE_EQ(s->pay_link().accessory_top_up_pct(),
+                   *scoring::PayLinkPct(score, scoring::PayLinkBand{top_up.zero_below(), top_up.full_from()}));
+  EXPECT_DOUBLE_EQ(s->pay_link().resource_release_pct(),
+                   *scoring::PayLinkPct(score, scoring::PayLinkBand{release.zero_below(), release.full_from()}));
 }
 
 TEST(HrViewTest, RebuildIsByteIdenticalAndKeysStayUnderTheirPrefix) {

@@ -341,17 +341,7 @@ absl::StatusOr<v1::ScoresView> QueryScores(const ViewReader& view, const v1::Get
   }
 
   if (as_of.date.empty() && !as_of.record_time.has_value() && !as_of.approved && as_of.period == "year-end") {
-    // The materialised current tree.
-    PIAO_ASSIGN_OR_RETURN(std::optional<std::string> raw, view.Get(ScoresKey(admin, request.year())));
-    if (raw.has_value()) {
-      ScoresRecord rec;
-      if (!rec.ParseFromString(*raw)) return absl::DataLossError("undecodable scores record of " + admin);
-      if (!rec.error().empty()) {
-        return absl::FailedPreconditionError(absl::StrCat("plan ", admin, "/", request.year(),
-                                                          " cannot be scored: ", rec.error()));
-      }
-      return rec.view();
-    }
+    return CurrentScores(view, admin, request.year());
   }
   PIAO_ASSIGN_OR_RETURN(PlanRecords records, LoadPlan(view, admin, request.year()));
   absl::StatusOr<v1::ScoresView> scored = ScoreRecords(records, as_of);
@@ -359,6 +349,17 @@ absl::StatusOr<v1::ScoresView> QueryScores(const ViewReader& view, const v1::Get
     // Recorded data the scoring rules reject is a state problem, not a bad request.
     return absl::FailedPreconditionError(absl::StrCat("plan ", admin, "/", request.year(),
                                                       " cannot be scored: ", scored.status().message()));
+  }
+  return scored;
+}
+
+absl::StatusOr<v1::ScoresView> CurrentScores(const ViewReader& view, const std::string& administration, int year) {
+  PIAO_ASSIGN_OR_RETURN(PlanRecords records, LoadPlan(view, administration, year));
+  absl::StatusOr<v1::ScoresView> scored = ScoreRecords(records, AsOf());
+  if (!scored.ok()) {
+    // Whatever keeps the recorded plan from being scored is a state problem, not a bad request.
+    return absl::FailedPreconditionError(
+        absl::StrCat("plan ", administration, "/", year, " cannot be scored: ", scored.status().ToString()));
   }
   return scored;
 }

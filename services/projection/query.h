@@ -51,6 +51,11 @@ absl::StatusOr<std::string> ResolveAdministration(const ViewReader& view, const 
 // basis, or an empty administration when the year has several plans.
 absl::StatusOr<v1::ScoresView> QueryScores(const ViewReader& view, const v1::GetScoresRequest& request);
 
+// The current scored tree of a plan (revised basis, latest definitions, everything recorded, year-end actuals),
+// scored from its records: what GetScores answers without as-of, basis or period. FAILED_PRECONDITION with the
+// reason when the recorded plan cannot be scored; DATA_LOSS for an undecodable record.
+absl::StatusOr<v1::ScoresView> CurrentScores(const ViewReader& view, const std::string& administration, int year);
+
 // GetIndicatorHistory without its consistency wait: NOT_FOUND naming what is unknown, FAILED_PRECONDITION
 // listing the objectives when the code is ambiguous without level/scope.
 absl::StatusOr<v1::IndicatorHistory> QueryIndicatorHistory(const ViewReader& view,

@@ -140,7 +140,7 @@ TEST_F(RebuildTest, RebuildingFromZeroIsByteIdentical) {
     b = p.Dump();
   }
   EXPECT_GT(a.size(), 300u);
-  EXPECT_TRUE(a.contains(ScoresKey(kTorinoAdmin, 2022)));
+  EXPECT_TRUE(a.contains(HeaderKey(kTorinoAdmin, 2022)));
   EXPECT_TRUE(a == b) << "rebuild differs";
   // The measurement events first (another interleaving of the sources) gives the same bytes too.
   {

@@ -27,7 +27,6 @@
 #include "piao/v1/measurement.pb.h"
 #include "piao/v1/planning.pb.h"
 #include "rocksdb/db.h"
-#include "services/projection/query.h"
 
 // The projection still fills the deprecated JSON-text fields of its answers for older clients.
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
@@ -154,44 +153,15 @@ absl::Status SetChangedValues(const v1::ChangedValue& from, const v1::ChangedVal
   return absl::OkStatus();
 }
 
-// Writes the event's records into `update`, in order, and mirrors them into `pending` (the overlay).
+// Writes the event's records into `update`, in order.
 class Writer {
  public:
-  Writer(ViewUpdate* update, std::map<std::string, std::string>* pending) : update_(update), pending_(pending) {}
+  explicit Writer(ViewUpdate* update) : update_(update) {}
   void Put(std::string key, const google::protobuf::MessageLite& m) { PutRaw(std::move(key), SerializeDeterministic(m)); }
-  void PutRaw(std::string key, std::string value) {
-    (*pending_)[key] = value;
-    update_->puts.emplace_back(std::move(key), std::move(value));
-  }
+  void PutRaw(std::string key, std::string value) { update_->puts.emplace_back(std::move(key), std::move(value)); }
 
  private:
   ViewUpdate* update_;
-  std::map<std::string, std::string>* pending_;
-};
-
-// Reads through the event's pending writes to the view as it was before the event.
-class OverlayReader : public ViewReader {
- public:
-  OverlayReader(const ViewReader& base, const std::map<std::string, std::string>& pending)
-      : base_(base), pending_(pending) {}
-  absl::StatusOr<std::optional<std::string>> Get(const std::string& key) const override {
-    if (auto it = pending_.find(key); it != pending_.end()) return std::optional<std::string>(it->second);
-    return base_.Get(key);
-  }
-  absl::Status Scan(const std::string& prefix,
-                    const std::function<void(const std::string&, const std::string&)>& fn) const override {
-    std::map<std::string, std::string> merged;
-    PIAO_RETURN_IF_ERROR(base_.Scan(prefix, [&](const std::string& k, const std::string& v) { merged[k] = v; }));
-    for (auto it = pending_.lower_bound(prefix); it != pending_.end() && it->first.starts_with(prefix); ++it) {
-      merged[it->first] = it->second;
-    }
-    for (const auto& [k, v] : merged) fn(k, v);
-    return absl::OkStatus();
-  }
-
- private:
-  const ViewReader& base_;
-  const std::map<std::string, std::string>& pending_;
 };
 
 absl::StatusOr<std::optional<PlanRecord>> ReadHeader(const ViewReader& view, const std::string& admin, int year) {
@@ -414,7 +384,6 @@ std::string PlanPrefix(const std::string& administration, int year) {
   return absl::StrCat("p/", EncodeKeyParts({administration, absl::StrCat(year)}));
 }
 std::string HeaderKey(const std::string& administration, int year) { return PlanPrefix(administration, year) + "H"; }
-std::string ScoresKey(const std::string& administration, int year) { return PlanPrefix(administration, year) + "S"; }
 
 std::string BatchKey(const std::string& administration, const std::string& batch_id) {
   return "b/" + EncodeKeyParts({administration, batch_id});
@@ -497,8 +466,7 @@ absl::StatusOr<ViewUpdate> ProjectEvent(const v1::EventEnvelope& e, const ViewRe
     update.unknown_type = true;
     return update;
   }
-  std::map<std::string, std::string> pending;
-  Writer w(&update, &pending);
+  Writer w(&update);
   if (Is<v1::VariableBatchRecorded>(t)) {  // a feed batch: its summary, for the lineage of computed actuals
     PIAO_ASSIGN_OR_RETURN(v1::VariableBatchRecorded m, Decode<v1::VariableBatchRecorded>(e));
     const std::string& admin = e.stream().aggregate_id();
@@ -534,17 +502,8 @@ absl::StatusOr<ViewUpdate> ProjectEvent(const v1::EventEnvelope& e, const ViewRe
   } else {
     PIAO_RETURN_IF_ERROR(ProjectActualCorrected(e, admin, year, w));
   }
-  // The current scored tree, recomputed from every record of the plan (this event's included).
-  OverlayReader after(view, pending);
-  PIAO_ASSIGN_OR_RETURN(PlanRecords records, LoadPlan(after, admin, year));
-  ScoresRecord scores;
-  absl::StatusOr<v1::ScoresView> scored = ScoreRecords(records, AsOf());
-  if (scored.ok()) {
-    *scores.mutable_view() = *std::move(scored);
-  } else {
-    scores.set_error(scored.status().ToString());
-  }
-  w.Put(ScoresKey(admin, year), scores);
+  // No scored tree is stored: rewriting a whole tree per event made an event's cost grow with its plan. Queries
+  // score the records (query.h, CurrentScores).
   return update;
 }
 

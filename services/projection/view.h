@@ -9,12 +9,13 @@
 //   p/{admin}{year}V/{level}{scope}{objective}{indicator}{pos:16 hex}{seq:8 hex}
 //                                                      VersionRecord    one definition version (planning pos)
 //   p/{admin}{year}A/<pos:16 hex>                      ActualRecord     one actual or correction (measurement pos)
-//   p/{admin}{year}S                                   ScoresRecord     the current scored tree (revised, latest)
 //   b/{admin}{batch_id}                                BatchSummary     a feed batch (lineage of computed actuals)
 //   q/...                                              QuarantineRecord an event that could not be applied (below)
 // Positions are fixed-width hex, so a prefix scan returns an indicator's versions and a plan's actuals oldest
-// first. Everything is derived from the events alone (no clock, no randomness), and ScoresRecord is recomputed
-// from all the plan's records, so the final bytes do not depend on how the sources' events interleave.
+// first. Everything is derived from the events alone (no clock, no randomness), and each record only from its
+// own event (and, for a header, the header before it), so the final bytes do not depend on how the sources'
+// events interleave. No scored tree is stored: an event's cost does not grow with its plan's size; queries
+// score a plan from its records (query.h).
 // The EventApplier's own keys (\x01piao.consumer/...) never collide with these.
 #ifndef PIAO_SERVICES_PROJECTION_VIEW_H_
 #define PIAO_SERVICES_PROJECTION_VIEW_H_
@@ -123,7 +124,6 @@ absl::StatusOr<PlanRecords> LoadPlan(const ViewReader& view, const std::string& 
 // Key helpers (documented above).
 std::string PlanPrefix(const std::string& administration, int year);
 std::string HeaderKey(const std::string& administration, int year);
-std::string ScoresKey(const std::string& administration, int year);
 // A feed batch of the administration's variables (measurement's VariableBatchRecorded): BatchSummary.
 std::string BatchKey(const std::string& administration, const std::string& batch_id);
 std::string YearPrefix(int year);
