@@ -465,17 +465,20 @@ absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, con
       absl::SleepFor(absl::Milliseconds(50));
     }
   }
-  // Several members: ready when the group has given every partition to exactly one of them (until then a query
-  // about a partition being handed over waits for its new owner).
+  // Several members: ready when the group has given every partition to exactly one of them and every member
+  // has a share (until then a query about a partition being handed over waits for its new owner, and a member
+  // that just started is still joining the group).
   for (;;) {
     PIAO_ASSIGN_OR_RETURN(std::vector<ComponentStatus> status, StackStatus(dir));
     if (projections <= 1) return status;
     std::map<int, int> owners;
+    int serving = 0;  // members with a share: a member still joining has none, and another holds its partitions
     for (const ComponentStatus& c : status) {
       if (c.name.rfind("projection", 0) != 0) continue;
       for (int p : c.partitions) ++owners[p];
+      if (!c.partitions.empty()) ++serving;
     }
-    const bool settled = static_cast<int>(owners.size()) == partitions &&
+    const bool settled = static_cast<int>(owners.size()) == partitions && serving == std::min(projections, partitions) &&
                          std::all_of(owners.begin(), owners.end(), [](const auto& o) { return o.second == 1; });
     if (settled) return status;
     if (absl::Now() > deadline) {
