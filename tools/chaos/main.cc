@@ -551,24 +551,13 @@ int Run(int argc, char** argv) {
   if (!harness_failure.empty()) problems.push_back(harness_failure);
   if (!client_failure.empty()) problems.push_back("a client got a non-retryable error: " + client_failure);
 
-  // Let the projection catch up with every store's head, then stop the stack to read the stores directly.
-  std::map<std::string, uint64_t> heads;
+  // Let every member catch up with its lanes' heads, then stop the stack to read the stores directly.
   std::map<std::string, std::vector<int32_t>> owned_by;  // projection member -> its partitions at the end
   std::map<std::pair<std::string, int32_t>, uint64_t> lane_heads;  // (source, partition) -> its last event
   if (problems.empty()) {
     if (auto s = stack_up(); !s.ok()) problems.push_back("final stack up: " + s.status().ToString());
   }
   if (problems.empty()) {
-    for (const std::string& service : WriteServices()) {
-      auto conn = cli::Connect(dir, service);
-      v1::GetHeadResponse head;
-      grpc::ClientContext ctx;
-      if (conn.ok()) service::PrepareContext(&ctx, conn->token, absl::Seconds(10));
-      grpc::Status s = conn.ok() ? v1::EventLog::NewStub(conn->channel)->GetHead(&ctx, v1::GetHeadRequest(), &head)
-                                 : grpc::Status(grpc::StatusCode::UNAVAILABLE, "no connection");
-      if (!s.ok()) problems.push_back(absl::StrCat("head of ", service, ": ", s.error_message()));
-      heads[service] = head.global_position();
-    }
     // Each (source, partition)'s last event, from the stores' EventLogs (the load has stopped): the members
     // together must have applied every lane up to it, each partition owned by exactly one of them.
     uint64_t read = 0;

@@ -45,7 +45,6 @@
 #include "libs/base/config.h"
 #include "libs/base/process.h"
 #include "libs/base/status_macros.h"
-#include "libs/kafka/partitioning.h"
 #include "libs/service/client.h"
 #include "libs/service/grpc_status.h"
 #include "piao/v1/event_log.grpc.pb.h"
@@ -342,7 +341,6 @@ int Run(int argc, char** argv) {
       const absl::Time joined = absl::Now();
       auto again = cli::StackUp(dir, bin_dir, absl::Minutes(3), /*tls=*/false, cli::StackKafka{});
       if (!again.ok()) problems.push_back("restart " + member + ": " + again.status().ToString());
-      if (member == "projection") projection = cli::Connect(dir, "projection");
       auto caught = again.ok() ? cli::WaitMembersCaughtUp(dir, *heads, partitions, absl::Minutes(30))
                                : absl::StatusOr<cli::MembersProgress>(again.status());
       if (!caught.ok()) problems.push_back("catch-up of " + member + ": " + caught.status().ToString());
