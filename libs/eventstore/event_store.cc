@@ -14,6 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/base/key_codec.h"
 #include "libs/base/sha256.h"
@@ -116,6 +117,39 @@ absl::Status ValidateId(absl::string_view field, absl::string_view v) {
 std::string ExpectedVersion::ToString() const {
   return kind_ == Kind::kAny ? "any" : absl::StrCat(version_.value());
 }
+
+namespace {
+
+// Appends `hash` encoded as EventEnvelope field 16 (bytes): what SerializeToString adds for it after every
+// other field, `hash` being the highest-numbered one (used only when HashIsTheLastField()).
+void AppendHashField(const std::string& hash, std::string* bytes) {
+  bytes->push_back(static_cast<char>(0x82));  // tag: field 16, wire type 2 (length-delimited), as a varint
+  bytes->push_back(static_cast<char>(0x01));
+  for (uint64_t n = hash.size(); ; n >>= 7) {
+    if (n < 0x80) {
+      bytes->push_back(static_cast<char>(n));
+      break;
+    }
+    bytes->push_back(static_cast<char>((n & 0x7f) | 0x80));
+  }
+  bytes->append(hash);
+}
+
+// Whether `hash` is EventEnvelope field 16, of type bytes, and no field has a higher number: then the canonical
+// serialisation of an envelope is that of the envelope without `hash`, followed by the encoded `hash` field.
+bool HashIsTheLastField() {
+  static const bool last = [] {
+    const google::protobuf::Descriptor* d = v1::EventEnvelope::descriptor();
+    const google::protobuf::FieldDescriptor* hash = d->FindFieldByName("hash");
+    bool ok = hash != nullptr && hash->number() == 16 &&
+              hash->type() == google::protobuf::FieldDescriptor::TYPE_BYTES;
+    for (int i = 0; i < d->field_count(); ++i) ok = ok && d->field(i)->number() <= 16;
+    return ok;
+  }();
+  return last;
+}
+
+}  // namespace
 
 std::string ChainHash(const v1::EventEnvelope& envelope) {
   v1::EventEnvelope copy = envelope;
@@ -496,10 +530,18 @@ class EventStore::Impl {
       e.set_idempotency_key(p.ctx.idempotency_key.value());
       e.set_payload(ne.payload);
       e.set_prev_hash(t.hash);
-      t.hash = ChainHash(e);
-      e.set_hash(t.hash);
+      // Serialised once: the bytes without `hash` are what ChainHash hashes, and since `hash` is the envelope's
+      // last field, the stored bytes are exactly those followed by the encoded `hash` field.
       std::string bytes;
       e.SerializeToString(&bytes);
+      t.hash = Sha256({e.prev_hash(), bytes});
+      if (HashIsTheLastField()) {
+        AppendHashField(t.hash, &bytes);
+      } else {  // a later envelope field: serialise again, with the hash
+        e.set_hash(t.hash);
+        bytes.clear();
+        e.SerializeToString(&bytes);
+      }
       batch.Put(EventKey(t.position), bytes);
       batch.Put(StreamIndexKey(p.stream, current), Be64(t.position));
       batch.Put(OutboxKey(t.position), "");

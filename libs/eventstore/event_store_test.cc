@@ -59,6 +59,22 @@ class EventStoreTest : public ::testing::Test {
   const StreamId other_{"plan", "CCIAA-TO/2023"};
 };
 
+// The writer serialises each envelope once (hash appended as the last field): the stored bytes must be exactly
+// the canonical serialisation of the envelope they hold, and its hash the chain hash.
+TEST_F(EventStoreTest, StoredBytesAreTheEnvelopesCanonicalSerialization) {
+  ASSERT_TRUE(store_->Append(plan_, ExpectedVersion::NoStream(), Events(3), Ctx("k1")).ok());
+  ASSERT_TRUE(store_->Append(other_, ExpectedVersion::Any(), Events(1, std::string(300, 'p')), Ctx()).ok());
+  for (uint64_t pos = 1; pos <= 4; ++pos) {
+    std::string stored;
+    ASSERT_TRUE(store_->raw_db()->Get(rocksdb::ReadOptions(), EventKeyForTest(GlobalPosition(pos)), &stored).ok());
+    v1::EventEnvelope e;
+    ASSERT_TRUE(e.ParseFromString(stored));
+    EXPECT_EQ(e.SerializeAsString(), stored) << pos;
+    EXPECT_EQ(ChainHash(e), e.hash()) << pos;
+    EXPECT_EQ(e.hash().size(), 32u);
+  }
+}
+
 TEST_F(EventStoreTest, AppendNumbersEventsGapFreeAndRecordsWhoAndWhen) {
   auto r = store_->Append(plan_, ExpectedVersion::NoStream(), Events(3), Ctx());
   ASSERT_TRUE(r.ok()) << r.status();
