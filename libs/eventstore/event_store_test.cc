@@ -295,6 +295,29 @@ TEST_F(EventStoreTest, OutboxHoldsEveryEventUntilDelivered) {
   EXPECT_EQ(*store_->OutboxSize(), 2u);
 }
 
+// The relay's read: the stored bytes undecoded, each exactly the envelope ReadOutbox decodes, with its stream.
+TEST_F(EventStoreTest, OutboxEntriesAreTheStoredEnvelopesUndecoded) {
+  ASSERT_TRUE(store_->Append(plan_, ExpectedVersion::Any(), Events(3), Ctx("k1")).ok());
+  ASSERT_TRUE(store_->Append(other_, ExpectedVersion::Any(), Events(2, std::string(300, 'p')), Ctx()).ok());
+  ASSERT_TRUE(store_->MarkDelivered({GlobalPosition(2)}).ok());
+  auto decoded = store_->ReadOutbox(GlobalPosition(0), 10);
+  auto raw = store_->ReadOutboxEntries(GlobalPosition(0), 10);
+  ASSERT_TRUE(decoded.ok() && raw.ok());
+  ASSERT_EQ(raw->size(), 4u);
+  ASSERT_EQ(decoded->size(), raw->size());
+  for (size_t i = 0; i < raw->size(); ++i) {
+    const v1::EventEnvelope& e = (*decoded)[i];
+    EXPECT_EQ((*raw)[i].position.value(), e.global_position());
+    EXPECT_EQ((*raw)[i].stream.aggregate_type(), e.stream().aggregate_type());
+    EXPECT_EQ((*raw)[i].stream.aggregate_id(), e.stream().aggregate_id());
+    EXPECT_EQ((*raw)[i].bytes, e.SerializeAsString());
+  }
+  auto page = store_->ReadOutboxEntries(GlobalPosition(4), 1);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ((*page)[0].position, GlobalPosition(4));
+}
+
 TEST_F(EventStoreTest, WaitForAppendWakesOnCommit) {
   std::thread writer([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
