@@ -14,6 +14,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/wire_format_lite.h"
 #include "google/protobuf/util/time_util.h"
 #include "libs/base/key_codec.h"
 #include "libs/base/sha256.h"
@@ -116,6 +119,39 @@ absl::Status ValidateId(absl::string_view field, absl::string_view v) {
 std::string ExpectedVersion::ToString() const {
   return kind_ == Kind::kAny ? "any" : absl::StrCat(version_.value());
 }
+
+namespace {
+
+// Appends `hash` encoded as EventEnvelope field 16 (bytes): what SerializeToString adds for it after every
+// other field, `hash` being the highest-numbered one (used only when HashIsTheLastField()).
+void AppendHashField(const std::string& hash, std::string* bytes) {
+  bytes->push_back(static_cast<char>(0x82));  // tag: field 16, wire type 2 (length-delimited), as a varint
+  bytes->push_back(static_cast<char>(0x01));
+  for (uint64_t n = hash.size(); ; n >>= 7) {
+    if (n < 0x80) {
+      bytes->push_back(static_cast<char>(n));
+      break;
+    }
+    bytes->push_back(static_cast<char>((n & 0x7f) | 0x80));
+  }
+  bytes->append(hash);
+}
+
+// Whether `hash` is EventEnvelope field 16, of type bytes, and no field has a higher number: then the canonical
+// serialisation of an envelope is that of the envelope without `hash`, followed by the encoded `hash` field.
+bool HashIsTheLastField() {
+  static const bool last = [] {
+    const google::protobuf::Descriptor* d = v1::EventEnvelope::descriptor();
+    const google::protobuf::FieldDescriptor* hash = d->FindFieldByName("hash");
+    bool ok = hash != nullptr && hash->number() == 16 &&
+              hash->type() == google::protobuf::FieldDescriptor::TYPE_BYTES;
+    for (int i = 0; i < d->field_count(); ++i) ok = ok && d->field(i)->number() <= 16;
+    return ok;
+  }();
+  return last;
+}
+
+}  // namespace
 
 std::string ChainHash(const v1::EventEnvelope& envelope) {
   v1::EventEnvelope copy = envelope;
@@ -496,10 +532,18 @@ class EventStore::Impl {
       e.set_idempotency_key(p.ctx.idempotency_key.value());
       e.set_payload(ne.payload);
       e.set_prev_hash(t.hash);
-      t.hash = ChainHash(e);
-      e.set_hash(t.hash);
+      // Serialised once: the bytes without `hash` are what ChainHash hashes, and since `hash` is the envelope's
+      // last field, the stored bytes are exactly those followed by the encoded `hash` field.
       std::string bytes;
       e.SerializeToString(&bytes);
+      t.hash = Sha256({e.prev_hash(), bytes});
+      if (HashIsTheLastField()) {
+        AppendHashField(t.hash, &bytes);
+      } else {  // a later envelope field: serialise again, with the hash
+        e.set_hash(t.hash);
+        bytes.clear();
+        e.SerializeToString(&bytes);
+      }
       batch.Put(EventKey(t.position), bytes);
       batch.Put(StreamIndexKey(p.stream, current), Be64(t.position));
       batch.Put(OutboxKey(t.position), "");
@@ -772,6 +816,61 @@ VerifyReport EventStore::Verify(const std::optional<Anchor>& anchor) const {
 absl::StatusOr<std::vector<v1::EventEnvelope>> EventStore::ReadOutbox(GlobalPosition from, size_t max) const {
   PIAO_ASSIGN_OR_RETURN(auto access, impl_->ReadAccess());
   return impl_->Scan(OutboxKey(from.value()), "o", max, false);
+}
+
+namespace {
+
+// The stream (field 3) of a serialized envelope, checking that it says it is at `position` (field 5), without
+// decoding the rest.
+absl::StatusOr<v1::StreamRef> StreamOfStoredEvent(const std::string& bytes, uint64_t position) {
+  using google::protobuf::internal::WireFormatLite;
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  v1::StreamRef stream;
+  uint64_t stored_position = 0;
+  for (uint32_t tag = in.ReadTag(); tag != 0; tag = in.ReadTag()) {
+    const int field = WireFormatLite::GetTagFieldNumber(tag);
+    const auto type = WireFormatLite::GetTagWireType(tag);
+    if (field == 3 && type == WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      std::string sub;
+      uint32_t length = 0;
+      if (!in.ReadVarint32(&length) || !in.ReadString(&sub, static_cast<int>(length)) ||
+          !stream.MergeFromString(sub)) {
+        break;
+      }
+    } else if (field == 5 && type == WireFormatLite::WIRETYPE_VARINT) {
+      if (!in.ReadVarint64(&stored_position)) break;
+    } else if (!WireFormatLite::SkipField(&in, tag)) {
+      break;
+    }
+  }
+  if (!in.ConsumedEntireMessage() || stored_position != position) {
+    return absl::DataLossError(absl::StrCat("event at position ", position, " is corrupt"));
+  }
+  return stream;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<EventStore::OutboxEntry>> EventStore::ReadOutboxEntries(GlobalPosition from,
+                                                                                   size_t max) const {
+  PIAO_ASSIGN_OR_RETURN(auto access, impl_->ReadAccess());
+  std::vector<OutboxEntry> out;
+  const std::string prefix = "o";
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(OutboxKey(from.value())); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (max != 0 && out.size() >= max) break;
+    const uint64_t pos = FromBe64(it->key().ToStringView().substr(1));
+    OutboxEntry e;
+    e.position = GlobalPosition(pos);
+    rocksdb::Status s = impl_->db_->Get(rocksdb::ReadOptions(), EventKey(pos), &e.bytes);
+    if (s.IsNotFound()) return absl::DataLossError(absl::StrCat("event at position ", pos, " is missing"));
+    PIAO_RETURN_IF_ERROR(FromRocksDb(s, "reading event"));
+    PIAO_ASSIGN_OR_RETURN(e.stream, StreamOfStoredEvent(e.bytes, pos));
+    out.push_back(std::move(e));
+  }
+  PIAO_RETURN_IF_ERROR(FromRocksDb(it->status(), "scanning"));
+  return out;
 }
 
 absl::Status EventStore::MarkDelivered(const std::vector<GlobalPosition>& positions) {

@@ -162,6 +162,14 @@ class EventStore {
 
   // Outbox: events not yet confirmed delivered to Kafka, oldest first, with position >= from.
   absl::StatusOr<std::vector<v1::EventEnvelope>> ReadOutbox(GlobalPosition from, size_t max) const;
+  // The same entries as stored, without decoding the envelopes: each one's position, stream and serialized
+  // envelope (exactly the bytes ReadOutbox's envelope serializes to). What the relay publishes.
+  struct OutboxEntry {
+    GlobalPosition position;
+    v1::StreamRef stream;
+    std::string bytes;
+  };
+  absl::StatusOr<std::vector<OutboxEntry>> ReadOutboxEntries(GlobalPosition from, size_t max) const;
   absl::Status MarkDelivered(const std::vector<GlobalPosition>& positions);
   absl::StatusOr<uint64_t> OutboxSize() const;
   // Moves an outbox entry that the transport refuses for good (e.g. larger than a topic accepts) out of the

@@ -59,6 +59,22 @@ class EventStoreTest : public ::testing::Test {
   const StreamId other_{"plan", "CCIAA-TO/2023"};
 };
 
+// The writer serialises each envelope once (hash appended as the last field): the stored bytes must be exactly
+// the canonical serialisation of the envelope they hold, and its hash the chain hash.
+TEST_F(EventStoreTest, StoredBytesAreTheEnvelopesCanonicalSerialization) {
+  ASSERT_TRUE(store_->Append(plan_, ExpectedVersion::NoStream(), Events(3), Ctx("k1")).ok());
+  ASSERT_TRUE(store_->Append(other_, ExpectedVersion::Any(), Events(1, std::string(300, 'p')), Ctx()).ok());
+  for (uint64_t pos = 1; pos <= 4; ++pos) {
+    std::string stored;
+    ASSERT_TRUE(store_->raw_db()->Get(rocksdb::ReadOptions(), EventKeyForTest(GlobalPosition(pos)), &stored).ok());
+    v1::EventEnvelope e;
+    ASSERT_TRUE(e.ParseFromString(stored));
+    EXPECT_EQ(e.SerializeAsString(), stored) << pos;
+    EXPECT_EQ(ChainHash(e), e.hash()) << pos;
+    EXPECT_EQ(e.hash().size(), 32u);
+  }
+}
+
 TEST_F(EventStoreTest, AppendNumbersEventsGapFreeAndRecordsWhoAndWhen) {
   auto r = store_->Append(plan_, ExpectedVersion::NoStream(), Events(3), Ctx());
   ASSERT_TRUE(r.ok()) << r.status();
@@ -277,6 +293,29 @@ TEST_F(EventStoreTest, OutboxHoldsEveryEventUntilDelivered) {
   EXPECT_EQ((*out)[0].global_position(), 2u);
   EXPECT_EQ((*out)[1].global_position(), 4u);
   EXPECT_EQ(*store_->OutboxSize(), 2u);
+}
+
+// The relay's read: the stored bytes undecoded, each exactly the envelope ReadOutbox decodes, with its stream.
+TEST_F(EventStoreTest, OutboxEntriesAreTheStoredEnvelopesUndecoded) {
+  ASSERT_TRUE(store_->Append(plan_, ExpectedVersion::Any(), Events(3), Ctx("k1")).ok());
+  ASSERT_TRUE(store_->Append(other_, ExpectedVersion::Any(), Events(2, std::string(300, 'p')), Ctx()).ok());
+  ASSERT_TRUE(store_->MarkDelivered({GlobalPosition(2)}).ok());
+  auto decoded = store_->ReadOutbox(GlobalPosition(0), 10);
+  auto raw = store_->ReadOutboxEntries(GlobalPosition(0), 10);
+  ASSERT_TRUE(decoded.ok() && raw.ok());
+  ASSERT_EQ(raw->size(), 4u);
+  ASSERT_EQ(decoded->size(), raw->size());
+  for (size_t i = 0; i < raw->size(); ++i) {
+    const v1::EventEnvelope& e = (*decoded)[i];
+    EXPECT_EQ((*raw)[i].position.value(), e.global_position());
+    EXPECT_EQ((*raw)[i].stream.aggregate_type(), e.stream().aggregate_type());
+    EXPECT_EQ((*raw)[i].stream.aggregate_id(), e.stream().aggregate_id());
+    EXPECT_EQ((*raw)[i].bytes, e.SerializeAsString());
+  }
+  auto page = store_->ReadOutboxEntries(GlobalPosition(4), 1);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ((*page)[0].position, GlobalPosition(4));
 }
 
 TEST_F(EventStoreTest, WaitForAppendWakesOnCommit) {

@@ -176,7 +176,9 @@ void OutboxRelay::ProducePending() {
   }
   // The head before the read: if the read comes back short, every undelivered entry up to it was seen.
   const GlobalPosition head = store_->head().position;
-  absl::StatusOr<std::vector<v1::EventEnvelope>> entries = store_->ReadOutbox(GlobalPosition(from), options_.batch);
+  // The stored bytes are published as they are (no decoding and re-encoding of each envelope).
+  absl::StatusOr<std::vector<eventstore::EventStore::OutboxEntry>> entries =
+      store_->ReadOutboxEntries(GlobalPosition(from), options_.batch);
   absl::MutexLock l(&mu_);
   if (!entries.ok()) {
     log::Warn("relay: outbox read failed", {{"topic", topic_}, {"error", entries.status().ToString()}});
@@ -187,19 +189,19 @@ void OutboxRelay::ProducePending() {
     // Starting from the store's very first event, every lane's predecessor is known; otherwise each lane's is
     // known from the first entry this relay produces to it.
     lanes_started_ = true;
-    lanes_from_start_ = entries->empty() ? head == GlobalPosition(0) : entries->front().global_position() == 1;
+    lanes_from_start_ = entries->empty() ? head == GlobalPosition(0) : entries->front().position.value() == 1;
   }
   more_pending_ = entries->size() >= options_.batch;
   // Entries are produced in order; stop at the first one the producer refuses and resume there.
   bool stopped_early = false;
-  for (const v1::EventEnvelope& e : *entries) {
-    const uint64_t pos = e.global_position();
+  for (const eventstore::EventStore::OutboxEntry& e : *entries) {
+    const uint64_t pos = e.position.value();
     if (in_flight_.contains(pos)) {
       next_from_ = std::max(next_from_, pos + 1);
       continue;
     }
-    const std::string value = e.SerializeAsString();
-    const std::string key = AdministrationOfStream(e.stream());
+    const std::string& value = e.bytes;
+    const std::string key = AdministrationOfStream(e.stream);
     const int32_t partition = PartitionOf(key, options_.partitions);
     auto [prev_it, first_time] = lane_prev_.try_emplace(pos);
     if (first_time) {

@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "google/protobuf/message.h"
@@ -22,16 +23,23 @@ namespace piao::services {
 // request retried has the same fingerprint, whatever its idempotency key or correlation id.
 std::string RequestFingerprint(const google::protobuf::Message& request);
 
-template <typename State, typename Request>
+// `fold` is either a function folding the whole stream (events → State) or an eventstore::StreamFold<State>
+// folding incrementally from the service's per-stream state cache (libs/eventstore/command.h).
+template <typename State, typename Request, typename Fold>
 absl::StatusOr<eventstore::AppendResult> RunCommand(
     eventstore::EventStore& store, const v1::Principal& who, const Request& request, const StreamId& stream,
-    const std::function<absl::StatusOr<State>(const std::vector<v1::EventEnvelope>&)>& fold,
+    const Fold& fold,
     const std::function<absl::StatusOr<std::vector<eventstore::NewEvent>>(const State&)>& decide,
     const std::function<std::string()>& reply = nullptr) {
   PIAO_RETURN_IF_ERROR(service::ValidateRequestText(request));
   eventstore::CommandContext ctx = ContextOf(who, request.meta());
   ctx.request_fingerprint = RequestFingerprint(request);
-  return eventstore::ExecuteCommand<State>(store, stream, ctx, fold, decide, /*max_attempts=*/5, reply);
+  if constexpr (std::is_same_v<Fold, eventstore::StreamFold<State>>) {
+    return eventstore::ExecuteCommand<State>(store, stream, ctx, fold, decide, /*max_attempts=*/5, reply);
+  } else {
+    const std::function<absl::StatusOr<State>(const std::vector<v1::EventEnvelope>&)> whole = fold;
+    return eventstore::ExecuteCommand<State>(store, stream, ctx, whole, decide, /*max_attempts=*/5, reply);
+  }
 }
 
 // The acknowledgement of a write, the same in every service.
@@ -47,10 +55,10 @@ inline void FillAck(const StreamId& stream, const eventstore::AppendResult& r, v
 // SubmitBatch, ComputeActuals...): `decide` returns the events and fills the answer; the answer (without its
 // ack) is stored with the idempotency key, so a retried key is answered with the same message, its ack saying
 // duplicate. The one place a stored answer is read back.
-template <typename State, typename Request, typename Response>
+template <typename State, typename Request, typename Response, typename Fold>
 absl::StatusOr<Response> RunAnsweredCommand(
     eventstore::EventStore& store, const v1::Principal& who, const Request& request, const StreamId& stream,
-    const std::function<absl::StatusOr<State>(const std::vector<v1::EventEnvelope>&)>& fold,
+    const Fold& fold,
     const std::function<absl::StatusOr<std::vector<eventstore::NewEvent>>(const State&, Response*)>& decide) {
   Response answer;
   PIAO_ASSIGN_OR_RETURN(eventstore::AppendResult r,

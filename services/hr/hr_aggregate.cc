@@ -111,6 +111,11 @@ StreamId HrStream(const std::string& administration) { return StreamId{"hr", adm
 
 absl::StatusOr<HrState> FoldHr(const std::vector<v1::EventEnvelope>& events) {
   HrState s;
+  PIAO_RETURN_IF_ERROR(FoldHrInto(s, events));
+  return s;
+}
+
+absl::Status FoldHrInto(HrState& s, const std::vector<v1::EventEnvelope>& events) {
   for (const v1::EventEnvelope& stored : events) {
     // Folded in the current shape of its type (wave one's kinds as text upcast to the enums).
     PIAO_ASSIGN_OR_RETURN(const v1::EventEnvelope e, services::ToCurrentSchema(stored));
@@ -118,7 +123,7 @@ absl::StatusOr<HrState> FoldHr(const std::vector<v1::EventEnvelope>& events) {
     PIAO_RETURN_IF_ERROR(NoteLatestFact(s, e));
     s.version = StreamVersion(e.stream_version());
   }
-  return s;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<eventstore::NewEvent>> Decide(const HrState& s, const v1::AdoptEstablishmentRequest& c) {

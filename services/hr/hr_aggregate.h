@@ -34,6 +34,10 @@ StreamId HrStream(const std::string& administration);
 
 // Folds a stream's events, oldest first. Unknown event types are an error: a newer writer than this reader.
 absl::StatusOr<HrState> FoldHr(const std::vector<v1::EventEnvelope>& events);
+// The same, folding `events` (those following the ones already in `s`) into `s`: a left fold, so any split of a
+// stream folded in turn gives FoldHr of the whole (libs/eventstore/command.h, StreamFold). On error `s` is partly
+// updated and must be dropped.
+absl::Status FoldHrInto(HrState& s, const std::vector<v1::EventEnvelope>& events);
 
 // No events (unchanged) when the body repeats the latest fact on its subject (HrState::latest_fact).
 // INVALID_ARGUMENT for the administration (non-empty, no '/') or the body (naming the field and the rule);

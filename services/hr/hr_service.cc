@@ -30,7 +30,7 @@ grpc::Status HrCapacityService::Run(grpc::ServerContext* ctx, const char* method
   const StreamId stream = HrStream(request.administration());
   PIAO_GRPC_ASSIGN_OR_RETURN(
       eventstore::AppendResult r,
-      services::RunCommand<HrState>(*store_, who, request, stream, FoldHr,
+      services::RunCommand<HrState>(*store_, who, request, stream, fold_,
           [&](const HrState& s) -> absl::StatusOr<std::vector<eventstore::NewEvent>> { return Decide(s, request); }));
   services::FillAck(stream, r, out->mutable_ack());
   return grpc::Status::OK;

@@ -3,6 +3,8 @@
 #define PIAO_SERVICES_HR_HR_SERVICE_H_
 
 #include "libs/eventstore/event_store.h"
+#include "libs/eventstore/command.h"
+#include "services/hr/hr_aggregate.h"
 #include "libs/service/auth.h"
 #include "piao/v1/hr.grpc.pb.h"
 
@@ -42,6 +44,8 @@ class HrCapacityService final : public v1::HrCapacity::Service {
 
   eventstore::EventStore* store_;
   const service::Authorizer* authorizer_;
+  eventstore::StateCache<HrState> books_{64};  // folded books per administration (libs/eventstore/state_cache.h)
+  eventstore::StreamFold<HrState> fold_{FoldHrInto, &books_};
 };
 
 }  // namespace piao::hr

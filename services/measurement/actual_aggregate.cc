@@ -46,6 +46,11 @@ std::string ActualIdAt(const std::string& administration, int year, StreamVersio
 
 absl::StatusOr<ActualsState> FoldActuals(const std::vector<v1::EventEnvelope>& events) {
   ActualsState s;
+  PIAO_RETURN_IF_ERROR(FoldActualsInto(s, events));
+  return s;
+}
+
+absl::Status FoldActualsInto(ActualsState& s, const std::vector<v1::EventEnvelope>& events) {
   for (const v1::EventEnvelope& e : events) {
     if (e.event_type() == v1::ActualRecorded::descriptor()->full_name()) {
       PIAO_ASSIGN_OR_RETURN(v1::ActualRecorded r, services::DecodePayload<v1::ActualRecorded>(e));
@@ -80,7 +85,7 @@ absl::StatusOr<ActualsState> FoldActuals(const std::vector<v1::EventEnvelope>& e
     }
     s.version = StreamVersion(e.stream_version());
   }
-  return s;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ActualDecision> DecideRecordActual(const ActualsState& state, const v1::RecordActualRequest& asked) {

@@ -62,6 +62,9 @@ std::string ActualIdAt(const std::string& administration, int year, StreamVersio
 
 // Folds a stream's events, oldest first. Unknown event types are an error: a newer writer than this reader.
 absl::StatusOr<ActualsState> FoldActuals(const std::vector<v1::EventEnvelope>& events);
+// Folds `events`, the ones following those already in `s`, into it (a left fold: FoldActuals of a whole stream
+// equals FoldActualsInto of any split of it in turn). On error `s` is partly updated and must be dropped.
+absl::Status FoldActualsInto(ActualsState& s, const std::vector<v1::EventEnvelope>& events);
 
 // A decision: the events to append (none for a no-op) and the id of the actual the command resulted in.
 struct ActualDecision {

@@ -33,6 +33,11 @@ StreamId VariablesStream(const std::string& administration) { return StreamId{"v
 
 absl::StatusOr<VariablesState> FoldVariables(const std::vector<v1::EventEnvelope>& events) {
   VariablesState s;
+  PIAO_RETURN_IF_ERROR(FoldVariablesInto(s, events));
+  return s;
+}
+
+absl::Status FoldVariablesInto(VariablesState& s, const std::vector<v1::EventEnvelope>& events) {
   for (const v1::EventEnvelope& e : events) {
     if (e.event_type() != v1::VariableBatchRecorded::descriptor()->full_name()) {
       return absl::FailedPreconditionError(
@@ -58,7 +63,7 @@ absl::StatusOr<VariablesState> FoldVariables(const std::vector<v1::EventEnvelope
     s.batch_order.push_back(b.batch_id());
     s.version = StreamVersion(e.stream_version());
   }
-  return s;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<BatchDecision> DecideSubmitBatch(const VariablesState& state, const v1::SubmitBatchRequest& cmd) {

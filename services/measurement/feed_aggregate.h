@@ -43,6 +43,10 @@ struct VariablesState {
 StreamId VariablesStream(const std::string& administration);
 
 absl::StatusOr<VariablesState> FoldVariables(const std::vector<v1::EventEnvelope>& events);
+// The same, folding `events` (those following the ones already in `s`) into `s`: a left fold, so any split of a
+// stream folded in turn gives FoldVariables of the whole (libs/eventstore/command.h, StreamFold). On error `s` is partly
+// updated and must be dropped.
+absl::Status FoldVariablesInto(VariablesState& s, const std::vector<v1::EventEnvelope>& events);
 
 struct BatchDecision {
   std::vector<eventstore::NewEvent> events;  // empty: the same batch was recorded before

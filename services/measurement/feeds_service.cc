@@ -42,7 +42,7 @@ grpc::Status FeedsService::SubmitBatch(grpc::ServerContext* ctx, const v1::Submi
   PIAO_GRPC_ASSIGN_OR_RETURN(
       *response,
       (services::RunAnsweredCommand<VariablesState, v1::SubmitBatchRequest, v1::SubmitBatchResponse>(
-          *store_, who, *request, stream, FoldVariables,
+          *store_, who, *request, stream, fold_,
           [&](const VariablesState& s, v1::SubmitBatchResponse* answer)
               -> absl::StatusOr<std::vector<eventstore::NewEvent>> {
             PIAO_ASSIGN_OR_RETURN(BatchDecision d, DecideSubmitBatch(s, *request));

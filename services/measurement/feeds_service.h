@@ -3,6 +3,8 @@
 #define PIAO_SERVICES_MEASUREMENT_FEEDS_SERVICE_H_
 
 #include "libs/eventstore/event_store.h"
+#include "libs/eventstore/command.h"
+#include "services/measurement/feed_aggregate.h"
 #include "libs/service/auth.h"
 #include "piao/v1/feeds.grpc.pb.h"
 #include "services/measurement/actuals_policy.h"
@@ -30,6 +32,8 @@ class FeedsService final : public v1::Feeds::Service {
   eventstore::EventStore* store_;
   const service::Authorizer* authorizer_;
   ActualsPolicy* policy_;
+  eventstore::StateCache<VariablesState> variables_{64};  // folded variables per administration (state_cache.h)
+  eventstore::StreamFold<VariablesState> fold_{FoldVariablesInto, &variables_};
 };
 
 }  // namespace piao::measurement

@@ -3,8 +3,10 @@
 #define PIAO_SERVICES_MEASUREMENT_MEASUREMENT_SERVICE_H_
 
 #include "libs/eventstore/event_store.h"
+#include "libs/eventstore/command.h"
 #include "libs/service/auth.h"
 #include "piao/v1/measurement.grpc.pb.h"
+#include "services/measurement/actual_aggregate.h"
 
 namespace piao::measurement {
 
@@ -24,6 +26,7 @@ class MeasurementService final : public v1::Measurement::Service {
  private:
   eventstore::EventStore* store_;
   const service::Authorizer* authorizer_;
+  eventstore::StateCache<ActualsState> actuals_;  // folded actuals per plan year (libs/eventstore/state_cache.h)
 };
 
 }  // namespace piao::measurement

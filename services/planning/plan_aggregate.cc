@@ -85,6 +85,11 @@ std::string AdoptedKey(const plan::ObjectiveKey& objective, const std::string& i
 
 absl::StatusOr<PlanState> FoldPlan(const std::vector<v1::EventEnvelope>& events) {
   PlanState s;
+  PIAO_RETURN_IF_ERROR(FoldPlanInto(s, events));
+  return s;
+}
+
+absl::Status FoldPlanInto(PlanState& s, const std::vector<v1::EventEnvelope>& events) {
   for (const v1::EventEnvelope& e : events) {
     const std::string where = absl::StrCat("event at position ", e.global_position());
     if (e.event_type() == v1::PlanCreated::descriptor()->full_name()) {
@@ -128,7 +133,7 @@ absl::StatusOr<PlanState> FoldPlan(const std::vector<v1::EventEnvelope>& events)
     }
     s.version = StreamVersion(e.stream_version());
   }
-  return s;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<eventstore::NewEvent>> DecideCreatePlan(const PlanState& state,

@@ -57,6 +57,10 @@ StreamId PlanStream(const std::string& administration, int year);
 
 // Folds a plan's events, oldest first. Unknown event types are an error: a newer writer than this reader.
 absl::StatusOr<PlanState> FoldPlan(const std::vector<v1::EventEnvelope>& events);
+// The same, folding `events` (those following the ones already in `s`) into `s`: a left fold, so any split of a
+// stream folded in turn gives FoldPlan of the whole (libs/eventstore/command.h, StreamFold). On error `s` is partly
+// updated and must be dropped.
+absl::Status FoldPlanInto(PlanState& s, const std::vector<v1::EventEnvelope>& events);
 
 // INVALID_ARGUMENT names the field; FAILED_PRECONDITION when the plan already exists.
 absl::StatusOr<std::vector<eventstore::NewEvent>> DecideCreatePlan(const PlanState& state,

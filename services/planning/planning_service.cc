@@ -31,7 +31,7 @@ grpc::Status PlanningService::CreatePlan(grpc::ServerContext* ctx, const v1::Cre
   const StreamId stream = PlanStream(request->administration(), request->year());
   PIAO_GRPC_ASSIGN_OR_RETURN(
       eventstore::AppendResult r,
-      services::RunCommand<PlanState>(*store_, who, *request, stream, FoldPlan,
+      services::RunCommand<PlanState>(*store_, who, *request, stream, fold_,
           [&](const PlanState& s) { return DecideCreatePlan(s, *request); }));
   services::FillAck(stream, r, response);
   return grpc::Status::OK;
@@ -49,7 +49,7 @@ grpc::Status PlanningService::AdoptObjectives(grpc::ServerContext* ctx, const v1
   PIAO_GRPC_ASSIGN_OR_RETURN(
       *response,
       (services::RunAnsweredCommand<PlanState, v1::AdoptObjectivesRequest, v1::AdoptObjectivesResponse>(
-          *store_, who, *request, stream, FoldPlan,
+          *store_, who, *request, stream, fold_,
           [&](const PlanState& s, v1::AdoptObjectivesResponse* answer)
               -> absl::StatusOr<std::vector<eventstore::NewEvent>> {
             const size_t limit = store_->max_event_bytes() > kPlanEnvelopeReserve
@@ -73,7 +73,7 @@ grpc::Status PlanningService::ApplyRevisionAct(grpc::ServerContext* ctx, const v
   const StreamId stream = PlanStream(request->administration(), request->year());
   PIAO_GRPC_ASSIGN_OR_RETURN(
       eventstore::AppendResult r,
-      services::RunCommand<PlanState>(*store_, who, *request, stream, FoldPlan,
+      services::RunCommand<PlanState>(*store_, who, *request, stream, fold_,
           [&](const PlanState& s) { return DecideApplyRevisionAct(s, *request); }));
   services::FillAck(stream, r, response);
   return grpc::Status::OK;

@@ -3,8 +3,10 @@
 #define PIAO_SERVICES_PLANNING_PLANNING_SERVICE_H_
 
 #include "libs/eventstore/event_store.h"
+#include "libs/eventstore/command.h"
 #include "libs/service/auth.h"
 #include "piao/v1/planning.grpc.pb.h"
+#include "services/planning/plan_aggregate.h"
 
 namespace piao::planning {
 
@@ -28,6 +30,8 @@ class PlanningService final : public v1::Planning::Service {
  private:
   eventstore::EventStore* store_;
   const service::Authorizer* authorizer_;
+  eventstore::StateCache<PlanState> plans_{64};  // folded plans per plan year (libs/eventstore/state_cache.h)
+  eventstore::StreamFold<PlanState> fold_{FoldPlanInto, &plans_};
 };
 
 }  // namespace piao::planning

@@ -398,11 +398,16 @@ PIAO_DECIDE_REQUEST(SubmitOwnerReportRequest, DecideSubmitOwnerReport)
 
 absl::StatusOr<RegisterState> FoldStoredRegister(const std::vector<v1::EventEnvelope>& events) {
   RegisterState s;
+  PIAO_RETURN_IF_ERROR(FoldStoredRegisterInto(s, events));
+  return s;
+}
+
+absl::Status FoldStoredRegisterInto(RegisterState& s, const std::vector<v1::EventEnvelope>& events) {
   for (const v1::EventEnvelope& stored : events) {
     PIAO_ASSIGN_OR_RETURN(const v1::EventEnvelope e, services::ToCurrentSchema(stored));
     PIAO_RETURN_IF_ERROR(ApplyEvent(s, e));
   }
-  return s;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<uint32_t> DecideRegisterFile(const v1::RiskRegisterFile& file, const v1::Principal& who) {

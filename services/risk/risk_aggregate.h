@@ -40,6 +40,10 @@ StreamId RiskStream(const std::string& administration, int year);
 // The stream's stored events folded (libs/risk FoldRegister), each read in the current shape of its type
 // (services/common/event_schema.h: wave one's kinds as text upcast to the enums).
 absl::StatusOr<RegisterState> FoldStoredRegister(const std::vector<v1::EventEnvelope>& events);
+// The same, folding `events` (those following the ones already in `s`) into `s`: a left fold, so any split of a
+// stream folded in turn gives FoldStoredRegister of the whole (libs/eventstore/command.h, StreamFold). On error `s` is partly
+// updated and must be dropped.
+absl::Status FoldStoredRegisterInto(RegisterState& s, const std::vector<v1::EventEnvelope>& events);
 
 // True when `who` holds rpct or admin.
 bool IsRegisterOfficer(const v1::Principal& who);

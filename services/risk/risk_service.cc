@@ -18,7 +18,8 @@ using Decider = absl::StatusOr<RiskDecision> (*)(const RegisterState&, const v1:
 // Authorises, then runs one command on the year's stream. A retried idempotency key answers the original ack
 // and id, with duplicate set.
 template <typename Request>
-grpc::Status Execute(eventstore::EventStore& store, const service::Authorizer& authorizer, grpc::ServerContext* ctx,
+grpc::Status Execute(eventstore::EventStore& store, const eventstore::StreamFold<RegisterState>& fold,
+                     const service::Authorizer& authorizer, grpc::ServerContext* ctx,
                      absl::string_view method, const Request& request, Decider<Request> decide,
                      v1::RiskCommandResponse* response) {
   PIAO_GRPC_ASSIGN_OR_RETURN(v1::Principal who, authorizer.Authorize(ctx, Method(method), request.administration()));
@@ -27,7 +28,7 @@ grpc::Status Execute(eventstore::EventStore& store, const service::Authorizer& a
   std::string decided_id;
   PIAO_GRPC_ASSIGN_OR_RETURN(
       eventstore::AppendResult r,
-      services::RunCommand<RegisterState>(store, who, request, stream, FoldStoredRegister,
+      services::RunCommand<RegisterState>(store, who, request, stream, fold,
           [&](const RegisterState& s) -> absl::StatusOr<std::vector<eventstore::NewEvent>> {
             PIAO_ASSIGN_OR_RETURN(RiskDecision d, decide(s, who, request));
             decided_id = d.id;
@@ -55,44 +56,44 @@ void AllowRiskRegistry(service::RolePolicy& policy) {
 
 grpc::Status RiskRegistryService::DefineAreas(grpc::ServerContext* ctx, const v1::DefineAreasRequest* request,
                                               v1::RiskCommandResponse* response) {
-  return Execute(*store_, *authorizer_, ctx, "DefineAreas", *request, DecideDefineAreas, response);
+  return Execute(*store_, fold_, *authorizer_, ctx, "DefineAreas", *request, DecideDefineAreas, response);
 }
 grpc::Status RiskRegistryService::DefineScheme(grpc::ServerContext* ctx, const v1::DefineSchemeRequest* request,
                                                v1::RiskCommandResponse* response) {
-  return Execute(*store_, *authorizer_, ctx, "DefineScheme", *request, DecideDefineScheme, response);
+  return Execute(*store_, fold_, *authorizer_, ctx, "DefineScheme", *request, DecideDefineScheme, response);
 }
 grpc::Status RiskRegistryService::DefineQualitativeMethod(grpc::ServerContext* ctx,
                                                           const v1::DefineQualitativeMethodRequest* request,
                                                           v1::RiskCommandResponse* response) {
-  return Execute(*store_, *authorizer_, ctx, "DefineQualitativeMethod", *request, DecideDefineQualitativeMethod,
+  return Execute(*store_, fold_, *authorizer_, ctx, "DefineQualitativeMethod", *request, DecideDefineQualitativeMethod,
                  response);
 }
 grpc::Status RiskRegistryService::DefineProcess(grpc::ServerContext* ctx, const v1::DefineProcessRequest* request,
                                                 v1::RiskCommandResponse* response) {
-  return Execute(*store_, *authorizer_, ctx, "DefineProcess", *request, DecideDefineProcess, response);
+  return Execute(*store_, fold_, *authorizer_, ctx, "DefineProcess", *request, DecideDefineProcess, response);
 }
 grpc::Status RiskRegistryService::RecordAssessment(grpc::ServerContext* ctx,
                                                    const v1::RecordAssessmentRequest* request,
                                                    v1::RiskCommandResponse* response) {
-  return Execute(*store_, *authorizer_, ctx, "RecordAssessment", *request, DecideRecordAssessment, response);
+  return Execute(*store_, fold_, *authorizer_, ctx, "RecordAssessment", *request, DecideRecordAssessment, response);
 }
 grpc::Status RiskRegistryService::DefineMeasure(grpc::ServerContext* ctx, const v1::DefineMeasureRequest* request,
                                                 v1::RiskCommandResponse* response) {
-  return Execute(*store_, *authorizer_, ctx, "DefineMeasure", *request, DecideDefineMeasure, response);
+  return Execute(*store_, fold_, *authorizer_, ctx, "DefineMeasure", *request, DecideDefineMeasure, response);
 }
 grpc::Status RiskRegistryService::PlanMonitoring(grpc::ServerContext* ctx, const v1::PlanMonitoringRequest* request,
                                                  v1::RiskCommandResponse* response) {
-  return Execute(*store_, *authorizer_, ctx, "PlanMonitoring", *request, DecidePlanMonitoring, response);
+  return Execute(*store_, fold_, *authorizer_, ctx, "PlanMonitoring", *request, DecidePlanMonitoring, response);
 }
 grpc::Status RiskRegistryService::RecordMonitoring(grpc::ServerContext* ctx,
                                                    const v1::RecordMonitoringRequest* request,
                                                    v1::RiskCommandResponse* response) {
-  return Execute(*store_, *authorizer_, ctx, "RecordMonitoring", *request, DecideRecordMonitoring, response);
+  return Execute(*store_, fold_, *authorizer_, ctx, "RecordMonitoring", *request, DecideRecordMonitoring, response);
 }
 grpc::Status RiskRegistryService::SubmitOwnerReport(grpc::ServerContext* ctx,
                                                     const v1::SubmitOwnerReportRequest* request,
                                                     v1::RiskCommandResponse* response) {
-  return Execute(*store_, *authorizer_, ctx, "SubmitOwnerReport", *request, DecideSubmitOwnerReport, response);
+  return Execute(*store_, fold_, *authorizer_, ctx, "SubmitOwnerReport", *request, DecideSubmitOwnerReport, response);
 }
 
 grpc::Status RiskRegistryService::ValidateRegister(grpc::ServerContext* ctx,

@@ -3,6 +3,8 @@
 #define PIAO_SERVICES_RISK_RISK_SERVICE_H_
 
 #include "libs/eventstore/event_store.h"
+#include "libs/eventstore/command.h"
+#include "services/risk/risk_aggregate.h"
 #include "libs/service/auth.h"
 #include "piao/v1/risk.grpc.pb.h"
 
@@ -44,6 +46,8 @@ class RiskRegistryService final : public v1::RiskRegistry::Service {
  private:
   eventstore::EventStore* store_;
   const service::Authorizer* authorizer_;
+  eventstore::StateCache<RegisterState> registers_{64};  // folded registers per year (state_cache.h)
+  eventstore::StreamFold<RegisterState> fold_{FoldStoredRegisterInto, &registers_};
 };
 
 }  // namespace piao::risk

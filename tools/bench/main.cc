@@ -248,7 +248,8 @@ int main(int argc, char** argv) {
       .Declare("p4-seconds", "10", "seconds of steady write load of P4")
       .Declare("p4-rate", "200", "appends per second of P4's write load")
       .Declare("only-rebuild", "false",
-               "only write a mix of --rebuild-events and rebuild it once (for profiling, e.g. under callgrind)");
+               "only write a mix of --rebuild-events and rebuild it once (for profiling, e.g. under callgrind)")
+      .Declare("only-relay", "false", "only run the relay measurement of --relay-events (for profiling)");
   if (auto s = config.ParseFromProcess(argc, argv); !s.ok()) {
     std::fprintf(stderr, "%s\n%s", std::string(s.message()).c_str(), config.Usage().c_str());
     return 2;
@@ -281,6 +282,13 @@ int main(int argc, char** argv) {
     const double seconds = Must("rebuild", BenchRebuild(dir / "views", mix));
     std::printf("{\"events\": %llu, \"rebuild_s\": %.3f}\n", static_cast<unsigned long long>(mix.events), seconds);
     mix = MixStores();
+    fs::remove_all(dir);
+    return 0;
+  }
+  if (config.GetBool("only-relay")) {
+    const RelayResult relay = Must("relay", BenchRelay(dir / "relay", st.relay_events));
+    std::printf("{\"events_per_s\": %.1f, \"raw_produce_per_s\": %.1f}\n", relay.events_per_s,
+                relay.raw_produce_per_s);
     fs::remove_all(dir);
     return 0;
   }
