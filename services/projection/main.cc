@@ -76,8 +76,8 @@ absl::StatusOr<std::map<std::string, std::string>> ParseSources(const std::strin
 // which hold the truth: the projection never reads keys it cannot decode.
 constexpr char kFormatKey[] = "\x01piao.views/format";
 constexpr char kFormat[] =
-    "11: key_codec parts, quarantine, scores period, feed batches, bands and deviations, typed values, typed changes, "
-    "lanes and stream versions, typed objective levels, risk and HR facts in their current schema, no stored scored tree";
+    "12: key_codec parts, quarantine, scores period, feed batches, bands and deviations, typed values, typed changes, "
+    "lanes and stream versions, typed objective levels, risk and HR facts in their current schema, no stored scored tree, plan stamps";
 
 absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenViews(const std::string& path) {
   rocksdb::Options options;

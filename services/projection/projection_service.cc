@@ -121,7 +121,8 @@ void FillWaveOneTexts(google::protobuf::Message* answer) {
 }
 
 grpc::Status ProjectionService::GetScores(grpc::ServerContext* ctx, const v1::GetScoresRequest* request, v1::ScoresView* response) {
-  return Answer(ctx, Method("GetScores"), *request, response, QueryScores);
+  return Answer(ctx, Method("GetScores"), *request, response,
+                [this](const ViewReader& view, const v1::GetScoresRequest& r) { return QueryScores(view, r, &scores_cache_); });
 }
 
 grpc::Status ProjectionService::GetIndicatorHistory(grpc::ServerContext* ctx, const v1::GetIndicatorHistoryRequest* request, v1::IndicatorHistory* response) {

@@ -17,6 +17,7 @@
 #include "libs/service/grpc_status.h"
 #include "libs/service/request_rules.h"
 #include "piao/v1/projection.grpc.pb.h"
+#include "services/projection/query.h"
 #include "services/projection/routing.h"
 #include "services/projection/view.h"
 
@@ -89,10 +90,10 @@ class QueryServiceBase {
   void SetRouter(Router* router) { router_ = router; }
 
  protected:
-  template <typename Request, typename Response>
+  // `query`: absl::StatusOr<Response>(const ViewReader&, const Request&), pure.
+  template <typename Request, typename Response, typename Query>
   grpc::Status Answer(grpc::ServerContext* ctx, const std::string& full_method, const Request& request,
-                      Response* response,
-                      absl::StatusOr<Response> (*query)(const ViewReader&, const Request&)) const {
+                      Response* response, const Query& query) const {
     PIAO_GRPC_ASSIGN_OR_RETURN(Request scoped, AuthorizeQuery(*authorizer_, *ctx, full_method, request));
     PIAO_GRPC_RETURN_IF_ERROR(service::ValidateRequestText(scoped));
     if (router_ != nullptr) {
@@ -142,6 +143,7 @@ class ProjectionService final : public v1::Projection::Service, private QuerySer
 
  private:
   const kafka::EventApplier* applier_ = nullptr;
+  ScoresCache scores_cache_;  // GetScores' trees by plan state (query.h)
 };
 
 }  // namespace piao::projection

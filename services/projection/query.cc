@@ -320,7 +320,41 @@ absl::StatusOr<bool> ApprovedBasis(const v1::GetScoresRequest& request) {
   return basis == v1::SCORE_BASIS_APPROVED;
 }
 
-absl::StatusOr<v1::ScoresView> QueryScores(const ViewReader& view, const v1::GetScoresRequest& request) {
+std::shared_ptr<const v1::ScoresView> ScoresCache::Find(const std::string& key) {
+  absl::MutexLock l(&mu_);
+  auto it = index_.find(key);
+  if (it == index_.end()) {
+    ++misses_;
+    return nullptr;
+  }
+  ++hits_;
+  lru_.splice(lru_.begin(), lru_, it->second);
+  return it->second->second;
+}
+
+void ScoresCache::Insert(const std::string& key, std::shared_ptr<const v1::ScoresView> view) {
+  if (capacity_ == 0) return;
+  absl::MutexLock l(&mu_);
+  if (auto it = index_.find(key); it != index_.end()) {
+    it->second->second = std::move(view);
+    lru_.splice(lru_.begin(), lru_, it->second);
+    return;
+  }
+  lru_.emplace_front(key, std::move(view));
+  index_[key] = lru_.begin();
+  while (lru_.size() > capacity_) {
+    index_.erase(lru_.back().first);
+    lru_.pop_back();
+  }
+}
+
+ScoresCache::Stats ScoresCache::stats() const {
+  absl::MutexLock l(&mu_);
+  return Stats{hits_, misses_, lru_.size()};
+}
+
+absl::StatusOr<v1::ScoresView> QueryScores(const ViewReader& view, const v1::GetScoresRequest& request,
+                                           ScoresCache* cache) {
   PIAO_ASSIGN_OR_RETURN(std::string admin, ResolveAdministration(view, request.administration(), request.year()));
   AsOf as_of;
   PIAO_ASSIGN_OR_RETURN(as_of.approved, ApprovedBasis(request));
@@ -340,16 +374,27 @@ absl::StatusOr<v1::ScoresView> QueryScores(const ViewReader& view, const v1::Get
     if (as_of.date.empty()) as_of.date = request.period();  // the definitions in force when it was measured
   }
 
+  std::string key;
+  if (cache != nullptr) {
+    PIAO_ASSIGN_OR_RETURN(std::string stamps, PlanStamps(view, admin, request.year()));
+    key = EncodeKeyParts({admin, absl::StrCat(request.year()), stamps, as_of.date,
+                          as_of.record_time.has_value() ? absl::FormatTime(absl::RFC3339_full, *as_of.record_time, absl::UTCTimeZone()) : "-",
+                          as_of.approved ? "approved" : "revised", as_of.period});
+    if (std::shared_ptr<const v1::ScoresView> hit = cache->Find(key)) return *hit;
+  }
+  absl::StatusOr<v1::ScoresView> scored;
   if (as_of.date.empty() && !as_of.record_time.has_value() && !as_of.approved && as_of.period == "year-end") {
-    return CurrentScores(view, admin, request.year());
+    scored = CurrentScores(view, admin, request.year());
+  } else {
+    PIAO_ASSIGN_OR_RETURN(PlanRecords records, LoadPlan(view, admin, request.year()));
+    scored = ScoreRecords(records, as_of);
+    if (!scored.ok() && absl::IsInvalidArgument(scored.status())) {
+      // Recorded data the scoring rules reject is a state problem, not a bad request.
+      return absl::FailedPreconditionError(absl::StrCat("plan ", admin, "/", request.year(),
+                                                        " cannot be scored: ", scored.status().message()));
+    }
   }
-  PIAO_ASSIGN_OR_RETURN(PlanRecords records, LoadPlan(view, admin, request.year()));
-  absl::StatusOr<v1::ScoresView> scored = ScoreRecords(records, as_of);
-  if (!scored.ok() && absl::IsInvalidArgument(scored.status())) {
-    // Recorded data the scoring rules reject is a state problem, not a bad request.
-    return absl::FailedPreconditionError(absl::StrCat("plan ", admin, "/", request.year(),
-                                                      " cannot be scored: ", scored.status().message()));
-  }
+  if (cache != nullptr && scored.ok()) cache->Insert(key, std::make_shared<const v1::ScoresView>(*scored));
   return scored;
 }
 

@@ -12,8 +12,16 @@
 #ifndef PIAO_SERVICES_PROJECTION_QUERY_H_
 #define PIAO_SERVICES_PROJECTION_QUERY_H_
 
+#include <cstddef>
+#include <cstdint>
+#include <list>
+#include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -47,9 +55,38 @@ absl::StatusOr<v1::ScoresView> ScoreRecords(const PlanRecords& records, const As
 absl::StatusOr<std::string> ResolveAdministration(const ViewReader& view, const std::string& administration,
                                                   int year);
 
+// Scored trees already computed, by the state of their plan. A GetScores answer is a pure function of the plan's
+// records and the request's as-of, and the records' state is identified by the plan's stamps (view.h,
+// PlanStamps), read in the query's own snapshot: an entry is reused only for the same stamps and as-of, so a
+// cached tree is never stale whatever the order of writes and queries, and nothing needs invalidating (a write
+// changes the stamps; the old entry ages out). Bounded: the least recently used entry goes. Thread-safe.
+class ScoresCache {
+ public:
+  explicit ScoresCache(size_t capacity = 32) : capacity_(capacity) {}
+  std::shared_ptr<const v1::ScoresView> Find(const std::string& key);
+  void Insert(const std::string& key, std::shared_ptr<const v1::ScoresView> view);
+  struct Stats {
+    uint64_t hits = 0;
+    uint64_t misses = 0;
+    size_t entries = 0;
+  };
+  Stats stats() const;
+
+ private:
+  using Entry = std::pair<std::string, std::shared_ptr<const v1::ScoresView>>;
+  const size_t capacity_;
+  mutable absl::Mutex mu_;
+  std::list<Entry> lru_ ABSL_GUARDED_BY(mu_);  // most recently used first
+  absl::flat_hash_map<std::string, std::list<Entry>::iterator> index_ ABSL_GUARDED_BY(mu_);
+  uint64_t hits_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t misses_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
 // GetScores without its consistency wait: NOT_FOUND for an unknown plan, INVALID_ARGUMENT for a bad date or
-// basis, or an empty administration when the year has several plans.
-absl::StatusOr<v1::ScoresView> QueryScores(const ViewReader& view, const v1::GetScoresRequest& request);
+// basis, or an empty administration when the year has several plans. With a cache, a tree already scored for
+// the same plan state and as-of is answered from it.
+absl::StatusOr<v1::ScoresView> QueryScores(const ViewReader& view, const v1::GetScoresRequest& request,
+                                           ScoresCache* cache = nullptr);
 
 // The current scored tree of a plan (revised basis, latest definitions, everything recorded, year-end actuals),
 // scored from its records: what GetScores answers without as-of, basis or period. FAILED_PRECONDITION with the

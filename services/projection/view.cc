@@ -384,6 +384,18 @@ std::string PlanPrefix(const std::string& administration, int year) {
   return absl::StrCat("p/", EncodeKeyParts({administration, absl::StrCat(year)}));
 }
 std::string HeaderKey(const std::string& administration, int year) { return PlanPrefix(administration, year) + "H"; }
+std::string PlanStampPrefix(const std::string& administration, int year) {
+  return PlanPrefix(administration, year) + "T/";
+}
+
+absl::StatusOr<std::string> PlanStamps(const ViewReader& view, const std::string& administration, int year) {
+  std::string out;
+  PIAO_RETURN_IF_ERROR(view.Scan(PlanStampPrefix(administration, year), [&](const std::string& k, const std::string& v) {
+    // Key and value both length-prefixed: the concatenation is injective.
+    out.append(EncodeKeyParts({k, v}));
+  }));
+  return out;
+}
 
 std::string BatchKey(const std::string& administration, const std::string& batch_id) {
   return "b/" + EncodeKeyParts({administration, batch_id});
@@ -502,6 +514,9 @@ absl::StatusOr<ViewUpdate> ProjectEvent(const v1::EventEnvelope& e, const ViewRe
   } else {
     PIAO_RETURN_IF_ERROR(ProjectActualCorrected(e, admin, year, w));
   }
+  PlanStamp stamp;
+  stamp.set_global_position(e.global_position());
+  w.Put(PlanStampPrefix(admin, year) + EncodeKeyParts({e.source_service()}), stamp);
   // No scored tree is stored: rewriting a whole tree per event made an event's cost grow with its plan. Queries
   // score the records (query.h, CurrentScores).
   return update;

@@ -9,6 +9,7 @@
 //   p/{admin}{year}V/{level}{scope}{objective}{indicator}{pos:16 hex}{seq:8 hex}
 //                                                      VersionRecord    one definition version (planning pos)
 //   p/{admin}{year}A/<pos:16 hex>                      ActualRecord     one actual or correction (measurement pos)
+//   p/{admin}{year}T/{source}                          PlanStamp        the last event of `source` applied to the plan
 //   b/{admin}{batch_id}                                BatchSummary     a feed batch (lineage of computed actuals)
 //   q/...                                              QuarantineRecord an event that could not be applied (below)
 // Positions are fixed-width hex, so a prefix scan returns an indicator's versions and a plan's actuals oldest
@@ -124,6 +125,12 @@ absl::StatusOr<PlanRecords> LoadPlan(const ViewReader& view, const std::string& 
 // Key helpers (documented above).
 std::string PlanPrefix(const std::string& administration, int year);
 std::string HeaderKey(const std::string& administration, int year);
+// The plan's stamps: every event that writes a plan's records also writes, under PlanStampPrefix, the position
+// of that event in its source. A plan's records are a function of the events each source applied to it, which
+// are a prefix of that source's events about the plan, so the stamps identify the records' state: equal stamps,
+// equal records (what ScoresCache relies on). PlanStamps reads them as one opaque string ("" for no plan).
+std::string PlanStampPrefix(const std::string& administration, int year);
+absl::StatusOr<std::string> PlanStamps(const ViewReader& view, const std::string& administration, int year);
 // A feed batch of the administration's variables (measurement's VariableBatchRecorded): BatchSummary.
 std::string BatchKey(const std::string& administration, const std::string& batch_id);
 std::string YearPrefix(int year);

@@ -4,6 +4,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "libs/base/key_codec.h"
 #include "libs/plan/plan_proto.h"
 #include "nlohmann/json.hpp"
 #include "services/projection/query.h"
@@ -222,12 +223,80 @@ TEST_F(ViewTest, TheCurrentTreeIsScoredFromTheRecords) {
   for (const auto& [k, v] : view_.kv) {
     if (!k.starts_with(PlanPrefix(kAdmin, kYear))) continue;
     const char kind = k[PlanPrefix(kAdmin, kYear).size()];
-    EXPECT_TRUE(kind == 'H' || kind == 'O' || kind == 'V' || kind == 'A') << k;
+    EXPECT_TRUE(kind == 'H' || kind == 'O' || kind == 'V' || kind == 'A' || kind == 'T') << k;
   }
   auto current = CurrentScores(view_.reader(), kAdmin, kYear);
   ASSERT_TRUE(current.ok()) << current.status();
   EXPECT_EQ(SerializeDeterministic(*current), SerializeDeterministic(*computed));
   EXPECT_EQ(SerializeDeterministic(Scores()), SerializeDeterministic(*computed));
+}
+
+TEST_F(ViewTest, EveryPlanEventStampsThePlanWithItsSourceAndPosition) {
+  // One stamp per source, holding the position of the last event of that source applied to the plan.
+  std::map<std::string, uint64_t> stamps;
+  for (const auto& [k, v] : view_.kv) {
+    if (!k.starts_with(PlanStampPrefix(kAdmin, kYear))) continue;
+    PlanStamp s;
+    ASSERT_TRUE(s.ParseFromString(v)) << k;
+    stamps[k.substr(PlanStampPrefix(kAdmin, kYear).size())] = s.global_position();
+  }
+  ASSERT_EQ(stamps.size(), 2u);
+  EXPECT_EQ(stamps.at(EncodeKeyParts({"planning"})), 3u);     // created, adopted, revised
+  EXPECT_EQ(stamps.at(EncodeKeyParts({"measurement"})), 3u);  // two actuals and a correction
+  absl::StatusOr<std::string> before = PlanStamps(view_.reader(), kAdmin, kYear);
+  ASSERT_TRUE(before.ok()) << before.status();
+  view_.Apply(measurement_.Add(kAdmin, kYear, Actual("a4", "K2", Quantity(12, "gg")), At("2023-03-01T10:00:00"),
+                               std::nullopt, "user:measurer"));
+  absl::StatusOr<std::string> after = PlanStamps(view_.reader(), kAdmin, kYear);
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_NE(*before, *after);
+  absl::StatusOr<std::string> none = PlanStamps(view_.reader(), kAdmin, kYear + 1);
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_EQ(*none, "");
+}
+
+TEST_F(ViewTest, TheScoresCacheAnswersTheSameTreeAndNeverAStaleOne) {
+  ScoresCache cache(4);
+  v1::GetScoresRequest req;
+  req.set_administration(kAdmin);
+  req.set_year(kYear);
+  auto query = [&](const v1::GetScoresRequest& r) {
+    absl::StatusOr<v1::ScoresView> v = QueryScores(view_.reader(), r, &cache);
+    EXPECT_TRUE(v.ok()) << v.status();
+    return v.ok() ? *v : v1::ScoresView();
+  };
+  const v1::ScoresView first = query(req);
+  EXPECT_EQ(cache.stats().misses, 1u);
+  const v1::ScoresView second = query(req);
+  EXPECT_EQ(cache.stats().hits, 1u);
+  EXPECT_EQ(SerializeDeterministic(first), SerializeDeterministic(second));
+  EXPECT_EQ(SerializeDeterministic(second), SerializeDeterministic(Scores()));  // as without a cache
+
+  // Another as-of is another entry, with its own answer (the target before delibera 50).
+  v1::GetScoresRequest before = req;
+  before.set_as_of_date("2022-06-30");
+  const v1::ScoresView june = query(before);
+  EXPECT_EQ(cache.stats().misses, 2u);
+  EXPECT_EQ(TargetValue(june, "K1"), 20);
+  EXPECT_EQ(TargetValue(query(req), "K1"), 85);
+  EXPECT_EQ(cache.stats().hits, 2u);
+
+  // A new actual changes the plan's stamps: the next answer is scored again and shows it.
+  EXPECT_EQ(nlohmann::json::parse(K(second, "K2").actual_json()).at("value").get<double>(), 8);
+  view_.Apply(measurement_.Add(kAdmin, kYear, Actual("a4", "K2", Quantity(12, "gg")), At("2023-03-01T10:00:00"),
+                               std::nullopt, "user:measurer"));
+  const v1::ScoresView third = query(req);
+  EXPECT_EQ(cache.stats().misses, 3u);
+  EXPECT_EQ(nlohmann::json::parse(K(third, "K2").actual_json()).at("value").get<double>(), 12);
+  EXPECT_EQ(SerializeDeterministic(third), SerializeDeterministic(Scores()));
+
+  // Bounded: the least recently used entries go.
+  for (const char* d : {"2022-03-01", "2022-04-01", "2022-05-01", "2022-07-01"}) {
+    v1::GetScoresRequest r = req;
+    r.set_as_of_date(d);
+    query(r);
+  }
+  EXPECT_EQ(cache.stats().entries, 4u);
 }
 
 TEST_F(ViewTest, HistoryListsVersionsAndActualsOldestFirst) {
