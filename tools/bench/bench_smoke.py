@@ -14,7 +14,7 @@ FIELDS = {
     "relay": ["events_per_s", "raw_produce_per_s"],
     "p2": ["apply_per_s", "raw_consume_per_s"],
     "rebuild": ["events_1m_s", "events_2m_s"],
-    "p3": ["tree_ms", "raw_scan_ms"],
+    "p3": ["tree_ms", "tree_uncached_ms", "raw_scan_ms"],
     "p4": ["p50_ms", "p99_ms"],
     "rss_mib": ["planning", "measurement", "projection"],
 }

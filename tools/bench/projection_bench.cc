@@ -161,15 +161,23 @@ absl::StatusOr<TreeResult> BenchTree(const fs::path& dir, int indicators, int re
   request.set_administration(admin);
   request.set_year(2022);
   TreeResult r;
-  std::vector<double> tree, scan;
+  std::vector<double> tree, uncached, scan;
+  projection::ScoresCache cache;  // as ProjectionService::GetScores holds one
   for (int i = 0; i < repetitions; ++i) {
     auto start = std::chrono::steady_clock::now();
+    {
+      projection::SnapshotReader snapshot(db.get());
+      PIAO_ASSIGN_OR_RETURN(v1::ScoresView view, projection::QueryScores(snapshot.reader(), request, &cache));
+      if (view.objectives_size() == 0) return absl::InternalError("the large plan scored no objective");
+    }
+    tree.push_back(SecondsSince(start) * 1000);
+    start = std::chrono::steady_clock::now();
     {
       projection::SnapshotReader snapshot(db.get());
       PIAO_ASSIGN_OR_RETURN(v1::ScoresView view, projection::QueryScores(snapshot.reader(), request));
       if (view.objectives_size() == 0) return absl::InternalError("the large plan scored no objective");
     }
-    tree.push_back(SecondsSince(start) * 1000);
+    uncached.push_back(SecondsSince(start) * 1000);
     start = std::chrono::steady_clock::now();
     {
       const rocksdb::Snapshot* snap = db->GetSnapshot();
@@ -193,7 +201,11 @@ absl::StatusOr<TreeResult> BenchTree(const fs::path& dir, int indicators, int re
     }
     scan.push_back(SecondsSince(start) * 1000);
   }
+  if (cache.stats().hits + 1 != static_cast<uint64_t>(repetitions)) {
+    return absl::InternalError("P3: the repeated queries did not hit the scores cache");
+  }
   r.tree_ms = Quantile(tree, 0.5);
+  r.tree_uncached_ms = Quantile(uncached, 0.5);
   r.raw_scan_ms = Quantile(scan, 0.5);
   db.reset();
   fs::remove_all(dir);
@@ -230,11 +242,23 @@ absl::StatusOr<FreshnessResult> BenchFreshness(const fs::path& dir, double secon
                                                      projection::MakeViewHandler(db.get()),
                                                      Readers(planning.get(), measurement.get())));
   PIAO_RETURN_IF_ERROR(consumer->Start());
-  // Warm up: the plan is applied (the group has joined) before the clock starts.
+  // Warm up: the plan and one actual are applied before the clock starts: the group has joined and both relays'
+  // producers are connected and hold their producer ids (a new idempotent producer delivers nothing for about a
+  // second on the mock cluster, once per process: without this the first second of samples measured that).
+  {
+    v1::EventEnvelope first = plan.measurement.front();
+    v1::ActualRecorded a;
+    if (!a.ParseFromString(first.payload())) return absl::InternalError("freshness: undecodable mix actual");
+    a.set_actual_id(absl::StrCat(admin, "/fresh/warm-up"));
+    first.set_payload(a.SerializeAsString());
+    PIAO_RETURN_IF_ERROR(AppendAll(*measurement, {first}));
+  }
   const GlobalPosition plan_head = planning->head().position;
+  const GlobalPosition warm_actual = measurement->head().position;
   const auto warm = std::chrono::steady_clock::now();
-  while (consumer->applier().Applied(kPlanning, admin) < plan_head) {
-    if (SecondsSince(warm) > 60) return absl::DeadlineExceededError("freshness: the plan was not applied in 60 s");
+  while (consumer->applier().Applied(kPlanning, admin) < plan_head ||
+         consumer->applier().Applied(kMeasurement, admin) < warm_actual) {
+    if (SecondsSince(warm) > 60) return absl::DeadlineExceededError("freshness: the warm-up was not applied in 60 s");
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   struct Pending {

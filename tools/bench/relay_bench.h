@@ -18,7 +18,8 @@ struct RelayResult {
 // in-process mock cluster (3 partitions, acks=all, idempotent producer), and a bare producer with the same
 // settings sending the same serialized envelopes to another topic of the same cluster until every delivery
 // report arrived.
-absl::StatusOr<RelayResult> BenchRelay(const std::filesystem::path& dir, int events);
+// With `trace`, prints to stderr every 2 ms the relay's published and delivered counts (a wall-clock timeline).
+absl::StatusOr<RelayResult> BenchRelay(const std::filesystem::path& dir, int events, bool trace = false);
 
 // Messages per second of a bare librdkafka consumer (same group settings as the projection's, assigned every
 // partition from the beginning) reading all `messages` of `topics` from `bootstrap`: nothing is done with them.
