@@ -79,6 +79,13 @@ absl::StatusOr<ApplyResult> BenchApply(const fs::path& dir, uint64_t events) {
   }
   PIAO_RETURN_IF_ERROR(Relay(mix.planning.get(), cluster->bootstrap_servers(), kPartitions));
   PIAO_RETURN_IF_ERROR(Relay(mix.measurement.get(), cluster->bootstrap_servers(), kPartitions));
+  // Both sides read every event from Kafka: the topics must still hold all of them.
+  PIAO_ASSIGN_OR_RETURN(uint64_t retained,
+                        RetainedMessages(cluster->bootstrap_servers(),
+                                         {kafka::EventsTopic(kPlanning), kafka::EventsTopic(kMeasurement)}, kPartitions));
+  if (retained < mix.events) {
+    return absl::FailedPreconditionError(absl::StrCat("P2: the topics hold ", retained, " of ", mix.events, " events"));
+  }
   ApplyResult r;
   r.events = mix.events;
   PIAO_ASSIGN_OR_RETURN(std::unique_ptr<rocksdb::DB> db, OpenViews(dir / "views"));

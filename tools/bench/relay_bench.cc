@@ -150,6 +150,32 @@ absl::StatusOr<RelayResult> BenchRelay(const std::filesystem::path& dir, int eve
   return r;
 }
 
+absl::StatusOr<uint64_t> RetainedMessages(const std::string& bootstrap, const std::vector<std::string>& topics,
+                                          int partitions) {
+  kafka::KafkaProperties props{{"bootstrap.servers", bootstrap}};
+  PIAO_ASSIGN_OR_RETURN(std::unique_ptr<RdKafka::Conf> conf, kafka::MakeConf(props));
+  std::string err;
+  std::unique_ptr<RdKafka::Producer> client(RdKafka::Producer::create(conf.get(), err));
+  if (client == nullptr) return absl::InternalError("watermarks client: " + err);
+  uint64_t total = 0;
+  for (const std::string& t : topics) {
+    for (int p = 0; p < partitions; ++p) {
+      int64_t low = 0, high = 0;
+      RdKafka::ErrorCode code = client->query_watermark_offsets(t, p, &low, &high, 10000);
+      if (code != RdKafka::ERR_NO_ERROR) {
+        return absl::UnavailableError(absl::StrCat("watermarks of ", t, "/", p, ": ", RdKafka::err2str(code)));
+      }
+      if (low != 0) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            t, "/", p, " keeps only offsets ", low, "..", high, ": the mock cluster dropped its oldest segments; "
+            "measure P2 on fewer events (--p2-events)"));
+      }
+      total += static_cast<uint64_t>(high);
+    }
+  }
+  return total;
+}
+
 absl::StatusOr<double> BenchRawConsume(const std::string& bootstrap, const std::vector<std::string>& topics,
                                        int partitions, uint64_t messages) {
   kafka::KafkaProperties props{{"bootstrap.servers", bootstrap},
