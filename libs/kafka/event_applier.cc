@@ -220,7 +220,20 @@ absl::StatusOr<EventApplier::StreamState> EventApplier::StreamLocked(const std::
   return state;
 }
 
-absl::Status EventApplier::Apply(const v1::EventEnvelope& event, const std::optional<InputPosition>& input) {
+absl::Status EventApplier::ApplyUnsynced(const v1::EventEnvelope& event, const std::optional<InputPosition>& input) {
+  if (options_.sync) unsynced_.store(true);
+  return ApplyWith(event, input, /*sync=*/false);
+}
+
+absl::Status EventApplier::SyncApplied() {
+  if (!unsynced_.exchange(false)) return absl::OkStatus();
+  absl::Status s = eventstore::FromRocksDb(db_->SyncWAL(), "sync applied events");
+  if (!s.ok()) unsynced_.store(true);  // tried again by the next call
+  return s;
+}
+
+absl::Status EventApplier::ApplyWith(const v1::EventEnvelope& event, const std::optional<InputPosition>& input,
+                                     bool sync) {
   const std::string& source = event.source_service();
   const GlobalPosition pos(event.global_position());
   if (source.empty() || pos == GlobalPosition(0) || event.stream().aggregate_type().empty() ||
@@ -292,7 +305,7 @@ absl::Status EventApplier::Apply(const v1::EventEnvelope& event, const std::opti
                                                    event.stream_version(), " still open after filling"));
       } else {
         const bool advance = prev.has_value() && *prev <= at.position;
-        absl::Status s = ApplyOneLocked(event, input, advance, options_.sync, /*filled=*/false);
+        absl::Status s = ApplyOneLocked(event, input, advance, sync, /*filled=*/false);
         // A refused administration's event is consumed (RefuseLocked stored its offset), not retried: it is
         // reported, and the others go on.
         if (!s.ok() && IsRefused(source, admin)) return absl::OkStatus();

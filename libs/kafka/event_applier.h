@@ -29,6 +29,7 @@
 #ifndef PIAO_LIBS_KAFKA_EVENT_APPLIER_H_
 #define PIAO_LIBS_KAFKA_EVENT_APPLIER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -134,7 +135,20 @@ class EventApplier {
   // is stored with the last batch written (or alone, when the event is a duplicate). INVALID_ARGUMENT for an
   // envelope without source, position, stream or stream version; a handler, reader or DB error is returned and
   // what was applied before it stays.
-  absl::Status Apply(const v1::EventEnvelope& event, const std::optional<InputPosition>& input);
+  absl::Status Apply(const v1::EventEnvelope& event, const std::optional<InputPosition>& input) {
+    return ApplyWith(event, input, options_.sync);
+  }
+
+  // As Apply, but the event's own batch is written without its fsync: the caller makes a group of applied
+  // events durable with one SyncApplied() (as CatchUp does per page). RocksDB's WAL is ordered and each batch
+  // holds the views, the stream and lane positions and the input offset together, so a crash (of the machine:
+  // a killed process loses nothing written) before the sync loses a suffix of the group as a whole, which is
+  // consumed and applied again from its input.
+  absl::Status ApplyUnsynced(const v1::EventEnvelope& event, const std::optional<InputPosition>& input);
+
+  // One fsync of the WAL for every batch ApplyUnsynced wrote since the last one (nothing to do when the
+  // options do not sync, or nothing was written).
+  absl::Status SyncApplied();
 
   // Records that the message at `input` was consumed without an event to apply (e.g. malformed).
   absl::Status SkipInput(const InputPosition& input);
@@ -193,6 +207,7 @@ class EventApplier {
   absl::Status FillStream(const std::string& source, const v1::StreamRef& stream, StreamVersion from,
                           StreamVersion to) ABSL_LOCKS_EXCLUDED(mu_);
   // Applies `event` unless its stream already has it; `advance_lane` moves its lane's position to the event.
+  absl::Status ApplyWith(const v1::EventEnvelope& event, const std::optional<InputPosition>& input, bool sync);
   absl::Status ApplyOneLocked(const v1::EventEnvelope& event, const std::optional<InputPosition>& input,
                               bool advance_lane, bool sync, bool filled) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status SetLanePositionLocked(const Lane& lane, GlobalPosition position) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -212,6 +227,7 @@ class EventApplier {
   const EventHandler handler_;
   const std::shared_ptr<SourceReader> reader_;
   const ApplierOptions options_;
+  std::atomic<bool> unsynced_{false};  // ApplyUnsynced wrote batches SyncApplied has not synced yet
   const int32_t partition_count_;
 
   // mu_ serialises application; it is never held while reading from a source. Readers (Applied, stats,

@@ -95,7 +95,7 @@ class ApplierTest : public ::testing::Test {
         },
         page_);
     ApplierOptions o;
-    o.sync = false;
+    o.sync = sync_;
     o.catch_up_chunk = page_;
     o.share = share;
     auto a = EventApplier::Open(
@@ -129,6 +129,7 @@ class ApplierTest : public ::testing::Test {
   std::unique_ptr<EventApplier> applier_;
   std::vector<uint64_t> seen_;
   uint64_t fail_at_ = 0;
+  bool sync_ = false;
 };
 
 TEST_F(ApplierTest, AppliesInOrderAndIgnoresDuplicates) {
@@ -198,6 +199,29 @@ TEST_F(ApplierTest, PositionsAndOffsetsSurviveReopen) {
   EXPECT_EQ(seen_.size(), 3u);
   EXPECT_EQ(Count("planning"), "2");
   EXPECT_EQ(applier_->StoredOffset(kPlanningTopic, 2).value(), std::optional<KafkaOffset>(KafkaOffset(10)));
+}
+
+TEST_F(ApplierTest, EventsAppliedUnsyncedThenSyncedAsAGroupAreAppliedAlike) {
+  sync_ = true;  // as in production: SyncApplied has a WAL to sync
+  Reopen();
+  L("planning").AddN("A", 3);
+  L("hr").AddN("A", 1);
+  ASSERT_TRUE(applier_->ApplyUnsynced(L("planning").at(1), InputPosition{kPlanningTopic, 0, KafkaOffset(10), std::nullopt}).ok());
+  ASSERT_TRUE(applier_->ApplyUnsynced(L("hr").at(1), InputPosition{kHrTopic, 0, KafkaOffset(4), std::nullopt}).ok());
+  ASSERT_TRUE(applier_->ApplyUnsynced(L("planning").at(3), InputPosition{kPlanningTopic, 0, KafkaOffset(12), std::nullopt}).ok());
+  // The gap (2) was filled from the store first, as Apply does.
+  EXPECT_EQ(seen_, (std::vector<uint64_t>{1, 1, 2, 3}));
+  ASSERT_TRUE(applier_->SyncApplied().ok());
+  ASSERT_TRUE(applier_->SyncApplied().ok());  // nothing left to sync
+  // A duplicate is still ignored and the positions and offsets are those Apply would have stored.
+  ASSERT_TRUE(applier_->ApplyUnsynced(L("planning").at(3), InputPosition{kPlanningTopic, 0, KafkaOffset(13), std::nullopt}).ok());
+  ASSERT_TRUE(applier_->SyncApplied().ok());
+  Reopen();
+  EXPECT_EQ(Count("planning"), "3");
+  EXPECT_EQ(Count("hr"), "1");
+  EXPECT_EQ(applier_->LastApplied(ServiceName("planning")), GlobalPosition(3));
+  EXPECT_EQ(applier_->StoredOffset(kPlanningTopic, 0).value(), std::optional<KafkaOffset>(KafkaOffset(14)));
+  EXPECT_EQ(applier_->StoredOffset(kHrTopic, 0).value(), std::optional<KafkaOffset>(KafkaOffset(5)));
 }
 
 TEST_F(ApplierTest, CatchUpAppliesUpToTheHeadInPages) {

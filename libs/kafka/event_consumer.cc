@@ -225,7 +225,8 @@ absl::Status EventConsumer::Close() {
 }
 
 absl::Status EventConsumer::HandleLocked(const Pending& message) {
-  return applier_->Apply(message.event, message.input);
+  // Synced once per Poll (below): one fsync for what one poll applied, not one per event.
+  return applier_->ApplyUnsynced(message.event, message.input);
 }
 
 absl::StatusOr<size_t> EventConsumer::Poll(absl::Duration timeout) {
@@ -274,10 +275,14 @@ absl::StatusOr<size_t> EventConsumer::Poll(absl::Duration timeout) {
     absl::Status s = HandleLocked(m);
     if (!s.ok()) {
       pending_ = std::move(m);
+      if (absl::Status synced = applier_->SyncApplied(); !synced.ok()) {
+        log::Warn("consumer: syncing the applied events failed", {{"error", synced.ToString()}});
+      }
       return s;
     }
     ++handled;
   }
+  PIAO_RETURN_IF_ERROR(applier_->SyncApplied());
   return handled;
 }
 
