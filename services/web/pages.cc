@@ -788,32 +788,41 @@ std::string RiskBody(const Frame& f, const std::string& as_of, const v1::RiskMap
       "<input type=\"hidden\" name=\"amm\" value=\"", E(f.administration), "\"><input type=\"hidden\" name=\"anno\" value=\"", f.year,
       "\">", TextInput("data", "Alla data (AAAA-MM-GG)", as_of, "date"),
       "<p><button type=\"submit\">Aggiorna</button></p></fieldset></form>");
-  // The map: areas x levels, counts in coloured cells.
-  std::vector<std::pair<uint32_t, std::string>> levels;  // severity, level
+  // The map: areas x bands. The register's schemes name their bands differently ("Rischio basso", "basso"):
+  // the columns are the severities, each headed by the band names rated at it.
+  std::vector<uint32_t> severities;
+  std::map<uint32_t, std::vector<std::string>> names;  // severity -> band names, case-insensitively distinct
   std::vector<std::pair<std::string, std::string>> areas;
-  std::map<std::pair<std::string, std::string>, uint32_t> counts;
+  std::map<std::pair<std::string, uint32_t>, uint32_t> counts;
   for (const v1::AreaBandCount& c : map.by_area()) {
     if (std::find_if(areas.begin(), areas.end(), [&](const auto& a) { return a.first == c.area(); }) == areas.end()) {
       areas.push_back({c.area(), c.area_name()});
     }
-    const std::pair<uint32_t, std::string> lv{c.severity(), c.level()};
-    if (std::find(levels.begin(), levels.end(), lv) == levels.end()) levels.push_back(lv);
-    counts[{c.area(), c.level()}] += c.processes();
+    const uint32_t sev = c.level().empty() ? 0 : c.severity();
+    if (std::find(severities.begin(), severities.end(), sev) == severities.end()) severities.push_back(sev);
+    std::vector<std::string>& n = names[sev];
+    const std::string label = c.level().empty() ? "Non valutato" : c.level();
+    if (std::none_of(n.begin(), n.end(), [&](const std::string& x) { return absl::AsciiStrToLower(x) == absl::AsciiStrToLower(label); })) {
+      n.push_back(label);
+    }
+    counts[{c.area(), sev}] += c.processes();
   }
-  std::sort(levels.begin(), levels.end());
-  absl::StrAppend(&out, "<section><h2>Mappa: aree per livello di rischio</h2><p>Alla data ", Dash(map.as_of_date()),
+  std::sort(severities.begin(), severities.end());
+  absl::StrAppend(&out, "<section><h2>Mappa: aree per livello di rischio</h2><p>Alla data ",
+                  map.as_of_date().empty() ? std::string("di oggi (tutto il registrato)") : E(map.as_of_date()),
                   "; misure scadute valutate al ", Dash(map.overdue_on()), ".</p><div class=\"scroll\"><table class=\"heat\">"
-                  "<thead><tr><th scope=\"col\">Area</th>");
-  for (const auto& [sev, level] : levels) {
-    absl::StrAppend(&out, "<th scope=\"col\">", level.empty() ? "Non valutato" : E(level), "</th>");
+                  "<caption>Numero di processi per area e livello di rischio</caption><thead><tr><th scope=\"col\">Area</th>");
+  for (uint32_t sev : severities) {
+    std::vector<std::string> escaped;
+    for (const std::string& n : names[sev]) escaped.push_back(E(n));
+    absl::StrAppend(&out, "<th scope=\"col\">", absl::StrJoin(escaped, " / "), "</th>");
   }
   absl::StrAppend(&out, "</tr></thead><tbody>");
   for (const auto& [code, name] : areas) {
     absl::StrAppend(&out, "<tr><th scope=\"row\">", E(code), " <span class=\"name\">", E(name), "</span></th>");
-    for (const auto& [sev, level] : levels) {
-      const uint32_t n = counts[{code, level}];
-      absl::StrAppend(&out, "<td class=\"", n > 0 ? SeverityClass(level.empty() ? 0 : sev) : "empty", "\">", n > 0 ? absl::StrCat(n) : "",
-                      "</td>");
+    for (uint32_t sev : severities) {
+      const uint32_t n = counts[{code, sev}];
+      absl::StrAppend(&out, "<td class=\"", n > 0 ? SeverityClass(sev) : "empty", "\">", n > 0 ? absl::StrCat(n) : "", "</td>");
     }
     absl::StrAppend(&out, "</tr>");
   }
@@ -896,25 +905,29 @@ std::string GroupedBars(const std::string& id, const std::string& title, const s
   double max = 0;
   for (const auto& g : values) for (double v : g) max = std::max(max, std::fabs(v));
   if (max <= 0) max = 1;
-  const int plot_h = 160, top = 30, group_w = 40 + 36 * static_cast<int>(series.size());
-  const int width = std::max(320, 20 + group_w * static_cast<int>(labels.size()));
+  // A fixed drawing width, so every chart has the same scale of text whatever its number of bars.
+  const int width = 720, plot_h = 160, top = 34;
+  const int n = std::max<int>(1, static_cast<int>(labels.size()));
+  const int group_w = (width - 20) / n;
+  const int ns = std::max<int>(1, static_cast<int>(series.size()));
+  const int bar_w = std::min(48, (group_w - 10) / ns);
   std::string out = absl::StrCat("<figure class=\"chart\"><svg role=\"img\" aria-labelledby=\"", id, "\" viewBox=\"0 0 ", width, " ",
-                                 top + plot_h + 40, "\" width=\"100%\"><title id=\"", id, "\">", E(title), "</title>");
-  for (size_t s = 0; s < series.size(); ++s) {
-    absl::StrAppend(&out, "<rect x=\"", 10 + 150 * s, "\" y=\"4\" width=\"12\" height=\"12\" fill=\"", colours[s], "\"/><text x=\"",
-                    28 + 150 * s, "\" y=\"14\" font-size=\"12\" fill=\"#1b1b1b\">", E(series[s]), "</text>");
+                                 top + plot_h + 26, "\" width=\"100%\"><title id=\"", id, "\">", E(title), "</title>");
+  for (size_t k = 0; k < series.size(); ++k) {
+    absl::StrAppend(&out, "<rect x=\"", 10 + 150 * k, "\" y=\"4\" width=\"12\" height=\"12\" fill=\"", colours[k], "\"/><text x=\"",
+                    28 + 150 * k, "\" y=\"14\" font-size=\"12\" fill=\"#1b1b1b\">", E(series[k]), "</text>");
   }
   for (size_t g = 0; g < labels.size(); ++g) {
-    const int gx = 20 + group_w * static_cast<int>(g);
-    for (size_t s = 0; s < series.size() && s < values[g].size(); ++s) {
-      const double v = values[g][s];
+    const int gx = 10 + group_w * static_cast<int>(g) + (group_w - bar_w * ns) / 2;
+    for (size_t k = 0; k < series.size() && k < values[g].size(); ++k) {
+      const double v = values[g][k];
       const int h = static_cast<int>(std::lround(std::fabs(v) / max * plot_h));
-      const int x = gx + 36 * static_cast<int>(s);
-      absl::StrAppend(&out, "<rect x=\"", x, "\" y=\"", top + plot_h - h, "\" width=\"30\" height=\"", h, "\" fill=\"", colours[s],
-                      "\"/><text x=\"", x + 15, "\" y=\"", top + plot_h - h - 3, "\" font-size=\"10\" text-anchor=\"middle\" fill=\"#1b1b1b\">",
-                      E(fmt(v)), "</text>");
+      const int x = gx + bar_w * static_cast<int>(k);
+      absl::StrAppend(&out, "<rect x=\"", x + 1, "\" y=\"", top + plot_h - h, "\" width=\"", bar_w - 2, "\" height=\"", h,
+                      "\" fill=\"", colours[k], "\"/><text x=\"", x + bar_w / 2, "\" y=\"", top + plot_h - h - 3,
+                      "\" font-size=\"11\" text-anchor=\"middle\" fill=\"#1b1b1b\">", E(fmt(v)), "</text>");
     }
-    absl::StrAppend(&out, "<text x=\"", gx + 18 * static_cast<int>(series.size()), "\" y=\"", top + plot_h + 16,
+    absl::StrAppend(&out, "<text x=\"", gx + bar_w * ns / 2, "\" y=\"", top + plot_h + 16,
                     "\" font-size=\"12\" text-anchor=\"middle\" fill=\"#1b1b1b\">", E(labels[g]), "</text>");
   }
   absl::StrAppend(&out, "<line x1=\"10\" x2=\"", width - 10, "\" y1=\"", top + plot_h, "\" y2=\"", top + plot_h,

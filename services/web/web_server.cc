@@ -140,6 +140,22 @@ struct WebServer::Impl {
     SendFailure(res, f, FromGrpc(s));
   }
 
+  // A POST route of a signed-in session: refused (403) unless the form's csrf field is the session's token.
+  void Post(const std::string& path, std::function<void(const httplib::Request&, httplib::Response&)> handler) {
+    server->Post(path, [this, handler](const httplib::Request& req, httplib::Response& res) {
+      std::optional<Session> s = sessions.Find(CookieValue(req.get_header_value("Cookie"), kCookie));
+      if (!s.has_value() || s->token.empty() || !TokensEqual(s->csrf, FormValue(Form(req), "csrf"))) {
+        res.status = 403;
+        res.set_content("<!DOCTYPE html><html lang=\"it\"><head><meta charset=\"utf-8\"><title>Richiesta rifiutata</title>"
+                        "</head><body><main><h1>Richiesta rifiutata</h1><p>Modulo senza un token CSRF valido per questa "
+                        "sessione.</p><p><a href=\"/\">Torna all'inizio</a></p></main></body></html>",
+                        kHtml);
+        return;
+      }
+      handler(req, res);
+    });
+  }
+
   void Routes();
   void Login(const httplib::Request& req, httplib::Response& res);
   void Tree(const httplib::Request& req, httplib::Response& res);
@@ -226,7 +242,6 @@ void WebServer::Impl::Indicator(const httplib::Request& req, httplib::Response& 
   if (!NeedYear(res, f)) return;
   IndicatorQuery q{req.get_param_value("obiettivo"), req.get_param_value("livello"), req.get_param_value("ambito"),
                    req.get_param_value("codice")};
-  f.title = "Indicatore " + q.indicator;
   v1::GetIndicatorHistoryRequest hr;
   hr.set_administration(f.administration);
   hr.set_year(f.year);
@@ -253,6 +268,7 @@ void WebServer::Impl::Indicator(const httplib::Request& req, httplib::Response& 
   Prepare(&ctx, *s);
   grpc::Status st = projection->GetLineage(&ctx, lr, &lineage);
   if (!st.ok() && st.error_code() != grpc::StatusCode::NOT_FOUND) return Fail(req, res, f, st);
+  f.title = "Indicatore " + history.indicator();
   SendPage(res, f, IndicatorBody(f, q, history, st.ok() ? &lineage : nullptr));
 }
 
@@ -383,12 +399,12 @@ void WebServer::Impl::Process(const httplib::Request& req, httplib::Response& re
   r.set_administration(f.administration);
   r.set_year(f.year);
   r.set_process(req.get_param_value("codice"));
-  f.title = "Processo " + r.process();
   v1::ProcessHistory h;
   grpc::ClientContext ctx;
   Prepare(&ctx, *s);
   grpc::Status st = risk->GetProcessHistory(&ctx, r, &h);
   if (!st.ok()) return Fail(req, res, f, st);
+  f.title = "Processo " + h.process().code();
   SendPage(res, f, ProcessBody(f, h));
 }
 
@@ -436,21 +452,8 @@ void WebServer::Impl::Routes() {
   server->set_default_headers(headers);
   server->set_payload_max_length(64 * 1024);  // forms only
 
-  // Every POST carries the session's CSRF token (the sign-in form: its pre-session's), checked before anything.
-  server->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (req.method != "POST" || req.path == "/accedi") return httplib::Server::HandlerResponse::Unhandled;
-    std::optional<Session> s = sessions.Find(CookieValue(req.get_header_value("Cookie"), kCookie));
-    if (!s.has_value() || s->token.empty() || !TokensEqual(s->csrf, FormValue(Form(req), "csrf"))) {
-      res.status = 403;
-      res.set_content("<!DOCTYPE html><html lang=\"it\"><head><meta charset=\"utf-8\"><title>Richiesta rifiutata</title></head>"
-                      "<body><main><h1>Richiesta rifiutata</h1><p>Modulo senza un token CSRF valido per questa sessione.</p>"
-                      "<p><a href=\"/\">Torna all'inizio</a></p></main></body></html>",
-                      kHtml);
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
-
+  // Every POST carries the session's CSRF token (the sign-in form: its pre-session's), checked before its
+  // handler runs: Post() below is the only way a POST route is added.
   server->Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
   server->Get("/static/app.css", [](const httplib::Request&, httplib::Response& res) {
     res.set_header("Cache-Control", "max-age=3600");
@@ -467,7 +470,7 @@ void WebServer::Impl::Routes() {
     res.set_content(RenderLoginPage(pre ? pre->csrf : "", ""), kHtml);
   });
   server->Post("/accedi", [this](const httplib::Request& req, httplib::Response& res) { Login(req, res); });
-  server->Post("/esci", [this](const httplib::Request& req, httplib::Response& res) {
+  Post("/esci", [this](const httplib::Request& req, httplib::Response& res) {
     sessions.Remove(CookieValue(req.get_header_value("Cookie"), kCookie));
     res.set_header("Set-Cookie", SessionCookie(kCookie, "", tls));
     res.set_redirect("/accedi", 303);

@@ -197,10 +197,11 @@ try {
     await page.fill('#obiettivo', 'OS01.1.1');
     await page.check('input[name=modifica][value=threshold]');
     await Promise.all([page.waitForNavigation(), page.click('form.filters button[type=submit]')]);
-    const main = await page.textContent('main');
-    assert.match(main, /Deliberazione di Giunta n\. 142/);
-    assert.match(main, /kpi1\.1\.1_03/);
-    assert.doesNotMatch(main, /Valore rilevato/, 'only threshold changes');
+    const table = await page.textContent('table.audit');
+    assert.match(table, /Deliberazione di Giunta n\. 142/);
+    assert.match(table, /kpi1\.1\.1_03/);
+    assert.match(table, /Soglia/);
+    assert.doesNotMatch(table, /Valore rilevato|Target|Peso/, 'only threshold changes');
     await check(page, 'audit-risultati');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('a[href^="/audit.csv"]')]);
     const file = path.join(SHOTS, 'audit-export.csv');
