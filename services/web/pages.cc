@@ -355,6 +355,11 @@ std::string ChangeLabel(v1::AuditChange change) {
     case v1::AUDIT_CHANGE_HR_REMOTABILITY_ASSESSED: return "Lavoro agile: attività";
     case v1::AUDIT_CHANGE_HR_AGILE_AGREEMENTS_SIGNED: return "Accordi di lavoro agile";
     case v1::AUDIT_CHANGE_HR_YEAR_SETTINGS_SET: return "Impostazioni dell'anno";
+    case v1::AUDIT_CHANGE_OIV_RELAZIONE_VALIDATED: return "Validazione OIV della Relazione";
+    case v1::AUDIT_CHANGE_OIV_MONITORING_REPORT_SUBMITTED: return "Relazione di monitoraggio OIV";
+    case v1::AUDIT_CHANGE_OIV_TRANSPARENCY_ATTESTED: return "Attestazione di trasparenza";
+    case v1::AUDIT_CHANGE_OIV_SG_EVALUATION_PROPOSED: return "Proposta di valutazione del SG";
+    case v1::AUDIT_CHANGE_DEVIATION_RECORDED: return "Scostamento dichiarato";
     default: return ChangeName(change);
   }
 }
@@ -710,7 +715,7 @@ std::string AuditBody(const Frame& f, const AuditQuery& q, const v1::AuditTrail&
   absl::StrAppend(&out, "</div></fieldset><p><button type=\"submit\">Cerca</button></p></form>");
   if (!q.searched) return out;
   const Params params = AuditParams(f, q);
-  absl::StrAppend(&out, "<section><h2>Risultati</h2><p>", trail.total(), " modifiche", trail.pages() > 1 ?
+  absl::StrAppend(&out, "<section><h2>Risultati</h2><p>", trail.total(), trail.total() == 1 ? " modifica" : " modifiche", trail.pages() > 1 ?
                   absl::StrCat(", pagina ", trail.page(), " di ", trail.pages()) : "",
                   ". <a class=\"button\" href=\"/audit.csv", QueryHref(params), "\" download>Esporta CSV</a></p>");
   if (trail.entries_size() > 0) {
@@ -1038,6 +1043,189 @@ std::string HrBody(const Frame& f, const std::string& as_of, const v1::HrSummary
   return out;
 }
 
+std::string OutcomeLabel(v1::ValidationOutcome outcome) {
+  switch (outcome) {
+    case v1::VALIDATION_OUTCOME_VALIDATED: return "Validata";
+    case v1::VALIDATION_OUTCOME_VALIDATED_WITH_REMARKS: return "Validata con osservazioni";
+    case v1::VALIDATION_OUTCOME_NOT_VALIDATED: return "Non validata";
+    default: return "—";
+  }
+}
+
+namespace {
+std::string RecordText(const v1::OivRecord& r) {
+  return absl::StrCat(Dash(r.actor()), ", registrato il ", TimeText(r.recorded_at()),
+                      r.superseded() ? " <span class=\"badge band-not-scored\">sostituito</span>" : "");
+}
+std::string DocumentText(const v1::DocumentRef& d) {
+  if (d.reference().empty() && d.sha256().empty()) return "—";
+  return absl::StrCat(Dash(d.reference()), d.sha256().empty() ? "" : absl::StrCat(" <small>SHA-256 <code>", E(d.sha256()), "</code></small>"));
+}
+std::string RemarksList(const google::protobuf::RepeatedPtrField<v1::ObjectiveRemark>& remarks) {
+  if (remarks.empty()) return "";
+  std::string out = "<ul class=\"remarks\">";
+  for (const v1::ObjectiveRemark& r : remarks) {
+    absl::StrAppend(&out, "<li><strong>", E(r.objective()), "</strong>: ", E(r.remark()),
+                    r.about_deviation() ? absl::StrCat(" <small>(sullo scostamento dichiarato, versione ", r.deviation_version(), ")</small>") : "",
+                    "</li>");
+  }
+  return out + "</ul>";
+}
+std::string Hidden(const Frame& f, const std::string& key) {
+  return absl::StrCat("<input type=\"hidden\" name=\"csrf\" value=\"", E(f.csrf), "\"><input type=\"hidden\" name=\"amm\" value=\"",
+                      E(f.administration), "\"><input type=\"hidden\" name=\"anno\" value=\"", f.year, "\">"
+                      "<input type=\"hidden\" name=\"chiave\" value=\"", E(key), "\">");
+}
+std::string TextArea(const std::string& id, const std::string& label, bool required) {
+  return absl::StrCat("<p class=\"field wide\"><label for=\"", id, "\">", label, required ? " (obbligatorio)" : "", "</label><textarea id=\"", id,
+                      "\" name=\"", id, "\" rows=\"3\"", required ? " required" : "", "></textarea></p>");
+}
+std::string ScoreSelect(const std::string& id, const std::string& label, uint32_t value) {
+  std::string out = absl::StrCat("<label class=\"sr-only\" for=\"", id, "\">", label, "</label><select id=\"", id, "\" name=\"", id, "\">");
+  for (uint32_t v = 0; v <= 3; ++v) absl::StrAppend(&out, "<option", v == value ? " selected" : "", ">", v, "</option>");
+  return out + "</select>";
+}
+}  // namespace
+
+std::string OivBody(const Frame& f, const v1::OivStatus& st, const OivForms& forms) {
+  std::string out;
+  if (!forms.notice.empty()) absl::StrAppend(&out, "<p class=\"ok\" role=\"status\">", E(forms.notice), "</p>");
+  // The validation in force and its history.
+  absl::StrAppend(&out, "<section><h2>Validazione della Relazione sulla performance</h2>");
+  if (!st.has_validation()) {
+    absl::StrAppend(&out, "<p>Nessuna validazione registrata.</p>");
+  } else {
+    const v1::RelazioneValidation& v = st.validation().validation();
+    absl::StrAppend(&out, "<table class=\"kv\"><tbody><tr><th scope=\"row\">Esito</th><td><strong>", OutcomeLabel(v.outcome()),
+                    "</strong></td></tr><tr><th scope=\"row\">Data</th><td>", Dash(v.date()), "</td></tr><tr><th scope=\"row\">Numero</th><td>",
+                    v.number(), v.supersedes() > 0 ? absl::StrCat(" (sostituisce la ", v.supersedes(), ")") : "",
+                    "</td></tr><tr><th scope=\"row\">Motivazione</th><td>", E(v.motivation()),
+                    "</td></tr><tr><th scope=\"row\">Documento</th><td>", DocumentText(v.document()),
+                    "</td></tr><tr><th scope=\"row\">Registrata da</th><td>", RecordText(st.validation().record()),
+                    "</td></tr></tbody></table>", v.remarks_size() > 0 ? "<h3>Osservazioni</h3>" : "", RemarksList(v.remarks()));
+  }
+  if (st.validations_size() > 0) {
+    absl::StrAppend(&out, "<h3>Storia delle validazioni</h3><ol class=\"timeline\">");
+    for (const v1::RecordedValidation& rv : st.validations()) {
+      absl::StrAppend(&out, "<li><p class=\"when\"><time>", Dash(rv.validation().date()), "</time> · <strong>",
+                      OutcomeLabel(rv.validation().outcome()), "</strong> (n. ", rv.validation().number(), ")</p><p>",
+                      E(rv.validation().motivation()), "</p>", RemarksList(rv.validation().remarks()), "<p><small>",
+                      RecordText(rv.record()), "</small></p></li>");
+    }
+    absl::StrAppend(&out, "</ol>");
+  }
+  absl::StrAppend(&out, "</section>");
+  // Deviations stated by the planning office.
+  if (st.deviations_size() > 0) {
+    absl::StrAppend(&out, "<section><h2>Scostamenti dichiarati</h2><table><thead><tr><th scope=\"col\">Obiettivo</th><th scope=\"col\">Cause</th>"
+                          "<th scope=\"col\">Misure correttive</th><th scope=\"col\">Data</th><th scope=\"col\">Registrato</th></tr></thead><tbody>");
+    for (const v1::RecordedDeviation& d : st.deviations()) {
+      absl::StrAppend(&out, "<tr><th scope=\"row\">", E(d.deviation().objective()), "</th><td>", E(d.deviation().causes()), "</td><td>",
+                      E(d.deviation().measures()), "</td><td>", Dash(d.deviation().date()), "</td><td>", RecordText(d.record()), "</td></tr>");
+    }
+    absl::StrAppend(&out, "</tbody></table></section>");
+  }
+  // Monitoring reports.
+  absl::StrAppend(&out, "<section><h2>Relazioni di monitoraggio</h2>");
+  if (st.monitoring_reports_size() == 0) {
+    absl::StrAppend(&out, "<p>Nessuna relazione di monitoraggio.</p>");
+  } else {
+    absl::StrAppend(&out, "<ol class=\"timeline\">");
+    for (const v1::RecordedMonitoringReport& m : st.monitoring_reports()) {
+      absl::StrAppend(&out, "<li><p class=\"when\"><time>", Dash(m.report().date()), "</time> · periodo <strong>", Dash(m.report().period()),
+                      "</strong> · a ", m.report().addressee().empty() ? "Giunta" : E(m.report().addressee()), "</p><p>",
+                      E(m.report().summary()), "</p>", RemarksList(m.report().remarks()), "<p><small>", RecordText(m.record()),
+                      "</small></p></li>");
+    }
+    absl::StrAppend(&out, "</ol>");
+  }
+  absl::StrAppend(&out, "</section>");
+  // The attestation grid.
+  absl::StrAppend(&out, "<section><h2>Attestazione sugli obblighi di trasparenza</h2>");
+  if (!st.has_attestation()) {
+    absl::StrAppend(&out, "<p>Nessuna attestazione.</p>");
+  } else {
+    const v1::TransparencyAttestation& a = st.attestation().attestation();
+    absl::StrAppend(&out, "<p>Attestazione n. ", a.number(), " del ", Dash(a.date()), " (rilevazione del ",
+                    Dash(a.survey_date().empty() ? a.date() : a.survey_date()), "), ", RecordText(st.attestation().record()), ".</p>"
+                    "<div class=\"scroll\"><table class=\"grid\"><caption>Griglia di rilevazione (punteggi 0-3)</caption><thead><tr>"
+                    "<th scope=\"col\">Obbligo</th><th scope=\"col\">Sezione</th><th scope=\"col\">Pubblicato</th><th scope=\"col\">Completezza</th>"
+                    "<th scope=\"col\">Aggiornamento</th><th scope=\"col\">Formato aperto</th><th scope=\"col\">Note</th></tr></thead><tbody>");
+    for (const v1::TransparencyObligation& o : a.obligations()) {
+      absl::StrAppend(&out, "<tr><th scope=\"row\">", E(o.obligation()), "</th><td>", Dash(o.section()), "</td><td>", o.published() ? "sì" : "no",
+                      "</td><td class=\"", SeverityClass(4 - std::min<uint32_t>(o.completeness(), 3)), "\">", o.completeness(), "</td><td class=\"",
+                      SeverityClass(4 - std::min<uint32_t>(o.update(), 3)), "\">", o.update(), "</td><td class=\"",
+                      SeverityClass(4 - std::min<uint32_t>(o.open_format(), 3)), "\">", o.open_format(), "</td><td>", Dash(o.notes()), "</td></tr>");
+    }
+    absl::StrAppend(&out, "</tbody></table></div>");
+    if (st.attestations_size() > 1) {
+      absl::StrAppend(&out, "<h3>Attestazioni precedenti</h3><ul>");
+      for (const v1::RecordedAttestation& ra : st.attestations()) {
+        absl::StrAppend(&out, "<li>n. ", ra.attestation().number(), " del ", Dash(ra.attestation().date()), ", ",
+                        ra.attestation().obligations_size(), " obblighi — ", RecordText(ra.record()), "</li>");
+      }
+      absl::StrAppend(&out, "</ul>");
+    }
+  }
+  absl::StrAppend(&out, "</section>");
+  if (st.has_sg_proposal()) {
+    const v1::SgEvaluationProposal& p = st.sg_proposal().proposal();
+    absl::StrAppend(&out, "<section><h2>Proposta di valutazione del Segretario generale</h2><p><strong>", E(p.evaluated()), "</strong>",
+                    p.has_proposed_score_pct() ? absl::StrCat(": ", Percent(p.proposed_score_pct())) : "", " (", Dash(p.date()), ")</p><p>",
+                    E(p.proposal()), "</p><p><small>", RecordText(st.sg_proposal().record()), "</small></p></section>");
+  }
+
+  // The forms of the OIV's acts.
+  absl::StrAppend(&out, "<section class=\"forms\"><h2>Atti dell'OIV</h2><p class=\"hint\">Solo l'OIV può registrarli: "
+                        "per gli altri ruoli i servizi rifiutano l'atto.</p>");
+  absl::StrAppend(&out, "<form method=\"post\" action=\"/oiv/validazione\" class=\"filters\"><fieldset><legend>Validazione della Relazione</legend>",
+                  Hidden(f, forms.key_validation),
+                  "<p class=\"field\"><label for=\"esito\">Esito</label><select id=\"esito\" name=\"esito\">"
+                  "<option value=\"validated\">Validata</option><option value=\"validated-with-remarks\">Validata con osservazioni</option>"
+                  "<option value=\"not-validated\">Non validata</option></select></p>",
+                  TextInput("v_data", "Data dell'atto (vuoto = oggi)", "", "date"), TextArea("motivazione", "Motivazione", true),
+                  TextInput("documento", "Documento (riferimento)", ""), TextInput("sha256", "SHA-256 del documento", ""), "</fieldset>");
+  for (int i = 1; i <= kRemarkRows; ++i) {
+    absl::StrAppend(&out, "<fieldset><legend>Osservazione ", i, "</legend>", TextInput(absl::StrCat("oss_obiettivo_", i), "Obiettivo", ""),
+                    "<p class=\"field wide\"><label for=\"oss_testo_", i, "\">Osservazione</label><textarea id=\"oss_testo_", i,
+                    "\" name=\"oss_testo_", i, "\" rows=\"2\"></textarea></p><p class=\"field\"><label class=\"check\"><input type=\"checkbox\" "
+                    "name=\"oss_scostamento_", i, "\" value=\"1\"> riguarda lo scostamento dichiarato</label></p></fieldset>");
+  }
+  absl::StrAppend(&out, "<p><button type=\"submit\">Registra la validazione</button></p></form>");
+
+  absl::StrAppend(&out, "<form method=\"post\" action=\"/oiv/monitoraggio\" class=\"filters\"><fieldset><legend>Relazione di monitoraggio</legend>",
+                  Hidden(f, forms.key_monitoring), TextInput("periodo", "Periodo di monitoraggio (AAAA-MM-GG)", "", "date"),
+                  TextInput("m_data", "Data (vuoto = oggi)", "", "date"), TextInput("destinatario", "Destinatario (vuoto = Giunta)", ""),
+                  TextArea("sintesi", "Sintesi", true), TextInput("m_obiettivo", "Osservazione: obiettivo", ""),
+                  "<p class=\"field wide\"><label for=\"m_osservazione\">Osservazione</label><textarea id=\"m_osservazione\" name=\"m_osservazione\" "
+                  "rows=\"2\"></textarea></p></fieldset><p><button type=\"submit\">Registra la relazione di monitoraggio</button></p></form>");
+
+  absl::StrAppend(&out, "<form method=\"post\" action=\"/oiv/attestazione\" class=\"filters\"><fieldset><legend>Griglia di attestazione</legend>",
+                  Hidden(f, forms.key_attestation), TextInput("a_data", "Data (vuoto = oggi)", "", "date"),
+                  TextInput("rilevazione", "Data della rilevazione", "", "date"),
+                  "</fieldset><div class=\"scroll\"><table class=\"grid\"><caption>Obblighi (righe vuote ignorate)</caption><thead><tr>"
+                  "<th scope=\"col\">Obbligo</th><th scope=\"col\">Sezione</th><th scope=\"col\">Pubblicato</th><th scope=\"col\">Completezza</th>"
+                  "<th scope=\"col\">Aggiornamento</th><th scope=\"col\">Formato aperto</th><th scope=\"col\">Note</th></tr></thead><tbody>");
+  std::vector<v1::TransparencyObligation> rows;
+  if (st.has_attestation()) rows.assign(st.attestation().attestation().obligations().begin(), st.attestation().attestation().obligations().end());
+  while (static_cast<int>(rows.size()) < kObligationRows) rows.emplace_back();
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const v1::TransparencyObligation& o = rows[i];
+    const std::string n = absl::StrCat(i + 1);
+    absl::StrAppend(&out, "<tr><td><label class=\"sr-only\" for=\"ob_", n, "\">Obbligo ", n, "</label><input id=\"ob_", n, "\" name=\"ob_", n,
+                    "\" value=\"", E(o.obligation()), "\"></td><td><label class=\"sr-only\" for=\"sez_", n, "\">Sezione ", n,
+                    "</label><input id=\"sez_", n, "\" name=\"sez_", n, "\" value=\"", E(o.section()), "\"></td><td><label class=\"sr-only\" for=\"pub_",
+                    n, "\">Pubblicato ", n, "</label><input type=\"checkbox\" id=\"pub_", n, "\" name=\"pub_", n, "\" value=\"1\"",
+                    Checked(o.published()), "></td><td>", ScoreSelect("compl_" + n, "Completezza " + n, o.completeness()), "</td><td>",
+                    ScoreSelect("agg_" + n, "Aggiornamento " + n, o.update()), "</td><td>",
+                    ScoreSelect("fmt_" + n, "Formato aperto " + n, o.open_format()), "</td><td><label class=\"sr-only\" for=\"note_", n,
+                    "\">Note ", n, "</label><input id=\"note_", n, "\" name=\"note_", n, "\" value=\"", E(o.notes()), "\"></td></tr>");
+  }
+  absl::StrAppend(&out, "</tbody></table></div><input type=\"hidden\" name=\"righe\" value=\"", rows.size(),
+                  "\"><p><button type=\"submit\">Registra l'attestazione</button></p></form></section>");
+  return out;
+}
+
 const char kStyleSheet[] = R"css(
 *{box-sizing:border-box}
 body{margin:0;font-family:"DejaVu Sans",system-ui,sans-serif;font-size:16px;line-height:1.5;color:#1b1b1b;background:#fff}
@@ -1115,6 +1303,10 @@ td.empty{background:#fff}
 .error{border:2px solid #a61c00;background:#fdf0ef;padding:8px 12px;border-radius:4px}
 .ok{border:2px solid #2e7d32;background:#eef7ee;padding:8px 12px;border-radius:4px}
 .hint{color:#333;font-size:.9em}
+.field.wide{flex-basis:100%}
+.field.wide textarea{width:100%}
+table.grid input{font:inherit;width:100%;min-width:6em}
+ul.remarks{margin:4px 0}
 .pager ul{display:flex;flex-wrap:wrap;gap:6px;list-style:none;padding:0}
 .pager a[aria-current]{font-weight:bold}
 .sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}

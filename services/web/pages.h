@@ -12,6 +12,7 @@
 
 #include "absl/strings/string_view.h"
 #include "piao/v1/hr.pb.h"
+#include "piao/v1/oiv.pb.h"
 #include "piao/v1/projection.pb.h"
 #include "piao/v1/risk.pb.h"
 
@@ -109,6 +110,21 @@ std::string ProcessBody(const Frame& frame, const v1::ProcessHistory& history);
 
 // Workforce capacity: ceiling, cost in service, margin, hiring budgets, vacancies, turnover.
 std::string HrBody(const Frame& frame, const std::string& as_of, const v1::HrSummary& summary);
+
+// The OIV's desk: the validation of the Relazione in force and every earlier one, the monitoring reports, the
+// transparency attestation grid, the SG evaluation proposal and the deviations; the forms of the OIV's acts
+// (validation, monitoring report, attestation). The services decide who may submit them (role oiv only): the
+// page shows the forms to everyone and the refusal to whoever is refused.
+struct OivForms {
+  // A fresh idempotency key per form, made when the page is rendered: submitting the same form twice is a retry.
+  std::string key_validation, key_monitoring, key_attestation;
+  std::string notice;  // what was just recorded ("" = nothing)
+};
+std::string OivBody(const Frame& frame, const v1::OivStatus& status, const OivForms& forms);
+std::string OutcomeLabel(v1::ValidationOutcome outcome);
+// The remark rows of the validation form, the obligation rows of the attestation form.
+inline constexpr int kRemarkRows = 3;
+inline constexpr int kObligationRows = 4;
 
 // The style sheet served at /static/app.css.
 extern const char kStyleSheet[];

@@ -6,6 +6,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/reflection.h"
+#include "absl/strings/str_cat.h"
 
 namespace piao::web {
 namespace {
@@ -118,6 +119,9 @@ TEST(PagesEscapingTest, EveryStringOfEveryAnswerIsEscapedOnEveryPage) {
     FillStrings(&hr, pick);
     ExpectNoRawHostile(HrBody(f, kHostile, hr), "hr");
     ExpectNoRawHostile(HomeBody(f), "home");
+    v1::OivStatus oiv;
+    FillStrings(&oiv, pick);
+    ExpectNoRawHostile(OivBody(f, oiv, OivForms{kHostile, kHostile, kHostile, kHostile}), "oiv");
     ExpectNoRawHostile(ErrorBody(kHostile, kHostile), "error");
   }
   ExpectNoRawHostile(RenderLoginPage(kHostile, kHostile), "login");
@@ -218,6 +222,40 @@ TEST(TreeBodyTest, NestsChildrenUnderTheirStrategicObjectiveAndShowsBothBases) {
                               "ambito=Area%20Anagrafe&amp;codice=kpi1"));
   EXPECT_THAT(html, HasSubstr("details class=\"objective level-operational band-partly\""));
   EXPECT_THAT(html, HasSubstr("<svg role=\"img\""));
+}
+
+TEST(OivBodyTest, ShowsTheValidationInForceItsHistoryAndEveryFormWithItsKeyAndCsrf) {
+  Frame f;
+  f.administration = "CCIAA-TO";
+  f.year = 2022;
+  f.csrf = "c5rf";
+  v1::OivStatus st;
+  v1::RecordedValidation* first = st.add_validations();
+  first->mutable_validation()->set_outcome(v1::VALIDATION_OUTCOME_NOT_VALIDATED);
+  first->mutable_validation()->set_number(1);
+  first->mutable_record()->set_superseded(true);
+  v1::RecordedValidation* second = st.add_validations();
+  second->mutable_validation()->set_outcome(v1::VALIDATION_OUTCOME_VALIDATED_WITH_REMARKS);
+  second->mutable_validation()->set_number(2);
+  second->mutable_validation()->set_supersedes(1);
+  v1::ObjectiveRemark* remark = second->mutable_validation()->add_remarks();
+  remark->set_objective("OS01.1.1");
+  remark->set_remark("Indicatore da rivedere");
+  *st.mutable_validation() = *second;
+  const std::string html = OivBody(f, st, OivForms{"web:k1", "web:k2", "web:k3", ""});
+  EXPECT_THAT(html, HasSubstr("<strong>Validata con osservazioni</strong>"));
+  EXPECT_THAT(html, HasSubstr("(sostituisce la 1)"));
+  EXPECT_THAT(html, HasSubstr("Non validata"));
+  EXPECT_THAT(html, HasSubstr("sostituito"));
+  EXPECT_THAT(html, HasSubstr("<strong>OS01.1.1</strong>: Indicatore da rivedere"));
+  for (const char* action : {"/oiv/validazione", "/oiv/monitoraggio", "/oiv/attestazione"}) {
+    const size_t at = html.find(absl::StrCat("action=\"", action, "\""));
+    ASSERT_NE(at, std::string::npos) << action;
+    const size_t end = html.find("</form>", at);
+    EXPECT_NE(html.substr(at, end - at).find("name=\"csrf\" value=\"c5rf\""), std::string::npos) << action;
+  }
+  EXPECT_THAT(html, HasSubstr("name=\"chiave\" value=\"web:k1\""));
+  EXPECT_THAT(html, HasSubstr("name=\"chiave\" value=\"web:k3\""));
 }
 
 TEST(AuditCsvTest, OneRowPerEntryWithPlainValues) {

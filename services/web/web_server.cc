@@ -15,6 +15,7 @@
 #include "libs/base/log.h"
 #include "libs/base/timestamp.h"
 #include "piao/v1/hr.grpc.pb.h"
+#include "piao/v1/oiv.grpc.pb.h"
 #include "piao/v1/projection.grpc.pb.h"
 #include "piao/v1/risk.grpc.pb.h"
 #include "services/web/pages.h"
@@ -68,7 +69,9 @@ struct WebServer::Impl {
   std::unique_ptr<v1::Projection::Stub> projection;
   std::unique_ptr<v1::RiskViews::Stub> risk;
   std::unique_ptr<v1::HrViews::Stub> hr;
+  std::unique_ptr<v1::OivViews::Stub> oiv_views;
   std::shared_ptr<grpc::Channel> planning_channel;
+  std::unique_ptr<v1::OivActs::Stub> oiv_acts;
   bool tls = false;
   std::string url;
 
@@ -165,7 +168,9 @@ struct WebServer::Impl {
   void Risk(const httplib::Request& req, httplib::Response& res);
   void Process(const httplib::Request& req, httplib::Response& res);
   void Hr(const httplib::Request& req, httplib::Response& res);
-  void Oiv(const httplib::Request& req, httplib::Response& res);
+  void OivPage(const httplib::Request& req, httplib::Response& res, const std::string& failure_heading = "",
+               const std::string& failure_detail = "", int status = 200);
+  void OivAct(const httplib::Request& req, httplib::Response& res, const std::string& kind);
 };
 
 void WebServer::Impl::Login(const httplib::Request& req, httplib::Response& res) {
@@ -428,13 +433,146 @@ void WebServer::Impl::Hr(const httplib::Request& req, httplib::Response& res) {
   SendPage(res, f, HrBody(f, as_of, summary));
 }
 
-void WebServer::Impl::Oiv(const httplib::Request& req, httplib::Response& res) {
+// The OIV's desk: the status of the year's acts (read-your-writes after a submission: `dopo` is the planning
+// position the act was stored at) and the forms, each with a fresh idempotency key.
+void WebServer::Impl::OivPage(const httplib::Request& req, httplib::Response& res, const std::string& failure_heading,
+                              const std::string& failure_detail, int status) {
   std::optional<Session> s = SignedIn(req, res);
   if (!s) return;
   Failure bad;
   Frame f = MakeFrame(req, *s, "Scrivania OIV", "oiv", &bad);
   if (!bad.heading.empty()) return SendFailure(res, f, bad);
-  SendPage(res, f, "<p>La scrivania dell'OIV (validazione della Relazione, attestazioni) non è ancora disponibile.</p>");
+  if (!NeedYear(res, f)) return;
+  v1::GetOivStatusRequest r;
+  r.set_administration(f.administration);
+  r.set_year(f.year);
+  uint64_t after = 0;
+  if (absl::SimpleAtoi(req.get_param_value("dopo"), &after) && after > 0) {
+    (*r.mutable_consistency()->mutable_min_positions())["planning"] = after;
+  }
+  v1::OivStatus st;
+  grpc::ClientContext ctx;
+  Prepare(&ctx, *s);
+  grpc::Status gs = oiv_views->GetOivStatus(&ctx, r, &st);
+  std::string prefix;
+  if (!failure_heading.empty()) prefix = ErrorBody(failure_heading, failure_detail);
+  if (!gs.ok()) {
+    Failure failure = FromGrpc(gs);
+    return SendPage(res, f, prefix + ErrorBody(failure.heading, failure.detail), status != 200 ? status : failure.http);
+  }
+  if (f.administration.empty()) f.administration = st.administration();
+  OivForms forms;
+  for (std::string* key : {&forms.key_validation, &forms.key_monitoring, &forms.key_attestation}) {
+    absl::StatusOr<std::string> k = RandomHex256();
+    if (!k.ok()) return SendFailure(res, f, {503, "Servizio non disponibile", "nessun numero casuale"});
+    *key = "web:" + *k;
+  }
+  const std::string done = req.get_param_value("registrato");
+  if (done == "validazione") forms.notice = "Validazione registrata.";
+  if (done == "monitoraggio") forms.notice = "Relazione di monitoraggio registrata.";
+  if (done == "attestazione") forms.notice = "Attestazione registrata.";
+  SendPage(res, f, prefix + OivBody(f, st, forms), status);
+}
+
+namespace {
+v1::ValidationOutcome OutcomeFromName(const std::string& s) {
+  if (s == "validated") return v1::VALIDATION_OUTCOME_VALIDATED;
+  if (s == "validated-with-remarks") return v1::VALIDATION_OUTCOME_VALIDATED_WITH_REMARKS;
+  if (s == "not-validated") return v1::VALIDATION_OUTCOME_NOT_VALIDATED;
+  return v1::VALIDATION_OUTCOME_UNSPECIFIED;
+}
+}  // namespace
+
+// One OIV act posted from the desk's forms (CSRF already checked by Post()): the request built from the form,
+// sent to planning's OivActs with the user's token; success redirects to the desk (post/redirect/get), a refusal
+// shows the desk again with the service's answer.
+void WebServer::Impl::OivAct(const httplib::Request& req, httplib::Response& res, const std::string& kind) {
+  std::optional<Session> s = SignedIn(req, res);
+  if (!s) return;
+  const httplib::Params form = Form(req);
+  const auto v = [&](const std::string& k) { return std::string(absl::StripAsciiWhitespace(FormValue(form, k))); };
+  // The page parameters travel in the form: the desk is shown again from them.
+  httplib::Request page = req;
+  page.params = {{"amm", v("amm")}, {"anno", v("anno")}};
+  int year = 0;
+  if (!absl::SimpleAtoi(v("anno"), &year)) return OivPage(page, res, "Anno non valido", "anno", 400);
+  if (!oiv_acts) return OivPage(page, res, "Servizio non disponibile", "il servizio di pianificazione non è configurato", 503);
+  grpc::ClientContext ctx;
+  Prepare(&ctx, *s);
+  v1::OivCommandResponse answer;
+  grpc::Status gs;
+  if (kind == "validazione") {
+    v1::ValidateRelazioneRequest r;
+    r.mutable_meta()->set_idempotency_key(v("chiave"));
+    r.set_administration(v("amm"));
+    r.set_year(year);
+    v1::RelazioneValidation* val = r.mutable_validation();
+    val->set_date(v("v_data"));
+    val->set_outcome(OutcomeFromName(v("esito")));
+    val->set_motivation(v("motivazione"));
+    if (!v("documento").empty() || !v("sha256").empty()) {
+      val->mutable_document()->set_reference(v("documento"));
+      val->mutable_document()->set_sha256(v("sha256"));
+    }
+    for (int i = 1; i <= kRemarkRows; ++i) {
+      const std::string objective = v(absl::StrCat("oss_obiettivo_", i)), text = v(absl::StrCat("oss_testo_", i));
+      if (objective.empty() && text.empty()) continue;
+      v1::ObjectiveRemark* remark = val->add_remarks();
+      remark->set_objective(objective);
+      remark->set_remark(text);
+      remark->set_about_deviation(v(absl::StrCat("oss_scostamento_", i)) == "1");
+    }
+    gs = oiv_acts->ValidateRelazione(&ctx, r, &answer);
+  } else if (kind == "monitoraggio") {
+    v1::SubmitMonitoringReportRequest r;
+    r.mutable_meta()->set_idempotency_key(v("chiave"));
+    r.set_administration(v("amm"));
+    r.set_year(year);
+    v1::OivMonitoringReport* m = r.mutable_report();
+    m->set_period(v("periodo"));
+    m->set_date(v("m_data"));
+    m->set_addressee(v("destinatario"));
+    m->set_summary(v("sintesi"));
+    if (!v("m_obiettivo").empty() || !v("m_osservazione").empty()) {
+      v1::ObjectiveRemark* remark = m->add_remarks();
+      remark->set_objective(v("m_obiettivo"));
+      remark->set_remark(v("m_osservazione"));
+    }
+    gs = oiv_acts->SubmitMonitoringReport(&ctx, r, &answer);
+  } else {
+    v1::AttestTransparencyRequest r;
+    r.mutable_meta()->set_idempotency_key(v("chiave"));
+    r.set_administration(v("amm"));
+    r.set_year(year);
+    v1::TransparencyAttestation* a = r.mutable_attestation();
+    a->set_date(v("a_data"));
+    a->set_survey_date(v("rilevazione"));
+    int rows = 0;
+    if (!absl::SimpleAtoi(v("righe"), &rows) || rows < 0 || rows > 500) rows = kObligationRows;
+    for (int i = 1; i <= rows; ++i) {
+      const std::string n = absl::StrCat(i);
+      if (v("ob_" + n).empty() && v("sez_" + n).empty() && v("note_" + n).empty()) continue;
+      v1::TransparencyObligation* o = a->add_obligations();
+      o->set_obligation(v("ob_" + n));
+      o->set_section(v("sez_" + n));
+      o->set_published(v("pub_" + n) == "1");
+      uint32_t score = 0;
+      o->set_completeness(absl::SimpleAtoi(v("compl_" + n), &score) ? score : 0);
+      o->set_update(absl::SimpleAtoi(v("agg_" + n), &score) ? score : 0);
+      o->set_open_format(absl::SimpleAtoi(v("fmt_" + n), &score) ? score : 0);
+      o->set_notes(v("note_" + n));
+    }
+    gs = oiv_acts->AttestTransparency(&ctx, r, &answer);
+  }
+  if (!gs.ok()) {
+    if (gs.error_code() == grpc::StatusCode::UNAUTHENTICATED) return Fail(page, res, Frame(), gs);
+    const Failure failure = FromGrpc(gs);
+    return OivPage(page, res, failure.heading, failure.detail, failure.http);
+  }
+  log::Info("oiv act recorded", {{"act", answer.id()}, {"administration", v("amm")}});
+  res.set_redirect(absl::StrCat("/oiv", "?amm=", UrlEncode(v("amm")), "&anno=", year, "&registrato=", kind, "&dopo=",
+                                answer.ack().global_position()),
+                   303);
 }
 
 void WebServer::Impl::Routes() {
@@ -490,7 +628,10 @@ void WebServer::Impl::Routes() {
   server->Get("/rischi", [this](const httplib::Request& req, httplib::Response& res) { Risk(req, res); });
   server->Get("/rischi/processo", [this](const httplib::Request& req, httplib::Response& res) { Process(req, res); });
   server->Get("/personale", [this](const httplib::Request& req, httplib::Response& res) { Hr(req, res); });
-  server->Get("/oiv", [this](const httplib::Request& req, httplib::Response& res) { Oiv(req, res); });
+  server->Get("/oiv", [this](const httplib::Request& req, httplib::Response& res) { OivPage(req, res); });
+  for (const char* kind : {"validazione", "monitoraggio", "attestazione"}) {
+    Post(std::string("/oiv/") + kind, [this, kind](const httplib::Request& req, httplib::Response& res) { OivAct(req, res, kind); });
+  }
   server->set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return;
     res.set_content(absl::StrCat("<!DOCTYPE html><html lang=\"it\"><head><meta charset=\"utf-8\"><title>Errore ", res.status,
@@ -523,10 +664,12 @@ absl::StatusOr<std::unique_ptr<WebServer>> WebServer::Create(WebOptions options)
   i.projection = v1::Projection::NewStub(i.projection_channel);
   i.risk = v1::RiskViews::NewStub(i.projection_channel);
   i.hr = v1::HrViews::NewStub(i.projection_channel);
+  i.oiv_views = v1::OivViews::NewStub(i.projection_channel);
   if (!i.options.planning.address.empty()) {
     absl::StatusOr<std::shared_ptr<grpc::Channel>> planning = service::MakeChannel(i.options.planning);
     if (!planning.ok()) return planning.status();
     i.planning_channel = *planning;
+    i.oiv_acts = v1::OivActs::NewStub(i.planning_channel);
   }
   i.Routes();
   return std::unique_ptr<WebServer>(new WebServer(std::move(impl)));

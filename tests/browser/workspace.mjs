@@ -94,6 +94,7 @@ try {
   assert.ok(web && web.healthy && web.address === url, `stack status lists the web at ${url}: ${JSON.stringify(web)}`);
   const operatorToken = fs.readFileSync(path.join(DATA, 'operator.token'), 'utf8').trim();
   const plannerToken = piao('token', 'issue', '--principal', 'user:planner-to', '--roles', 'planner', ...ADMIN).trim();
+  const oivToken = piao('token', 'issue', '--principal', 'user:oiv-to', '--roles', 'oiv', ...ADMIN).trim();
   const oivOtherToken = piao('token', 'issue', '--principal', 'user:oiv-mi', '--roles', 'oiv', '--administration',
                              'CCIAA-MI').trim();
 
@@ -241,7 +242,7 @@ try {
     for (const where of ['/albero?amm=CCIAA-TO&anno=2022', '/audit?amm=CCIAA-TO&anno=2022&cerca=1',
                          '/indicatore?amm=CCIAA-TO&anno=2022&obiettivo=OS01.1.1&livello=strategic&codice=kpi1.1.1_03',
                          '/rischi?amm=CCIAA-TO&anno=2022', '/personale?amm=CCIAA-TO&anno=2022',
-                         '/audit.csv?amm=CCIAA-TO&anno=2022&cerca=1']) {
+                         '/audit.csv?amm=CCIAA-TO&anno=2022&cerca=1', '/oiv?amm=CCIAA-TO&anno=2022']) {
       const res = await p.request.get(url + where);
       assert.equal(res.status(), 403, `${where}: ${res.status()}`);
       const body = await res.text();
@@ -257,13 +258,76 @@ try {
     await other.close();
   });
 
-  await step('a planner token signs in and reads its own administration', async () => {
+  const REMARK = 'Osservazione dal browser: target del tasso di assenteismo da motivare';
+  await step("the OIV's desk: a validation with remarks, then found in the audit trail and in the Relazione", async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 }, bypassCSP: true });
+    const p = await ctx.newPage();
+    await signIn(p, oivToken);
+    await p.goto(url + '/oiv?amm=CCIAA-TO&anno=2022');
+    assert.match(await p.textContent('main'), /Nessuna validazione registrata/);
+    await check(p, 'oiv-scrivania');
+    await p.selectOption('#esito', 'validated-with-remarks');
+    await p.fill('#motivazione', 'La Relazione è coerente con il Piano; una osservazione.');
+    await p.fill('#oss_obiettivo_1', 'OS01.1.1');
+    await p.fill('#oss_testo_1', REMARK);
+    await Promise.all([p.waitForNavigation(), p.click('form[action="/oiv/validazione"] button[type=submit]')]);
+    assert.match(p.url(), /\/oiv\?amm=CCIAA-TO&anno=2022&registrato=validazione/);
+    const main = await p.textContent('main');
+    assert.match(main, /Validazione registrata/);
+    assert.match(main, /Validata con osservazioni/);
+    assert.ok(main.includes(REMARK), 'the remark is shown');
+    assert.match(main, /user:oiv-to/);
+    await check(p, 'oiv-validazione-registrata');
+    // A monitoring report and the attestation grid.
+    await p.fill('#periodo', '2022-09-30');
+    await p.fill('#sintesi', 'Monitoraggio intermedio: avanzamento regolare.');
+    await Promise.all([p.waitForNavigation(), p.click('form[action="/oiv/monitoraggio"] button[type=submit]')]);
+    assert.match(await p.textContent('main'), /Relazione di monitoraggio registrata/);
+    await p.fill('#ob_1', 'Piano triennale della performance');
+    await p.fill('#sez_1', 'Performance');
+    await p.check('#pub_1');
+    await p.selectOption('#compl_1', '3');
+    await p.selectOption('#agg_1', '2');
+    await p.selectOption('#fmt_1', '3');
+    await Promise.all([p.waitForNavigation(), p.click('form[action="/oiv/attestazione"] button[type=submit]')]);
+    const after = await p.textContent('main');
+    assert.match(after, /Attestazione registrata/);
+    assert.match(after, /Piano triennale della performance/);
+    assert.match(after, /Monitoraggio intermedio/);
+    await check(p, 'oiv-attestazione');
+    // The audit trail, as the OIV reads it.
+    await p.goto(url + '/audit?amm=CCIAA-TO&anno=2022&cerca=1&modifica=oiv-relazione-validated');
+    const table = await p.textContent('table.audit');
+    assert.match(table, /Validazione OIV della Relazione/);
+    assert.match(table, /user:oiv-to/);
+    assert.match(table, /validation\/1/);
+    await check(p, 'audit-validazione-oiv');
+    await ctx.close();
+    // The Relazione sulla performance shows the validation and the remark.
+    const md = piao('report', 'relazione', '--year', '2022', '--format', 'md');
+    assert.ok(md.includes(REMARK), 'the remark is in the Relazione');
+    assert.match(md, /validated-with-remarks/);
+  });
+
+  await step('a planner signs in, reads its own administration, and is refused on the OIV form', async () => {
     const ctx = await browser.newContext({ bypassCSP: true });
     const p = await ctx.newPage();
     await signIn(p, plannerToken);
     await p.goto(url + '/albero?amm=CCIAA-TO&anno=2022');
     assert.match(await p.textContent('main'), /OS03\.1\.1/);
+    await p.goto(url + '/oiv?amm=CCIAA-TO&anno=2022');
+    await p.selectOption('#esito', 'validated');
+    await p.fill('#motivazione', 'Tentativo del pianificatore');
+    const [response] = await Promise.all([p.waitForNavigation(),
+                                          p.click('form[action="/oiv/validazione"] button[type=submit]')]);
+    assert.equal(response.status(), 403);
+    const main = await p.textContent('main');
+    assert.match(main, /Accesso negato/);
+    assert.doesNotMatch(main, /Tentativo del pianificatore/);
+    await check(p, 'oiv-pianificatore-rifiutato');
     await ctx.close();
+    const audit = piao('audit', '--year', '2022', '--json');
+    assert.doesNotMatch(audit, /Tentativo del pianificatore/, 'nothing recorded for the planner');
   });
 
   await step('sign out ends the session', async () => {
