@@ -1188,7 +1188,7 @@ std::string OivBody(const Frame& f, const v1::OivStatus& st, const OivForms& for
   for (int i = 1; i <= kRemarkRows; ++i) {
     absl::StrAppend(&out, "<fieldset><legend>Osservazione ", i, "</legend>", TextInput(absl::StrCat("oss_obiettivo_", i), "Obiettivo", ""),
                     "<p class=\"field wide\"><label for=\"oss_testo_", i, "\">Osservazione</label><textarea id=\"oss_testo_", i,
-                    "\" name=\"oss_testo_", i, "\" rows=\"2\"></textarea></p><p class=\"field\"><label class=\"check\"><input type=\"checkbox\" "
+                    "\" name=\"oss_testo_", i, "\" rows=\"2\"></textarea></p><p><label class=\"check\"><input type=\"checkbox\" "
                     "name=\"oss_scostamento_", i, "\" value=\"1\"> riguarda lo scostamento dichiarato</label></p></fieldset>");
   }
   absl::StrAppend(&out, "<p><button type=\"submit\">Registra la validazione</button></p></form>");
@@ -1284,8 +1284,8 @@ summary .basis{font-size:.85em;color:#333}
 .chart{margin:8px 0;max-width:760px}
 .chart figcaption{font-size:.9em}
 ol.timeline{list-style:none;padding-left:0;border-left:4px solid #0b3a66;margin-left:8px}
-ol.timeline li{position:relative;margin:0 0 12px 0;padding:4px 12px}
-ol.timeline li::before{content:"";position:absolute;left:-11px;top:10px;width:14px;height:14px;border-radius:50%;background:#0b3a66}
+ol.timeline>li{position:relative;margin:0 0 12px 0;padding:4px 12px}
+ol.timeline>li::before{content:"";position:absolute;left:-11px;top:10px;width:14px;height:14px;border-radius:50%;background:#0b3a66}
 ol.timeline .when{margin:0;font-size:1.05em}
 ol.timeline .act{margin:0;font-weight:bold}
 ol.timeline dl{display:grid;grid-template-columns:max-content 1fr;gap:0 12px;margin:4px 0}
