@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <functional>
 #include <tuple>
 #include <optional>
@@ -64,7 +65,8 @@ std::optional<google::protobuf::Timestamp> DayBound(const std::string& text, boo
 struct WebServer::Impl {
   WebOptions options;
   std::unique_ptr<httplib::Server> server;
-  SessionStore sessions;
+  SessionStore sessions;     // signed-in sessions
+  SessionStore presessions;  // the sign-in form's: apart, so anonymous requests never push a signed-in one out
   std::shared_ptr<grpc::Channel> projection_channel;
   std::unique_ptr<v1::Projection::Stub> projection;
   std::unique_ptr<v1::RiskViews::Stub> risk;
@@ -75,7 +77,12 @@ struct WebServer::Impl {
   bool tls = false;
   std::string url;
 
-  explicit Impl(WebOptions o) : options(std::move(o)), sessions(options.sessions) {}
+  static SessionStore::Options PreOptions(SessionStore::Options o) {
+    o.idle = std::min(o.idle, absl::Minutes(15));
+    o.lifetime = std::min(o.lifetime, absl::Hours(1));
+    return o;
+  }
+  explicit Impl(WebOptions o) : options(std::move(o)), sessions(options.sessions), presessions(PreOptions(options.sessions)) {}
 
   void Prepare(grpc::ClientContext* ctx, const Session& s) {
     service::PrepareContext(ctx, s.token, options.call_timeout);
@@ -175,7 +182,7 @@ struct WebServer::Impl {
 
 void WebServer::Impl::Login(const httplib::Request& req, httplib::Response& res) {
   const std::string pre_id = CookieValue(req.get_header_value("Cookie"), kCookie);
-  std::optional<Session> pre = sessions.Find(pre_id);
+  std::optional<Session> pre = presessions.Find(pre_id);
   const httplib::Params form = Form(req);
   if (!pre.has_value() || !TokensEqual(pre->csrf, FormValue(form, "csrf"))) {
     res.status = 403;
@@ -195,7 +202,7 @@ void WebServer::Impl::Login(const httplib::Request& req, httplib::Response& res)
   grpc::Status s = projection->GetProgress(&ctx, v1::GetProgressRequest(), &progress);
   if (s.error_code() == grpc::StatusCode::UNAUTHENTICATED) return retry(401, "Token non valido.");
   if (!s.ok()) return retry(503, "Servizi non raggiungibili: " + s.error_message());
-  sessions.Remove(pre_id);  // a new id on sign-in: a pre-session id never becomes a signed-in one
+  presessions.Remove(pre_id);  // a new id on sign-in: a pre-session id never becomes a signed-in one
   absl::StatusOr<std::string> id = sessions.Create(token, "utente connesso");
   if (!id.ok()) return retry(503, "Impossibile creare la sessione.");
   log::Info("signed in", {{"remote", req.remote_addr}});
@@ -597,13 +604,16 @@ void WebServer::Impl::Routes() {
     res.set_header("Cache-Control", "max-age=3600");
     res.set_content(kStyleSheet, "text/css; charset=utf-8");
   });
-  server->Get("/accedi", [this](const httplib::Request&, httplib::Response& res) {
-    absl::StatusOr<std::string> id = sessions.Create("", "");
+  server->Get("/accedi", [this](const httplib::Request& req, httplib::Response& res) {
+    if (sessions.Find(CookieValue(req.get_header_value("Cookie"), kCookie)).has_value()) {
+      return res.set_redirect("/", 303);  // already signed in
+    }
+    absl::StatusOr<std::string> id = presessions.Create("", "");
     if (!id.ok()) {
       res.status = 503;
       return res.set_content(RenderLoginPage("", "Impossibile creare la sessione."), kHtml);
     }
-    std::optional<Session> pre = sessions.Find(*id);
+    std::optional<Session> pre = presessions.Find(*id);
     res.set_header("Set-Cookie", SessionCookie(kCookie, *id, tls));
     res.set_content(RenderLoginPage(pre ? pre->csrf : "", ""), kHtml);
   });
