@@ -19,6 +19,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 #include "services/projection/hr_view.h"
+#include "services/projection/oiv_view.h"
 #include "services/projection/quarantine.h"
 #include "services/projection/query.h"
 #include "services/projection/risk_view.h"
@@ -86,6 +87,8 @@ struct FactDescription {
   v1::AuditChange change = v1::AUDIT_CHANGE_UNSPECIFIED;
   std::vector<std::string> processes;
   std::string subject;
+  std::string objective;  // a deviation's objective code
+  std::string reason;     // an OIV act's motivation, summary, notes or proposal; a deviation's causes
 };
 
 template <typename M>
@@ -136,6 +139,31 @@ absl::StatusOr<FactDescription> DescribeFact(const v1::EventEnvelope& e) {
     PIAO_ASSIGN_OR_RETURN(auto m, Payload<v1::OwnerReportSubmitted>(e));
     d.change = v1::AUDIT_CHANGE_RISK_OWNER_REPORT_SUBMITTED;
     d.subject = m.report().owner();
+  } else if (t == "piao.v1.RelazioneValidated") {
+    PIAO_ASSIGN_OR_RETURN(auto m, Payload<v1::RelazioneValidated>(e));
+    d.change = v1::AUDIT_CHANGE_OIV_RELAZIONE_VALIDATED;
+    d.subject = absl::StrCat("validation/", m.validation().number());
+    d.reason = m.validation().motivation();
+  } else if (t == "piao.v1.OivMonitoringReportSubmitted") {
+    PIAO_ASSIGN_OR_RETURN(auto m, Payload<v1::OivMonitoringReportSubmitted>(e));
+    d.change = v1::AUDIT_CHANGE_OIV_MONITORING_REPORT_SUBMITTED;
+    d.subject = absl::StrCat("monitoring-report/", m.report().number());
+    d.reason = m.report().summary();
+  } else if (t == "piao.v1.TransparencyAttested") {
+    PIAO_ASSIGN_OR_RETURN(auto m, Payload<v1::TransparencyAttested>(e));
+    d.change = v1::AUDIT_CHANGE_OIV_TRANSPARENCY_ATTESTED;
+    d.subject = absl::StrCat("attestation/", m.attestation().number());
+    d.reason = m.attestation().notes();
+  } else if (t == "piao.v1.SgEvaluationProposed") {
+    PIAO_ASSIGN_OR_RETURN(auto m, Payload<v1::SgEvaluationProposed>(e));
+    d.change = v1::AUDIT_CHANGE_OIV_SG_EVALUATION_PROPOSED;
+    d.subject = absl::StrCat("sg-proposal/", m.proposal().number());
+    d.reason = m.proposal().proposal();
+  } else if (t == "piao.v1.DeviationRecorded") {
+    PIAO_ASSIGN_OR_RETURN(auto m, Payload<v1::DeviationRecorded>(e));
+    d.change = v1::AUDIT_CHANGE_DEVIATION_RECORDED;
+    d.objective = m.deviation().objective();
+    d.reason = m.deviation().causes();
   } else {
     static const auto* hr = new std::map<std::string, v1::AuditChange>{
         {"piao.v1.EstablishmentAdopted", v1::AUDIT_CHANGE_HR_ESTABLISHMENT_ADOPTED},
@@ -154,7 +182,7 @@ absl::StatusOr<FactDescription> DescribeFact(const v1::EventEnvelope& e) {
   return d;
 }
 
-// One entry per stored fact of the risk register or the workforce plan, with the fact itself.
+// One entry per stored fact of the risk register, the workforce plan or the OIV's acts, with the fact itself.
 absl::StatusOr<v1::AuditEntry> FactEntry(const v1::EventEnvelope& e) {
   PIAO_ASSIGN_OR_RETURN(FactDescription d, DescribeFact(e));
   v1::AuditEntry out;
@@ -167,6 +195,8 @@ absl::StatusOr<v1::AuditEntry> FactEntry(const v1::EventEnvelope& e) {
   out.set_change(d.change);
   for (std::string& p : d.processes) out.add_processes(std::move(p));
   out.set_subject(d.subject);
+  if (!d.objective.empty()) out.mutable_objective()->set_code(d.objective);
+  out.set_reason(d.reason);
   out.mutable_fact()->set_type_url("type.googleapis.com/" + e.event_type());
   out.mutable_fact()->set_value(e.payload());
   out.set_correlation_id(e.correlation_id());
@@ -357,6 +387,12 @@ absl::StatusOr<v1::AuditTrail> QueryAuditTrail(const ViewReader& view, const v1:
     }
   }
   std::vector<v1::EventEnvelope> facts;
+  if (wanted(v1::SOURCE_SERVICE_PLANNING)) {  // the OIV's acts and the deviations (planning events)
+    PIAO_ASSIGN_OR_RETURN(std::vector<v1::EventEnvelope> oiv, LoadOivEvents(view, admin, request.year()));
+    if (!oiv.empty()) PIAO_RETURN_IF_ERROR(CheckServed(view, admin, {"planning"}));
+    found |= !oiv.empty();
+    facts.insert(facts.end(), oiv.begin(), oiv.end());
+  }
   if (wanted(v1::SOURCE_SERVICE_RISK)) {
     PIAO_ASSIGN_OR_RETURN(std::vector<v1::EventEnvelope> risk, LoadRiskEvents(view, admin, request.year()));
     if (!risk.empty()) PIAO_RETURN_IF_ERROR(CheckServed(view, admin, {kRiskSource}));

@@ -37,6 +37,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 #include "services/projection/hr_view.h"
+#include "services/projection/oiv_view.h"
 #include <unistd.h>
 
 #include "services/projection/members.h"
@@ -76,8 +77,9 @@ absl::StatusOr<std::map<std::string, std::string>> ParseSources(const std::strin
 // which hold the truth: the projection never reads keys it cannot decode.
 constexpr char kFormatKey[] = "\x01piao.views/format";
 constexpr char kFormat[] =
-    "12: key_codec parts, quarantine, scores period, feed batches, bands and deviations, typed values, typed changes, "
-    "lanes and stream versions, typed objective levels, risk and HR facts in their current schema, no stored scored tree, plan stamps";
+    "13: key_codec parts, quarantine, scores period, feed batches, bands and deviations, typed values, typed changes, "
+    "lanes and stream versions, typed objective levels, risk and HR facts in their current schema, no stored scored tree, "
+    "OIV acts and deviations, plan stamps";
 
 absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenViews(const std::string& path) {
   rocksdb::Options options;
@@ -265,10 +267,12 @@ int Run(int argc, char** argv) {
   AllowProjection(policy);
   AllowRiskViews(policy);
   AllowHrViews(policy);
+  AllowOivViews(policy);
   if (absl::Status s = policy.CheckCovers(
           {google::protobuf::DescriptorPool::generated_pool()->FindServiceByName("piao.v1.Projection"),
            google::protobuf::DescriptorPool::generated_pool()->FindServiceByName("piao.v1.RiskViews"),
-           google::protobuf::DescriptorPool::generated_pool()->FindServiceByName("piao.v1.HrViews")});
+           google::protobuf::DescriptorPool::generated_pool()->FindServiceByName("piao.v1.HrViews"),
+           google::protobuf::DescriptorPool::generated_pool()->FindServiceByName("piao.v1.OivViews")});
       !s.ok()) {
     return Fail("role policy incomplete", s);
   }
@@ -363,6 +367,8 @@ int Run(int argc, char** argv) {
   RiskViewsService risk_views(db.get(), &authorizer, source_names, applied, absl::Seconds(*max_wait));
   host.AddService(&risk_views);
   host.AddService(&hr_views);
+  OivViewsService oiv_views(db.get(), &authorizer, source_names, applied, absl::Seconds(*max_wait));
+  host.AddService(&oiv_views);
   // Member mode: the directory of members and the router of queries about administrations served elsewhere.
   std::unique_ptr<MemberDirectory> directory;
   std::unique_ptr<Router> router;
@@ -396,6 +402,7 @@ int Run(int argc, char** argv) {
     projection.SetRouter(router.get());
     risk_views.SetRouter(router.get());
     hr_views.SetRouter(router.get());
+    oiv_views.SetRouter(router.get());
     log::Info("projection member", {{"address", host.address()}});
   }
   follower.Start();

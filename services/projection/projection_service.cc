@@ -18,6 +18,7 @@
 #include "services/projection/audit.h"
 #include "services/projection/lineage.h"
 #include "services/projection/hr_view.h"
+#include "services/projection/oiv_view.h"
 #include "services/projection/quarantine.h"
 #include "services/projection/query.h"
 #include "services/projection/risk_view.h"
@@ -41,6 +42,7 @@ kafka::EventHandler MakeViewHandler(rocksdb::DB* db, std::function<void(const v1
         held.has_value()                    ? QuarantineUpdate(e, *held, absl::StrCat("follows the quarantined event at position ", held->value()))
         : e.source_service() == kRiskSource ? ProjectRiskEvent(e)  // risk and HR have their own records
         : e.source_service() == kHrSource   ? ProjectHrEvent(e)
+        : IsOivEventType(e.event_type())    ? ProjectOivEvent(e)  // the OIV's acts, beside the plans in planning
                                             : ProjectEvent(e, reader);
     if (!update.ok() && !IsTransientViewError(update.status())) {
       log::Error("event quarantined: the projection cannot apply it",

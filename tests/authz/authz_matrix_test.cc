@@ -33,8 +33,10 @@
 #include "services/hr/hr_service.h"
 #include "services/measurement/feeds_service.h"
 #include "services/measurement/measurement_service.h"
+#include "services/planning/oiv_service.h"
 #include "services/planning/planning_service.h"
 #include "services/projection/hr_view.h"
+#include "services/projection/oiv_view.h"
 #include "services/projection/projection_service.h"
 #include "services/projection/risk_views_service.h"
 #include "services/risk/risk_service.h"
@@ -98,13 +100,20 @@ std::map<std::string, Expectation> ExpectedMatrix() {
     one(std::string("/piao.v1.RiskViews/") + q, {"admin", "rpct", "oiv", "planner", "measurer", "hr", "service"});
   }
   one("/piao.v1.HrViews/GetHrSummary", kEveryRole);
+  // The OIV's acts: the OIV alone, not even an admin (the stack's operator holds oiv beside admin).
+  for (const char* w : {"ValidateRelazione", "SubmitMonitoringReport", "AttestTransparency", "ProposeSgEvaluation"}) {
+    one(std::string("/piao.v1.OivActs/") + w, {"oiv"});
+  }
+  one("/piao.v1.OivActs/RecordDeviation", {"planner", "admin"});  // the planning office's statement
+  one("/piao.v1.OivViews/GetOivStatus", kEveryRole);
   return m;
 }
 
 const std::vector<std::string>& ServiceNames() {
   static const auto* names = new std::vector<std::string>{
       "piao.v1.Planning", "piao.v1.Measurement", "piao.v1.Feeds",  "piao.v1.RiskRegistry", "piao.v1.HrCapacity",
-      "piao.v1.EventLog", "piao.v1.Projection",  "piao.v1.RiskViews", "piao.v1.HrViews"};
+      "piao.v1.EventLog", "piao.v1.Projection",  "piao.v1.RiskViews", "piao.v1.HrViews",  "piao.v1.OivActs",
+      "piao.v1.OivViews"};
   return *names;
 }
 
@@ -149,6 +158,8 @@ class AuthzMatrixTest : public ::testing::Test {
     projection::AllowProjection(policy);
     projection::AllowRiskViews(policy);
     projection::AllowHrViews(policy);
+    planning::AllowOivActs(policy);
+    projection::AllowOivViews(policy);
     std::vector<const google::protobuf::ServiceDescriptor*> descriptors;
     for (const std::string& name : ServiceNames()) {
       descriptors.push_back(google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name));
@@ -171,6 +182,8 @@ class AuthzMatrixTest : public ::testing::Test {
     services_.push_back(
         std::make_unique<projection::RiskViewsService>(db_.get(), authorizer_.get(), sources, applied));
     services_.push_back(std::make_unique<projection::HrViewsService>(db_.get(), authorizer_.get(), sources, applied));
+    services_.push_back(std::make_unique<planning::OivActsService>(store_.get(), authorizer_.get()));
+    services_.push_back(std::make_unique<projection::OivViewsService>(db_.get(), authorizer_.get(), sources, applied));
     host_ = std::make_unique<service::ServiceHost>(service::HostOptions());
     for (auto& s : services_) host_->AddService(s.get());
     ASSERT_TRUE(host_->Start().ok());

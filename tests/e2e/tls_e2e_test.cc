@@ -70,7 +70,7 @@ TEST_F(TlsE2eTest, EveryComponentSpeaksMutualTlsAndEveryCommandStillWorks) {
   const fs::path tls = dir_ / "tls";
   EXPECT_EQ(Mode(tls), 0700);
   for (const char* key : {"ca.key", "planning.key", "measurement.key", "risk.key", "hr.key", "projection.key",
-                          "operator-client.key", "projection-client.key"}) {
+                          "operator-client.key", "projection-client.key", "web.key", "web-client.key"}) {
     EXPECT_EQ(Mode(tls / key), 0600) << key;
   }
   const json stack = json::parse(ReadText((dir_ / "stack.json").string()), nullptr, false);
@@ -81,6 +81,10 @@ TEST_F(TlsE2eTest, EveryComponentSpeaksMutualTlsAndEveryCommandStillWorks) {
   // Health checks of stack status go over TLS too.
   CliResult status = RunPiao("stack status --json" + data_);
   EXPECT_EQ(status.exit_code, 0) << status.out;
+  // The web workspace serves HTTPS with the stack's CA (and reaches the services with its own client certificate).
+  const std::string web = ReadText((dir_ / "web.addr").string());
+  EXPECT_EQ(web.rfind("https://127.0.0.1:", 0), 0u) << web;
+  EXPECT_EQ(AddressOf("web") + "\n", web);
 
   service::ChannelOptions operator_tls;
   operator_tls.tls_ca_file = (tls / "ca.pem").string();

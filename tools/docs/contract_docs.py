@@ -37,6 +37,7 @@ WRITE_SERVICES = ["planning", "measurement", "risk", "hr"]
 # The proto file whose events each write service stores and publishes (services/<service>/main.cc serves them).
 EVENT_FILES = {
     "piao/v1/planning.proto": "planning",
+    "piao/v1/oiv.proto": "planning",
     "piao/v1/measurement.proto": "measurement",
     "piao/v1/feeds.proto": "measurement",
     "piao/v1/risk.proto": "risk",
@@ -49,8 +50,8 @@ SERVICE_CODE = {
     "risk": ["services/risk", "libs/risk"],
     "hr": ["services/hr", "libs/hr"],
 }
-SERVICE_ORDER = ["Planning", "Measurement", "Feeds", "RiskRegistry", "HrCapacity", "EventLog", "Projection",
-                 "RiskViews", "HrViews"]
+SERVICE_ORDER = ["Planning", "OivActs", "Measurement", "Feeds", "RiskRegistry", "HrCapacity", "EventLog", "Projection",
+                 "RiskViews", "HrViews", "OivViews"]
 ROLES = ["admin", "planner", "measurer", "feed", "oiv", "rpct", "hr", "service"]  # libs/service/roles.h kAll
 SCOPE_TEXT = {"kOneAdministration": "one (the request's)", "kAllAdministrations": "every (`*` grant)",
               "kNone": "none"}

@@ -541,6 +541,93 @@ void AddHr(CLI::App& app, Commands& c) {
   OnParsedRun(summary, c, c.hr_summary, RunHrSummary);
 }
 
+// "OBJECTIVE=TEXT", repeatable (every occurrence kept, unlike the other flags).
+CLI::Option* AddRemarks(CLI::App* cmd, const std::string& name, std::vector<std::string>& into,
+                        const std::string& help) {
+  return cmd->add_option(name, into, help)
+      ->type_name("OBJECTIVE=TEXT")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->allow_extra_args(false);
+}
+
+void AddOiv(CLI::App& app, Commands& c) {
+  CLI::App* oiv = app.add_subcommand(
+      "oiv", "the OIV's acts: validation of the Relazione, monitoring reports, transparency attestation, SG "
+             "evaluation proposal (role oiv only); each supersedes the earlier one, which stays in the record");
+  oiv->require_subcommand(1);
+  auto common = [&c](CLI::App* cmd, OivOptions& o) {
+    AddCommon(cmd, c, o.data_dir, o.json);
+    AddInt(cmd, "--year", o.year, "plan year");
+    AddText(cmd, "--administration", o.administration, "administration (default: the year's only plan)");
+  };
+  auto act = [&](CLI::App* cmd, OivOptions& o) {
+    common(cmd, o);
+    AddText(cmd, "--date", o.date, "the act's date YYYY-MM-DD (default: today)", "DATE");
+    AddText(cmd, "--document", o.document, "the signed document: its SHA-256 and file name are recorded", "FILE");
+  };
+
+  CLI::App* validate = oiv->add_subcommand("validate", "the OIV's validation of the year's Relazione sulla performance");
+  OivOptions& v = c.oiv_validate;
+  act(validate, v);
+  AddText(validate, "--outcome", v.outcome, "validated | validated-with-remarks | not-validated")
+      ->transform(OneOf({"validated", "validated-with-remarks", "not-validated"}));
+  AddText(validate, "--motivation", v.motivation, "the motivation (required)");
+  AddRemarks(validate, "--remark", v.remarks, "a remark on an objective of the plan (repeatable)");
+  AddRemarks(validate, "--deviation-remark", v.deviation_remarks,
+             "a remark answering the deviation recorded for that objective (repeatable)");
+  OnParsedRun(validate, c, v, RunOivValidate);
+
+  CLI::App* report = oiv->add_subcommand("monitoring-report", "a monitoring report on the plan's progress to the Giunta");
+  OivOptions& m = c.oiv_monitoring_report;
+  act(report, m);
+  AddText(report, "--period", m.period, "the monitoring period: a date YYYY-MM-DD of the year", "DATE");
+  AddText(report, "--summary", m.summary, "what the report says (required)");
+  AddText(report, "--addressee", m.addressee, "to whom (default Giunta)");
+  AddRemarks(report, "--remark", m.remarks, "a remark on an objective of the plan (repeatable)");
+  OnParsedRun(report, c, m, RunOivMonitoringReport);
+
+  CLI::App* attest = oiv->add_subcommand("attest", "the annual transparency attestation grid (ANAC)");
+  OivOptions& a = c.oiv_attest;
+  act(attest, a);
+  AddText(attest, "--file", a.file,
+          "the grid (JSON: date, survey_date, notes, obligations[{obligation, section, published, completeness, "
+          "update, open_format, notes}])",
+          "GRID.json");
+  OnParsedRun(attest, c, a, RunOivAttest);
+
+  CLI::App* propose = oiv->add_subcommand("propose-sg-evaluation", "the proposal for the Segretario generale's evaluation");
+  OivOptions& p = c.oiv_propose_sg;
+  act(propose, p);
+  AddText(propose, "--evaluated", p.evaluated, "the Segretario generale, as named (required)", "NAME");
+  AddText(propose, "--proposal", p.proposal, "the motivated proposal (required)");
+  AddText(propose, "--score", p.score, "the proposed score, 0-100", "PCT");
+  OnParsedRun(propose, c, p, RunOivProposeSgEvaluation);
+
+  CLI::App* status = oiv->add_subcommand(
+      "status", "the validation in force with its remarks, the earlier ones, reports, attestation, SG proposal and "
+                "the deviations per objective, as of a date");
+  OivOptions& s = c.oiv_status;
+  common(status, s);
+  AddText(status, "--as-of", s.as_of, "the acts dated on or before YYYY-MM-DD (default: all)", "DATE");
+  OnParsedRun(status, c, s, RunOivStatus);
+}
+
+void AddDeviation(CLI::App& app, Commands& c) {
+  CLI::App* deviation = app.add_subcommand(
+      "deviation", "the planning office's causes of deviation and corrective measures, per objective, for the Relazione");
+  deviation->require_subcommand(1);
+  CLI::App* record = deviation->add_subcommand("record", "states (or restates) one objective's deviation");
+  OivOptions& o = c.deviation_record;
+  AddCommon(record, c, o.data_dir, o.json);
+  AddInt(record, "--year", o.year, "plan year");
+  AddText(record, "--administration", o.administration, "administration (default: the year's only plan)");
+  AddText(record, "--objective", o.objective, "the objective code", "CODE");
+  AddText(record, "--causes", o.causes, "the causes of the deviation (required)");
+  AddText(record, "--measures", o.measures, "the corrective measures (required)");
+  AddText(record, "--date", o.date, "the statement's date YYYY-MM-DD (default: today)", "DATE");
+  OnParsedRun(record, c, o, RunDeviationRecord);
+}
+
 void AddToken(CLI::App& app, Commands& c) {
   CLI::App* token = app.add_subcommand(
       "token", "bearer tokens in DIR/tokens, which every service of the stack re-reads when it changes");
@@ -642,6 +729,8 @@ std::unique_ptr<CLI::App> MakeApp(Commands& c) {
                       c.lineage, RunLineage);
   AddRisk(*app, c);
   AddHr(*app, c);
+  AddOiv(*app, c);
+  AddDeviation(*app, c);
   AddToken(*app, c);
   // After the sub-commands: they would inherit it.
   app->footer(

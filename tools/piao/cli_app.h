@@ -28,6 +28,7 @@
 #include "tools/piao/feed_cmd.h"
 #include "tools/piao/hr_cmd.h"
 #include "tools/piao/import.h"
+#include "tools/piao/oiv_cmd.h"
 #include "tools/piao/queries.h"
 #include "tools/piao/rebuild_cmd.h"
 #include "tools/piao/report.h"
@@ -84,6 +85,7 @@ struct Commands {
   HrImportOptions hr_import;
   HrSummaryOptions hr_summary;
   TokenOptions token_issue, token_revoke, token_list;
+  OivOptions oiv_validate, oiv_monitoring_report, oiv_attest, oiv_propose_sg, oiv_status, deviation_record;
 
   // The command the parse picked ("scores", "feed import", ...) and how to run it (returns the exit code);
   // both empty until a parse succeeds.

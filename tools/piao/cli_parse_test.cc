@@ -127,8 +127,8 @@ TEST_F(CliParseTest, EveryCommandHasHelp) {
   for (const CLI::App* sub : app->get_subcommands([](const CLI::App*) { return true; })) {
     visit(sub, {sub->get_name()});
   }
-  // 16 commands; stack 3, report 4, feed 2, risk 4, hr 2, token 3 sub-commands.
-  EXPECT_EQ(checked, 16 + 3 + 4 + 2 + 4 + 2 + 3);
+  // 18 commands; stack 3, report 4, feed 2, risk 4, hr 2, oiv 5, deviation 1, token 3 sub-commands.
+  EXPECT_EQ(checked, 18 + 3 + 4 + 2 + 4 + 2 + 5 + 1 + 3);
 }
 
 TEST_F(CliParseTest, CommandHelpShowsOptionsAndEnvironment) {

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "libs/base/status_macros.h"
 #include "libs/service/client.h"
@@ -72,6 +73,11 @@ absl::StatusOr<v1::ObjectiveLevel> ParseLevelFlag(const std::string& level);
 std::string ObjectiveLevelName(v1::ObjectiveLevel level);
 // A feed kind as every output names it: "accounting", "infocamere" ("" for unspecified).
 std::string FeedKindName(v1::FeedKind kind);
+
+// An input file's keys (strict JSON, libs/base/json_strict.h) against the message it is read into by protobuf's
+// JSON reader, with the same path and words as the other import files ("processes[3].risk_events[0].descripton:
+// unknown key (expected one of ...)"); protobuf's own reader would refuse it too, naming neither item nor path.
+absl::Status CheckKnownFields(const nlohmann::json& j, const google::protobuf::Descriptor* d, const std::string& path);
 
 // INVALID_ARGUMENT naming --year unless 2000-2999.
 absl::Status CheckYear(int year);

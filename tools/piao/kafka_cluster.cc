@@ -169,13 +169,15 @@ absl::StatusOr<std::string> JavaBinary() {
   return absl::FailedPreconditionError("no java: set JAVA_HOME or put java on PATH (tools/dev deps installs it)");
 }
 
-bool Listening(const KafkaBroker& broker) {
+bool Listening(const KafkaBroker& broker) { return LoopbackPortOpen(broker.port); }
+
+bool LoopbackPortOpen(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return false;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(broker.port));
+  addr.sin_port = htons(static_cast<uint16_t>(port));
   const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
   ::close(fd);
   return ok;

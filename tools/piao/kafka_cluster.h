@@ -42,6 +42,8 @@ absl::Status StartKafkaBrokers(const std::string& dir, int count, std::vector<Ka
 
 // Whether the broker accepts connections on its PLAINTEXT port (loopback: answers at once).
 bool Listening(const KafkaBroker& broker);
+// Whether something accepts TCP connections on 127.0.0.1:`port`.
+bool LoopbackPortOpen(int port);
 
 // "127.0.0.1:p1,127.0.0.1:p2,..."
 std::string BootstrapOf(const std::vector<KafkaBroker>& brokers);

@@ -30,6 +30,7 @@
 #include "tools/piao/audit_cmd.h"
 #include "tools/piao/cli_util.h"
 #include "tools/piao/hr_cmd.h"
+#include "tools/piao/oiv_cmd.h"
 #include "tools/piao/risk_cmd.h"
 #include "tools/piao/stack.h"
 
@@ -74,8 +75,49 @@ std::tuple<std::string, std::string, std::string> KeyOf(const v1::ObjectiveScore
 
 // A change of the plan after its adoption (a revision act or a description update): what the Relazione lists.
 bool IsVariation(const v1::AuditEntry& e) {
-  return e.source_service() == v1::SOURCE_SERVICE_PLANNING && e.change() != v1::AUDIT_CHANGE_ADOPTED &&
-         e.change() != v1::AUDIT_CHANGE_OBJECTIVE_ADOPTED;
+  if (e.source_service() != v1::SOURCE_SERVICE_PLANNING) return false;
+  switch (e.change()) {
+    case v1::AUDIT_CHANGE_ADOPTED:
+    case v1::AUDIT_CHANGE_OBJECTIVE_ADOPTED:
+    // The OIV's acts and the deviations are planning events too, but not changes of the plan: their own section.
+    case v1::AUDIT_CHANGE_OIV_RELAZIONE_VALIDATED:
+    case v1::AUDIT_CHANGE_OIV_MONITORING_REPORT_SUBMITTED:
+    case v1::AUDIT_CHANGE_OIV_TRANSPARENCY_ATTESTED:
+    case v1::AUDIT_CHANGE_OIV_SG_EVALUATION_PROPOSED:
+    case v1::AUDIT_CHANGE_DEVIATION_RECORDED:
+      return false;
+    default:
+      return true;
+  }
+}
+
+// The OIV's remark on an objective in the validation in force, and the deviation stated for it (null when none).
+const v1::ObjectiveRemark* RemarkOn(const v1::OivStatus& s, const std::string& objective) {
+  if (!s.has_validation()) return nullptr;
+  for (const v1::ObjectiveRemark& r : s.validation().validation().remarks()) {
+    if (r.objective() == objective) return &r;
+  }
+  return nullptr;
+}
+const v1::RecordedDeviation* DeviationOf(const v1::OivStatus& s, const std::string& objective) {
+  for (const v1::RecordedDeviation& d : s.deviations()) {
+    if (d.deviation().objective() == objective) return &d;
+  }
+  return nullptr;
+}
+
+// "validated-with-remarks on 2023-06-20 by user:oiv (validation 2)", or that there is none yet.
+std::string ValidationLine(const v1::OivStatus& s) {
+  if (!s.has_validation()) return "not validated by the OIV yet";
+  const v1::RelazioneValidation& v = s.validation().validation();
+  return absl::StrCat(OutcomeName(v.outcome()), " on ", v.date(), " by ", s.validation().record().actor(),
+                      " (validation ", v.number(), v.supersedes() > 0 ? absl::StrCat(", superseding ", v.supersedes()) : "",
+                      ")");
+}
+
+std::string DocumentLine(const v1::DocumentRef& d) {
+  if (d.sha256().empty()) return "";
+  return absl::StrCat(d.reference(), " (SHA-256 ", d.sha256(), ")");
 }
 
 std::string Weight(const v1::IndicatorScore& i) {
@@ -142,9 +184,48 @@ std::string RenderHtml(const RelazioneInput& in) {
       "objectives): <span class=\"score ",
       Band(v.enterprise_band()), "\">",
       Pct(v.has_enterprise_score_pct(), v.enterprise_score_pct()), "</span> ", Html(v.enterprise_label()), "</p>\n");
+  const v1::OivStatus& oiv = in.oiv;
+  absl::StrAppend(&out, "<h2>Validazione dell'OIV</h2>\n<p class=\"oiv\">", Html(ValidationLine(oiv)), "</p>\n");
+  if (oiv.has_validation()) {
+    const v1::RelazioneValidation& val = oiv.validation().validation();
+    absl::StrAppend(&out, "<p>Motivation: ", Html(val.motivation()), "</p>\n");
+    if (!DocumentLine(val.document()).empty()) {
+      absl::StrAppend(&out, "<p class=\"meta\">Document: ", Html(DocumentLine(val.document())), "</p>\n");
+    }
+    if (val.remarks_size() > 0) {
+      absl::StrAppend(&out, "<table><tr><th>Objective</th><th>OIV remark</th><th>Causes of deviation</th>"
+                            "<th>Corrective measures</th></tr>\n");
+      for (const v1::ObjectiveRemark& r : val.remarks()) {
+        const v1::RecordedDeviation* d = DeviationOf(oiv, r.objective());
+        absl::StrAppend(&out, "<tr><td>", Html(r.objective()), "</td><td>", Html(r.remark()), "</td><td>",
+                        d == nullptr ? "" : Html(d->deviation().causes()), "</td><td>",
+                        d == nullptr ? "" : Html(d->deviation().measures()), "</td></tr>\n");
+      }
+      absl::StrAppend(&out, "</table>\n");
+    }
+    for (const v1::RecordedValidation& earlier : oiv.validations()) {
+      if (!earlier.record().superseded()) continue;
+      absl::StrAppend(&out, "<p class=\"meta\">Superseded: validation ", earlier.validation().number(), " of ",
+                      Html(earlier.validation().date()), ", ", Html(OutcomeName(earlier.validation().outcome())),
+                      " by ", Html(earlier.record().actor()), ": ", Html(earlier.validation().motivation()), "</p>\n");
+    }
+  }
+  if (oiv.deviations_size() > 0) {
+    absl::StrAppend(&out, "<h2>Cause degli scostamenti e misure correttive</h2>\n<table><tr><th>Objective</th>"
+                          "<th>Causes</th><th>Corrective measures</th><th>Stated</th></tr>\n");
+    for (const v1::RecordedDeviation& d : oiv.deviations()) {
+      absl::StrAppend(&out, "<tr><td>", Html(d.deviation().objective()), "</td><td>", Html(d.deviation().causes()),
+                      "</td><td>", Html(d.deviation().measures()), "</td><td>", Html(d.deviation().date()), ", ",
+                      Html(d.record().actor()), "</td></tr>\n");
+    }
+    absl::StrAppend(&out, "</table>\n");
+  }
   absl::StrAppend(&out, "<h2>Allegato — obiettivi e indicatori</h2>\n");
   for (const v1::ObjectiveScore& o : v.objectives()) {
     const std::string scope = ObjectiveScope(o);
+    if (const v1::ObjectiveRemark* r = RemarkOn(oiv, o.code())) {
+      absl::StrAppend(&out, "<p class=\"oiv-remark\">OIV remark on ", Html(o.code()), ": ", Html(r->remark()), "</p>\n");
+    }
     absl::StrAppend(&out, "<h3>", Html(o.code()), " — ", Html(o.title()), "</h3>\n<p class=\"meta\">", Html(ObjectiveLevelName(o.level_kind())),
                     scope.empty() ? "" : absl::StrCat(", ", Html(scope)),
                     o.parent().empty() ? "" : absl::StrCat(", under ", Html(o.parent())),
@@ -199,7 +280,38 @@ std::string RenderMarkdown(const RelazioneInput& in) {
                                  v.as_of_date().empty() ? "latest" : v.as_of_date(), PeriodNote(v),
                                  ". Enterprise score: **",
                                  Pct(v.has_enterprise_score_pct(), v.enterprise_score_pct()), "** ",
-                                 v.enterprise_label(), "\n\n## Allegato — obiettivi e indicatori\n");
+                                 v.enterprise_label(), "\n");
+  const v1::OivStatus& oiv = in.oiv;
+  absl::StrAppend(&out, "\n## Validazione dell'OIV\n\n", Md(ValidationLine(oiv)), "\n");
+  if (oiv.has_validation()) {
+    const v1::RelazioneValidation& val = oiv.validation().validation();
+    absl::StrAppend(&out, "\nMotivation: ", Md(val.motivation()), "\n");
+    if (!DocumentLine(val.document()).empty()) absl::StrAppend(&out, "\nDocument: ", Md(DocumentLine(val.document())), "\n");
+    if (val.remarks_size() > 0) {
+      absl::StrAppend(&out, "\n| Objective | OIV remark | Causes of deviation | Corrective measures |\n|---|---|---|---|\n");
+      for (const v1::ObjectiveRemark& r : val.remarks()) {
+        const v1::RecordedDeviation* d = DeviationOf(oiv, r.objective());
+        absl::StrAppend(&out, "| ", Md(r.objective()), " | ", Md(r.remark()), " | ",
+                        d == nullptr ? "" : Md(d->deviation().causes()), " | ",
+                        d == nullptr ? "" : Md(d->deviation().measures()), " |\n");
+      }
+    }
+    for (const v1::RecordedValidation& earlier : oiv.validations()) {
+      if (!earlier.record().superseded()) continue;
+      absl::StrAppend(&out, "\nSuperseded: validation ", earlier.validation().number(), " of ",
+                      earlier.validation().date(), ", ", OutcomeName(earlier.validation().outcome()), " by ",
+                      Md(earlier.record().actor()), ": ", Md(earlier.validation().motivation()), "\n");
+    }
+  }
+  if (oiv.deviations_size() > 0) {
+    absl::StrAppend(&out, "\n## Cause degli scostamenti e misure correttive\n\n| Objective | Causes | Corrective measures |"
+                          " Stated |\n|---|---|---|---|\n");
+    for (const v1::RecordedDeviation& d : oiv.deviations()) {
+      absl::StrAppend(&out, "| ", Md(d.deviation().objective()), " | ", Md(d.deviation().causes()), " | ",
+                      Md(d.deviation().measures()), " | ", d.deviation().date(), ", ", Md(d.record().actor()), " |\n");
+    }
+  }
+  absl::StrAppend(&out, "\n## Allegato — obiettivi e indicatori\n");
   for (const v1::ObjectiveScore& o : v.objectives()) {
     const std::string scope = ObjectiveScope(o);
     absl::StrAppend(&out, "\n### ", Md(o.code()), " — ", Md(o.title()), "\n\n", ObjectiveLevelName(o.level_kind()),
@@ -236,7 +348,8 @@ std::string RenderCsv(const RelazioneInput& in) {
   std::vector<std::string> header = {"section", "level", "objective", "scope", "indicator", "name", "algorithm",
                                      "target", "threshold", "actual", "deviation", "grade_pct", "weight_pct",
                                      "score_pct", "label", "change", "from", "to", "act", "valid_from", "reason",
-                                     "actor", "recorded_at", "approved_score_pct", "revised_score_pct"};
+                                     "actor", "recorded_at", "approved_score_pct", "revised_score_pct", "outcome",
+                                     "remark", "causes", "measures", "superseded"};
   std::string out = absl::StrCat(absl::StrJoin(header, ","), "\n");
   auto row = [&](std::map<std::string, std::string> cells) {
     std::vector<std::string> line;
@@ -262,6 +375,24 @@ std::string RenderCsv(const RelazioneInput& in) {
          {"scope", e.objective().scope()}, {"indicator", e.indicator()}, {"change", AuditChangeName(e.change())},
          {"from", e.has_from_value() ? ChangedJson(e.from_value()).dump() : ""}, {"to", e.has_to_value() ? ChangedJson(e.to_value()).dump() : ""}, {"act", e.act().text()}, {"valid_from", e.valid_from()},
          {"reason", e.reason()}, {"actor", e.actor()}, {"recorded_at", TimestampText(e.recorded_at())}});
+  }
+  for (const v1::RecordedValidation& r : in.oiv.validations()) {
+    const v1::RelazioneValidation& val = r.validation();
+    row({{"section", "oiv-validation"}, {"outcome", OutcomeName(val.outcome())}, {"valid_from", val.date()},
+         {"reason", val.motivation()}, {"act", DocumentLine(val.document())}, {"actor", r.record().actor()},
+         {"recorded_at", TimestampText(r.record().recorded_at())}, {"superseded", r.record().superseded() ? "yes" : "no"}});
+    if (r.record().superseded()) continue;
+    for (const v1::ObjectiveRemark& remark : val.remarks()) {
+      const v1::RecordedDeviation* d = DeviationOf(in.oiv, remark.objective());
+      row({{"section", "oiv-remark"}, {"objective", remark.objective()}, {"remark", remark.remark()},
+           {"causes", d == nullptr ? "" : d->deviation().causes()},
+           {"measures", d == nullptr ? "" : d->deviation().measures()}});
+    }
+  }
+  for (const v1::RecordedDeviation& d : in.oiv.deviations()) {
+    row({{"section", "deviation"}, {"objective", d.deviation().objective()}, {"causes", d.deviation().causes()},
+         {"measures", d.deviation().measures()}, {"valid_from", d.deviation().date()}, {"actor", d.record().actor()},
+         {"recorded_at", TimestampText(d.record().recorded_at())}});
   }
   row({{"section", "enterprise"},
        {"approved_score_pct", PctCsv(in.approved.has_enterprise_score_pct(), in.approved.enterprise_score_pct())},
@@ -659,6 +790,7 @@ absl::Status RunReport(const ReportOptions& o) {
     req.add_source_services(v1::SOURCE_SERVICE_PLANNING);  // the plan's variations
     req.set_valid_to(o.as_of);      // those in force on the as-of date (the projection filters)
     PIAO_RETURN_IF_ERROR(QueryProjection(o.data_dir, &v1::Projection::Stub::GetAuditTrail, req, &in.trail));
+    PIAO_ASSIGN_OR_RETURN(in.oiv, FetchOivStatus(o.data_dir, in.revised.administration(), o.year, o.as_of));
     body = RenderRelazione(in, format);
   }
   if (o.out.empty()) {

@@ -4,7 +4,9 @@
 //   piao report relazione --year Y --format html|md|csv [--as-of DATE] [--out FILE]
 //       the annexes of a Relazione sulla performance: per objective its indicators (algorithm, target,
 //       threshold, actual, deviation, grade, weight), score and label; every variation of the year with its
-//       act and date; the scores as approved vs as revised.
+//       act and date; the scores as approved vs as revised; the OIV's validation in force (outcome, date, motivation,
+//       document) with its remarks per objective and the earlier validations it superseded; the planning
+//       office's causes of deviation and corrective measures per objective.
 //   piao report tree --year Y --format svg|png [--as-of DATE] [--out FILE]
 //       the performance tree coloured by achievement (png through rsvg-convert, librsvg2-bin).
 //   piao report risk --year Y --format html|csv [--as-of DATE] [--out FILE]
@@ -21,6 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
+#include "piao/v1/oiv.pb.h"
 #include "piao/v1/projection.pb.h"
 
 namespace piao::cli {
@@ -38,6 +41,7 @@ struct RelazioneInput {
   v1::ScoresView revised;   // the definitions in force (basis revised)
   v1::ScoresView approved;  // the definitions as approved (basis approved)
   v1::AuditTrail trail;     // every change of the year
+  v1::OivStatus oiv;        // the OIV's validation and remarks, the deviations stated (GetOivStatus, same as-of)
 };
 // kHtml (one self-contained page), kMarkdown or kCsv (one table, first column `section`).
 std::string RenderRelazione(const RelazioneInput& input, ReportFormat format);

@@ -236,3 +236,66 @@ TEST(RenderJsonReportTest, CsvIsOneCellPerLine) {
 
 }  // namespace
 }  // namespace piao::cli
+
+namespace piao::cli {
+namespace {
+
+RelazioneInput WithOiv() {
+  RelazioneInput in = Input();
+  v1::RecordedValidation* first = in.oiv.add_validations();
+  first->mutable_validation()->set_number(1);
+  first->mutable_validation()->set_date("2023-05-10");
+  first->mutable_validation()->set_outcome(v1::VALIDATION_OUTCOME_NOT_VALIDATED);
+  first->mutable_validation()->set_motivation("dati incompleti");
+  first->mutable_record()->set_actor("user:oiv");
+  first->mutable_record()->set_superseded(true);
+  v1::RecordedValidation* second = in.oiv.add_validations();
+  v1::RelazioneValidation* v = second->mutable_validation();
+  v->set_number(2);
+  v->set_supersedes(1);
+  v->set_date("2023-06-20");
+  v->set_outcome(v1::VALIDATION_OUTCOME_VALIDATED_WITH_REMARKS);
+  v->set_motivation("conforme, con un rilievo");
+  v->mutable_document()->set_reference("relazione-2022.pdf");
+  v->mutable_document()->set_sha256(std::string(64, 'a'));
+  v1::ObjectiveRemark* r = v->add_remarks();
+  r->set_objective("OS1");
+  r->set_remark("scostamento di K2 non motivato");
+  second->mutable_record()->set_actor("user:oiv");
+  *in.oiv.mutable_validation() = *second;
+  v1::RecordedDeviation* d = in.oiv.add_deviations();
+  d->mutable_deviation()->set_objective("OS1");
+  d->mutable_deviation()->set_causes("dati InfoCamere in ritardo");
+  d->mutable_deviation()->set_measures("nuova convenzione");
+  d->mutable_deviation()->set_date("2023-03-01");
+  d->mutable_record()->set_actor("user:planner");
+  // The OIV's acts are planning events in the trail too: never listed as variations of the plan.
+  v1::AuditEntry* act = in.trail.add_entries();
+  act->set_source_service(v1::SOURCE_SERVICE_PLANNING);
+  act->set_change(v1::AUDIT_CHANGE_OIV_RELAZIONE_VALIDATED);
+  act->set_reason("conforme, con un rilievo");
+  return in;
+}
+
+TEST(RenderRelazioneTest, TheOivValidationItsRemarksAndTheDeviationsAreShown) {
+  const RelazioneInput in = WithOiv();
+  const std::string html = RenderRelazione(in, ReportFormat::kHtml);
+  EXPECT_THAT(html, HasSubstr("Validazione dell'OIV"));
+  EXPECT_THAT(html, HasSubstr("validated-with-remarks on 2023-06-20 by user:oiv (validation 2, superseding 1)"));
+  EXPECT_THAT(html, HasSubstr("scostamento di K2 non motivato"));
+  EXPECT_THAT(html, HasSubstr("dati InfoCamere in ritardo"));
+  EXPECT_THAT(html, HasSubstr("Superseded: validation 1"));
+  EXPECT_THAT(html, HasSubstr(std::string(64, 'a')));
+  EXPECT_EQ(html.find(">oiv-relazione-validated<"), std::string::npos);  // not a variation
+  const std::string md = RenderRelazione(in, ReportFormat::kMarkdown);
+  EXPECT_THAT(md, HasSubstr("| OS1 | scostamento di K2 non motivato | dati InfoCamere in ritardo | nuova convenzione |"));
+  const std::string csv = RenderRelazione(in, ReportFormat::kCsv);
+  EXPECT_THAT(csv, HasSubstr("oiv-remark,,OS1,"));
+  EXPECT_THAT(csv, HasSubstr("deviation,,OS1,"));
+  EXPECT_THAT(csv, HasSubstr("oiv-validation,"));
+  // Without any act: the report says so.
+  EXPECT_THAT(RenderRelazione(Input(), ReportFormat::kHtml), HasSubstr("not validated by the OIV yet"));
+}
+
+}  // namespace
+}  // namespace piao::cli

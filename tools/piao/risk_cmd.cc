@@ -61,36 +61,6 @@ PIAO_RPC_OF(RecordMonitoringRequest, RecordMonitoring)
 PIAO_RPC_OF(SubmitOwnerReportRequest, SubmitOwnerReport)
 #undef PIAO_RPC_OF
 
-// The register file's keys against the message it maps to, with the same path and words as the other import
-// files ("processes[3].risk_events[0].descripton: unknown key"); protobuf's own JSON reader would refuse it
-// too, but naming neither the item nor the path.
-absl::Status CheckKnownFields(const json& j, const google::protobuf::Descriptor* d, const std::string& path) {
-  if (!j.is_object()) return absl::OkStatus();  // type errors: protobuf's JSON reader
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    const google::protobuf::FieldDescriptor* f = d->FindFieldByName(it.key());
-    if (f == nullptr) f = d->FindFieldByCamelcaseName(it.key());
-    if (f == nullptr || (f->json_name() != it.key() && f->name() != it.key())) {
-      std::vector<std::string> names;
-      for (int i = 0; i < d->field_count(); ++i) names.push_back(d->field(i)->name());
-      return absl::InvalidArgumentError(absl::StrCat(JsonChildPath(path, it.key()),
-                                                     ": unknown key (expected one of ", absl::StrJoin(names, ", "), ")"));
-    }
-    if (f->type() != google::protobuf::FieldDescriptor::TYPE_MESSAGE || f->is_map() ||
-        f->message_type()->file()->name().rfind("google/protobuf/", 0) == 0) {
-      continue;  // scalars, maps and well-known types (Timestamp is a string) have no keys of ours
-    }
-    const std::string child = JsonChildPath(path, it.key());
-    if (f->is_repeated() && it->is_array()) {
-      for (size_t i = 0; i < it->size(); ++i) {
-        PIAO_RETURN_IF_ERROR(CheckKnownFields((*it)[i], f->message_type(), absl::StrCat(child, "[", i, "]")));
-      }
-    } else {
-      PIAO_RETURN_IF_ERROR(CheckKnownFields(*it, f->message_type(), child));
-    }
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot read"));

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -278,8 +279,10 @@ absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, con
   bool tls_switched_on = false;
   service::LocalPki pki;
   if (use_tls) {
-    PIAO_ASSIGN_OR_RETURN(pki, service::EnsureLocalPki(TlsDir(dir).string(), StackServices(),
-                                                          {"operator", "projection", "measurement"}));
+    std::vector<std::string> servers = StackServices();
+    servers.push_back("web");
+    PIAO_ASSIGN_OR_RETURN(pki, service::EnsureLocalPki(TlsDir(dir).string(), servers,
+                                                          {"operator", "projection", "measurement", "web"}));
     const service::ChannelOptions operator_tls = pki.ClientOptions("operator");
     tls_switched_on = !stack.contains("tls");
     stack["tls"] = {{"ca", operator_tls.tls_ca_file},
@@ -444,6 +447,38 @@ absl::StatusOr<std::vector<ComponentStatus>> StackUp(const std::string& dir, con
   }
   stack["members"] = members;
   PIAO_RETURN_IF_ERROR(SaveStack(dir, stack));
+  // The web workspace (piao-web): HTTP(S) for browsers, the projection and planning over gRPC with each signed-in
+  // user's token (it gets none from the stack). Restarted when the services it reads moved or TLS came on.
+  {
+    json& web = stack["web"];
+    const bool stale = projection_restarted || planning_restarted || tls_switched_on;
+    if (Alive(web) && stale) PIAO_RETURN_IF_ERROR(Terminate(web.value("pid", 0), absl::Seconds(15)));
+    if (!Alive(web) || stale) {
+      const fs::path address_file = fs::path(dir) / "web.addr";
+      fs::remove(address_file);
+      const fs::path log = fs::path(dir) / "logs" / "web.log";
+      const service::ChannelOptions client = use_tls ? pki.ClientOptions("web") : service::ChannelOptions();
+      // Always explicit (empty: plaintext), so PIAO_TLS_* in the caller's environment cannot leak into it.
+      std::vector<std::string> args = {
+          "--projection", stack["services"]["projection"].value("address", ""),
+          "--planning", stack["services"]["planning"].value("address", ""),
+          "--address-file", address_file.string(),
+          "--tls-cert=" + (use_tls ? pki.server_cert("web") : ""), "--tls-key=" + (use_tls ? pki.server_key("web") : ""),
+          "--tls-ca=" + client.tls_ca_file, "--tls-client-cert=" + client.tls_client_cert_file,
+          "--tls-client-key=" + client.tls_client_key_file, "--tls-server-name="};
+      PIAO_ASSIGN_OR_RETURN(pid_t pid, StartComponent(bin_dir + "/piao-web", args, log));
+      absl::StatusOr<std::string> url;
+      do {
+        url = WaitForFile(address_file.string(), absl::Milliseconds(200));
+      } while (!url.ok() && IsAlive(pid) && absl::Now() < deadline);
+      if (!url.ok()) {
+        return absl::UnavailableError(absl::StrCat("web ", IsAlive(pid) ? "did not start" : "exited at start-up",
+                                                   "; see ", log.string()));
+      }
+      web = json{{"pid", pid}, {"address", *url}, {"log", log.string()}};
+      PIAO_RETURN_IF_ERROR(SaveStack(dir, stack));
+    }
+  }
   // Healthy means the health service answers SERVING.
   std::vector<std::pair<std::string, json>> started;
   for (const std::string& name : StackServices()) started.emplace_back(name, stack["services"][name]);
@@ -496,6 +531,7 @@ absl::Status StackDown(const std::string& dir) {
   if (stack.contains("members") && stack["members"].is_array()) {
     for (const json& m : stack["members"]) members.push_back(m.value("pid", 0));
   }
+  if (Alive(stack["web"])) result.Update(Terminate(stack["web"].value("pid", 0), absl::Seconds(20)));
   result.Update(TerminateAll(members, absl::Seconds(20)));
   for (auto it = StackServices().rbegin(); it != StackServices().rend(); ++it) {
     const json& entry = stack["services"][*it];
@@ -511,7 +547,7 @@ absl::Status StackDown(const std::string& dir) {
 
 absl::Status StopComponent(const std::string& dir, const std::string& name) {
   json stack = LoadStack(dir);
-  const json& entry = name == "broker" ? stack["broker"] : stack["services"][name];
+  const json& entry = name == "broker" ? stack["broker"] : name == "web" ? stack["web"] : stack["services"][name];
   if (!Alive(entry)) return absl::OkStatus();
   return Terminate(entry.value("pid", 0), absl::Seconds(20));
 }
@@ -580,6 +616,21 @@ absl::StatusOr<std::vector<ComponentStatus>> StackStatus(const std::string& dir)
       if (c.healthy) DescribeProblems(dir, c);
       out.push_back(c);
     }
+  }
+  // The web workspace: its URL; healthy when its port accepts connections.
+  if (stack.contains("web") && stack["web"].is_object()) {
+    const json& web = stack["web"];
+    ComponentStatus c;
+    c.name = "web";
+    c.pid = web.value("pid", 0);
+    c.address = web.value("address", "");
+    c.log = web.value("log", "");
+    c.alive = Alive(web);
+    int port = 0;
+    const size_t colon = c.address.rfind(':');
+    c.healthy = c.alive && colon != std::string::npos && absl::SimpleAtoi(c.address.substr(colon + 1), &port) &&
+                LoopbackPortOpen(port);
+    out.push_back(c);
   }
   return out;
 }
