@@ -46,7 +46,8 @@ class OperatorE2eTest : public ::testing::Test {
     fs::remove_all(*dir_);
     data_ = new std::string(" --data " + dir_->string());
     ASSERT_EQ(RunPiao("stack up" + *data_).exit_code, 0);
-    // One step of the demo, then one service killed and brought back, until every service has been.
+    // One step of the demo, then one component killed and brought back, until every service (and the web
+    // workspace) has been.
     const std::string admin = " --administration CCIAA-TO";
     std::vector<std::string> steps = {"import " + Fixture("plan-2022.json") + admin,
                                       "revise " + Fixture("revisions-2022.json") + admin,
@@ -54,7 +55,7 @@ class OperatorE2eTest : public ::testing::Test {
                                       "risk import " + Fixture("risk-register.json"),
                                       "hr import " + Fixture("hr-2022.json")};
     std::vector<std::string> services = ServiceNames();
-    ASSERT_EQ(services.size(), 5u) << "planning, measurement, risk, hr, projection";
+    ASSERT_EQ(services.size(), 6u) << "planning, measurement, risk, hr, projection, web";
     for (size_t i = 0; i < std::max(steps.size(), services.size()); ++i) {
       if (i < steps.size()) {
         CliResult r = RunPiao(steps[i] + *data_);
