@@ -8,9 +8,13 @@
 #include <cstdlib>
 
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include <nlohmann/json.hpp>
+#include <openssl/bio.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "libs/service/client.h"
 #include "tests/e2e/cli_runner.h"
@@ -20,6 +24,37 @@ namespace {
 
 using json = nlohmann::json;
 namespace fs = std::filesystem;
+
+// GET `path` from `host_port` over TLS, the server's certificate verified against `ca_file` and its IP address
+// 127.0.0.1: the whole answer (status line, headers, body), or why not.
+absl::StatusOr<std::string> HttpsGet(const std::string& host_port, const std::string& ca_file, const std::string& path) {
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_client_method()), SSL_CTX_free);
+  if (ctx == nullptr) return absl::InternalError("SSL_CTX_new");
+  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
+  if (SSL_CTX_load_verify_locations(ctx.get(), ca_file.c_str(), nullptr) != 1) {
+    return absl::InternalError("cannot load " + ca_file);
+  }
+  std::unique_ptr<BIO, decltype(&BIO_free_all)> bio(BIO_new_ssl_connect(ctx.get()), BIO_free_all);
+  if (bio == nullptr) return absl::InternalError("BIO_new_ssl_connect");
+  BIO_set_conn_hostname(bio.get(), host_port.c_str());
+  SSL* ssl = nullptr;
+  BIO_get_ssl(bio.get(), &ssl);
+  if (ssl == nullptr || X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), "127.0.0.1") != 1) {
+    return absl::InternalError("cannot ask for the address 127.0.0.1 in the certificate");
+  }
+  if (BIO_do_connect(bio.get()) <= 0 || BIO_do_handshake(bio.get()) <= 0) {
+    return absl::UnavailableError("TLS handshake with " + host_port + " failed");
+  }
+  if (SSL_get_verify_result(ssl) != X509_V_OK) return absl::UnavailableError("certificate not verified");
+  const std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  if (BIO_write(bio.get(), request.data(), static_cast<int>(request.size())) != static_cast<int>(request.size())) {
+    return absl::UnavailableError("writing the request failed");
+  }
+  std::string answer;
+  char buf[4096];
+  for (int n; (n = BIO_read(bio.get(), buf, sizeof buf)) > 0;) answer.append(buf, static_cast<size_t>(n));
+  return answer;
+}
 
 int Mode(const fs::path& p) {
   struct stat st;
@@ -85,6 +120,18 @@ TEST_F(TlsE2eTest, EveryComponentSpeaksMutualTlsAndEveryCommandStillWorks) {
   const std::string web = ReadText((dir_ / "web.addr").string());
   EXPECT_EQ(web.rfind("https://127.0.0.1:", 0), 0u) << web;
   EXPECT_EQ(AddressOf("web") + "\n", web);
+  {
+    // A browser's view: the sign-in page over HTTPS, the certificate issued by the stack's CA for 127.0.0.1, with
+    // HSTS; the same port refuses plain HTTP.
+    const std::string host_port = web.substr(std::string("https://").size(), web.size() - 1 - std::string("https://").size());
+    absl::StatusOr<std::string> page = HttpsGet(host_port, (tls / "ca.pem").string(), "/accedi");
+    ASSERT_TRUE(page.ok()) << page.status();
+    EXPECT_EQ(page->rfind("HTTP/1.1 200", 0), 0u) << page->substr(0, 200);
+    EXPECT_NE(page->find("Strict-Transport-Security"), std::string::npos) << page->substr(0, 600);
+    EXPECT_NE(page->find("<form"), std::string::npos);
+    absl::StatusOr<std::string> untrusted = HttpsGet(host_port, (tls / "operator-client.pem").string(), "/accedi");
+    EXPECT_FALSE(untrusted.ok()) << "a certificate not issued by the CA given was accepted";
+  }
 
   service::ChannelOptions operator_tls;
   operator_tls.tls_ca_file = (tls / "ca.pem").string();
